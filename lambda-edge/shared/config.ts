@@ -1,0 +1,95 @@
+/**
+ * Configuration baked into the edge bundles at synth time. Lambda@Edge takes no environment
+ * variables, so the construct resolves these objects from the route table and esbuild inlines them
+ * as the constant `__TIERED_CDN_CONFIG__` in each bundle (see lib/edge/bundle.ts).
+ *
+ * Plain JSON only: these objects cross the synth/runtime boundary.
+ */
+
+/** A public JSON Web Key (RSA, EC or OKP). */
+export interface Jwk {
+  readonly kty: string;
+  readonly kid?: string;
+  readonly alg?: string;
+  readonly use?: string;
+  readonly [k: string]: unknown;
+}
+
+export interface Jwks {
+  readonly keys: readonly Jwk[];
+}
+
+export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA';
+
+export interface AuthConfig {
+  readonly issuer: string;
+  /** Accepted audiences; `null` means the audience is deliberately not checked. */
+  readonly audience: readonly string[] | null;
+  readonly algorithms: readonly JwtAlgorithm[];
+  readonly clockSkewSeconds: number;
+  readonly requiredScopes: readonly string[];
+  /** Cookie to read the token from when there is no Authorization header. */
+  readonly cookieName?: string;
+  readonly realm: string;
+  readonly jwks: Jwks;
+  /** Fetched only for an unknown `kid`, rate-limited, fail closed. */
+  readonly jwksUri?: string;
+  /** Claims copied to `x-auth-claim-<name>` on success. */
+  readonly forwardClaims: readonly string[];
+}
+
+export interface NormalizeConfig {
+  /** Exact query parameter names dropped from the cache key (tracking noise). */
+  readonly dropParams: readonly string[];
+  /** Query parameter name prefixes dropped (e.g. `utm_`). */
+  readonly dropPrefixes: readonly string[];
+  /** When set, only these parameters are kept. */
+  readonly allowlist?: readonly string[];
+  readonly sort: boolean;
+}
+
+export interface ExperimentVariant {
+  readonly name: string;
+  readonly weight: number;
+}
+
+export interface ExperimentConfig {
+  readonly name: string;
+  readonly variants: readonly ExperimentVariant[];
+  /** QA override cookie / query parameter names; absent means forcing is off. */
+  readonly forceCookie?: string;
+  readonly forceQuery?: string;
+  /** Cookie lifetime in seconds. */
+  readonly cookieMaxAgeSeconds: number;
+}
+
+/** Composed viewer-request function of one cache behavior. Steps run: normalize, auth, experiments. */
+export interface ViewerRequestConfig {
+  readonly normalize?: NormalizeConfig;
+  readonly auth?: AuthConfig;
+  readonly experiments: readonly ExperimentConfig[];
+}
+
+/** Viewer-response function of one cache behavior (sets experiment cookies, even on cache hits). */
+export interface ViewerResponseConfig {
+  readonly experiments: readonly ExperimentConfig[];
+}
+
+export type OriginTarget =
+  | { readonly kind: 'custom'; readonly domainName: string; readonly protocol: 'https' | 'http'; readonly port: number; readonly path: string }
+  | { readonly kind: 's3'; readonly domainName: string; readonly path: string };
+
+export interface RoutingRule {
+  readonly countries?: readonly string[];
+  readonly device?: 'mobile' | 'tablet' | 'desktop' | 'smarttv';
+  /** Key into `origins`. */
+  readonly origin: string;
+}
+
+/** Origin-request function of one cache behavior: first matching rule wins, else the behavior's origin. */
+export interface OriginRequestConfig {
+  readonly rules: readonly RoutingRule[];
+  readonly origins: Readonly<Record<string, OriginTarget>>;
+}
+
+export type EdgeFunctionKind = 'viewer-request' | 'viewer-response' | 'origin-request';

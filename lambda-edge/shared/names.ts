@@ -1,0 +1,39 @@
+/**
+ * Header and cookie names shared by the construct (cache keys, origin request policies) and the
+ * edge handlers. Written once here so the two can never disagree.
+ *
+ * All header names are lower case, as CloudFront presents them in Lambda@Edge events.
+ */
+
+/** Identity headers the edge asserts after a token is verified. Viewer-supplied copies are stripped. */
+export const AUTH_SUB_HEADER = 'x-auth-sub';
+export const AUTH_SCOPE_HEADER = 'x-auth-scope';
+/** Prefix for verified claims forwarded to the origin (`x-auth-claim-<claim>`). */
+export const AUTH_CLAIM_HEADER_PREFIX = 'x-auth-claim-';
+
+/** Every header the edge asserts; the viewer can never supply one of these. */
+export const ASSERTED_HEADER_PREFIXES: readonly string[] = ['x-auth-'];
+
+/** Request header carrying an experiment's variant: `x-experiment-<name>`. Part of the cache key. */
+export const EXPERIMENT_HEADER_PREFIX = 'x-experiment-';
+/** Cookie that pins a viewer to a variant: `tcdn-exp-<name>`. */
+export const EXPERIMENT_COOKIE_PREFIX = 'tcdn-exp-';
+/** Cookie holding a stable, random viewer id used for bucketing. */
+export const VIEWER_ID_COOKIE = 'tcdn-vid';
+
+/** CloudFront viewer headers used for geo and device routing. */
+export const VIEWER_COUNTRY_HEADER = 'cloudfront-viewer-country';
+export const DEVICE_HEADERS = {
+  mobile: 'cloudfront-is-mobile-viewer',
+  tablet: 'cloudfront-is-tablet-viewer',
+  desktop: 'cloudfront-is-desktop-viewer',
+  smarttv: 'cloudfront-is-smarttv-viewer',
+} as const;
+
+export function experimentHeader(experiment: string): string {
+  return `${EXPERIMENT_HEADER_PREFIX}${experiment.toLowerCase()}`;
+}
+
+export function experimentCookie(experiment: string): string {
+  return `${EXPERIMENT_COOKIE_PREFIX}${experiment.toLowerCase()}`;
+}

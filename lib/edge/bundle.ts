@@ -1,0 +1,55 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as esbuild from 'esbuild';
+import type { EdgeFunctionKind } from '../../lambda-edge/shared/config';
+
+/** The constant each edge entry point reads its configuration from. */
+export const CONFIG_CONSTANT = '__TIERED_CDN_CONFIG__';
+
+const EDGE_ROOT = path.resolve(__dirname, '..', '..', 'lambda-edge');
+
+/** Where the entry point of an edge function lives: `.ts` in the source tree, `.js` once compiled. */
+export function edgeEntry(kind: EdgeFunctionKind): string {
+  for (const ext of ['.ts', '.js']) {
+    const candidate = path.join(EDGE_ROOT, kind, `entry${ext}`);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(`tiered-cdn: edge entry point for '${kind}' not found under ${EDGE_ROOT}`);
+}
+
+export interface EdgeBundle {
+  /** Folder holding `index.js` (handler `index.handler`), ready for `lambda.Code.fromAsset`. */
+  readonly dir: string;
+  readonly bytes: number;
+}
+
+/**
+ * Bundles one edge function with its configuration inlined as a constant, so the configuration is
+ * part of the code (Lambda@Edge has no environment variables) and dead steps are dropped.
+ * The output folder is named by the content hash, so an unchanged function keeps its asset hash.
+ */
+export function bundleEdgeFunction(kind: EdgeFunctionKind, config: unknown): EdgeBundle {
+  const result = esbuild.buildSync({
+    entryPoints: [edgeEntry(kind)],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    write: false,
+    legalComments: 'none',
+    define: { [CONFIG_CONSTANT]: JSON.stringify(config) },
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].contents;
+  const hash = crypto.createHash('sha256').update(code).digest('hex').slice(0, 16);
+  const dir = path.join(os.tmpdir(), 'tiered-cdn-edge', `${kind}-${hash}`);
+  const file = path.join(dir, 'index.js');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(file, code);
+  }
+  return { dir, bytes: code.byteLength };
+}

@@ -1,0 +1,38 @@
+import type { CloudFrontHeaders, CloudFrontResultResponse } from 'aws-lambda';
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+};
+
+/**
+ * A response generated at the edge. It never reaches the origin and must never be stored by a
+ * cache on the way back (a 401 cached for one viewer would be served to the next), hence no-store.
+ */
+export function edgeJsonResponse(
+  status: number,
+  body: Readonly<Record<string, string>>,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): CloudFrontResultResponse {
+  const headers: CloudFrontHeaders = {
+    'content-type': [{ key: 'Content-Type', value: 'application/json; charset=utf-8' }],
+    'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+  };
+  for (const [name, value] of Object.entries(extraHeaders)) {
+    headers[name.toLowerCase()] = [{ key: name, value }];
+  }
+  return {
+    status: String(status),
+    statusDescription: STATUS_TEXT[status] ?? 'Error',
+    headers,
+    body: JSON.stringify(body),
+  };
+}
+
+/** True when the value CloudFront hands back is a generated response rather than a request. */
+export function isResponse(value: unknown): value is CloudFrontResultResponse {
+  return typeof value === 'object' && value !== null && 'status' in value && !('uri' in value);
+}

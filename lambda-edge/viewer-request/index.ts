@@ -1,0 +1,46 @@
+import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontRequestResult } from 'aws-lambda';
+import type { ViewerRequestConfig } from '../shared/config';
+import { createAuthenticator, stripAssertedHeaders, type AuthRuntimeOptions, type AuthOutcome } from './auth';
+import { assignExperiments } from './experiments';
+import { normalizeRequest } from './normalize';
+
+export { stripAssertedHeaders } from './auth';
+
+/**
+ * The viewer-request function of one cache behavior. CloudFront allows one function per event
+ * type and behavior, so the steps that behavior needs are composed here, always in this order:
+ *
+ * 0. strip viewer-supplied identity headers (`x-auth-*`), on every behavior, protected or not;
+ * 1. normalize the query string (the cache key), so auth and bucketing see the final request;
+ * 2. auth: a missing or invalid token is answered here and never reaches the origin;
+ * 3. experiments: only requests that passed auth are bucketed. It runs even with no experiment
+ *    configured, because it also removes viewer-supplied `x-experiment-*` headers.
+ *
+ * Normalize and auth are skipped when the behavior does not configure them.
+ */
+export function createHandler(
+  config: ViewerRequestConfig,
+  options: AuthRuntimeOptions = {},
+): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
+  // Built once per container: keys are imported and warmed before the first request arrives.
+  const auth = config.auth ? createAuthenticator(config.auth, options) : undefined;
+
+  return async (event) => {
+    const request = event.Records[0].cf.request;
+    const before = decideBeforeAuth(request, config);
+    if (!auth) return decideAfterAuth(before, config);
+    const outcome: AuthOutcome = await auth.authenticate(before);
+    return outcome.allow ? decideAfterAuth(outcome.request, config) : outcome.response;
+  };
+}
+
+/** Steps 0 and 1: pure request rewrites. */
+export function decideBeforeAuth(request: CloudFrontRequest, config: ViewerRequestConfig): CloudFrontRequest {
+  const stripped = stripAssertedHeaders(request);
+  return config.normalize ? normalizeRequest(stripped, config.normalize) : stripped;
+}
+
+/** Step 3: pure request rewrites for requests that passed auth. */
+export function decideAfterAuth(request: CloudFrontRequest, config: ViewerRequestConfig): CloudFrontRequest {
+  return assignExperiments(request, config.experiments);
+}

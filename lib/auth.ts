@@ -1,0 +1,350 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import { Duration, Token } from 'aws-cdk-lib';
+import type { AuthConfig, Jwk, Jwks, JwtAlgorithm } from '../lambda-edge/shared/config';
+import { show } from './validation';
+
+/** Algorithms the edge verifier accepts (asymmetric only: the edge holds no secrets). */
+export const SUPPORTED_JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'EdDSA'];
+
+/** Default accepted clock difference between the token issuer and the edge. */
+export const DEFAULT_CLOCK_SKEW = Duration.seconds(30);
+const MAX_CLOCK_SKEW_SECONDS = 300;
+const MIN_RSA_BITS = 2048;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/**
+ * JWT validation at the edge for one route. The token is checked by the route's viewer-request
+ * function before CloudFront looks at its cache, so a missing or invalid token never reaches the
+ * origin. Keys are baked into the function at synth time; `jwksUri` only adds keys for kids the
+ * function has not seen (key rotation without a redeploy).
+ *
+ * On a cached `api` route the token is not part of the cache key: protect such a route only when
+ * its responses are identical for every authorized caller.
+ */
+export interface RouteAuthOptions {
+  /** Expected `iss` claim, an https URL exactly as the identity provider writes it. */
+  readonly issuer: string;
+
+  /**
+   * Accepted `aud` values. Required: pass `null` to deliberately accept any audience, which lets
+   * tokens minted for other applications of the same issuer in.
+   */
+  readonly audience: string | readonly string[] | null;
+
+  /**
+   * Accepted signature algorithms (asymmetric only; `none` and HS* are always refused).
+   * @default - ['RS256']
+   */
+  readonly algorithms?: readonly JwtAlgorithm[];
+
+  /**
+   * Accepted clock difference when checking `exp` and `nbf`: a Duration or a number of seconds.
+   * @default - 30 seconds
+   */
+  readonly clockSkew?: Duration | number;
+
+  /**
+   * Scopes the token must all carry (in `scope` or `scp`); a token without them gets 403 insufficient_scope.
+   * @default - no scope is required
+   */
+  readonly requiredScopes?: readonly string[];
+
+  /**
+   * Cookie read for the token when the request has no Authorization header.
+   * @default - the token is read from `Authorization: Bearer` only
+   */
+  readonly cookieName?: string;
+
+  /**
+   * The issuer's public keys (JWKS), baked into the function. Give this or `jwksFile`.
+   * @default - keys come from `jwksFile`
+   */
+  readonly jwks?: Jwks;
+
+  /**
+   * Path of a JWKS file read at synth time and baked into the function. Give this or `jwks`.
+   * @default - keys come from `jwks`
+   */
+  readonly jwksFile?: string;
+
+  /**
+   * JWKS endpoint fetched at the edge only when a token carries a kid that is not baked in
+   * (at most once per 30 s per function instance, 1.5 s timeout; the request is refused if it fails).
+   * @default - only the baked keys are accepted; rotating keys needs a deploy
+   */
+  readonly jwksUri?: string;
+
+  /**
+   * Realm named in `WWW-Authenticate` challenges.
+   * @default - 'tiered-cdn'
+   */
+  readonly realm?: string;
+
+  /**
+   * Verified claims forwarded to the origin as `x-auth-claim-<claim>` headers.
+   * `sub` and the scopes are always forwarded as `x-auth-sub` and `x-auth-scope`.
+   * @default - no extra claims
+   */
+  readonly forwardClaims?: readonly string[];
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function keyAlgorithms(jwk: Jwk): JwtAlgorithm[] {
+  if (jwk.kty === 'RSA') return ['RS256', 'RS384', 'RS512'];
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return ['ES256'];
+  if (jwk.kty === 'EC' && jwk.crv === 'P-384') return ['ES384'];
+  if (jwk.kty === 'OKP' && (jwk.crv === 'Ed25519' || jwk.crv === 'Ed448')) return ['EdDSA'];
+  return [];
+}
+
+const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  RSA: ['kty', 'n', 'e'],
+  EC: ['kty', 'crv', 'x', 'y'],
+  OKP: ['kty', 'crv', 'x'],
+};
+
+function loadJwks(options: RouteAuthOptions, where: string, errors: string[]): unknown {
+  const hasInline = options.jwks !== undefined;
+  const hasFile = options.jwksFile !== undefined;
+  if (hasInline && hasFile) {
+    errors.push(`${where}.jwks and ${where}.jwksFile are both set; give the keys once, inline or as a file`);
+    return undefined;
+  }
+  if (!hasInline && !hasFile) {
+    errors.push(
+      `${where} has no keys: set jwks (the issuer's public JWKS object) or jwksFile (path of a JWKS JSON file); ` +
+        `jwksUri alone is not enough because keys are baked in at synth time`,
+    );
+    return undefined;
+  }
+  if (hasInline) return options.jwks;
+  const file = options.jwksFile as string;
+  if (typeof file !== 'string' || Token.isUnresolved(file)) {
+    errors.push(`${where}.jwksFile must be a file path known at synth time, got: ${show(file)}`);
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    errors.push(`${where}.jwksFile ${show(file)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path (relative paths start at the directory cdk runs in)`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    errors.push(`${where}.jwksFile ${show(file)} is not valid JSON (${(err as Error).message}); it must hold a JWKS: {"keys":[...]}`);
+    return undefined;
+  }
+}
+
+function checkKeys(raw: unknown, algorithms: readonly JwtAlgorithm[], where: string, errors: string[]): Jwk[] {
+  const keys = (raw as { keys?: unknown } | undefined)?.keys;
+  if (typeof raw !== 'object' || raw === null || !Array.isArray(keys)) {
+    errors.push(`${where}.jwks must be a JWKS object {"keys":[...]}, got: ${show(raw)}`);
+    return [];
+  }
+  if (keys.length === 0) {
+    errors.push(`${where}.jwks has no keys; add the issuer's public signing keys`);
+    return [];
+  }
+  const out: Jwk[] = [];
+  const kids = new Set<string>();
+  keys.forEach((key: unknown, i: number) => {
+    const at = `${where}.jwks.keys[${i}]`;
+    if (typeof key !== 'object' || key === null || Array.isArray(key)) {
+      errors.push(`${at} must be a JWK object, got: ${show(key)}`);
+      return;
+    }
+    const jwk = key as Jwk;
+    const before = errors.length;
+    const privateMembers = PRIVATE_JWK_MEMBERS.filter((m) => m in jwk);
+    if (privateMembers.length > 0) {
+      errors.push(
+        `${at} contains private key material (${privateMembers.join(', ')}); ` +
+          `bake only the public key: remove those members or export the public JWKS from your identity provider`,
+      );
+    }
+    if (!(jwk.kty in PUBLIC_MEMBERS)) {
+      errors.push(
+        `${at}.kty must be 'RSA', 'EC' or 'OKP' (asymmetric signing keys), got: ${show(jwk.kty)}` +
+          (jwk.kty === 'oct' ? '; symmetric (HS*) secrets must never be shipped to the edge' : ''),
+      );
+    }
+    if (typeof jwk.kid !== 'string' || jwk.kid === '') {
+      errors.push(`${at}.kid must be a non-empty string (tokens select their key by kid), got: ${show(jwk.kid)}`);
+    } else if (kids.has(jwk.kid)) {
+      errors.push(`${at}.kid ${show(jwk.kid)} is used by another key; every key needs its own kid`);
+    } else {
+      kids.add(jwk.kid);
+    }
+    if (jwk.use !== undefined && jwk.use !== 'sig') {
+      errors.push(`${at}.use must be 'sig' for a signing key, got: ${show(jwk.use)}`);
+    }
+    if (errors.length > before || !(jwk.kty in PUBLIC_MEMBERS)) return;
+    const fits = keyAlgorithms(jwk);
+    if (fits.length === 0) {
+      errors.push(`${at} is a ${jwk.kty} key on curve ${show(jwk.crv)}, which no supported algorithm uses; use P-256, P-384 or Ed25519`);
+      return;
+    }
+    if (!fits.some((a) => algorithms.includes(a))) {
+      errors.push(
+        `${at} (${show(jwk.kid)}) is a ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''} key, which matches none of the algorithms ${show(algorithms)}; ` +
+          `add ${fits.join(' or ')} to algorithms or remove the key`,
+      );
+      return;
+    }
+    if (jwk.alg !== undefined && !algorithms.includes(jwk.alg as JwtAlgorithm)) {
+      errors.push(`${at}.alg ${show(jwk.alg)} is not in algorithms ${show(algorithms)}; add it to algorithms or remove the key`);
+      return;
+    }
+    const pub: Record<string, unknown> = {};
+    for (const m of PUBLIC_MEMBERS[jwk.kty]) pub[m] = jwk[m];
+    let imported: crypto.KeyObject;
+    try {
+      imported = crypto.createPublicKey({ key: pub as crypto.JsonWebKey, format: 'jwk' });
+    } catch (err) {
+      errors.push(`${at} (${show(jwk.kid)}) is not a valid ${jwk.kty} public key (${(err as Error).message})`);
+      return;
+    }
+    const bits = imported.asymmetricKeyDetails?.modulusLength;
+    if (jwk.kty === 'RSA' && bits !== undefined && bits < MIN_RSA_BITS) {
+      errors.push(`${at} (${show(jwk.kid)}) is a ${bits}-bit RSA key; use at least ${MIN_RSA_BITS} bits`);
+      return;
+    }
+    // Only what verification needs is baked: smaller bundle, and nothing unexpected ships.
+    out.push({ ...pub, kid: jwk.kid, ...(jwk.alg ? { alg: jwk.alg } : {}) } as Jwk);
+  });
+  return out;
+}
+
+function checkAlgorithms(value: unknown, where: string, errors: string[]): JwtAlgorithm[] {
+  if (value === undefined) return ['RS256'];
+  if (!Array.isArray(value) || value.length === 0) {
+    errors.push(`${where}.algorithms must be a non-empty list such as ['RS256'], got: ${show(value)}`);
+    return [];
+  }
+  const ok: JwtAlgorithm[] = [];
+  for (const alg of value as unknown[]) {
+    if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
+      errors.push(`${where}.algorithms contains ${show(alg)}: unsigned tokens are never accepted; use ${SUPPORTED_JWT_ALGORITHMS.join(', ')}`);
+    } else if (typeof alg === 'string' && /^HS\d+$/i.test(alg)) {
+      errors.push(
+        `${where}.algorithms contains ${show(alg)}: HMAC needs the shared secret at the edge and lets a public key be used as a secret; ` +
+          `use an asymmetric algorithm (${SUPPORTED_JWT_ALGORITHMS.join(', ')})`,
+      );
+    } else if (!SUPPORTED_JWT_ALGORITHMS.includes(alg as JwtAlgorithm)) {
+      errors.push(`${where}.algorithms contains ${show(alg)}, which the edge verifier does not support; use ${SUPPORTED_JWT_ALGORITHMS.join(', ')}`);
+    } else if (!ok.includes(alg as JwtAlgorithm)) {
+      ok.push(alg as JwtAlgorithm);
+    }
+  }
+  return ok;
+}
+
+function checkStringList(value: unknown, prop: string, pattern: RegExp, hint: string, errors: string[]): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    errors.push(`${prop} must be a list of strings, got: ${show(value)}`);
+    return [];
+  }
+  const out: string[] = [];
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'string' || !pattern.test(item)) errors.push(`${prop} contains ${show(item)}; ${hint}`);
+    else out.push(item);
+  }
+  return out;
+}
+
+/**
+ * Validates a route's auth options and resolves them to the configuration baked into its
+ * viewer-request function. Every problem is collected; each names the prop, the value received
+ * and the fix.
+ *
+ * @param where how messages name the options, e.g. `routes['/api/me/*'].auth`
+ */
+export function resolveAuthConfig(options: RouteAuthOptions, where: string): { config?: AuthConfig; errors: string[] } {
+  const errors: string[] = [];
+  if (typeof options !== 'object' || options === null) {
+    return { errors: [`${where} must be an object with at least issuer, audience and jwks, got: ${show(options)}`] };
+  }
+
+  const issuer = options.issuer;
+  if (typeof issuer !== 'string' || Token.isUnresolved(issuer) || !isHttpsUrl(issuer)) {
+    errors.push(
+      `${where}.issuer must be the issuer's https URL exactly as it appears in the iss claim (known at synth time), got: ${show(issuer)}`,
+    );
+  }
+
+  let audience: string[] | null = null;
+  if (!('audience' in options) || options.audience === undefined) {
+    errors.push(
+      `${where}.audience is missing; set the audience your tokens are minted for (e.g. 'my-api'), ` +
+        `or null to skip the check explicitly (tokens for any application of this issuer would then pass)`,
+    );
+  } else if (options.audience !== null) {
+    const list = typeof options.audience === 'string' ? [options.audience] : options.audience;
+    if (!Array.isArray(list) || list.length === 0 || list.some((a) => typeof a !== 'string' || a === '' || Token.isUnresolved(a))) {
+      errors.push(`${where}.audience must be a non-empty string, a non-empty list of them, or null, got: ${show(options.audience)}`);
+    } else {
+      audience = [...list];
+    }
+  }
+
+  const algorithms = checkAlgorithms(options.algorithms, where, errors);
+
+  let clockSkewSeconds = DEFAULT_CLOCK_SKEW.toSeconds();
+  if (options.clockSkew !== undefined) {
+    const seconds = options.clockSkew instanceof Duration ? options.clockSkew.toSeconds() : options.clockSkew;
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_CLOCK_SKEW_SECONDS) {
+      errors.push(`${where}.clockSkew must be between 0 and ${MAX_CLOCK_SKEW_SECONDS} seconds, got: ${show(options.clockSkew instanceof Duration ? options.clockSkew.toHumanString() : options.clockSkew)}`);
+    } else {
+      clockSkewSeconds = seconds;
+    }
+  }
+
+  const requiredScopes = checkStringList(options.requiredScopes, `${where}.requiredScopes`, /^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope is one non-empty word of printable ASCII without spaces, quotes or backslashes', errors);
+  const forwardClaims = checkStringList(options.forwardClaims, `${where}.forwardClaims`, /^[A-Za-z0-9_.-]{1,64}$/, 'claim names become header names (x-auth-claim-<name>): use letters, digits, _ . - (at most 64)', errors);
+
+  if (options.cookieName !== undefined && (typeof options.cookieName !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(options.cookieName))) {
+    errors.push(`${where}.cookieName must be a valid cookie name (letters, digits and !#$%&'*+.^_\`|~-), got: ${show(options.cookieName)}`);
+  }
+
+  const realm = options.realm ?? 'tiered-cdn';
+  if (typeof realm !== 'string' || !/^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(realm)) {
+    errors.push(`${where}.realm must be 1-64 printable ASCII characters without quotes or backslashes, got: ${show(realm)}`);
+  }
+
+  if (options.jwksUri !== undefined && (typeof options.jwksUri !== 'string' || Token.isUnresolved(options.jwksUri) || !isHttpsUrl(options.jwksUri))) {
+    errors.push(`${where}.jwksUri must be an https URL known at synth time (the issuer's JWKS endpoint), got: ${show(options.jwksUri)}`);
+  }
+
+  const rawJwks = loadJwks(options, where, errors);
+  const keys = rawJwks === undefined ? [] : checkKeys(rawJwks, algorithms, where, errors);
+
+  if (errors.length > 0) return { errors };
+  return {
+    errors,
+    config: {
+      issuer,
+      audience,
+      algorithms,
+      clockSkewSeconds,
+      requiredScopes,
+      ...(options.cookieName !== undefined ? { cookieName: options.cookieName } : {}),
+      realm,
+      jwks: { keys },
+      ...(options.jwksUri !== undefined ? { jwksUri: options.jwksUri } : {}),
+      forwardClaims,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+
+/**
+ * cdk-nag findings caused by aws-cdk-lib's BucketDeployment custom resource, acknowledged where
+ * they arise, each with its reason, so stacks that run cdk-nag over a TieredCdn see only findings
+ * about their own choices.
+ */
+export function acknowledgeSiteDeploymentFindings(stack: Stack, siteBucket: s3.IBucket): void {
+  const handler = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+  if (!handler) return;
+  const ack = (id: string, reason: string) => Validations.of(handler).acknowledge({ id, reason });
+  ack(
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    "The BucketDeployment handler's role uses the AWS managed AWSLambdaBasicExecutionRole, which only lets it write its own CloudWatch logs.",
+  );
+  const copyReason =
+    'The BucketDeployment handler copies the site asset from the CDK asset bucket into the site bucket and prunes old objects: aws-cdk-lib grants it object-level actions on every key of those two buckets.';
+  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
+    ack(`AwsSolutions-IAM5[Action::${action}]`, copyReason);
+  }
+  const bucketResource = siteBucket.node.defaultChild;
+  if (bucketResource instanceof CfnResource) {
+    const logicalId = stack.resolve(stack.getLogicalId(bucketResource));
+    ack(`AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`, copyReason);
+  }
+  ack(
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${stack.region}/*]`,
+    copyReason,
+  );
+  ack(
+    'AwsSolutions-IAM5[Resource::*]',
+    'cloudfront:CreateInvalidation (entry documents after each deploy) does not support scoping to a distribution ARN in aws-cdk-lib\'s BucketDeployment grant.',
+  );
+  ack('AwsSolutions-L1', "The BucketDeployment handler's runtime is chosen by aws-cdk-lib and moves with it.");
+}
+
+/** The log bucket receives the other buckets' access logs; logging it into itself would loop. */
+export function acknowledgeLogBucketFindings(logBucket: IConstruct): void {
+  Validations.of(logBucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: 'This is the access-log bucket of the site bucket and of CloudFront; logging it into itself would loop.',
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * CloudFront cache-behavior path patterns: `*` matches any run of characters (including `/`),
+ * `?` matches exactly one character, matching is case-sensitive, and a pattern with or without a
+ * leading `/` means the same.
+ *
+ * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern
+ */
+
+/** Characters CloudFront accepts in a path pattern besides letters and digits. */
+const PATTERN_CHARS = /^[A-Za-z0-9_\-.*$/~"'@:+?&]*$/;
+export const MAX_PATTERN_LENGTH = 255;
+
+/** Returns why `pattern` is not a valid CloudFront path pattern, or undefined when it is. */
+export function patternProblem(pattern: string): string | undefined {
+  if (pattern.length === 0) return 'is empty';
+  if (pattern.length > MAX_PATTERN_LENGTH) return `is ${pattern.length} characters long; CloudFront allows ${MAX_PATTERN_LENGTH}`;
+  if (!PATTERN_CHARS.test(pattern)) {
+    const bad = [...pattern].filter((c) => !PATTERN_CHARS.test(c));
+    return `contains ${[...new Set(bad)].map((c) => JSON.stringify(c)).join(', ')}; allowed are letters, digits and _ - . * $ / ~ " ' @ : + ? &`;
+  }
+  if (pattern.includes('//')) return "contains '//', which no request path normalizes to";
+  return undefined;
+}
+
+function canonical(pattern: string): string {
+  return pattern.startsWith('/') || pattern.startsWith('*') ? pattern : `/${pattern}`;
+}
+
+const regexCache = new Map<string, RegExp>();
+
+function toRegExp(pattern: string): RegExp {
+  let re = regexCache.get(pattern);
+  if (!re) {
+    const body = canonical(pattern)
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    re = new RegExp(`^${body}$`, 's');
+    regexCache.set(pattern, re);
+  }
+  return re;
+}
+
+/** Whether a request path (starting with `/`, no query string) matches a path pattern. */
+export function matchesPathPattern(pattern: string, path: string): boolean {
+  return toRegExp(pattern).test(path);
+}
+
+/** Characters before the first wildcard: the part of the pattern that narrows what it matches. */
+function literalPrefix(pattern: string): string {
+  const p = canonical(pattern);
+  const i = p.search(/[*?]/);
+  return i < 0 ? p : p.slice(0, i);
+}
+
+/**
+ * Orders patterns most specific first, so that CloudFront's first-match rule picks the narrowest
+ * behavior: a longer literal prefix first, then fewer wildcards, then the longer pattern, then
+ * alphabetically so the order never depends on the order of the table.
+ */
+export function compareSpecificity(a: string, b: string): number {
+  const pa = literalPrefix(a).length;
+  const pb = literalPrefix(b).length;
+  if (pa !== pb) return pb - pa;
+  const wa = (a.match(/[*?]/g) ?? []).length;
+  const wb = (b.match(/[*?]/g) ?? []).length;
+  if (wa !== wb) return wa - wb;
+  if (a.length !== b.length) return b.length - a.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Whether every path `later` can match is already matched by `earlier`, so a behavior for `later`
+ * placed after `earlier` could never be selected. Checked on a sample of paths built from `later`.
+ */
+export function shadows(earlier: string, later: string): boolean {
+  const samples = ['', 'x', 'a/b.c', 'Z9'].map((fill) =>
+    canonical(later).replace(/\*/g, fill).replace(/\?/g, fill.charAt(0) || 'q'),
+  );
+  return samples.every((s) => matchesPathPattern(earlier, s));
+}

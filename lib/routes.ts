@@ -1,0 +1,119 @@
+import type { Duration } from 'aws-cdk-lib';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+
+/**
+ * How a path is cached.
+ * - `static`: content-hashed assets, cached a year and sent to browsers as `immutable`.
+ * - `html`: HTML entry documents: cached briefly, invalidated by exact path on deploy.
+ * - `api`: public or shared API responses; cached only when the origin opts in with `s-maxage`.
+ * - `dynamic`: personalized requests and writes; never cached at the edge.
+ */
+export type Tier = 'static' | 'html' | 'api' | 'dynamic';
+
+export const TIERS: readonly Tier[] = ['static', 'html', 'api', 'dynamic'];
+
+/** The id of the origin the construct creates for the site bucket. */
+export const SITE_ORIGIN = 'site';
+
+/** Which HTTP methods a behavior accepts. */
+export type RouteMethods = 'GET_HEAD' | 'GET_HEAD_OPTIONS' | 'ALL';
+
+/** Query strings in the cache key of an `api` route: all of them, none, or only the named ones. */
+export type QueryStringKey = 'all' | 'none' | readonly string[];
+
+/** One row of the route table: a path pattern, its tier, its origin and options. */
+export interface RouteProps {
+  /**
+   * CloudFront path pattern (`/assets/*`, `*.jpg`). Exactly one route is `*`: the default behavior.
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern
+   */
+  readonly pathPattern: string;
+
+  /** How the path is cached. */
+  readonly tier: Tier;
+
+  /** Id of an origin in `TieredCdnProps.origins`, or `'site'` for the site bucket. */
+  readonly origin: string;
+
+  /**
+   * Request headers the origin varies its response on; they become part of the cache key.
+   * Only for `api` routes. `Authorization` and `Cookie` are refused: they would key a shared cache
+   * per user.
+   * @default - no headers in the cache key
+   */
+  readonly varyHeaders?: readonly string[];
+
+  /**
+   * Query strings in the cache key of an `api` route.
+   * @default 'all'
+   */
+  readonly queryStrings?: QueryStringKey;
+
+  /**
+   * Longest time an origin's `s-maxage` / `max-age` may keep a response in the cache (`api`), or
+   * how long an HTML document is cached when the origin says nothing (`html`).
+   * @default - api: 1 day; html: 60 seconds
+   */
+  readonly maxTtl?: Duration;
+
+  /**
+   * Methods the behavior accepts. Cached tiers accept no writes: use a `dynamic` route for those.
+   * @default - static and html: GET_HEAD; api: GET_HEAD_OPTIONS; dynamic: ALL
+   */
+  readonly methods?: RouteMethods;
+
+  /**
+   * Your own Lambda@Edge functions for this behavior. CloudFront allows one function per event
+   * type; an event type the construct already uses for this route (viewer-request when the route
+   * has auth, experiments or query normalization) is refused.
+   * @default - none
+   */
+  readonly edgeLambdas?: readonly cloudfront.EdgeLambda[];
+}
+
+/** A custom (HTTP) origin, such as an API. */
+export interface HttpOriginProps {
+  /** Domain name of the origin, without scheme or path. */
+  readonly domainName: string;
+
+  /**
+   * AWS Region the origin runs in; picks the Origin Shield region.
+   * @default - the stack's region
+   */
+  readonly region?: string;
+
+  /**
+   * Origin Shield region, when it should differ from the one recommended for `region`; `false`
+   * turns Origin Shield off for this origin.
+   * @default - the region recommended for the origin's region
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html
+   */
+  readonly originShield?: string | false;
+
+  /**
+   * Path prepended to every request to the origin (starts with `/`, no trailing `/`).
+   * @default - none
+   */
+  readonly originPath?: string;
+
+  /** @default 443 */
+  readonly httpsPort?: number;
+
+  /**
+   * Seconds CloudFront waits for a connection to the origin (1-10).
+   * @default Duration.seconds(10)
+   */
+  readonly connectionTimeout?: Duration;
+
+  /**
+   * Seconds CloudFront waits for a response from the origin (1-60 without a quota raise).
+   * @default Duration.seconds(30)
+   */
+  readonly readTimeout?: Duration;
+
+  /**
+   * Seconds CloudFront keeps an idle connection to the origin (1-60 without a quota raise).
+   * @default Duration.seconds(5)
+   */
+  readonly keepaliveTimeout?: Duration;
+}

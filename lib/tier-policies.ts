@@ -1,0 +1,140 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type { QueryStringKey, RouteMethods, Tier } from './routes';
+
+/** `Cache-Control` sent to viewers for static assets when the origin sent none. */
+export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** `Cache-Control` sent to viewers for HTML entry documents when the origin sent none. */
+export const HTML_CACHE_CONTROL = 'public, max-age=0, must-revalidate';
+
+export const ONE_YEAR = Duration.days(365);
+export const DEFAULT_API_MAX_TTL = Duration.days(1);
+export const DEFAULT_HTML_TTL = Duration.seconds(60);
+
+/** Default methods per tier; cached tiers never accept writes. */
+export const DEFAULT_METHODS: Readonly<Record<Tier, RouteMethods>> = {
+  static: 'GET_HEAD',
+  html: 'GET_HEAD',
+  api: 'GET_HEAD_OPTIONS',
+  dynamic: 'ALL',
+};
+
+export function allowedMethods(methods: RouteMethods): cloudfront.AllowedMethods {
+  switch (methods) {
+    case 'GET_HEAD':
+      return cloudfront.AllowedMethods.ALLOW_GET_HEAD;
+    case 'GET_HEAD_OPTIONS':
+      return cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS;
+    case 'ALL':
+      return cloudfront.AllowedMethods.ALLOW_ALL;
+  }
+}
+
+export function cachedMethods(methods: RouteMethods): cloudfront.CachedMethods {
+  return methods === 'GET_HEAD' ? cloudfront.CachedMethods.CACHE_GET_HEAD : cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS;
+}
+
+/** What one cache policy keys on and how long it keeps objects; routes with equal specs share a policy. */
+export interface CacheSpec {
+  readonly tier: Exclude<Tier, 'dynamic'>;
+  readonly minTtl: Duration;
+  readonly defaultTtl: Duration;
+  readonly maxTtl: Duration;
+  readonly headers: readonly string[];
+  readonly queryStrings: QueryStringKey;
+}
+
+export function cacheSpecKey(spec: CacheSpec): string {
+  return JSON.stringify([
+    spec.tier,
+    spec.minTtl.toSeconds(),
+    spec.defaultTtl.toSeconds(),
+    spec.maxTtl.toSeconds(),
+    [...spec.headers].sort(),
+    typeof spec.queryStrings === 'string' ? spec.queryStrings : [...spec.queryStrings].sort(),
+  ]);
+}
+
+/** Cache policy props for a spec: defaults per tier, as plain props (merged before creation). */
+export function cachePolicyProps(spec: CacheSpec): cloudfront.CachePolicyProps {
+  const qs = spec.queryStrings;
+  return {
+    comment: `tiered-cdn ${spec.tier} tier`,
+    minTtl: spec.minTtl,
+    defaultTtl: spec.defaultTtl,
+    maxTtl: spec.maxTtl,
+    cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+    headerBehavior:
+      spec.headers.length > 0
+        ? cloudfront.CacheHeaderBehavior.allowList(...[...spec.headers].sort())
+        : cloudfront.CacheHeaderBehavior.none(),
+    queryStringBehavior:
+      qs === 'all'
+        ? cloudfront.CacheQueryStringBehavior.all()
+        : qs === 'none' || qs.length === 0
+          ? cloudfront.CacheQueryStringBehavior.none()
+          : cloudfront.CacheQueryStringBehavior.allowList(...[...qs].sort()),
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+  };
+}
+
+export interface SecurityHeadersOptions {
+  /**
+   * `Strict-Transport-Security` max-age.
+   * @default Duration.days(730)
+   */
+  readonly hstsMaxAge?: Duration;
+  /**
+   * `X-Frame-Options`.
+   * @default cloudfront.HeadersFrameOption.DENY
+   */
+  readonly frameOption?: cloudfront.HeadersFrameOption;
+  /**
+   * `Referrer-Policy`.
+   * @default cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN
+   */
+  readonly referrerPolicy?: cloudfront.HeadersReferrerPolicy;
+  /**
+   * `Content-Security-Policy`, when set.
+   * @default - none
+   */
+  readonly contentSecurityPolicy?: string;
+}
+
+export function securityHeadersBehavior(options: SecurityHeadersOptions = {}): cloudfront.ResponseSecurityHeadersBehavior {
+  return {
+    strictTransportSecurity: {
+      accessControlMaxAge: options.hstsMaxAge ?? Duration.days(730),
+      includeSubdomains: true,
+      override: true,
+    },
+    contentTypeOptions: { override: true },
+    frameOptions: { frameOption: options.frameOption ?? cloudfront.HeadersFrameOption.DENY, override: true },
+    referrerPolicy: {
+      referrerPolicy: options.referrerPolicy ?? cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+      override: true,
+    },
+    ...(options.contentSecurityPolicy
+      ? { contentSecurityPolicy: { contentSecurityPolicy: options.contentSecurityPolicy, override: true } }
+      : {}),
+  };
+}
+
+/** Response headers policy per tier: security headers everywhere, a default Cache-Control for site tiers. */
+export function responseHeadersPolicyProps(
+  tier: Tier,
+  security: SecurityHeadersOptions,
+): cloudfront.ResponseHeadersPolicyProps {
+  const cacheControl = tier === 'static' ? IMMUTABLE_CACHE_CONTROL : tier === 'html' ? HTML_CACHE_CONTROL : undefined;
+  return {
+    comment: `tiered-cdn ${tier} tier: security headers${cacheControl ? ' and default Cache-Control' : ''}`,
+    securityHeadersBehavior: securityHeadersBehavior(security),
+    ...(cacheControl
+      ? {
+          // override: false keeps whatever Cache-Control the origin sent.
+          customHeadersBehavior: { customHeaders: [{ header: 'Cache-Control', value: cacheControl, override: false }] },
+        }
+      : {}),
+  };
+}

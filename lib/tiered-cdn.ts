@@ -1,0 +1,552 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { isOriginShieldRegion, originShieldRegionFor, ORIGIN_SHIELD_REGIONS } from './origin-shield';
+import { compareSpecificity, patternProblem, shadows } from './path-pattern';
+import { HttpOriginProps, RouteProps, SITE_ORIGIN, Tier, TIERS } from './routes';
+import {
+  allowedMethods,
+  CacheSpec,
+  cacheSpecKey,
+  cachedMethods,
+  cachePolicyProps,
+  DEFAULT_API_MAX_TTL,
+  DEFAULT_HTML_TTL,
+  DEFAULT_METHODS,
+  ONE_YEAR,
+  responseHeadersPolicyProps,
+  SecurityHeadersOptions,
+} from './tier-policies';
+import { acknowledgeLogBucketFindings, acknowledgeSiteDeploymentFindings } from './nag';
+import { Problems, show } from './validation';
+
+/** CloudFront's quota of cache behaviors per distribution (the default behavior included). */
+export const MAX_BEHAVIORS = 75;
+
+/** Headers that must never be part of a shared cache key. */
+const PER_USER_HEADERS = ['authorization', 'cookie'];
+
+/** The site bucket and what fills it. */
+export interface SiteProps {
+  /** Folder deployed to the site bucket (content-hashed assets plus HTML entry documents). */
+  readonly source: string;
+
+  /**
+   * Paths invalidated, each by its exact path, after every deployment of the site. Wildcards are
+   * refused: content-hashed assets never need invalidating.
+   * @default - every `.html` file in `source`, plus `/` for a root `index.html`
+   */
+  readonly entryDocuments?: readonly string[];
+
+  /**
+   * Bring your own bucket instead of the one the construct creates.
+   * @default - a private, encrypted bucket with SSL enforced and access logs
+   */
+  readonly bucket?: s3.IBucket;
+}
+
+export interface TieredCdnProps {
+  /** The route table. Order does not matter: behaviors are ordered most specific first. */
+  readonly routes: readonly RouteProps[];
+
+  /**
+   * Custom origins by id; routes name them in `origin`.
+   * @default - none: only the site bucket (`'site'`)
+   */
+  readonly origins?: Readonly<Record<string, HttpOriginProps>>;
+
+  /**
+   * The static site behind the `'site'` origin.
+   * @default - no site bucket; routes may not use the `'site'` origin
+   */
+  readonly site?: SiteProps;
+
+  /**
+   * Origin Shield on every origin, in the region recommended for the origin's region.
+   * @default true
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html
+   */
+  readonly originShield?: boolean;
+
+  /**
+   * @default cloudfront.PriceClass.PRICE_CLASS_100
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+
+  /**
+   * Alternate domain names; requires `certificate` (in us-east-1).
+   * @default - the distribution's cloudfront.net domain only
+   */
+  readonly domainNames?: readonly string[];
+
+  /**
+   * Certificate for `domainNames`; the minimum viewer protocol is then TLSv1.2_2021.
+   * @default - none
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * Bucket for CloudFront standard logs and the site bucket's access logs.
+   * @default - a bucket the construct creates (ACLs enabled, as CloudFront standard logging needs)
+   */
+  readonly logBucket?: s3.IBucket;
+
+  /**
+   * How long CloudFront caches a 5xx from an origin, so an outage is retried soon.
+   * @default Duration.seconds(5)
+   */
+  readonly serverErrorCachingTtl?: Duration;
+
+  /** Security headers sent on every behavior. @default - HSTS two years, nosniff, DENY, strict-origin-when-cross-origin */
+  readonly securityHeaders?: SecurityHeadersOptions;
+
+  /**
+   * Distribution settings merged over the construct's defaults (behaviors, origins and logging stay
+   * the construct's).
+   * @default - none
+   */
+  readonly distributionOverrides?: Partial<
+    Omit<cloudfront.DistributionProps, 'defaultBehavior' | 'additionalBehaviors' | 'logBucket'>
+  >;
+}
+
+/** A route after validation, in the order its behavior has in the distribution. */
+export interface ResolvedRoute extends RouteProps {
+  readonly cachePolicy: cloudfront.ICachePolicy;
+  readonly originRequestPolicy?: cloudfront.IOriginRequestPolicy;
+  readonly responseHeadersPolicy: cloudfront.IResponseHeadersPolicy;
+}
+
+/**
+ * One CloudFront distribution built from a route table, with a cache policy per tier, Origin
+ * Shield on every origin, security headers on every behavior and standard logging.
+ */
+export class TieredCdn extends Construct {
+  public readonly distribution: cloudfront.Distribution;
+  public readonly logBucket: s3.IBucket;
+  public readonly siteBucket?: s3.IBucket;
+  public readonly siteDeployment?: s3deploy.BucketDeployment;
+  /** CloudFront origins by id (`'site'` for the site bucket). */
+  public readonly origins: Readonly<Record<string, cloudfront.IOrigin>>;
+  /** Behaviors in distribution order, most specific first; the default behavior (`*`) last. */
+  public readonly routes: readonly ResolvedRoute[];
+  public readonly responseHeadersPolicies: Readonly<Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>>>;
+  /** Paths invalidated after each site deployment. */
+  public readonly entryDocuments: readonly string[];
+
+  constructor(scope: Construct, id: string, props: TieredCdnProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const problems = new Problems();
+    const originProps = props.origins ?? {};
+    const shieldOn = props.originShield ?? true;
+
+    validateRoutes(props, problems);
+    const shieldRegions = resolveShieldRegions(originProps, props, stack.region, shieldOn, problems);
+    const entryDocuments = props.site ? resolveEntryDocuments(props.site, problems) : [];
+    if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
+      problems.add(`'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
+    }
+    problems.throwIfAny(this.node.path);
+    this.entryDocuments = entryDocuments;
+
+    this.logBucket =
+      props.logBucket ??
+      new s3.Bucket(this, 'LogBucket', {
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        // CloudFront standard logs are delivered with ACLs.
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+        lifecycleRules: [{ expiration: Duration.days(90) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    if (!props.logBucket) acknowledgeLogBucketFindings(this.logBucket);
+
+    const cfOrigins: Record<string, cloudfront.IOrigin> = {};
+    if (props.site) {
+      this.siteBucket =
+        props.site.bucket ??
+        new s3.Bucket(this, 'SiteBucket', {
+          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+          encryption: s3.BucketEncryption.S3_MANAGED,
+          enforceSSL: true,
+          serverAccessLogsBucket: this.logBucket,
+          serverAccessLogsPrefix: 's3/site/',
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+      cfOrigins[SITE_ORIGIN] = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
+        originShieldEnabled: shieldRegions[SITE_ORIGIN] !== undefined,
+        originShieldRegion: shieldRegions[SITE_ORIGIN],
+      });
+    }
+    for (const [originId, o] of Object.entries(originProps)) {
+      cfOrigins[originId] = new origins.HttpOrigin(o.domainName, {
+        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+        httpsPort: o.httpsPort,
+        originPath: o.originPath,
+        connectionTimeout: o.connectionTimeout,
+        readTimeout: o.readTimeout,
+        keepaliveTimeout: o.keepaliveTimeout,
+        originShieldEnabled: shieldRegions[originId] !== undefined,
+        originShieldRegion: shieldRegions[originId],
+        originId,
+      });
+    }
+    this.origins = cfOrigins;
+
+    const rhp: Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>> = {};
+    const responseHeadersPolicy = (tier: Tier) =>
+      (rhp[tier] ??= new cloudfront.ResponseHeadersPolicy(
+        this,
+        `${capitalize(tier)}ResponseHeaders`,
+        responseHeadersPolicyProps(tier, props.securityHeaders ?? {}),
+      ));
+    this.responseHeadersPolicies = rhp;
+
+    const cachePolicies = new Map<string, cloudfront.ICachePolicy>();
+    const cachePolicy = (spec: CacheSpec) => {
+      const key = cacheSpecKey(spec);
+      let policy = cachePolicies.get(key);
+      if (!policy) {
+        const sameTier = [...cachePolicies.keys()].filter((k) => JSON.parse(k)[0] === spec.tier).length;
+        policy = new cloudfront.CachePolicy(
+          this,
+          `${capitalize(spec.tier)}CachePolicy${sameTier === 0 ? '' : sameTier + 1}`,
+          cachePolicyProps(spec),
+        );
+        cachePolicies.set(key, policy);
+      }
+      return policy;
+    };
+
+    const assertedHeaders = ['x-auth-sub', 'x-auth-scope'];
+    let dynamicOrp: cloudfront.IOriginRequestPolicy | undefined;
+    const dynamicOriginRequestPolicy = () =>
+      (dynamicOrp ??= new cloudfront.OriginRequestPolicy(this, 'DynamicOriginRequestPolicy', {
+        comment: 'tiered-cdn dynamic tier: every viewer header but Host and the identity headers the edge asserts',
+        headerBehavior: cloudfront.OriginRequestHeaderBehavior.denyList('host', ...assertedHeaders),
+        queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+        cookieBehavior: cloudfront.OriginRequestCookieBehavior.all(),
+      }));
+
+    const ordered = orderRoutes(props.routes);
+    const resolved: ResolvedRoute[] = ordered.map((route) => {
+      const spec = cacheSpecFor(route);
+      return {
+        ...route,
+        cachePolicy: spec ? cachePolicy(spec) : cloudfront.CachePolicy.CACHING_DISABLED,
+        originRequestPolicy: route.tier === 'dynamic' ? dynamicOriginRequestPolicy() : undefined,
+        responseHeadersPolicy: responseHeadersPolicy(route.tier),
+      };
+    });
+    this.routes = resolved;
+
+    const behavior = (route: ResolvedRoute): cloudfront.BehaviorOptions => {
+      const methods = route.methods ?? DEFAULT_METHODS[route.tier];
+      return {
+        origin: cfOrigins[route.origin],
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: allowedMethods(methods),
+        cachedMethods: route.tier === 'dynamic' ? cloudfront.CachedMethods.CACHE_GET_HEAD : cachedMethods(methods),
+        cachePolicy: route.cachePolicy,
+        originRequestPolicy: route.originRequestPolicy,
+        responseHeadersPolicy: route.responseHeadersPolicy,
+        compress: true,
+        edgeLambdas: route.edgeLambdas ? [...route.edgeLambdas] : undefined,
+      };
+    };
+    const defaultRoute = resolved.find((r) => r.pathPattern === '*')!;
+    const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
+    for (const route of resolved) {
+      if (route !== defaultRoute) additionalBehaviors[route.pathPattern] = behavior(route);
+    }
+
+    const serverErrorTtl = props.serverErrorCachingTtl ?? Duration.seconds(5);
+    this.distribution = new cloudfront.Distribution(this, 'Resource', {
+      // Defaults, then the user's overrides, then what the construct must own.
+      comment: `tiered-cdn ${this.node.path}`.slice(0, 128),
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      defaultRootObject: props.site ? 'index.html' : undefined,
+      errorResponses: [500, 502, 503, 504].map((httpStatus) => ({ httpStatus, ttl: serverErrorTtl })),
+      domainNames: props.domainNames ? [...props.domainNames] : undefined,
+      certificate: props.certificate,
+      minimumProtocolVersion: props.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      ...props.distributionOverrides,
+      defaultBehavior: behavior(defaultRoute),
+      additionalBehaviors,
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: 'cloudfront/',
+    });
+
+    if (props.site && this.siteBucket) {
+      this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
+        sources: [s3deploy.Source.asset(props.site.source)],
+        destinationBucket: this.siteBucket,
+        distribution: entryDocuments.length > 0 ? this.distribution : undefined,
+        distributionPaths: entryDocuments.length > 0 ? [...entryDocuments] : undefined,
+        memoryLimit: 512,
+      });
+      acknowledgeSiteDeploymentFindings(stack, this.siteBucket);
+    }
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Default route last; the rest most specific first, whatever the order of the table. */
+export function orderRoutes(routes: readonly RouteProps[]): RouteProps[] {
+  const rest = routes.filter((r) => r.pathPattern !== '*').sort((a, b) => compareSpecificity(a.pathPattern, b.pathPattern));
+  return [...rest, ...routes.filter((r) => r.pathPattern === '*')];
+}
+
+function cacheSpecFor(route: RouteProps): CacheSpec | undefined {
+  switch (route.tier) {
+    case 'static':
+      return { tier: 'static', minTtl: ONE_YEAR, defaultTtl: ONE_YEAR, maxTtl: ONE_YEAR, headers: [], queryStrings: 'none' };
+    case 'html': {
+      const ttl = route.maxTtl ?? DEFAULT_HTML_TTL;
+      return { tier: 'html', minTtl: Duration.seconds(0), defaultTtl: ttl, maxTtl: ttl, headers: [], queryStrings: 'none' };
+    }
+    case 'api':
+      return {
+        tier: 'api',
+        minTtl: Duration.seconds(0),
+        defaultTtl: Duration.seconds(0),
+        maxTtl: route.maxTtl ?? DEFAULT_API_MAX_TTL,
+        headers: (route.varyHeaders ?? []).map((h) => h.toLowerCase()),
+        queryStrings: route.queryStrings ?? 'all',
+      };
+    case 'dynamic':
+      return undefined;
+  }
+}
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const ORIGIN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const LOOKS_LIKE_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+function validateRoutes(props: TieredCdnProps, problems: Problems): void {
+  const routes = props.routes;
+  const originIds = new Set([...Object.keys(props.origins ?? {}), ...(props.site ? [SITE_ORIGIN] : [])]);
+
+  if (!Array.isArray(routes) || routes.length === 0) {
+    problems.add(`'routes' must list at least the default route { pathPattern: '*' }, got: ${show(routes)}.`);
+    return;
+  }
+  if (routes.length > MAX_BEHAVIORS) {
+    problems.add(
+      `'routes' has ${routes.length} routes; CloudFront allows ${MAX_BEHAVIORS} cache behaviors per distribution. Merge routes that share a tier and origin under one pattern.`,
+    );
+  }
+  const defaults = routes.filter((r) => r.pathPattern === '*');
+  if (defaults.length !== 1) {
+    problems.add(
+      `'routes' must have exactly one default route with pathPattern '*', got ${defaults.length}. It becomes the distribution's default behavior.`,
+    );
+  }
+  for (const id of Object.keys(props.origins ?? {})) {
+    if (id === SITE_ORIGIN) problems.add(`'origins.${id}': the id '${SITE_ORIGIN}' is reserved for the site bucket; rename the origin.`);
+    else if (!ORIGIN_ID.test(id)) problems.add(`'origins.${id}': origin ids use letters, digits, '-' and '_' (1-64), got: ${show(id)}.`);
+  }
+  for (const [id, o] of Object.entries(props.origins ?? {})) {
+    if (!Token.isUnresolved(o.domainName) && !DOMAIN.test(o.domainName)) {
+      problems.add(
+        `'origins.${id}.domainName' must be a bare domain name (no scheme, port or path; HTTPS is always used), got: ${show(o.domainName)}.`,
+      );
+    }
+    if (o.originPath !== undefined && (!o.originPath.startsWith('/') || o.originPath.endsWith('/'))) {
+      problems.add(`'origins.${id}.originPath' must start with '/' and not end with '/', got: ${show(o.originPath)}.`);
+    }
+    checkSeconds(problems, `origins.${id}.connectionTimeout`, o.connectionTimeout, 1, 10);
+    checkSeconds(problems, `origins.${id}.readTimeout`, o.readTimeout, 1, 180);
+    checkSeconds(problems, `origins.${id}.keepaliveTimeout`, o.keepaliveTimeout, 1, 180);
+  }
+
+  const seen = new Map<string, number>();
+  routes.forEach((route, i) => {
+    const where = `routes[${i}] (${show(route.pathPattern)})`;
+    const pattern = route.pathPattern;
+    if (typeof pattern !== 'string') {
+      problems.add(`${where}.pathPattern must be a string, got: ${show(pattern)}.`);
+      return;
+    }
+    const why = patternProblem(pattern);
+    if (why) problems.add(`${where}.pathPattern ${why}.`);
+    const norm = pattern.startsWith('/') || pattern === '*' ? pattern : `/${pattern}`;
+    if (pattern !== '*' && seen.has(norm)) {
+      problems.add(`${where}.pathPattern duplicates routes[${seen.get(norm)}]; CloudFront would only ever use the first.`);
+    }
+    seen.set(norm, i);
+
+    if (!TIERS.includes(route.tier)) {
+      problems.add(`${where}.tier must be one of ${TIERS.map((t) => `'${t}'`).join(', ')}, got: ${show(route.tier)}.`);
+    }
+    if (!originIds.has(route.origin)) {
+      const known = [...originIds].map((o) => `'${o}'`).join(', ') || 'none';
+      problems.add(
+        `${where}.origin ${show(route.origin)} is not a known origin (known: ${known}).` +
+          (route.origin === SITE_ORIGIN ? " Set 'site' to use the site bucket." : " Add it to 'origins'."),
+      );
+    }
+    if (route.methods === 'ALL' && route.tier !== 'dynamic') {
+      problems.add(
+        `${where}.methods 'ALL' allows writes (POST, PUT, PATCH, DELETE) on the cached '${route.tier}' tier; route writes to a 'dynamic' route.`,
+      );
+    }
+    if (route.varyHeaders && route.varyHeaders.length > 0) {
+      if (route.tier !== 'api') {
+        problems.add(`${where}.varyHeaders is only for 'api' routes (a '${route.tier}' route keys on no headers), got: ${show(route.varyHeaders)}.`);
+      }
+      for (const h of route.varyHeaders) {
+        if (PER_USER_HEADERS.includes(h.toLowerCase())) {
+          problems.add(
+            `${where}.varyHeaders contains ${show(h)}: a shared cache keyed on it stores one copy per user. Use a 'dynamic' route for per-user responses.`,
+          );
+        } else if (!HEADER_NAME.test(h)) {
+          problems.add(`${where}.varyHeaders contains ${show(h)}, which is not a valid header name.`);
+        }
+      }
+      if (route.varyHeaders.length > 10) {
+        problems.add(`${where}.varyHeaders names ${route.varyHeaders.length} headers; a cache policy allows 10.`);
+      }
+    }
+    if (route.queryStrings !== undefined && route.tier !== 'api') {
+      problems.add(`${where}.queryStrings is only for 'api' routes, got: ${show(route.queryStrings)}.`);
+    }
+    if (Array.isArray(route.queryStrings) && route.queryStrings.length > 10) {
+      problems.add(`${where}.queryStrings names ${route.queryStrings.length} query strings; a cache policy allows 10.`);
+    }
+    if (route.maxTtl !== undefined) {
+      if (route.tier === 'static' || route.tier === 'dynamic') {
+        problems.add(`${where}.maxTtl is only for 'api' and 'html' routes ('${route.tier}' TTLs are fixed).`);
+      } else if (!Token.isUnresolved(route.maxTtl.toSeconds()) && route.maxTtl.toSeconds() <= 0) {
+        problems.add(
+          `${where}.maxTtl must be above MinTTL (0 s), got: ${route.maxTtl.toSeconds()} s. Use a 'dynamic' route for content that must never be cached.`,
+        );
+      } else if (route.tier === 'html' && route.maxTtl.toSeconds() > 300) {
+        problems.add(
+          `${where}.maxTtl ${route.maxTtl.toSeconds()} s is long for HTML entry documents, which reference new asset names after each deploy; use at most 300 s.`,
+        );
+      }
+    }
+    for (const fn of route.edgeLambdas ?? []) checkEdgeLambda(problems, `${where}.edgeLambdas`, fn);
+  });
+
+  // Ordering makes shadowing impossible for trailing-wildcard patterns; refuse the rest.
+  const ordered = orderRoutes(routes.filter((r) => typeof r.pathPattern === 'string' && r.pathPattern !== '*'));
+  for (let i = 0; i < ordered.length; i++) {
+    for (let j = i + 1; j < ordered.length; j++) {
+      const [a, b] = [ordered[i].pathPattern, ordered[j].pathPattern];
+      if (a !== b && shadows(a, b)) {
+        problems.add(`route ${show(b)} can never match: ${show(a)} comes first and covers every path it matches.`);
+      }
+    }
+  }
+}
+
+function checkSeconds(problems: Problems, prop: string, d: Duration | undefined, min: number, max: number): void {
+  if (d === undefined || Token.isUnresolved(d.toSeconds())) return;
+  const s = d.toSeconds();
+  if (s < min || s > max) problems.add(`'${prop}' must be ${min}-${max} seconds, got: ${s}.`);
+}
+
+function checkEdgeLambda(problems: Problems, where: string, fn: cloudfront.EdgeLambda): void {
+  const lambdaFn = fn.functionVersion.lambda;
+  const cfn = lambdaFn.node.defaultChild as { environment?: unknown } | undefined;
+  if (!cfn || !('environment' in cfn) || cfn.environment === undefined) return;
+  const env = Stack.of(lambdaFn).resolve(cfn.environment) as { Variables?: Record<string, unknown> } | undefined;
+  const keys = Object.keys(env?.Variables ?? {});
+  if (keys.length > 0) {
+    problems.add(
+      `${where}: function '${lambdaFn.node.path}' has environment variables ${show(keys)}, which Lambda@Edge does not support. Bake configuration into the code at synth time, or mark them with addEnvironment(key, value, { removeInEdge: true }).`,
+    );
+  }
+}
+
+function resolveShieldRegions(
+  originProps: Readonly<Record<string, HttpOriginProps>>,
+  props: TieredCdnProps,
+  stackRegion: string,
+  shieldOn: boolean,
+  problems: Problems,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (!shieldOn) return out;
+  const pick = (id: string, explicit: string | false | undefined, region: string | undefined): void => {
+    if (explicit === false) return;
+    const prop = explicit !== undefined ? `origins.${id}.originShield` : id === SITE_ORIGIN ? 'the stack region' : `origins.${id}.region`;
+    if (explicit !== undefined) {
+      if (!isOriginShieldRegion(explicit)) {
+        problems.add(
+          `'${prop}' ${show(explicit)} is not a region with Origin Shield; choose one of ${ORIGIN_SHIELD_REGIONS.join(', ')}.`,
+        );
+      }
+      out[id] = explicit;
+      return;
+    }
+    if (region === undefined || Token.isUnresolved(region)) {
+      problems.add(
+        `Origin Shield for origin '${id}' needs a region: set the stack's env.region, '${id === SITE_ORIGIN ? 'originShield: false' : `origins.${id}.region`}', or 'originShield: false'.`,
+      );
+      return;
+    }
+    if (!LOOKS_LIKE_REGION.test(region)) {
+      problems.add(`'${prop}' must be an AWS Region code such as 'us-east-1', got: ${show(region)}.`);
+      return;
+    }
+    const shield = originShieldRegionFor(region);
+    if (!shield) {
+      problems.add(
+        `'${prop}' ${show(region)} has no known Origin Shield region; set 'origins.${id}.originShield' to one of ${ORIGIN_SHIELD_REGIONS.join(', ')}.`,
+      );
+      return;
+    }
+    out[id] = shield;
+  };
+  if (props.site) pick(SITE_ORIGIN, undefined, stackRegion);
+  for (const [id, o] of Object.entries(originProps)) pick(id, o.originShield, o.region ?? stackRegion);
+  return out;
+}
+
+function resolveEntryDocuments(site: SiteProps, problems: Problems): string[] {
+  if (!fs.existsSync(site.source) || !fs.statSync(site.source).isDirectory()) {
+    problems.add(`'site.source' must be a folder, got: ${show(site.source)} (resolved to ${path.resolve(site.source)}).`);
+    return [];
+  }
+  if (site.entryDocuments) {
+    for (const p of site.entryDocuments) {
+      if (!p.startsWith('/') || /[*?]/.test(p)) {
+        problems.add(
+          `'site.entryDocuments' entries are exact paths starting with '/' (no wildcards: assets are content-hashed), got: ${show(p)}.`,
+        );
+      }
+    }
+    return [...site.entryDocuments];
+  }
+  const found: string[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.isDirectory()) walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
+      else if (entry.name.endsWith('.html')) {
+        found.push(`/${prefix}${entry.name}`);
+        if (entry.name === 'index.html') found.push(`/${prefix}`);
+      }
+    }
+  };
+  walk(site.source, '');
+  return found;
+}

@@ -76,8 +76,29 @@ export interface ViewerResponseConfig {
 }
 
 export type OriginTarget =
-  | { readonly kind: 'custom'; readonly domainName: string; readonly protocol: 'https' | 'http'; readonly port: number; readonly path: string }
-  | { readonly kind: 's3'; readonly domainName: string; readonly path: string };
+  | {
+      readonly kind: 'custom';
+      readonly domainName: string;
+      readonly protocol: 'https' | 'http';
+      readonly port: number;
+      readonly path: string;
+      /** Seconds; absent keeps the behavior origin's value when it is a custom origin, else 30. */
+      readonly readTimeout?: number;
+      /** Seconds; absent keeps the behavior origin's value when it is a custom origin, else 5. */
+      readonly keepaliveTimeout?: number;
+      /** Absent keeps the behavior origin's value when it is a custom origin, else `['TLSv1.2']`. */
+      readonly sslProtocols?: readonly string[];
+      /** Headers CloudFront adds for this origin; the behavior origin's own are never carried over. */
+      readonly customHeaders?: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 's3';
+      readonly domainName: string;
+      readonly path: string;
+      /** Bucket region; required by CloudFront when the request is signed with an origin access identity. */
+      readonly region?: string;
+      readonly customHeaders?: Readonly<Record<string, string>>;
+    };
 
 export interface RoutingRule {
   readonly countries?: readonly string[];

@@ -37,3 +37,12 @@ export function experimentHeader(experiment: string): string {
 export function experimentCookie(experiment: string): string {
   return `${EXPERIMENT_COOKIE_PREFIX}${experiment.toLowerCase()}`;
 }
+
+/**
+ * Request header the viewer-request function leaves for the viewer-response function of the same
+ * request: the experiment cookies to set, as `name=value` pairs joined by `&`. CloudFront hands the
+ * viewer-response function the request as the viewer-request function modified it, on cache hits
+ * too, so this is how an assignment made before the cache lookup reaches the viewer's response.
+ * Always overwritten in viewer-request; never taken from the viewer.
+ */
+export const EXPERIMENT_SET_COOKIE_HEADER = 'x-tcdn-set-cookie';

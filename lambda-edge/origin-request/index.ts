@@ -1,0 +1,121 @@
+import type {
+  CloudFrontHeaders,
+  CloudFrontOrigin,
+  CloudFrontRequest,
+  CloudFrontRequestEvent,
+  CloudFrontS3Origin,
+} from 'aws-lambda';
+import type { OriginRequestConfig, OriginTarget, RoutingRule } from '../shared/config';
+import { DEVICE_HEADERS, VIEWER_COUNTRY_HEADER } from '../shared/names';
+
+/** Values CloudFront documents for an origin it has no distribution settings for. */
+const DEFAULT_READ_TIMEOUT = 30;
+const DEFAULT_KEEPALIVE_TIMEOUT = 5;
+const DEFAULT_SSL_PROTOCOLS: readonly string[] = ['TLSv1.2'];
+
+export interface RoutingDecision {
+  /** Key into `OriginRequestConfig.origins`. */
+  readonly originId: string;
+  /** Index of the rule that matched, for logs and tests. */
+  readonly rule: number;
+}
+
+function header(request: CloudFrontRequest, name: string): string | undefined {
+  return request.headers[name]?.[0]?.value;
+}
+
+function matches(rule: RoutingRule, request: CloudFrontRequest): boolean {
+  if (rule.countries) {
+    const country = header(request, VIEWER_COUNTRY_HEADER)?.toUpperCase();
+    if (!country || !rule.countries.includes(country)) return false;
+  }
+  if (rule.device && header(request, DEVICE_HEADERS[rule.device]) !== 'true') return false;
+  // A rule with no condition never matches: validation refuses it, and routing everything
+  // elsewhere by accident is worse than not routing.
+  return rule.countries !== undefined || rule.device !== undefined;
+}
+
+/**
+ * The first rule whose conditions all hold (country in `countries`, and the viewer is the
+ * `device`), or `undefined` to keep the behavior's own origin. The viewer headers are present only
+ * when the origin request policy forwards them; a missing header matches no rule.
+ */
+export function decide(request: CloudFrontRequest, config: OriginRequestConfig): RoutingDecision | undefined {
+  for (let i = 0; i < config.rules.length; i++) {
+    if (matches(config.rules[i], request)) return { originId: config.rules[i].origin, rule: i };
+  }
+  return undefined;
+}
+
+function toHeaders(custom: Readonly<Record<string, string>> | undefined): CloudFrontHeaders {
+  const out: CloudFrontHeaders = {};
+  if (custom) for (const [key, value] of Object.entries(custom)) out[key.toLowerCase()] = [{ key, value }];
+  return out;
+}
+
+/** `bucket.s3.eu-west-1.amazonaws.com`, `bucket.s3-eu-west-1.amazonaws.com`; the global name is us-east-1. */
+export function s3RegionOf(domainName: string): string | undefined {
+  const m = /\.s3[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com$/.exec(domainName);
+  if (m) return m[1];
+  return /\.s3\.amazonaws\.com$/.test(domainName) ? 'us-east-1' : undefined;
+}
+
+/**
+ * Points the request at `target`: the origin object is replaced (never both `custom` and `s3`)
+ * and the Host header names the new origin, since the origin routes or signs by Host.
+ *
+ * Custom: timeouts and TLS versions come from the target, else from the behavior's own custom
+ * origin, else CloudFront's defaults. S3: an origin access identity can only be kept from one S3
+ * origin to another (CloudFront refuses one after a custom origin), so switching S3 to S3 keeps the
+ * behavior origin's `authMethod` and region (the target's region wins); custom to S3 uses `none`.
+ * The behavior origin's custom headers are never carried over: they may be secrets for that origin.
+ */
+export function applyOrigin(request: CloudFrontRequest, target: OriginTarget): CloudFrontRequest {
+  const current = request.origin;
+  let origin: CloudFrontOrigin;
+  if (target.kind === 'custom') {
+    const was = current?.custom;
+    origin = {
+      custom: {
+        customHeaders: toHeaders(target.customHeaders),
+        domainName: target.domainName,
+        keepaliveTimeout: target.keepaliveTimeout ?? was?.keepaliveTimeout ?? DEFAULT_KEEPALIVE_TIMEOUT,
+        path: target.path,
+        port: target.port,
+        protocol: target.protocol,
+        readTimeout: target.readTimeout ?? was?.readTimeout ?? DEFAULT_READ_TIMEOUT,
+        sslProtocols: [...(target.sslProtocols ?? was?.sslProtocols ?? DEFAULT_SSL_PROTOCOLS)],
+      },
+    };
+  } else {
+    const was = current?.s3;
+    const customHeaders = toHeaders(target.customHeaders);
+    let s3: CloudFrontS3Origin;
+    if (was?.authMethod === 'origin-access-identity') {
+      const region = target.region ?? s3RegionOf(target.domainName) ?? was.region;
+      s3 = { authMethod: 'origin-access-identity', customHeaders, domainName: target.domainName, path: target.path, region };
+    } else {
+      s3 = { authMethod: 'none', customHeaders, domainName: target.domainName, path: target.path };
+    }
+    origin = { s3 };
+  }
+  return {
+    ...request,
+    origin,
+    headers: { ...request.headers, host: [{ key: 'Host', value: target.domainName }] },
+  };
+}
+
+/** The request as it should leave for the origin: routed when a rule matches, untouched otherwise. */
+export function routeRequest(request: CloudFrontRequest, config: OriginRequestConfig): CloudFrontRequest {
+  const decision = decide(request, config);
+  if (!decision) return request;
+  const target = config.origins[decision.originId];
+  // Validation at synth refuses unknown ids; if one slips through, the behavior's origin still serves.
+  return target ? applyOrigin(request, target) : request;
+}
+
+export function createHandler(config: OriginRequestConfig) {
+  return async (event: CloudFrontRequestEvent): Promise<CloudFrontRequest> =>
+    routeRequest(event.Records[0].cf.request, config);
+}

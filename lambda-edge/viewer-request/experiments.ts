@@ -1,0 +1,149 @@
+import { createHash, randomBytes } from 'crypto';
+import type { CloudFrontHeaders, CloudFrontRequest } from 'aws-lambda';
+import type { ExperimentConfig } from '../shared/config';
+import {
+  encodeSetCookieInstruction,
+  readCookies,
+  VIEWER_ID_PATTERN,
+} from '../shared/experiment-cookies';
+import {
+  EXPERIMENT_HEADER_PREFIX,
+  EXPERIMENT_SET_COOKIE_HEADER,
+  experimentCookie,
+  experimentHeader,
+  VIEWER_ID_COOKIE,
+} from '../shared/names';
+
+/**
+ * A point in [0, 1) fixed by the viewer and the experiment: the same viewer lands in the same
+ * variant on every edge location without shared state, and the experiment name in the hash keeps
+ * two experiments' assignments independent of each other.
+ */
+export function bucketOf(viewerId: string, experimentName: string): number {
+  const digest = createHash('sha256').update(experimentName).update('\0').update(viewerId).digest();
+  // 48 bits: exact in a double, and far finer than any weight anyone configures.
+  return digest.readUIntBE(0, 6) / 2 ** 48;
+}
+
+interface CompiledExperiment {
+  readonly config: ExperimentConfig;
+  readonly header: string;
+  readonly cookie: string;
+  readonly variants: ReadonlySet<string>;
+  /** Upper bounds of each variant's slice of [0, 1), in variant order. */
+  readonly bounds: readonly number[];
+}
+
+const compiledSets = new WeakMap<readonly ExperimentConfig[], readonly CompiledExperiment[]>();
+
+function compile(experiments: readonly ExperimentConfig[]): readonly CompiledExperiment[] {
+  let c = compiledSets.get(experiments);
+  if (!c) {
+    c = experiments.map(compileOne);
+    compiledSets.set(experiments, c);
+  }
+  return c;
+}
+
+function compileOne(config: ExperimentConfig): CompiledExperiment {
+  const total = config.variants.reduce((sum, v) => sum + v.weight, 0);
+  let acc = 0;
+  const bounds = config.variants.map((v) => (acc += v.weight) / total);
+  return {
+    config,
+    header: experimentHeader(config.name),
+    cookie: experimentCookie(config.name),
+    variants: new Set(config.variants.map((v) => v.name)),
+    bounds,
+  };
+}
+
+/** The variant whose slice of [0, 1) holds `u`: each variant gets a share equal to its weight. */
+export function pickVariant(experiment: ExperimentConfig, u: number): string {
+  return variantAt(compileOne(experiment), u);
+}
+
+function variantAt(e: CompiledExperiment, u: number): string {
+  const { variants } = e.config;
+  for (let i = 0; i < variants.length - 1; i++) if (u < e.bounds[i]) return variants[i].name;
+  // Floating-point sums can leave the last bound a hair under 1.
+  return variants[variants.length - 1].name;
+}
+
+export function newViewerId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function queryValue(querystring: string, name: string): string | undefined {
+  if (!querystring) return undefined;
+  const value = new URLSearchParams(querystring).get(name);
+  return value === null ? undefined : value;
+}
+
+/**
+ * Assigns the viewer to one variant of each experiment and states it in `x-experiment-<name>`,
+ * a header in the cache key of the routes running the experiment, so each variant is cached apart.
+ *
+ * Order of precedence per experiment: the QA force query parameter, then the QA force cookie
+ * (both only when configured; a value that is not a variant is ignored), then the viewer's
+ * experiment cookie (sticky, even after the weights change), then the hash of the viewer id.
+ * A viewer without a valid id gets a fresh random one.
+ *
+ * Every `x-experiment-*` header and the set-cookie instruction header the viewer sent are
+ * replaced or removed: a viewer cannot choose a variant by header. Cookies to set travel to the
+ * viewer-response function in `x-tcdn-set-cookie` (see names.ts); a forced variant is not
+ * persisted, so a QA visit does not pin the viewer. Nothing else in the request changes.
+ */
+export function assignExperiments(
+  request: CloudFrontRequest,
+  experiments: readonly ExperimentConfig[],
+): CloudFrontRequest {
+  const headers: CloudFrontHeaders = {};
+  for (const name of Object.keys(request.headers)) {
+    if (name.startsWith(EXPERIMENT_HEADER_PREFIX) || name === EXPERIMENT_SET_COOKIE_HEADER) continue;
+    headers[name] = request.headers[name];
+  }
+  const compiled = compile(experiments);
+  const cookies = readCookies(request.headers);
+  const toSet: Array<[string, string]> = [];
+  let viewerId: string | undefined;
+
+  for (const e of compiled) {
+    let variant: string | undefined;
+    const { forceQuery, forceCookie } = e.config;
+    if (forceQuery !== undefined) {
+      const forced = queryValue(request.querystring, forceQuery);
+      if (forced !== undefined && e.variants.has(forced)) variant = forced;
+    }
+    if (variant === undefined && forceCookie !== undefined) {
+      const forced = cookies.get(forceCookie);
+      if (forced !== undefined && e.variants.has(forced)) variant = forced;
+    }
+    if (variant === undefined) {
+      const sticky = cookies.get(e.cookie);
+      if (sticky !== undefined && e.variants.has(sticky)) {
+        variant = sticky;
+      } else {
+        if (viewerId === undefined) {
+          const existing = cookies.get(VIEWER_ID_COOKIE);
+          if (existing !== undefined && VIEWER_ID_PATTERN.test(existing)) {
+            viewerId = existing;
+          } else {
+            viewerId = newViewerId();
+            toSet.push([VIEWER_ID_COOKIE, viewerId]);
+          }
+        }
+        variant = variantAt(e, bucketOf(viewerId, e.config.name));
+        toSet.push([e.cookie, variant]);
+      }
+    }
+    headers[e.header] = [{ key: e.header, value: variant }];
+  }
+
+  if (toSet.length > 0) {
+    headers[EXPERIMENT_SET_COOKIE_HEADER] = [
+      { key: EXPERIMENT_SET_COOKIE_HEADER, value: encodeSetCookieInstruction(toSet) },
+    ];
+  }
+  return { ...request, headers };
+}

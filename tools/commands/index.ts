@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import * as invalidate from './invalidate';
 
 /** Each subcommand registers itself on the program; add one line per command. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [
+  invalidate.register,
+];

@@ -1,0 +1,209 @@
+import * as fs from 'fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { TagManifestDocument } from '../../lib/tag-manifest';
+import { CliError } from '../cli';
+import { ManifestError, loadTagManifest, pathsForTags } from '../invalidate/manifest';
+import { InvalidPathsError } from '../invalidate/paths';
+import {
+  DEFAULT_TIMING,
+  InvalidationFailedError,
+  InvalidationRefusedError,
+  InvalidationResult,
+  Runtime,
+  runInvalidation,
+} from '../invalidate/run';
+import { DISTRIBUTION_ID_OUTPUT, StackLookupError, describeDeployedStack } from '../invalidate/stack';
+
+interface InvalidateOptions {
+  distribution?: string;
+  stack?: string;
+  outputKey?: string;
+  region?: string;
+  paths?: string[];
+  pathsFile?: string;
+  tags?: string[];
+  manifest?: string;
+  all?: boolean;
+  yesInvalidateEverything?: boolean;
+  wait?: boolean;
+  timeout: number;
+  pollInterval: number;
+  retryDelay: number;
+  maxAttempts: number;
+  dryRun?: boolean;
+  json?: boolean;
+  endpoint?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('invalidate')
+    .description('Invalidate cached objects of a distribution: validated, de-duplicated, folded under wildcards and batched to the in-progress quotas.')
+    .addOption(new Option('--distribution <id>', 'CloudFront distribution id').conflicts('stack'))
+    .option('--stack <name>', `CloudFormation stack whose '${DISTRIBUTION_ID_OUTPUT}' output names the distribution (its template also supplies the tag manifest)`)
+    .option('--output-key <key>', `stack output holding the distribution id (default: ${DISTRIBUTION_ID_OUTPUT})`)
+    .option('--region <region>', 'region of the stack (default: AWS_REGION or the SDK configuration)')
+    .option('--paths <paths...>', "paths to invalidate, each starting with '/'; '*' only at the end")
+    .option('--paths-file <file>', 'read more paths from a file, one per line (# starts a comment)')
+    .option('--tags <tags...>', 'invalidate the paths of these tags from the tag manifest')
+    .option('--manifest <file>', 'tag manifest: a JSON file, a *.template.json or a cdk.out folder (default with --stack: the deployed template)')
+    .option('--all', "invalidate every object ('/*'); also needs --yes-invalidate-everything")
+    .option('--yes-invalidate-everything', 'confirm --all')
+    .option('--wait', 'wait until every invalidation has completed, showing progress')
+    .option('--timeout <seconds>', 'give up waiting or retrying after this many seconds', seconds, DEFAULT_TIMING.timeoutMs / 1000)
+    .option('--poll-interval <seconds>', 'status poll interval while waiting', seconds, DEFAULT_TIMING.pollIntervalMs / 1000)
+    .option('--retry-delay <seconds>', 'first backoff delay after TooManyInvalidationsInProgress (doubles, with jitter, up to 60 s)', seconds, DEFAULT_TIMING.retryBaseMs / 1000)
+    .option('--max-attempts <n>', 'attempts per API call for throttling and transient errors (SDK retry strategy)', positiveInt, 8)
+    .option('--dry-run', 'print what would be invalidated and stop')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--endpoint <url>', 'CloudFront (and CloudFormation) API endpoint, for a non-AWS endpoint such as a local emulator')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tiered-cdn invalidate --distribution E2ABCDEF --paths /index.html /app/*
+  $ tiered-cdn invalidate --stack Web --tags html --wait
+  $ tiered-cdn invalidate --distribution E2ABCDEF --tags html --manifest cdk.out --dry-run
+  $ tiered-cdn invalidate --distribution E2ABCDEF --all --yes-invalidate-everything`,
+    )
+    .action(async (opts: InvalidateOptions) => {
+      process.exitCode = await invalidate(opts);
+    });
+}
+
+async function invalidate(opts: InvalidateOptions): Promise<number> {
+  try {
+    if (!opts.distribution && !opts.stack) {
+      throw new CliError('name the distribution: --distribution <id> or --stack <name>');
+    }
+    const clientConfig = {
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      maxAttempts: opts.maxAttempts,
+      retryMode: 'standard' as const,
+    };
+    let distributionId = opts.distribution;
+    let manifestDoc: TagManifestDocument | undefined;
+    if (opts.stack) {
+      const cfn = new CloudFormationClient({ ...clientConfig, ...(opts.region ? { region: opts.region } : {}) });
+      const stack = await describeDeployedStack(cfn, opts.stack, opts.outputKey);
+      distributionId = stack.distributionId;
+      if (!opts.json) process.stderr.write(`stack ${opts.stack}: distribution ${distributionId}\n`);
+      if (opts.tags && !opts.manifest) {
+        manifestDoc = await stack.manifest();
+        if (!manifestDoc) {
+          throw new CliError(`the deployed template of ${opts.stack} carries no tag manifest; pass --manifest <file|cdk.out> or add TagManifest.of(stack).addPaths(...) and deploy`);
+        }
+      }
+    }
+    const paths: string[] = [...(opts.paths ?? [])];
+    if (opts.pathsFile) paths.push(...readPathsFile(opts.pathsFile));
+    if (opts.tags) {
+      if (!manifestDoc) {
+        if (!opts.manifest) throw new CliError('--tags needs a tag manifest: pass --manifest <file|cdk.out>, or --stack to read it from the deployed template');
+        manifestDoc = loadTagManifest(opts.manifest);
+      }
+      paths.push(...pathsForTags(manifestDoc, opts.tags, opts.manifest ?? `stack ${opts.stack}`));
+    }
+
+    // CloudFront is a global service signed in us-east-1 whatever the caller's region.
+    const cloudfront = new CloudFrontClient({ ...clientConfig, region: 'us-east-1' });
+    const result = await runInvalidation(
+      {
+        distributionId: distributionId!,
+        paths,
+        all: opts.all === true,
+        confirmAll: opts.yesInvalidateEverything === true,
+        dryRun: opts.dryRun === true,
+        wait: opts.wait === true,
+      },
+      nodeRuntime(cloudfront, opts.json === true),
+      {
+        ...DEFAULT_TIMING,
+        timeoutMs: opts.timeout * 1000,
+        pollIntervalMs: opts.pollInterval * 1000,
+        retryBaseMs: opts.retryDelay * 1000,
+      },
+    );
+    printResult(result, opts.json === true);
+    return 0;
+  } catch (err) {
+    if (
+      err instanceof InvalidPathsError ||
+      err instanceof InvalidationRefusedError ||
+      err instanceof InvalidationFailedError ||
+      err instanceof ManifestError ||
+      err instanceof StackLookupError
+    ) {
+      throw new CliError(err.message);
+    }
+    throw err;
+  }
+}
+
+function nodeRuntime(client: CloudFrontClient, quiet: boolean): Runtime {
+  const tty = process.stderr.isTTY === true;
+  let last = '';
+  let transientShown = false;
+  return {
+    send: client.send.bind(client) as CloudFrontClient['send'],
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+    random: Math.random,
+    progress: (line, transient) => {
+      if (quiet && transient) return;
+      if (tty) {
+        process.stderr.write(`${transientShown ? '\r\x1b[K' : ''}${line}${transient ? '' : '\n'}`);
+        transientShown = transient;
+      } else if (line !== last) {
+        // Without a terminal, only print changes so CI logs stay short.
+        process.stderr.write(`${line}\n`);
+      }
+      last = line;
+    },
+  };
+}
+
+function printResult(r: InvalidationResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return;
+  }
+  const out: string[] = [];
+  if (r.duplicates.length > 0) out.push(`dropped ${r.duplicates.length} repeated path(s): ${r.duplicates.join(' ')}`);
+  for (const f of r.folded) out.push(`folded ${f.path} (covered by ${f.by})`);
+  if (r.dryRun) {
+    out.push(`dry run: would invalidate ${r.paths.length} path(s) on ${r.distributionId} in ${r.batches.length} invalidation(s):`);
+    r.batches.forEach((b, i) => out.push(`  batch ${i + 1}: ${b.join(' ')}`));
+  } else {
+    out.push(`invalidated ${r.paths.length} path(s) on ${r.distributionId} (${r.requested} requested):`);
+    for (const inv of r.invalidations) out.push(`  ${inv.id}  ${inv.status}  ${inv.paths.length} path(s)`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function readPathsFile(file: string): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`--paths-file '${file}' cannot be read: ${(err as Error).message}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of seconds >= 0, got '${value}'`);
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got '${value}'`);
+  return n;
+}

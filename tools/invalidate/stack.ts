@@ -1,0 +1,68 @@
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, Output } from '@aws-sdk/client-cloudformation';
+import type { TagManifestDocument } from '../../lib/tag-manifest';
+import { manifestFromTemplate } from './manifest';
+
+/**
+ * The stack output holding the distribution id. The construct's output may sit below a construct
+ * path, where CDK appends an 8-hex-digit hash to the logical id; both forms are recognised.
+ */
+export const DISTRIBUTION_ID_OUTPUT = 'DistributionId';
+
+export class StackLookupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackLookupError';
+  }
+}
+
+/** Picks the distribution id from a stack's outputs; pure, so the matching rules are testable. */
+export function distributionIdFromOutputs(stackName: string, outputs: readonly Output[], outputKey?: string): string {
+  const byKey = (k: string) => outputs.find((o) => o.OutputKey === k);
+  if (outputKey !== undefined) {
+    const out = byKey(outputKey);
+    if (!out?.OutputValue) {
+      throw new StackLookupError(`stack ${stackName} has no output '${outputKey}'; its outputs: ${listKeys(outputs)}`);
+    }
+    return out.OutputValue;
+  }
+  const exact = byKey(DISTRIBUTION_ID_OUTPUT);
+  if (exact?.OutputValue) return exact.OutputValue;
+  const candidates = outputs.filter((o) => o.OutputKey && /DistributionId[0-9A-F]{8}$/.test(o.OutputKey) && o.OutputValue);
+  if (candidates.length === 1) return candidates[0].OutputValue!;
+  if (candidates.length > 1) {
+    throw new StackLookupError(
+      `stack ${stackName} has several distribution outputs (${candidates.map((c) => c.OutputKey).join(', ')}); pick one with --output-key`,
+    );
+  }
+  throw new StackLookupError(
+    `stack ${stackName} has no '${DISTRIBUTION_ID_OUTPUT}' output (its outputs: ${listKeys(outputs)}); add new CfnOutput(stack, '${DISTRIBUTION_ID_OUTPUT}', { value: distribution.distributionId }), name another output with --output-key, or pass --distribution`,
+  );
+}
+
+function listKeys(outputs: readonly Output[]): string {
+  return outputs.length === 0 ? '(none)' : outputs.map((o) => o.OutputKey).join(', ');
+}
+
+export interface DeployedStack {
+  readonly distributionId: string;
+  /** Reads the tag manifest from the deployed template, or undefined when it carries none. */
+  readonly manifest: () => Promise<TagManifestDocument | undefined>;
+}
+
+export async function describeDeployedStack(client: CloudFormationClient, stackName: string, outputKey?: string): Promise<DeployedStack> {
+  let outputs: Output[];
+  try {
+    const out = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+    outputs = out.Stacks?.[0]?.Outputs ?? [];
+  } catch (err) {
+    throw new StackLookupError(`cannot describe stack '${stackName}': ${(err as Error).name}: ${(err as Error).message} (check --stack, --region and credentials)`);
+  }
+  return {
+    distributionId: distributionIdFromOutputs(stackName, outputs, outputKey),
+    manifest: async () => {
+      const out = await client.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
+      if (!out.TemplateBody) return undefined;
+      return manifestFromTemplate(JSON.parse(out.TemplateBody), `deployed template of ${stackName}`);
+    },
+  };
+}

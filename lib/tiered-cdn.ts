@@ -184,6 +184,7 @@ export class TieredCdn extends Construct {
       cfOrigins[SITE_ORIGIN] = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
         originShieldEnabled: shieldRegions[SITE_ORIGIN] !== undefined,
         originShieldRegion: shieldRegions[SITE_ORIGIN],
+        originId: SITE_ORIGIN,
       });
     }
     for (const [originId, o] of Object.entries(originProps)) {

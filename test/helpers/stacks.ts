@@ -1,0 +1,42 @@
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { TieredCdn, TieredCdnProps } from '../../lib';
+
+export const SITE_DIR = path.join(__dirname, '..', '..', 'site');
+
+/** A small stack with one TieredCdn, in an explicit region as edge functions need. */
+export function cdnStack(
+  props: TieredCdnProps | ((stack: Stack) => TieredCdnProps),
+  region = 'us-east-1',
+): { stack: Stack; cdn: TieredCdn; template: Template } {
+  const app = new App();
+  const stack = new Stack(app, 'Test', { env: { region } });
+  const cdn = new TieredCdn(stack, 'Cdn', typeof props === 'function' ? props(stack) : props);
+  return { stack, cdn, template: Template.fromStack(stack) };
+}
+
+/** The distribution config of the only distribution in a template. */
+export function distributionConfig(template: Template): any {
+  const dists = template.findResources('AWS::CloudFront::Distribution');
+  const [only] = Object.values(dists);
+  return (only as any).Properties.DistributionConfig;
+}
+
+/** The resource a `{ Ref }` points to. */
+export function deref(template: Template, ref: { Ref: string } | string): any {
+  if (typeof ref === 'string') return ref;
+  return template.toJSON().Resources[ref.Ref];
+}
+
+export function behaviorFor(template: Template, pathPattern: string): any {
+  const config = distributionConfig(template);
+  if (pathPattern === '*') return config.DefaultCacheBehavior;
+  const b = config.CacheBehaviors.find((x: any) => x.PathPattern === pathPattern);
+  if (!b) throw new Error(`no behavior for ${pathPattern}`);
+  return b;
+}
+
+export function cachePolicyOf(template: Template, pathPattern: string): any {
+  return deref(template, behaviorFor(template, pathPattern).CachePolicyId).Properties.CachePolicyConfig;
+}

@@ -144,7 +144,7 @@ function extractToken(request: CloudFrontRequest, cookieName: string | undefined
   const authorization = singleHeader(request.headers, 'authorization');
   if (authorization === null) throw new Rejection('invalid', 'more than one Authorization header');
   if (authorization !== undefined) {
-    const match = /^Bearer +(\S+) *$/i.exec(authorization);
+    const match = /^Bearer +(\S+)$/i.exec(authorization);
     if (!match) throw new Rejection('invalid', 'Authorization header is not a Bearer token');
     return match[1];
   }

@@ -22,7 +22,8 @@ export function patternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
-function canonical(pattern: string): string {
+/** The pattern with a leading `/`, the form CloudFront compares paths against. */
+export function canonicalPattern(pattern: string): string {
   return pattern.startsWith('/') || pattern.startsWith('*') ? pattern : `/${pattern}`;
 }
 
@@ -31,7 +32,7 @@ const regexCache = new Map<string, RegExp>();
 function toRegExp(pattern: string): RegExp {
   let re = regexCache.get(pattern);
   if (!re) {
-    const body = canonical(pattern)
+    const body = canonicalPattern(pattern)
       .split('')
       .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
       .join('');
@@ -48,7 +49,7 @@ export function matchesPathPattern(pattern: string, path: string): boolean {
 
 /** Characters before the first wildcard: the part of the pattern that narrows what it matches. */
 function literalPrefix(pattern: string): string {
-  const p = canonical(pattern);
+  const p = canonicalPattern(pattern);
   const i = p.search(/[*?]/);
   return i < 0 ? p : p.slice(0, i);
 }
@@ -75,7 +76,7 @@ export function compareSpecificity(a: string, b: string): number {
  */
 export function shadows(earlier: string, later: string): boolean {
   const samples = ['', 'x', 'a/b.c', 'Z9'].map((fill) =>
-    canonical(later).replace(/\*/g, fill).replace(/\?/g, fill.charAt(0) || 'q'),
+    canonicalPattern(later).replace(/\*/g, fill).replace(/\?/g, fill.charAt(0) || 'q'),
   );
   return samples.every((s) => matchesPathPattern(earlier, s));
 }

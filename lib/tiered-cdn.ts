@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { isOriginShieldRegion, originShieldRegionFor, ORIGIN_SHIELD_REGIONS } from './origin-shield';
-import { compareSpecificity, patternProblem, shadows } from './path-pattern';
+import { canonicalPattern, compareSpecificity, patternProblem, shadows } from './path-pattern';
 import { HttpOriginProps, RouteProps, SITE_ORIGIN, Tier, TIERS } from './routes';
 import {
   allowedMethods,
@@ -387,7 +387,7 @@ function validateRoutes(props: TieredCdnProps, problems: Problems): void {
     }
     const why = patternProblem(pattern);
     if (why) problems.add(`${where}.pathPattern ${why}.`);
-    const norm = pattern.startsWith('/') || pattern === '*' ? pattern : `/${pattern}`;
+    const norm = canonicalPattern(pattern);
     if (pattern !== '*' && seen.has(norm)) {
       problems.add(`${where}.pathPattern duplicates routes[${seen.get(norm)}]; CloudFront would only ever use the first.`);
     }
@@ -452,7 +452,7 @@ function validateRoutes(props: TieredCdnProps, problems: Problems): void {
   for (let i = 0; i < ordered.length; i++) {
     for (let j = i + 1; j < ordered.length; j++) {
       const [a, b] = [ordered[i].pathPattern, ordered[j].pathPattern];
-      if (a !== b && shadows(a, b)) {
+      if (canonicalPattern(a) !== canonicalPattern(b) && shadows(a, b)) {
         problems.add(`route ${show(b)} can never match: ${show(a)} comes first and covers every path it matches.`);
       }
     }
@@ -469,8 +469,9 @@ function checkEdgeLambda(problems: Problems, where: string, fn: cloudfront.EdgeL
   const lambdaFn = fn.functionVersion.lambda;
   const cfn = lambdaFn.node.defaultChild as { environment?: unknown } | undefined;
   if (!cfn || !('environment' in cfn) || cfn.environment === undefined) return;
-  const env = Stack.of(lambdaFn).resolve(cfn.environment) as { Variables?: Record<string, unknown> } | undefined;
-  const keys = Object.keys(env?.Variables ?? {});
+  // The L1 property resolves in its TypeScript shape ({ variables }), not the template's.
+  const env = Stack.of(lambdaFn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
+  const keys = Object.keys(env?.variables ?? {});
   if (keys.length > 0) {
     problems.add(
       `${where}: function '${lambdaFn.node.path}' has environment variables ${show(keys)}, which Lambda@Edge does not support. Bake configuration into the code at synth time, or mark them with addEnvironment(key, value, { removeInEdge: true }).`,

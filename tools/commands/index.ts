@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as audit from './audit';
 import * as invalidate from './invalidate';
 
 /** Each subcommand registers itself on the program; add one line per command. */
@@ -6,4 +7,5 @@ export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: RegisterCommand[] = [
   invalidate.register,
+  audit.register,
 ];

@@ -1,0 +1,74 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Tier } from '../../lib/routes';
+import { TIERS } from '../../lib/routes';
+import { CliError } from '../cli';
+import { AuditInputError, AuditRoute, auditTargets, formatReport, loadRoutes, runAudit } from '../audit/run';
+
+interface AuditOptions {
+  base: string;
+  routes?: string;
+  paths?: string[];
+  tier?: Tier;
+  token?: string;
+  header: Record<string, string>;
+  timeout: number;
+  strict?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('audit')
+    .description("Request each route's paths (with and without a token) and grade the origin's caching headers against the route's tier.")
+    .requiredOption('--base <url>', 'where to send the requests: the distribution, a local edge, or the origin itself')
+    .option('--routes <file>', 'route list JSON: [{ "pathPattern": "/assets/*", "tier": "static", "paths": ["/assets/app.3f9c2a1b.js"] }]')
+    .option('--paths <paths...>', 'request these paths (their tier comes from the matching route, or from --tier)')
+    .addOption(new Option('--tier <tier>', 'tier for every --paths entry').choices(TIERS as string[]))
+    .option('--token <jwt>', 'also request every path with Authorization: Bearer <jwt>, and flag publicly cacheable responses that differ (default: $TIERED_CDN_AUDIT_TOKEN)')
+    .option('--header <name:value>', 'extra request header, repeatable', collectHeader, {})
+    .option('--timeout <seconds>', 'per-request timeout', positive, 10)
+    .option('--strict', 'exit non-zero on warnings too')
+    .option('--json', 'print the report as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Rules: no Cache-Control; public caching with Set-Cookie or of a response that differs per user;
+no-store on static assets; a content-hashed asset without immutable; an api response with neither
+s-maxage nor private; Vary: * or Vary on Cookie/User-Agent/Authorization; max-age above s-maxage.
+Exit status: 0 clean, 1 errors (or warnings with --strict).
+
+Examples:
+  $ tiered-cdn audit --base https://d111111abcdef8.cloudfront.net --routes audit-routes.json
+  $ tiered-cdn audit --base http://127.0.0.1:8080 --paths /api/config/flags --tier api --token "$JWT" --json`,
+    )
+    .action(async (opts: AuditOptions) => {
+      try {
+        const routes: AuditRoute[] = opts.routes ? loadRoutes(opts.routes) : [];
+        const targets = auditTargets(routes, opts.paths, opts.tier);
+        const report = await runAudit({
+          base: opts.base,
+          targets,
+          token: opts.token ?? (process.env.TIERED_CDN_AUDIT_TOKEN || undefined),
+          headers: opts.header,
+          timeoutMs: opts.timeout * 1000,
+        });
+        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+        process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;
+      } catch (err) {
+        if (err instanceof AuditInputError) throw new CliError(err.message);
+        throw err;
+      }
+    });
+}
+
+function collectHeader(value: string, previous: Record<string, string>): Record<string, string> {
+  const i = value.indexOf(':');
+  if (i <= 0) throw new InvalidArgumentError(`expected 'Name: value', got '${value}'`);
+  return { ...previous, [value.slice(0, i).trim().toLowerCase()]: value.slice(i + 1).trim() };
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number of seconds > 0, got '${value}'`);
+  return n;
+}

@@ -1,0 +1,50 @@
+import * as fs from 'fs';
+
+/** Field order of CloudFront standard logs (legacy), version 1.0. */
+export const LOG_FIELDS = [
+  'date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'cs-method', 'cs(Host)', 'cs-uri-stem', 'sc-status',
+  'cs(Referer)', 'cs(User-Agent)', 'cs-uri-query', 'cs(Cookie)', 'x-edge-result-type', 'x-edge-request-id',
+  'x-host-header', 'cs-protocol', 'cs-bytes', 'time-taken', 'x-forwarded-for', 'ssl-protocol', 'ssl-cipher',
+  'x-edge-response-result-type', 'cs-protocol-version', 'fle-status', 'fle-encrypted-fields', 'c-port',
+  'time-to-first-byte', 'x-edge-detailed-result-type', 'sc-content-type', 'sc-content-len', 'sc-range-start',
+  'sc-range-end',
+] as const;
+
+export type LogField = (typeof LOG_FIELDS)[number];
+export type LogRecord = Partial<Record<LogField, string | number | undefined>>;
+
+/** Values are URL-encoded where CloudFront encodes them; empty values are `-`. */
+function field(v: string | number | undefined): string {
+  if (v === undefined || v === '') return '-';
+  return String(v).replace(/[\s\\%]/g, (c) => encodeURIComponent(c));
+}
+
+export function formatLogLine(r: LogRecord): string {
+  return LOG_FIELDS.map((f) => field(r[f])).join('\t');
+}
+
+export const LOG_HEADER = `#Version: 1.0\n#Fields: ${LOG_FIELDS.join(' ')}\n`;
+
+export interface AccessLog {
+  write(r: LogRecord): void;
+  close(): Promise<void>;
+}
+
+/** `target`: a file path (appended), `'-'` for stdout, or a function receiving each line. */
+export function openAccessLog(target: string | ((line: string) => void) | undefined): AccessLog {
+  if (!target) return { write() {}, close: async () => {} };
+  if (typeof target === 'function') {
+    return { write: (r) => target(formatLogLine(r)), close: async () => {} };
+  }
+  if (target === '-') {
+    process.stdout.write(LOG_HEADER);
+    return { write: (r) => process.stdout.write(`${formatLogLine(r)}\n`), close: async () => {} };
+  }
+  const fresh = !fs.existsSync(target) || fs.statSync(target).size === 0;
+  const stream = fs.createWriteStream(target, { flags: 'a' });
+  if (fresh) stream.write(LOG_HEADER);
+  return {
+    write: (r) => stream.write(`${formatLogLine(r)}\n`),
+    close: () => new Promise((resolve) => stream.end(resolve)),
+  };
+}

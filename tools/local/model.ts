@@ -1,0 +1,126 @@
+/**
+ * The distribution as the local edge runs it: the parts of a synthesized
+ * `AWS::CloudFront::Distribution` and its policies that decide what a viewer sees.
+ * Built by `readDistribution` from cdk.out; plain data so tests can also build one by hand.
+ */
+
+export type HeaderBehavior = 'none' | 'whitelist' | 'allViewer' | 'allViewerAndWhitelistCloudFront' | 'allExcept';
+export type ItemBehavior = 'none' | 'whitelist' | 'allExcept' | 'all';
+
+export interface ItemSelection<B extends string = ItemBehavior> {
+  readonly behavior: B;
+  /** Lower-cased for headers; as written for cookies and query strings (CloudFront matches those case-sensitively). */
+  readonly items: readonly string[];
+}
+
+export interface CachePolicyModel {
+  readonly id: string;
+  readonly name: string;
+  readonly minTtl: number;
+  readonly defaultTtl: number;
+  readonly maxTtl: number;
+  readonly gzip: boolean;
+  readonly brotli: boolean;
+  readonly headers: ItemSelection<'none' | 'whitelist'>;
+  readonly cookies: ItemSelection;
+  readonly queryStrings: ItemSelection;
+}
+
+export interface OriginRequestPolicyModel {
+  readonly id: string;
+  readonly name: string;
+  readonly headers: ItemSelection<HeaderBehavior>;
+  readonly cookies: ItemSelection;
+  readonly queryStrings: ItemSelection;
+}
+
+export interface SecurityHeaderSetting {
+  readonly value: string;
+  readonly override: boolean;
+}
+
+export interface ResponseHeadersPolicyModel {
+  readonly id: string;
+  readonly name: string;
+  /** Header name (lower case) -> value and override flag: security headers and custom headers alike. */
+  readonly set: Readonly<Record<string, SecurityHeaderSetting>>;
+  readonly remove: readonly string[];
+  readonly cors?: {
+    readonly allowOrigins: readonly string[];
+    readonly allowMethods: readonly string[];
+    readonly allowHeaders: readonly string[];
+    readonly exposeHeaders: readonly string[];
+    readonly allowCredentials: boolean;
+    readonly maxAgeSec?: number;
+    readonly override: boolean;
+  };
+}
+
+export type EdgeEventType = 'viewer-request' | 'origin-request' | 'origin-response' | 'viewer-response';
+
+export interface EdgeFunctionModel {
+  readonly eventType: EdgeEventType;
+  /** Folder holding the function's code. */
+  readonly codeDir: string;
+  /** `file.export`, as in the Lambda `Handler` property. */
+  readonly handler: string;
+  /** Logical id of the Lambda function, for messages and logs. */
+  readonly name: string;
+  readonly includeBody: boolean;
+}
+
+export interface BehaviorModel {
+  /** `*` for the default behavior. */
+  readonly pathPattern: string;
+  readonly targetOriginId: string;
+  readonly viewerProtocolPolicy: 'allow-all' | 'redirect-to-https' | 'https-only';
+  readonly allowedMethods: readonly string[];
+  readonly cachedMethods: readonly string[];
+  readonly compress: boolean;
+  readonly cachePolicy: CachePolicyModel;
+  readonly originRequestPolicy?: OriginRequestPolicyModel;
+  readonly responseHeadersPolicy?: ResponseHeadersPolicyModel;
+  readonly edgeFunctions: Partial<Record<EdgeEventType, EdgeFunctionModel>>;
+}
+
+export interface S3Content {
+  /** Folders whose files are the objects, under `keyPrefix`. */
+  readonly folders: readonly string[];
+  readonly keyPrefix: string;
+  /** Lower-cased metadata headers set by the deployment (e.g. `cache-control`). */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface OriginModel {
+  readonly id: string;
+  /** The configured domain name, resolved as far as the template allows. */
+  readonly domainName: string;
+  readonly originPath: string;
+  readonly kind: 'custom' | 's3';
+  readonly protocolPolicy: 'http-only' | 'https-only' | 'match-viewer';
+  readonly httpPort: number;
+  readonly httpsPort: number;
+  readonly readTimeoutSeconds: number;
+  readonly customHeaders: Readonly<Record<string, string>>;
+  readonly originShield?: { readonly region: string };
+  /** For an S3 origin: the content of the bucket as deployed by BucketDeployments in the same stack. */
+  readonly s3Content: readonly S3Content[];
+}
+
+export interface ErrorResponseModel {
+  readonly errorCode: number;
+  readonly errorCachingMinTtl?: number;
+  readonly responseCode?: number;
+  readonly responsePagePath?: string;
+}
+
+export interface DistributionModel {
+  readonly stackName: string;
+  readonly logicalId: string;
+  readonly region: string;
+  /** In precedence order; the default behavior is last. */
+  readonly behaviors: readonly BehaviorModel[];
+  readonly origins: Readonly<Record<string, OriginModel>>;
+  readonly errorResponses: readonly ErrorResponseModel[];
+  readonly defaultRootObject?: string;
+}

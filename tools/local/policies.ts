@@ -1,0 +1,148 @@
+import type { BehaviorModel, ItemSelection, ResponseHeadersPolicyModel } from './model';
+import { type CfHeaders, type EdgeRequest, canonicalName, getHeader, parseCookies, parseQuery, setHeader } from './http-types';
+
+const patternCache = new Map<string, RegExp>();
+
+/**
+ * CloudFront path patterns: `*` matches any run of characters including `/`, `?` exactly one,
+ * everything else literally and case-sensitively; a leading `/` is optional in the pattern.
+ */
+export function pathPatternToRegExp(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    const p = pattern === '*' || pattern.startsWith('/') || pattern.startsWith('*') ? pattern : `/${pattern}`;
+    const body = p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    re = new RegExp(`^${body}$`, 's');
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
+/** The first behavior, in template order, whose pattern matches the path; the default behavior is last. */
+export function matchBehavior<B extends Pick<BehaviorModel, 'pathPattern'>>(behaviors: readonly B[], uri: string): B {
+  for (const b of behaviors) {
+    if (b.pathPattern === '*' || pathPatternToRegExp(b.pathPattern).test(uri)) return b;
+  }
+  return behaviors[behaviors.length - 1];
+}
+
+function selects(sel: ItemSelection<string> | undefined, name: string): boolean {
+  if (!sel) return false;
+  switch (sel.behavior) {
+    case 'all':
+    case 'allViewer':
+    case 'allViewerAndWhitelistCloudFront':
+      return true;
+    case 'whitelist':
+      return sel.items.includes(name);
+    case 'allExcept':
+      return !sel.items.includes(name);
+    default:
+      return false;
+  }
+}
+
+const isCloudFrontHeader = (name: string) => name.startsWith('cloudfront-');
+
+/** Whether a viewer header is in the cache key (cache policy) or forwarded (origin request policy). */
+function headerSelected(sel: ItemSelection<string> | undefined, name: string): boolean {
+  if (!sel) return false;
+  if (isCloudFrontHeader(name)) {
+    // CloudFront-* headers exist only when named explicitly.
+    return (sel.behavior === 'whitelist' || sel.behavior === 'allViewerAndWhitelistCloudFront') && sel.items.includes(name);
+  }
+  if (sel.behavior === 'allViewerAndWhitelistCloudFront') return true;
+  return selects(sel, name);
+}
+
+/**
+ * The cache key: only what the cache policy names, in a stable form. The distribution's domain is
+ * implicit (one distribution per local edge).
+ */
+export function cacheKey(behavior: BehaviorModel, req: EdgeRequest): string {
+  const p = behavior.cachePolicy;
+  const query = parseQuery(req.querystring)
+    .filter((q) => selects(p.queryStrings, q.name))
+    .map((q) => q.raw);
+  const headers = Object.keys(req.headers)
+    .filter((h) => headerSelected(p.headers, h))
+    .sort()
+    .map((h) => `${h}:${req.headers[h].map((e) => e.value).join(',')}`);
+  const cookies = parseCookies(req.headers)
+    .filter((c) => selects(p.cookies, c.name))
+    .map((c) => c.raw)
+    .sort();
+  const method = req.method === 'OPTIONS' ? 'OPTIONS' : 'GET';
+  return JSON.stringify([method, behavior.pathPattern, req.uri, query, headers, cookies]);
+}
+
+/** Headers CloudFront always handles itself; never copied from the viewer to the origin as-is. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization', 'content-length', 'via', 'x-amz-cf-id', 'x-forwarded-for']);
+
+export interface OriginBound {
+  /** The request as the origin-request function and then the origin see it. */
+  readonly request: EdgeRequest;
+  /** Whether the viewer's Host header is forwarded (otherwise Host is the origin's domain). */
+  readonly forwardHost: boolean;
+  /** Whether any cookie reaches the origin; when none does, CloudFront drops Set-Cookie from responses. */
+  readonly forwardsCookies: boolean;
+}
+
+/**
+ * What the origin receives: the items of the cache key plus those of the origin request policy,
+ * and the headers CloudFront itself adds.
+ */
+export function originBoundRequest(behavior: BehaviorModel, req: EdgeRequest, via: string, requestId: string): OriginBound {
+  const cp = behavior.cachePolicy;
+  const orp = behavior.originRequestPolicy;
+  const headers: CfHeaders = {};
+  for (const [name, list] of Object.entries(req.headers)) {
+    if (HOP_BY_HOP.has(name) || name === 'cookie') continue;
+    if (headerSelected(cp.headers, name) || headerSelected(orp?.headers, name)) headers[name] = list.map((e) => ({ ...e }));
+  }
+  const forwardHost = 'host' in headers;
+  const cookies = parseCookies(req.headers).filter((c) => selects(cp.cookies, c.name) || selects(orp?.cookies, c.name));
+  if (cookies.length) setHeader(headers, 'Cookie', cookies.map((c) => c.raw).join('; '));
+  const query = parseQuery(req.querystring)
+    .filter((q) => selects(cp.queryStrings, q.name) || selects(orp?.queryStrings, q.name))
+    .map((q) => q.raw)
+    .join('&');
+  if (!headers['user-agent']) setHeader(headers, 'User-Agent', 'Amazon CloudFront');
+  const xff = getHeader(req.headers, 'x-forwarded-for');
+  setHeader(headers, 'X-Forwarded-For', xff ? `${xff}, ${req.clientIp}` : req.clientIp);
+  setHeader(headers, 'Via', via);
+  setHeader(headers, 'X-Amz-Cf-Id', requestId);
+  if (req.body.length) setHeader(headers, 'Content-Length', String(req.body.length));
+  const forwardsCookies = cp.cookies.behavior !== 'none' || (orp !== undefined && orp.cookies.behavior !== 'none');
+  return { request: { ...req, headers, querystring: query }, forwardHost, forwardsCookies };
+}
+
+/**
+ * Applies a response headers policy: headers with `override` replace the origin's, the others are
+ * added only when the origin sent none; removals last. CORS headers only when the request has Origin.
+ */
+export function applyResponseHeadersPolicy(policy: ResponseHeadersPolicyModel | undefined, headers: CfHeaders, req: EdgeRequest): void {
+  if (!policy) return;
+  for (const [name, s] of Object.entries(policy.set)) {
+    if (s.override || !headers[name]) setHeader(headers, canonicalName(name), s.value);
+  }
+  const origin = getHeader(req.headers, 'origin');
+  if (policy.cors && origin) {
+    const c = policy.cors;
+    const put = (name: string, value: string) => {
+      if (c.override || !headers[name.toLowerCase()]) setHeader(headers, name, value);
+    };
+    const allowed = c.allowOrigins.includes('*') || c.allowOrigins.includes(origin);
+    if (allowed) {
+      put('Access-Control-Allow-Origin', c.allowOrigins.includes('*') && !c.allowCredentials ? '*' : origin);
+      if (c.allowCredentials) put('Access-Control-Allow-Credentials', 'true');
+      if (c.exposeHeaders.length) put('Access-Control-Expose-Headers', c.exposeHeaders.join(','));
+      if (req.method === 'OPTIONS') {
+        if (c.allowMethods.length) put('Access-Control-Allow-Methods', c.allowMethods.includes('ALL') ? 'GET,HEAD,OPTIONS,PUT,POST,PATCH,DELETE' : c.allowMethods.join(','));
+        if (c.allowHeaders.length) put('Access-Control-Allow-Headers', c.allowHeaders.join(','));
+        if (c.maxAgeSec !== undefined) put('Access-Control-Max-Age', String(c.maxAgeSec));
+      }
+    }
+  }
+  for (const name of policy.remove) delete headers[name];
+}

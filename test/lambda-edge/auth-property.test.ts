@@ -74,7 +74,8 @@ test('property: 5,000 mutated valid tokens are all refused and none throws', () 
   fc.assert(
     fc.property(fc.constantFrom(...validTokens), fc.array(mutation, { minLength: 1, maxLength: 3 }), (token, mutations) => {
       const mutated = mutations.reduce(apply, token);
-      fc.pre(mutated !== token);
+      // Spaces before the token belong to the header's separator (`Bearer` 1*SP token), not to the token.
+      fc.pre(mutated.replace(/^ +/, '') !== token);
       return refused(mutated);
     }),
     { numRuns: 5_000 },

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import * as audit from './audit';
+import * as diff from './diff';
 import * as invalidate from './invalidate';
+import * as local from './local';
 
 /** Each subcommand registers itself on the program; add one line per command. */
 export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: RegisterCommand[] = [
+  local.register,
   invalidate.register,
   audit.register,
+  diff.register,
 ];

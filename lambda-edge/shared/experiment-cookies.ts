@@ -8,7 +8,7 @@ import { experimentCookie, VIEWER_ID_COOKIE } from './names';
  * value the viewer made up never reaches a `Set-Cookie` header.
  */
 
-/** 16 random bytes in base64url are 22 characters; accept a little slack for ids minted elsewhere. */
+/** A UUID is 36 characters; ids minted elsewhere may be base64url or hex, so accept that alphabet. */
 export const VIEWER_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** Cookies of a request, first occurrence wins (RFC 6265 sends the most specific path first). */

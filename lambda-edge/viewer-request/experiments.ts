@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'crypto';
+import { createHash, randomUUID } from 'crypto';
 import type { CloudFrontHeaders, CloudFrontRequest } from 'aws-lambda';
 import type { ExperimentConfig } from '../shared/config';
 import {
@@ -70,8 +70,12 @@ function variantAt(e: CompiledExperiment, u: number): string {
   return variants[variants.length - 1].name;
 }
 
+/**
+ * 122 random bits. `randomUUID` draws from a buffered entropy pool: about 10x cheaper per call
+ * than `randomBytes(16)` (bench/edge-routing.ts), and new viewers are a large share of requests.
+ */
 export function newViewerId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomUUID();
 }
 
 function queryValue(querystring: string, name: string): string | undefined {

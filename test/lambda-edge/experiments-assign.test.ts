@@ -88,7 +88,7 @@ describe('assignExperiments', () => {
     const variant = header(out, 'x-experiment-checkout');
     expect(['control', 'one-page', 'express']).toContain(variant);
     const cookies = toSet(out);
-    expect(cookies['tcdn-vid']).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(cookies['tcdn-vid']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(cookies['tcdn-exp-checkout']).toBe(variant);
   });
 
@@ -137,7 +137,7 @@ describe('assignExperiments', () => {
 
   it('replaces a malformed viewer id with a fresh one', () => {
     const out = assignExperiments(req({ cookie: 'tcdn-vid=bad;value' }), [CHECKOUT]);
-    expect(toSet(out)['tcdn-vid']).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(toSet(out)['tcdn-vid']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('overwrites a variant header sent by the viewer', () => {

@@ -55,6 +55,6 @@ describe('viewer-response handler', () => {
     const cookies = setCookies(await handler(event));
     const variant = request.headers['x-experiment-homepage'][0].value;
     expect(cookies).toContain(`tcdn-exp-homepage=${variant}; Path=/; Max-Age=86400; Secure; SameSite=Lax`);
-    expect(cookies.some((c) => /^tcdn-vid=[A-Za-z0-9_-]{22}; /.test(c))).toBe(true);
+    expect(cookies.some((c) => /^tcdn-vid=[0-9a-f-]{36}; /.test(c))).toBe(true);
   });
 });

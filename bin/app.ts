@@ -1,15 +1,40 @@
-import { App, Validations } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ReferenceStack } from '../lib/reference-stack';
+import { ReferenceAuthProps, ReferenceStack } from '../lib/reference-stack';
+import { loadDevKey } from '../tools/dev-keys';
 
 const app = new App();
 const context = (key: string): string | undefined => app.node.tryGetContext(key);
 
-new ReferenceStack(app, context('stackName') ?? 'TieredCdnReference', {
+// With no issuer in context, a local development key stands in (generated into .tiered-cdn/).
+const issuer = context('authIssuer');
+let auth: ReferenceAuthProps;
+let devKeyFile: string | undefined;
+if (issuer) {
+  const jwksFile = context('authJwksFile');
+  if (!jwksFile) throw new Error("context 'authIssuer' needs 'authJwksFile' (a JWKS file with the issuer's public keys)");
+  const audience = context('authAudience');
+  auth = { issuer, audience: audience === 'null' ? null : (audience ?? null), jwks: JSON.parse(fs.readFileSync(jwksFile, 'utf8')) };
+} else {
+  const dev = loadDevKey();
+  auth = { issuer: dev.issuer, audience: dev.audience, jwks: dev.jwks };
+  devKeyFile = dev.file;
+}
+
+const stack = new ReferenceStack(app, context('stackName') ?? 'TieredCdnReference', {
   // An explicit region lets Lambda@Edge functions synthesize with no account or credentials.
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: context('region') ?? 'us-east-1' },
   apiDomain: context('apiDomain'),
   apiRegion: context('apiRegion'),
+  apiEuDomain: context('apiEuDomain'),
+  auth,
 });
+if (devKeyFile) {
+  Annotations.of(stack).addWarningV2(
+    'tiered-cdn:dev-key',
+    `Protected routes accept tokens signed with the local DEVELOPMENT key ${devKeyFile}. Deploy with -c authIssuer=... -c authJwksFile=... -c authAudience=... for a real identity provider.`,
+  );
+}
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -43,3 +43,17 @@ export function acknowledgeLogBucketFindings(logBucket: IConstruct): void {
     reason: 'This is the access-log bucket of the site bucket and of CloudFront; logging it into itself would loop.',
   });
 }
+
+/** Findings every generated Lambda@Edge function raises, with why they are accepted. */
+export function acknowledgeEdgeFunctionFindings(fn: IConstruct): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason:
+      'A Lambda@Edge function only writes its own logs, in whichever Region it runs; AWSLambdaBasicExecutionRole grants exactly CloudWatch Logs writes, on log groups created per Region at run time.',
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'Edge bundles are built for node22 and run on NODEJS_22_X, a runtime Lambda@Edge supports; moving to a newer runtime waits for Lambda@Edge support of it.',
+  });
+}

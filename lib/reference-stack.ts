@@ -1,9 +1,30 @@
 import * as path from 'path';
 import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { Jwks } from '../lambda-edge/shared/config';
 import { TieredCdn } from './tiered-cdn';
 
+/** Countries whose viewers the reference app sends to the EU copy of the API. */
+export const EU_COUNTRIES = [
+  'AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE',
+  'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK',
+];
+
+/** The identity provider whose tokens the protected routes accept. */
+export interface ReferenceAuthProps {
+  readonly issuer: string;
+  readonly audience: string | null;
+  readonly jwks: Jwks;
+}
+
 export interface ReferenceStackProps extends StackProps {
+  /** Issuer, audience and keys for `/api/me/*` and `/api/config/*`. */
+  readonly auth: ReferenceAuthProps;
+  /**
+   * Domain name of the EU copy of the API, for viewers in the EU.
+   * @default 'api-eu.example.com'
+   */
+  readonly apiEuDomain?: string;
   /**
    * Domain name of the API origin.
    * @default 'api.example.com'
@@ -28,20 +49,44 @@ export interface ReferenceStackProps extends StackProps {
 export class ReferenceStack extends Stack {
   public readonly cdn: TieredCdn;
 
-  constructor(scope: Construct, id: string, props: ReferenceStackProps = {}) {
+  constructor(scope: Construct, id: string, props: ReferenceStackProps) {
     super(scope, id, props);
+    const auth = { issuer: props.auth.issuer, audience: props.auth.audience, jwks: props.auth.jwks };
 
     this.cdn = new TieredCdn(this, 'Cdn', {
       site: { source: props.siteSource ?? path.join(__dirname, '..', 'site') },
       origins: {
         api: { domainName: props.apiDomain ?? 'api.example.com', region: props.apiRegion },
+        apiEu: { domainName: props.apiEuDomain ?? 'api-eu.example.com', region: 'eu-central-1' },
       },
       routes: [
         { pathPattern: '/assets/*', tier: 'static', origin: 'site' },
-        { pathPattern: '*', tier: 'html', origin: 'site' },
-        { pathPattern: '/api/me/*', tier: 'dynamic', origin: 'api' },
-        { pathPattern: '/api/config/*', tier: 'api', origin: 'api' },
-        { pathPattern: '/api/*', tier: 'api', origin: 'api', varyHeaders: ['Accept-Language'] },
+        {
+          pathPattern: '*',
+          tier: 'html',
+          origin: 'site',
+          experiments: [
+            {
+              name: 'home',
+              variants: [
+                { name: 'control', weight: 50 },
+                { name: 'redesign', weight: 50 },
+              ],
+            },
+          ],
+        },
+        { pathPattern: '/api/me/*', tier: 'dynamic', origin: 'api', auth },
+        // Shared by every authenticated viewer: the origin must answer the same for all of them.
+        { pathPattern: '/api/config/*', tier: 'api', origin: 'api', auth },
+        {
+          pathPattern: '/api/*',
+          tier: 'api',
+          origin: 'api',
+          varyHeaders: ['Accept-Language'],
+          queryNormalization: {},
+          // The EU copy serves the same content, so the country stays out of the cache key.
+          originRouting: { rules: [{ countries: EU_COUNTRIES, origin: 'apiEu', sameContent: true }] },
+        },
       ],
     });
 

@@ -1,5 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type { RouteAuthOptions } from './auth';
+import type { RouteRoutingProps } from './routing';
 
 /**
  * How a path is cached.
@@ -21,8 +23,11 @@ export type RouteMethods = 'GET_HEAD' | 'GET_HEAD_OPTIONS' | 'ALL';
 /** Query strings in the cache key of an `api` route: all of them, none, or only the named ones. */
 export type QueryStringKey = 'all' | 'none' | readonly string[];
 
-/** One row of the route table: a path pattern, its tier, its origin and options. */
-export interface RouteProps {
+/**
+ * One row of the route table: a path pattern, its tier, its origin and options. Experiments,
+ * geo/device origin routing and query normalization come from `RouteRoutingProps`.
+ */
+export interface RouteProps extends RouteRoutingProps {
   /**
    * CloudFront path pattern (`/assets/*`, `*.jpg`). Exactly one route is `*`: the default behavior.
    * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/DownloadDistValuesCacheBehavior.html#DownloadDistValuesPathPattern
@@ -61,6 +66,15 @@ export interface RouteProps {
    * @default - static and html: GET_HEAD; api: GET_HEAD_OPTIONS; dynamic: ALL
    */
   readonly methods?: RouteMethods;
+
+  /**
+   * JWT validation at the edge: a request without a valid token is answered 401 (403 for a
+   * missing scope) without reaching the origin.
+   * On an `api` route the token is not part of the cache key and never reaches the origin, so
+   * every authenticated viewer shares one cached copy: only for responses identical for all users.
+   * @default - no authentication
+   */
+  readonly auth?: RouteAuthOptions;
 
   /**
    * Your own Lambda@Edge functions for this behavior. CloudFront allows one function per event

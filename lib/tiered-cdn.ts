@@ -4,6 +4,7 @@ import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -23,7 +24,18 @@ import {
   responseHeadersPolicyProps,
   SecurityHeadersOptions,
 } from './tier-policies';
-import { acknowledgeLogBucketFindings, acknowledgeSiteDeploymentFindings } from './nag';
+import type {
+  EdgeFunctionKind,
+  OriginRequestConfig,
+  OriginTarget,
+  ViewerRequestConfig,
+  ViewerResponseConfig,
+} from '../lambda-edge/shared/config';
+import { AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../lambda-edge/shared/names';
+import { resolveAuthConfig } from './auth';
+import { bundleEdgeFunction } from './edge/bundle';
+import { resolveRouteRouting } from './routing';
+import { acknowledgeEdgeFunctionFindings, acknowledgeLogBucketFindings, acknowledgeSiteDeploymentFindings } from './nag';
 import { Problems, show } from './validation';
 
 /** CloudFront's quota of cache behaviors per distribution (the default behavior included). */
@@ -116,8 +128,20 @@ export interface TieredCdnProps {
   >;
 }
 
+/** The edge functions one route needs, with the configuration baked into each. */
+export interface RouteEdgeConfig {
+  readonly viewerRequest?: ViewerRequestConfig;
+  readonly viewerResponse?: ViewerResponseConfig;
+  readonly originRequest?: OriginRequestConfig;
+  /** Headers the route's cache policy adds (experiment variants, routing decisions). */
+  readonly cacheKeyHeaders: readonly string[];
+  /** Headers the route's origin request policy adds (CloudFront viewer headers for routing). */
+  readonly originRequestHeaders: readonly string[];
+}
+
 /** A route after validation, in the order its behavior has in the distribution. */
 export interface ResolvedRoute extends RouteProps {
+  readonly edge: RouteEdgeConfig;
   readonly cachePolicy: cloudfront.ICachePolicy;
   readonly originRequestPolicy?: cloudfront.IOriginRequestPolicy;
   readonly responseHeadersPolicy: cloudfront.IResponseHeadersPolicy;
@@ -139,6 +163,8 @@ export class TieredCdn extends Construct {
   public readonly responseHeadersPolicies: Readonly<Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>>>;
   /** Paths invalidated after each site deployment. */
   public readonly entryDocuments: readonly string[];
+  /** Lambda@Edge functions the construct generated, by `<event type> <path pattern>` of the first route using each. */
+  public readonly edgeFunctions: Readonly<Record<string, cloudfront.experimental.EdgeFunction>>;
 
   constructor(scope: Construct, id: string, props: TieredCdnProps) {
     super(scope, id);
@@ -148,6 +174,7 @@ export class TieredCdn extends Construct {
     const shieldOn = props.originShield ?? true;
 
     validateRoutes(props, problems);
+    const edgeConfigs = resolveEdgeConfigs(props, problems);
     const shieldRegions = resolveShieldRegions(originProps, props, stack.region, shieldOn, problems);
     const entryDocuments = props.site ? resolveEntryDocuments(props.site, problems) : [];
     if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
@@ -228,27 +255,101 @@ export class TieredCdn extends Construct {
       return policy;
     };
 
-    const assertedHeaders = ['x-auth-sub', 'x-auth-scope'];
+    // A viewer must never reach an origin with identity headers the edge did not assert: routes
+    // without auth drop every one the distribution uses.
+    const assertedHeaders = [
+      AUTH_SUB_HEADER,
+      AUTH_SCOPE_HEADER,
+      ...new Set(props.routes.flatMap((r) => (r.auth?.forwardClaims ?? []).map((c) => `${AUTH_CLAIM_HEADER_PREFIX}${c.toLowerCase()}`))),
+    ];
     let dynamicOrp: cloudfront.IOriginRequestPolicy | undefined;
-    const dynamicOriginRequestPolicy = () =>
-      (dynamicOrp ??= new cloudfront.OriginRequestPolicy(this, 'DynamicOriginRequestPolicy', {
-        comment: 'tiered-cdn dynamic tier: every viewer header but Host and the identity headers the edge asserts',
-        headerBehavior: cloudfront.OriginRequestHeaderBehavior.denyList('host', ...assertedHeaders),
-        queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
-        cookieBehavior: cloudfront.OriginRequestCookieBehavior.all(),
-      }));
+    const dynamicOriginRequestPolicy = (route: RouteProps) =>
+      route.auth
+        ? cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
+        : (dynamicOrp ??= new cloudfront.OriginRequestPolicy(this, 'DynamicOriginRequestPolicy', {
+            comment: 'tiered-cdn dynamic tier: every viewer header but Host and the identity headers the edge asserts',
+            headerBehavior: cloudfront.OriginRequestHeaderBehavior.denyList('host', ...assertedHeaders),
+            queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+            cookieBehavior: cloudfront.OriginRequestCookieBehavior.all(),
+          }));
+    const routingOrps = new Map<string, cloudfront.IOriginRequestPolicy>();
+    const routingOriginRequestPolicy = (headers: readonly string[]) => {
+      const key = [...headers].sort().join(',');
+      let policy = routingOrps.get(key);
+      if (!policy) {
+        policy = new cloudfront.OriginRequestPolicy(this, `RoutingOriginRequestPolicy${routingOrps.size === 0 ? '' : routingOrps.size + 1}`, {
+          comment: 'tiered-cdn: CloudFront viewer headers for geo/device origin routing',
+          headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...[...headers].sort()),
+        });
+        routingOrps.set(key, policy);
+      }
+      return policy;
+    };
 
     const ordered = orderRoutes(props.routes);
     const resolved: ResolvedRoute[] = ordered.map((route) => {
-      const spec = cacheSpecFor(route);
+      const edge = edgeConfigs.get(route)!;
+      const spec = cacheSpecFor(route, edge.cacheKeyHeaders);
       return {
         ...route,
+        edge,
         cachePolicy: spec ? cachePolicy(spec) : cloudfront.CachePolicy.CACHING_DISABLED,
-        originRequestPolicy: route.tier === 'dynamic' ? dynamicOriginRequestPolicy() : undefined,
+        originRequestPolicy:
+          route.tier === 'dynamic'
+            ? dynamicOriginRequestPolicy(route)
+            : edge.originRequestHeaders.length > 0
+              ? routingOriginRequestPolicy(edge.originRequestHeaders)
+              : undefined,
         responseHeadersPolicy: responseHeadersPolicy(route.tier),
       };
     });
     this.routes = resolved;
+
+    const edgeFunctions: Record<string, cloudfront.experimental.EdgeFunction> = {};
+    const byBundle = new Map<string, cloudfront.experimental.EdgeFunction>();
+    const edgeFunction = (kind: EdgeFunctionKind, config: unknown, route: RouteProps) => {
+      const bundle = bundleEdgeFunction(kind, config);
+      let fn = byBundle.get(bundle.dir);
+      if (!fn) {
+        const viewer = kind.startsWith('viewer');
+        fn = new cloudfront.experimental.EdgeFunction(this, `${pascal(kind)}${routeSlug(route.pathPattern)}`, {
+          runtime: lambda.Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromAsset(bundle.dir),
+          memorySize: 128,
+          // CloudFront's limits: 5 s for viewer triggers, 30 s for origin triggers.
+          timeout: Duration.seconds(viewer ? 5 : 30),
+          description: `tiered-cdn ${kind} for ${route.pathPattern}`,
+        });
+        acknowledgeEdgeFunctionFindings(fn);
+        byBundle.set(bundle.dir, fn);
+        edgeFunctions[`${kind} ${route.pathPattern}`] = fn;
+      }
+      return fn.currentVersion;
+    };
+    const edgeLambdasFor = (route: ResolvedRoute): cloudfront.EdgeLambda[] => {
+      const out: cloudfront.EdgeLambda[] = [];
+      if (route.edge.viewerRequest) {
+        out.push({
+          eventType: cloudfront.LambdaEdgeEventType.VIEWER_REQUEST,
+          functionVersion: edgeFunction('viewer-request', route.edge.viewerRequest, route),
+        });
+      }
+      if (route.edge.viewerResponse) {
+        out.push({
+          eventType: cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE,
+          functionVersion: edgeFunction('viewer-response', route.edge.viewerResponse, route),
+        });
+      }
+      if (route.edge.originRequest) {
+        out.push({
+          eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
+          functionVersion: edgeFunction('origin-request', route.edge.originRequest, route),
+        });
+      }
+      return [...out, ...(route.edgeLambdas ?? [])];
+    };
+    this.edgeFunctions = edgeFunctions;
 
     const behavior = (route: ResolvedRoute): cloudfront.BehaviorOptions => {
       const methods = route.methods ?? DEFAULT_METHODS[route.tier];
@@ -261,7 +362,7 @@ export class TieredCdn extends Construct {
         originRequestPolicy: route.originRequestPolicy,
         responseHeadersPolicy: route.responseHeadersPolicy,
         compress: true,
-        edgeLambdas: route.edgeLambdas ? [...route.edgeLambdas] : undefined,
+        edgeLambdas: edgeLambdasFor(route),
       };
     };
     const defaultRoute = resolved.find((r) => r.pathPattern === '*')!;
@@ -307,19 +408,28 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
+function pascal(s: string): string {
+  return s.split(/[^A-Za-z0-9]+/).filter(Boolean).map(capitalize).join('');
+}
+
+/** A construct-id fragment from a path pattern: `/api/me/*` -> `ApiMe`, `*` -> `Default`. */
+function routeSlug(pattern: string): string {
+  return pattern === '*' ? 'Default' : pascal(pattern.replace(/\*/g, ' ').replace(/\?/g, ' ')) || 'Root';
+}
+
 /** Default route last; the rest most specific first, whatever the order of the table. */
 export function orderRoutes(routes: readonly RouteProps[]): RouteProps[] {
   const rest = routes.filter((r) => r.pathPattern !== '*').sort((a, b) => compareSpecificity(a.pathPattern, b.pathPattern));
   return [...rest, ...routes.filter((r) => r.pathPattern === '*')];
 }
 
-function cacheSpecFor(route: RouteProps): CacheSpec | undefined {
+function cacheSpecFor(route: RouteProps, extraHeaders: readonly string[]): CacheSpec | undefined {
   switch (route.tier) {
     case 'static':
-      return { tier: 'static', minTtl: ONE_YEAR, defaultTtl: ONE_YEAR, maxTtl: ONE_YEAR, headers: [], queryStrings: 'none' };
+      return { tier: 'static', minTtl: ONE_YEAR, defaultTtl: ONE_YEAR, maxTtl: ONE_YEAR, headers: [...extraHeaders], queryStrings: 'none' };
     case 'html': {
       const ttl = route.maxTtl ?? DEFAULT_HTML_TTL;
-      return { tier: 'html', minTtl: Duration.seconds(0), defaultTtl: ttl, maxTtl: ttl, headers: [], queryStrings: 'none' };
+      return { tier: 'html', minTtl: Duration.seconds(0), defaultTtl: ttl, maxTtl: ttl, headers: [...extraHeaders], queryStrings: 'none' };
     }
     case 'api':
       return {
@@ -327,7 +437,7 @@ function cacheSpecFor(route: RouteProps): CacheSpec | undefined {
         minTtl: Duration.seconds(0),
         defaultTtl: Duration.seconds(0),
         maxTtl: route.maxTtl ?? DEFAULT_API_MAX_TTL,
-        headers: (route.varyHeaders ?? []).map((h) => h.toLowerCase()),
+        headers: [...new Set([...(route.varyHeaders ?? []).map((h) => h.toLowerCase()), ...extraHeaders])],
         queryStrings: route.queryStrings ?? 'all',
       };
     case 'dynamic':
@@ -457,6 +567,58 @@ function validateRoutes(props: TieredCdnProps, problems: Problems): void {
       }
     }
   }
+}
+
+/** Viewer-request, viewer-response and origin-request configuration of every route; problems collected. */
+function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): Map<RouteProps, RouteEdgeConfig> {
+  const targets: Record<string, OriginTarget> = {};
+  for (const [id, o] of Object.entries(props.origins ?? {})) {
+    if (Token.isUnresolved(o.domainName)) continue;
+    targets[id] = { kind: 'custom', domainName: o.domainName, protocol: 'https', port: o.httpsPort ?? 443, path: o.originPath ?? '' };
+  }
+  const out = new Map<RouteProps, RouteEdgeConfig>();
+  props.routes.forEach((route, i) => {
+    const where = `routes[${i}] (${show(route.pathPattern)})`;
+    const cached = route.tier !== 'dynamic';
+    const auth = route.auth !== undefined ? resolveAuthConfig(route.auth, `${where}.auth`) : undefined;
+    if (auth) problems.addAll(auth.errors);
+    if (route.originRouting && !cached) {
+      problems.add(
+        `${where}.originRouting is not supported on a 'dynamic' route: its origin request policy forwards viewer headers, not the CloudFront viewer headers routing decides by. Route the path with an 'api' route, or deploy one dynamic route per origin.`,
+      );
+    }
+    if ((route.originRouting?.rules ?? []).some((r) => r.origin === SITE_ORIGIN)) {
+      problems.add(`${where}.originRouting cannot route to the site bucket ('${SITE_ORIGIN}'); route to custom origins.`);
+    }
+    const routing = resolveRouteRouting(route, targets, { where, cached });
+    problems.addAll(routing.errors);
+    const r = routing.config;
+    const experiments = r?.experiments ?? [];
+    const viewerRequest: ViewerRequestConfig | undefined =
+      auth?.config || r?.normalize || experiments.length > 0
+        ? { ...(r?.normalize ? { normalize: r.normalize } : {}), ...(auth?.config ? { auth: auth.config } : {}), experiments }
+        : undefined;
+    const generated = [
+      viewerRequest && cloudfront.LambdaEdgeEventType.VIEWER_REQUEST,
+      r?.viewerResponse && cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE,
+      r?.originRequest && cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
+    ].filter(Boolean);
+    for (const own of route.edgeLambdas ?? []) {
+      if (generated.includes(own.eventType)) {
+        problems.add(
+          `${where}.edgeLambdas has a ${own.eventType} function, but the route's auth, experiments, routing or query normalization already use that event type (CloudFront allows one function per event type per behavior). Drop one of them.`,
+        );
+      }
+    }
+    out.set(route, {
+      viewerRequest,
+      viewerResponse: r?.viewerResponse,
+      originRequest: r?.originRequest,
+      cacheKeyHeaders: r?.cacheKeyHeaders ?? [],
+      originRequestHeaders: r?.originRequestHeaders ?? [],
+    });
+  });
+  return out;
 }
 
 function checkSeconds(problems: Problems, prop: string, d: Duration | undefined, min: number, max: number): void {

@@ -7,11 +7,16 @@ import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ReferenceStack } from '../lib/reference-stack';
+import { loadDevKey } from '../tools/dev-keys';
 import { behaviorFor, cachePolicyOf, distributionConfig } from './helpers/stacks';
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-ref-'));
+const devKey = loadDevKey(outdir);
 const app = new App({ outdir });
-const stack = new ReferenceStack(app, 'TieredCdnReference', { env: { region: 'us-east-1' } });
+const stack = new ReferenceStack(app, 'TieredCdnReference', {
+  env: { region: 'us-east-1' },
+  auth: { issuer: devKey.issuer, audience: devKey.audience, jwks: devKey.jwks },
+});
 const template = Template.fromStack(stack);
 const assembly = app.synth();
 
@@ -69,10 +74,51 @@ describe('reference stack', () => {
     expect(findings.filter((f) => f.Level === 'Error').map((f) => `${f.Rule.Id} ${f.Message}`)).toEqual([]);
   });
 
+  test('the built auth bundle in the cloud assembly answers CloudFront events: 401 without a token, the request with one', async () => {
+    const handler = loadEdgeHandler('/api/me/*', 'viewer-request');
+    const event = (headers: Record<string, string>) => ({
+      Records: [
+        {
+          cf: {
+            config: { distributionDomainName: 'd111111abcdef8.cloudfront.net', distributionId: 'EDFDVBD6EXAMPLE', eventType: 'viewer-request', requestId: 'r1' },
+            request: {
+              clientIp: '203.0.113.178',
+              method: 'GET',
+              uri: '/api/me/profile',
+              querystring: '',
+              headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), [{ key: k, value: v }]])),
+            },
+          },
+        },
+      ],
+    });
+    const denied = await handler(event({ Host: 'd111111abcdef8.cloudfront.net', 'X-Auth-Sub': 'admin' }));
+    expect(denied.status).toBe('401');
+    expect(denied.headers['www-authenticate'][0].value).toMatch(/^Bearer realm=/);
+    const now = Math.floor(Date.now() / 1000);
+    const token = devKey.sign({ iss: devKey.issuer, aud: devKey.audience, sub: 'alice', iat: now, exp: now + 300 });
+    const passed = await handler(event({ Host: 'd111111abcdef8.cloudfront.net', Authorization: `Bearer ${token}`, 'X-Auth-Sub': 'admin' }));
+    expect(passed.status).toBeUndefined();
+    expect(passed.uri).toBe('/api/me/profile');
+    expect(passed.headers['x-auth-sub'].map((h: { value: string }) => h.value)).toEqual(['alice']);
+  });
+
   test('matches the reviewed snapshot (asset and code hashes masked)', () => {
     expect(normalizeTemplate(template.toJSON())).toMatchSnapshot();
   });
 });
+
+/** Loads the handler of the edge function attached to a behavior, from the synthesized assets. */
+function loadEdgeHandler(pathPattern: string, eventType: string): (event: unknown) => Promise<any> {
+  const json = template.toJSON();
+  const association = behaviorFor(template, pathPattern).LambdaFunctionAssociations.find((a: any) => a.EventType === eventType);
+  const version = json.Resources[association.LambdaFunctionARN.Ref];
+  const fn = json.Resources[version.Properties.FunctionName.Ref];
+  const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+  const assetDir = path.join(assembly.directory, `asset.${assetHash}`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(assetDir, 'index.js')).handler;
+}
 
 function collectAcknowledgements(root: IConstruct): Array<{ id: string; reason: string }> {
   const out: Array<{ id: string; reason: string }> = [];

@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type {
   ExperimentConfig,
+  VariantPathConfig,
   NormalizeConfig,
   OriginRequestConfig,
   OriginTarget,
@@ -32,6 +33,14 @@ export interface ExperimentVariantProps {
 
   /** Relative share of viewers (positive, finite); `{a: 1, b: 1}` and `{a: 50, b: 50}` are the same split. */
   readonly weight: number;
+
+  /**
+   * Path the origin-request function puts in front of the URI for this variant, for origins that
+   * cannot read the variant header (an S3 bucket): with `/variants/hero`, `/index.html` is fetched
+   * as `/variants/hero/index.html`. Starts with `/`, no trailing `/`.
+   * @default - the URI is unchanged; the origin tells variants apart by the `x-experiment-<name>` header
+   */
+  readonly pathPrefix?: string;
 }
 
 /**
@@ -171,6 +180,7 @@ const VARIANT_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** RFC 3986 unreserved characters: the parameter reads the same encoded or not. */
 const QUERY_NAME = /^[A-Za-z0-9._~-]+$/;
+const PATH_PREFIX = /^(?:\/[A-Za-z0-9._~-]+)+$/;
 
 /** ISO 3166-1 alpha-2, officially assigned codes (ISO/TC 46 N1108, 2023-04-05; tzdata iso3166.tab). */
 const ISO_COUNTRIES = new Set(
@@ -245,6 +255,12 @@ export function resolveExperiments(
         errors.push(`${vat}.name ${show(v.name)} appears twice in ${at}.variants: variant names must be unique.`);
       }
       variantNames.add(v.name);
+      if (v.pathPrefix !== undefined && (typeof v.pathPrefix !== 'string' || !PATH_PREFIX.test(v.pathPrefix))) {
+        errors.push(
+          `${vat}.pathPrefix must start with '/', not end with '/', and hold only letters, digits, ` +
+            `'.', '_', '~', '-' and '/' between segments, got: ${show(v.pathPrefix)}. Example: '/variants/${v.name}'.`,
+        );
+      }
       if (typeof v.weight !== 'number' || Token.isUnresolved(v.weight) || !Number.isFinite(v.weight) || v.weight <= 0) {
         errors.push(
           `${vat}.weight must be a positive, finite number known at synth (weights are baked into the ` +
@@ -441,6 +457,17 @@ function describeRule(rule: OriginRoutingRuleProps): string {
   return parts.join(' who are ') || 'requests';
 }
 
+/** The variant path prefixes of validated experiments, for the origin-request function. */
+export function variantPaths(experiments: readonly ExperimentProps[] | undefined): VariantPathConfig[] {
+  const out: VariantPathConfig[] = [];
+  for (const e of experiments ?? []) {
+    const prefixes: Record<string, string> = {};
+    for (const v of e.variants) if (v.pathPrefix) prefixes[v.name] = v.pathPrefix;
+    if (Object.keys(prefixes).length > 0) out.push({ experiment: e.name, prefixes });
+  }
+  return out;
+}
+
 /** Checks query normalization and resolves it; experiments' `forceQuery` joins an allowlist. */
 export function resolveQueryNormalization(
   props: QueryNormalizationProps,
@@ -529,7 +556,10 @@ export interface ResolvedRouteRouting extends RoutingHeaders {
   readonly experiments: ExperimentConfig[];
   /** Present when the route runs experiments: attach a viewer-response function with this. */
   readonly viewerResponse?: ViewerResponseConfig;
-  /** Present when the route routes by geo or device: attach an origin-request function with this. */
+  /**
+   * Present when the route routes by geo or device, or a variant has a `pathPrefix`: attach an
+   * origin-request function with this.
+   */
   readonly originRequest?: OriginRequestConfig;
 }
 
@@ -553,13 +583,18 @@ export function resolveRouteRouting(
   const errors = [...experiments.errors, ...(routing?.errors ?? []), ...(normalize?.errors ?? [])];
   if (errors.length > 0) return { errors };
   const exp = experiments.config ?? [];
+  const paths = variantPaths(route.experiments);
+  const originRequest: OriginRequestConfig | undefined =
+    routing?.config || paths.length > 0
+      ? { ...(routing?.config ?? { rules: [], origins: {} }), ...(paths.length > 0 ? { variantPaths: paths } : {}) }
+      : undefined;
   return {
     config: {
       ...routingHeaders(route, { cached: options.cached }),
       experiments: exp,
       ...(normalize?.config ? { normalize: normalize.config } : {}),
       ...(exp.length > 0 ? { viewerResponse: { experiments: exp } } : {}),
-      ...(routing?.config ? { originRequest: routing.config } : {}),
+      ...(originRequest ? { originRequest } : {}),
     },
     errors,
   };

@@ -6,7 +6,7 @@ import type {
   CloudFrontS3Origin,
 } from 'aws-lambda';
 import type { OriginRequestConfig, OriginTarget, RoutingRule } from '../shared/config';
-import { DEVICE_HEADERS, VIEWER_COUNTRY_HEADER } from '../shared/names';
+import { DEVICE_HEADERS, experimentHeader, VIEWER_COUNTRY_HEADER } from '../shared/names';
 
 /** Values CloudFront documents for an origin it has no distribution settings for. */
 const DEFAULT_READ_TIMEOUT = 30;
@@ -106,13 +106,43 @@ export function applyOrigin(request: CloudFrontRequest, target: OriginTarget): C
   };
 }
 
-/** The request as it should leave for the origin: routed when a rule matches, untouched otherwise. */
+/** An HTML entry document: `/`, `/about/`, `/about`, `/index.html`; not `/favicon.ico`. */
+export function isDocument(uri: string): boolean {
+  const last = uri.slice(uri.lastIndexOf('/') + 1);
+  return last === '' || !last.includes('.') || /\.html?$/i.test(last);
+}
+
+/**
+ * Prefixes the URI of an HTML document with the path of the viewer's variant, read from
+ * `x-experiment-<name>`. That header is trustworthy here: the viewer-request function overwrote
+ * whatever the viewer sent, and it is in the cache key, so each variant's document is cached under
+ * its own key. Other files of the route (`/favicon.ico`, `/robots.txt`) are fetched unchanged, so a
+ * variant folder holds only documents. A directory URI gets `index.html`: a bucket's REST endpoint
+ * has no index documents, and the distribution's default root object only covers `/` itself.
+ */
+export function applyVariantPaths(request: CloudFrontRequest, config: OriginRequestConfig): CloudFrontRequest {
+  if (!config.variantPaths || config.variantPaths.length === 0 || !isDocument(request.uri)) return request;
+  let prefix = '';
+  for (const vp of config.variantPaths) {
+    const variant = header(request, experimentHeader(vp.experiment));
+    if (variant !== undefined && Object.prototype.hasOwnProperty.call(vp.prefixes, variant)) prefix += vp.prefixes[variant];
+  }
+  if (!prefix) return request;
+  const uri = request.uri.endsWith('/') ? `${request.uri}index.html` : request.uri;
+  return { ...request, uri: prefix + uri };
+}
+
+/**
+ * The request as it should leave for the origin: the variant's path, then the origin of the first
+ * matching rule; untouched when neither applies.
+ */
 export function routeRequest(request: CloudFrontRequest, config: OriginRequestConfig): CloudFrontRequest {
-  const decision = decide(request, config);
-  if (!decision) return request;
+  const withPath = applyVariantPaths(request, config);
+  const decision = decide(withPath, config);
+  if (!decision) return withPath;
   const target = config.origins[decision.originId];
   // Validation at synth refuses unknown ids; if one slips through, the behavior's origin still serves.
-  return target ? applyOrigin(request, target) : request;
+  return target ? applyOrigin(withPath, target) : withPath;
 }
 
 export function createHandler(config: OriginRequestConfig) {

@@ -107,10 +107,22 @@ export interface RoutingRule {
   readonly origin: string;
 }
 
+/**
+ * Variant path prefixes of one experiment: an origin that cannot read the variant header (an S3
+ * bucket) is asked for `<prefix><uri>` instead, so each variant is its own object.
+ */
+export interface VariantPathConfig {
+  readonly experiment: string;
+  /** Variant name -> path prefix (`/variants/hero`); a variant without one keeps the URI. */
+  readonly prefixes: Readonly<Record<string, string>>;
+}
+
 /** Origin-request function of one cache behavior: first matching rule wins, else the behavior's origin. */
 export interface OriginRequestConfig {
   readonly rules: readonly RoutingRule[];
   readonly origins: Readonly<Record<string, OriginTarget>>;
+  /** Absent or empty: the URI goes to the origin unchanged. */
+  readonly variantPaths?: readonly VariantPathConfig[];
 }
 
 export type EdgeFunctionKind = 'viewer-request' | 'viewer-response' | 'origin-request';

@@ -167,3 +167,42 @@ describe('applyOrigin', () => {
     expect(s3RegionOf('static.example.com')).toBeUndefined();
   });
 });
+
+describe('variant paths', () => {
+  const config: OriginRequestConfig = {
+    rules: [],
+    origins: {},
+    variantPaths: [{ experiment: 'homepage', prefixes: { hero: '/variants/hero' } }],
+  };
+  const handler = createHandler(config);
+
+  function s3Request(uri: string, variant?: string) {
+    const event = requestEvent('routing-origin-request-s3');
+    event.Records[0].cf.request.uri = uri;
+    if (variant) event.Records[0].cf.request.headers['x-experiment-homepage'] = [{ key: 'x-experiment-homepage', value: variant }];
+    return event;
+  }
+
+  it("fetches the document of the viewer's variant from its folder", async () => {
+    expect((await handler(s3Request('/index.html', 'hero'))).uri).toBe('/variants/hero/index.html');
+    expect((await handler(s3Request('/pricing', 'hero'))).uri).toBe('/variants/hero/pricing');
+  });
+
+  it('asks for index.html of a directory, which a bucket does not resolve itself', async () => {
+    expect((await handler(s3Request('/', 'hero'))).uri).toBe('/variants/hero/index.html');
+    expect((await handler(s3Request('/docs/', 'hero'))).uri).toBe('/variants/hero/docs/index.html');
+  });
+
+  it('leaves the control variant, other files and unknown variants alone', async () => {
+    expect((await handler(s3Request('/', 'classic'))).uri).toBe('/');
+    expect((await handler(s3Request('/favicon.ico', 'hero'))).uri).toBe('/favicon.ico');
+    expect((await handler(s3Request('/index.html', 'toString'))).uri).toBe('/index.html');
+    expect((await handler(s3Request('/index.html'))).uri).toBe('/index.html');
+  });
+
+  it('keeps the S3 origin and Host when only the path changes', async () => {
+    const out = await handler(s3Request('/index.html', 'hero'));
+    expect(out.origin?.s3?.domainName).toBe('site-bucket.s3.us-east-1.amazonaws.com');
+    expect(out.headers.host).toEqual([{ key: 'Host', value: 'site-bucket.s3.us-east-1.amazonaws.com' }]);
+  });
+});

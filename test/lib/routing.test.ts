@@ -316,6 +316,32 @@ describe('resolveRouteRouting', () => {
     });
   });
 
+  it('attaches an origin-request function for variant paths, with no routing rules', () => {
+    const { config, errors } = resolveRouteRouting(
+      {
+        experiments: [
+          { name: 'homepage', variants: [{ name: 'classic', weight: 1 }, { name: 'hero', weight: 1, pathPrefix: '/variants/hero' }] },
+        ],
+      },
+      ORIGINS,
+    );
+    expect(errors).toEqual([]);
+    expect(config!.originRequest).toEqual({
+      rules: [],
+      origins: {},
+      variantPaths: [{ experiment: 'homepage', prefixes: { hero: '/variants/hero' } }],
+    });
+  });
+
+  it('fails when a variant path prefix is not a clean absolute path', () => {
+    const { errors } = resolveExperiments([
+      { name: 'p', variants: [{ name: 'a', weight: 1, pathPrefix: 'variants/a/' }, { name: 'b', weight: 1, pathPrefix: '/ok/b' }] },
+    ]);
+    expect(errors).toEqual([
+      `experiments[0].variants[0].pathPrefix must start with '/', not end with '/', and hold only letters, digits, '.', '_', '~', '-' and '/' between segments, got: "variants/a/". Example: '/variants/a'.`,
+    ]);
+  });
+
   it('attaches no viewer-response or origin-request function to a plain route', () => {
     const { config } = resolveRouteRouting({}, ORIGINS);
     expect(config).toEqual({ experiments: [], cacheKeyHeaders: [], originRequestHeaders: [] });

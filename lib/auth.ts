@@ -196,14 +196,15 @@ function checkKeys(raw: unknown, algorithms: readonly JwtAlgorithm[], where: str
       errors.push(`${at} is a ${jwk.kty} key on curve ${show(jwk.crv)}, which no supported algorithm uses; use P-256, P-384 or Ed25519`);
       return;
     }
-    if (!fits.some((a) => algorithms.includes(a))) {
+    // With no valid algorithm the algorithms message already says what to fix.
+    if (algorithms.length > 0 && !fits.some((a) => algorithms.includes(a))) {
       errors.push(
         `${at} (${show(jwk.kid)}) is a ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''} key, which matches none of the algorithms ${show(algorithms)}; ` +
           `add ${fits.join(' or ')} to algorithms or remove the key`,
       );
       return;
     }
-    if (jwk.alg !== undefined && !algorithms.includes(jwk.alg as JwtAlgorithm)) {
+    if (algorithms.length > 0 && jwk.alg !== undefined && !algorithms.includes(jwk.alg as JwtAlgorithm)) {
       errors.push(`${at}.alg ${show(jwk.alg)} is not in algorithms ${show(algorithms)}; add it to algorithms or remove the key`);
       return;
     }

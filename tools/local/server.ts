@@ -536,7 +536,9 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     const headers = headersFromRaw(req.rawHeaders);
     for (const h of [POP_HEADER, VIEWER_COUNTRY_HOOK, VIEWER_PROTOCOL_HOOK]) delete headers[h];
     const q = rawUrl.indexOf('?');
-    const uri = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    let uri = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    // DefaultRootObject applies to the root URL only, never to subfolders (as in CloudFront).
+    if (uri === '/' && model.defaultRootObject) uri = `/${model.defaultRootObject.replace(/^\/+/, '')}`;
     const querystring = q < 0 ? '' : rawUrl.slice(q + 1);
     const clientIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const method = req.method ?? 'GET';

@@ -1,0 +1,75 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { REPO_ROOT, runCli } from './invalidate-moto-server';
+
+/** A minimal CDK app: an api cache policy and a named bucket, parameterised by the two values the tests change. */
+function appSource(ttlSeconds: number, bucketName: string): string {
+  return `const cdk = require('aws-cdk-lib');
+const app = new cdk.App();
+const stack = new cdk.Stack(app, 'Web', { env: { region: 'us-east-1' } });
+new cdk.aws_cloudfront.CachePolicy(stack, 'ApiCachePolicy', {
+  minTtl: cdk.Duration.seconds(0), defaultTtl: cdk.Duration.seconds(0), maxTtl: cdk.Duration.seconds(${ttlSeconds}),
+});
+new cdk.aws_s3.Bucket(stack, 'SiteBucket', { bucketName: '${bucketName}' });
+`;
+}
+
+let repo: string;
+const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+
+beforeAll(() => {
+  repo = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diff-repo-'));
+  git('init', '--quiet', '--initial-branch=main');
+  git('config', 'user.email', 'test@example.com');
+  git('config', 'user.name', 'test');
+  git('config', 'commit.gpgsign', 'false');
+  fs.writeFileSync(path.join(repo, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
+  fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\ncdk.out\n');
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+  fs.writeFileSync(path.join(repo, 'app.js'), appSource(86400, 'site-bucket-one'));
+  git('add', '.');
+  git('commit', '--quiet', '-m', 'first');
+  fs.writeFileSync(path.join(repo, 'app.js'), appSource(3600, 'site-bucket-two'));
+  git('commit', '--quiet', '-am', 'second');
+});
+
+afterAll(() => {
+  if (repo) fs.rmSync(repo, { recursive: true, force: true });
+});
+
+test('diff between two commits calls out the replacement and the TTL change before the full difference', async () => {
+  const run = await runCli(['diff', '--base', 'HEAD~1'], {}, repo);
+  expect(run.stderr).toMatch(/checked out HEAD~1 \([0-9a-f]{12}\) into a temporary worktree/);
+  expect(run.code).toBe(0);
+  const out = run.stdout;
+  expect(out).toMatch(/^Comparing HEAD~1 \([0-9a-f]{12}\) -> working tree/);
+  expect(out).toContain('Stack Web: 2 resource change(s), 1 replacement(s), 1 cache change(s)');
+  expect(out).toMatch(/WILL_REPLACE AWS::S3::Bucket SiteBucket\w* \(Web\/SiteBucket\/Resource\): BucketName changed/);
+  expect(out).toMatch(/ttl\s+ApiCachePolicy\w* CachePolicyConfig\.MaxTTL: 86400 -> 3600/);
+  // Called out first, then the full CloudFormation difference.
+  expect(out.indexOf('Replacements')).toBeLessThan(out.indexOf('[~] AWS::S3::Bucket'));
+  expect(out).toContain('BucketName (requires replacement)');
+  // The temporary worktree is gone.
+  expect(git('worktree', 'list').split('\n')).toHaveLength(1);
+});
+
+test('--fail-on-replace exits 1 naming the resource; the working tree against HEAD shows nothing', async () => {
+  const failing = await runCli(['diff', '--base', 'HEAD~1', '--fail-on-replace', '--json'], {}, repo);
+  expect(failing.code).toBe(1);
+  expect(failing.stderr).toMatch(/1 resource\(s\) would be replaced or destroyed \(--fail-on-replace\): Web\/SiteBucket\w* \(AWS::S3::Bucket\)/);
+  const summary = JSON.parse(failing.stdout);
+  expect(summary.stacks[0].cacheChanges).toEqual([
+    expect.objectContaining({ property: 'CachePolicyConfig.MaxTTL', kind: 'ttl', oldValue: 86400, newValue: 3600 }),
+  ]);
+  const same = await runCli(['diff', '--fail-on-replace'], {}, repo);
+  expect(same.code).toBe(0);
+  expect(same.stdout).toContain('no differences');
+});
+
+test('fails with a clear message on an unknown ref', async () => {
+  const run = await runCli(['diff', '--base', 'no-such-branch'], {}, repo);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain("--base 'no-such-branch' is not a commit in");
+});

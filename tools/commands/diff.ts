@@ -1,0 +1,80 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Command } from 'commander';
+import { CliError } from '../cli';
+import { Template, diffStacks, formatStackDiffs } from '../diff/compare';
+import { DiffInputError, loadTemplates, repoRoot, synthesize, synthesizeRef } from '../diff/synth';
+
+interface DiffOptions {
+  base: string;
+  old?: string;
+  new?: string;
+  context: string[];
+  failOnReplace?: boolean;
+  json?: boolean;
+  color?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('diff')
+    .description('Offline CloudFormation diff between a git ref and the working tree (no AWS credentials): replacements and TTL/cache-key changes first.')
+    .option('--base <ref>', 'git ref to compare against (synthesized in a temporary worktree)', 'HEAD')
+    .option('--old <path>', 'compare this template or cdk.out folder instead of synthesizing --base')
+    .option('--new <path>', 'compare this template or cdk.out folder instead of synthesizing the working tree')
+    .option('-c, --context <key=value>', 'context passed to cdk synth on both sides, repeatable', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--fail-on-replace', 'exit 1 when any resource would be replaced or destroyed')
+    .option('--json', 'print a JSON summary (replacements and cache changes per stack) instead of the text report')
+    .option('--color', 'keep colours in the full difference')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tiered-cdn diff --base origin/main --fail-on-replace
+  $ tiered-cdn diff --old before.template.json --new cdk.out`,
+    )
+    .action(async (opts: DiffOptions) => {
+      try {
+        const log = (line: string) => process.stderr.write(`${line}\n`);
+        let tmp: string | undefined;
+        let oldTemplates: Record<string, Template>;
+        let newTemplates: Record<string, Template>;
+        let oldLabel: string;
+        try {
+          if (opts.old) {
+            oldTemplates = loadTemplates(opts.old);
+            oldLabel = opts.old;
+          } else {
+            const base = synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log });
+            oldTemplates = base.templates;
+            oldLabel = `${opts.base} (${base.sha.slice(0, 12)})`;
+          }
+          if (opts.new) {
+            newTemplates = loadTemplates(opts.new);
+          } else {
+            tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diff-new-'));
+            newTemplates = synthesize(process.cwd(), tmp, { context: opts.context, log });
+          }
+        } finally {
+          if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+        }
+        const diffs = diffStacks(oldTemplates, newTemplates);
+        const replacements = diffs.flatMap((d) => d.replacements.map((r) => ({ stack: d.stack, ...r })));
+        if (opts.json) {
+          const summary = diffs.map(({ stack, replacements: r, cacheChanges, resourceChanges }) => ({ stack, resourceChanges, replacements: r, cacheChanges }));
+          process.stdout.write(`${JSON.stringify({ old: oldLabel, new: opts.new ?? 'working tree', stacks: summary }, null, 2)}\n`);
+        } else {
+          process.stdout.write(`Comparing ${oldLabel} -> ${opts.new ?? 'working tree'}\n\n${formatStackDiffs(diffs, { color: opts.color })}`);
+        }
+        if (opts.failOnReplace && replacements.length > 0) {
+          throw new CliError(
+            `${replacements.length} resource(s) would be replaced or destroyed (--fail-on-replace): ${replacements.map((r) => `${r.stack}/${r.logicalId} (${r.type})`).join(', ')}`,
+          );
+        }
+      } catch (err) {
+        if (err instanceof DiffInputError) throw new CliError(err.message);
+        throw err;
+      }
+    });
+}

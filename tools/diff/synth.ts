@@ -1,0 +1,111 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Template } from './compare';
+
+export class DiffInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DiffInputError';
+  }
+}
+
+/**
+ * The stack templates of a cloud assembly folder (`cdk.out`), by stack display name, or of a single
+ * `*.template.json` (named after the file).
+ */
+export function loadTemplates(source: string): Record<string, Template> {
+  if (!fs.existsSync(source)) throw new DiffInputError(`'${source}' does not exist; pass a *.template.json or a cdk.out folder`);
+  if (!fs.statSync(source).isDirectory()) {
+    return { [path.basename(source).replace(/\.template\.json$|\.json$/, '')]: readJson(source) };
+  }
+  const manifestFile = path.join(source, 'manifest.json');
+  if (!fs.existsSync(manifestFile)) throw new DiffInputError(`'${source}' is not a cloud assembly: it has no manifest.json (run 'npx cdk synth' to create one)`);
+  const manifest = readJson(manifestFile) as { artifacts?: Record<string, { type: string; displayName?: string; properties?: { templateFile?: string } }> };
+  const out: Record<string, Template> = {};
+  for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile) {
+      out[artifact.displayName ?? id] = readJson(path.join(source, artifact.properties.templateFile));
+    } else if (artifact.type === 'cdk:cloud-assembly' && (artifact.properties as { directoryName?: string })?.directoryName) {
+      // Stages nest an assembly per stage.
+      const nested = loadTemplates(path.join(source, (artifact.properties as { directoryName: string }).directoryName));
+      for (const [name, t] of Object.entries(nested)) out[name] = t;
+    }
+  }
+  return out;
+}
+
+function readJson(file: string): Template {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new DiffInputError(`cannot read '${file}' as JSON: ${(err as Error).message}`);
+  }
+}
+
+export interface SynthOptions {
+  /** `-c key=value` context passed to `cdk synth`. */
+  readonly context?: readonly string[];
+  /** Progress lines (stderr in the CLI). */
+  readonly log?: (line: string) => void;
+}
+
+/** Runs `cdk synth` for the app in `dir` into `outdir`, with the project's own CDK CLI. */
+export function synthesize(dir: string, outdir: string, opts: SynthOptions = {}): Record<string, Template> {
+  const cdk = path.join(dir, 'node_modules', '.bin', 'cdk');
+  if (!fs.existsSync(cdk)) throw new DiffInputError(`no CDK CLI at ${cdk}; run 'npm ci' first`);
+  const args = ['synth', '--quiet', '--output', outdir, '--no-notices', '--no-version-reporting', ...(opts.context ?? []).flatMap((c) => ['-c', c])];
+  opts.log?.(`synthesizing ${dir} (cdk ${args.join(' ')})`);
+  const res = spawnSync(cdk, args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', FORCE_COLOR: '0' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (res.status !== 0) {
+    throw new DiffInputError(`cdk synth failed in ${dir} (exit ${res.status ?? res.signal}):\n${(res.stderr || res.stdout || String(res.error)).trim()}`);
+  }
+  return loadTemplates(outdir);
+}
+
+function git(cwd: string, args: readonly string[]): string {
+  const res = spawnSync('git', args, { cwd, encoding: 'utf8' });
+  if (res.status !== 0) throw new DiffInputError(`git ${args.join(' ')} failed in ${cwd}: ${(res.stderr || String(res.error)).trim()}`);
+  return res.stdout.trim();
+}
+
+export function repoRoot(cwd: string): string {
+  return git(cwd, ['rev-parse', '--show-toplevel']);
+}
+
+/**
+ * Synthesizes the app as it was at a git ref: checks the ref out into a temporary worktree (the
+ * working tree is not touched), links the project's `node_modules` into it, runs `cdk synth`, and
+ * removes the worktree again.
+ */
+export function synthesizeRef(root: string, ref: string, opts: SynthOptions = {}): { sha: string; templates: Record<string, Template> } {
+  let sha: string;
+  try {
+    sha = git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {
+    throw new DiffInputError(`--base '${ref}' is not a commit in ${root}; in CI fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${ref})`);
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diff-'));
+  const tree = path.join(tmp, 'tree');
+  git(root, ['worktree', 'add', '--detach', '--quiet', tree, sha]);
+  try {
+    const modules = path.join(root, 'node_modules');
+    if (!fs.existsSync(modules)) throw new DiffInputError(`no node_modules in ${root}; run 'npm ci' first`);
+    fs.symlinkSync(fs.realpathSync(modules), path.join(tree, 'node_modules'), 'dir');
+    // Context lookups cached for the working tree apply to the base too (the file is not committed).
+    const context = path.join(root, 'cdk.context.json');
+    if (fs.existsSync(context) && !fs.existsSync(path.join(tree, 'cdk.context.json'))) fs.copyFileSync(context, path.join(tree, 'cdk.context.json'));
+    opts.log?.(`checked out ${ref} (${sha.slice(0, 12)}) into a temporary worktree`);
+    return { sha, templates: synthesize(tree, path.join(tmp, 'cdk.out'), opts) };
+  } finally {
+    spawnSync('git', ['worktree', 'remove', '--force', tree], { cwd: root });
+    spawnSync('git', ['worktree', 'prune'], { cwd: root });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -84,6 +84,10 @@ function queryValue(querystring: string, name: string): string | undefined {
   return value === null ? undefined : value;
 }
 
+function isEdgeAsserted(header: string): boolean {
+  return header.startsWith(EXPERIMENT_HEADER_PREFIX) || header === EXPERIMENT_SET_COOKIE_HEADER;
+}
+
 /**
  * Assigns the viewer to one variant of each experiment and states it in `x-experiment-<name>`,
  * a header in the cache key of the routes running the experiment, so each variant is cached apart.
@@ -102,9 +106,10 @@ export function assignExperiments(
   request: CloudFrontRequest,
   experiments: readonly ExperimentConfig[],
 ): CloudFrontRequest {
+  if (experiments.length === 0 && !Object.keys(request.headers).some(isEdgeAsserted)) return request;
   const headers: CloudFrontHeaders = {};
   for (const name of Object.keys(request.headers)) {
-    if (name.startsWith(EXPERIMENT_HEADER_PREFIX) || name === EXPERIMENT_SET_COOKIE_HEADER) continue;
+    if (isEdgeAsserted(name)) continue;
     headers[name] = request.headers[name];
   }
   const compiled = compile(experiments);

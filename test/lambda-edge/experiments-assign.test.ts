@@ -222,3 +222,15 @@ describe('assignExperiments', () => {
     expect(Object.keys(toSet(out)).sort()).toEqual(['tcdn-exp-checkout', 'tcdn-exp-pricing', 'tcdn-vid']);
   });
 });
+
+describe('assignExperiments on a route without experiments', () => {
+  it('returns the request as it came when there is nothing to strip', () => {
+    const input = req({ cookie: 'tcdn-exp-checkout=control' });
+    expect(assignExperiments(input, [])).toBe(input);
+  });
+
+  it('still removes variant headers and cookie instructions the viewer sent', () => {
+    const out = assignExperiments(req({ headers: { 'x-experiment-checkout': 'express', 'x-tcdn-set-cookie': 'tcdn-vid=AbCdEfGhIjKlMnOpQrStUv' } }), []);
+    expect(Object.keys(out.headers).sort()).toEqual(['accept', 'host']);
+  });
+});

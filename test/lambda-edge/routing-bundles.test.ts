@@ -68,6 +68,47 @@ describe('built viewer-response bundle', () => {
   });
 });
 
+describe('built viewer-request and viewer-response bundles together', () => {
+  const experiments = [
+    { name: 'homepage', variants: [{ name: 'classic', weight: 1 }, { name: 'hero', weight: 1 }], cookieMaxAgeSeconds: 600 },
+  ];
+  const viewerRequest = load<CloudFrontRequestEvent, CloudFrontRequest>(
+    bundleEdgeFunction('viewer-request', { normalize: { dropParams: [], dropPrefixes: [], sort: true }, experiments }).dir,
+  );
+  const viewerResponse = load<CloudFrontResponseEvent, CloudFrontResponse>(bundleEdgeFunction('viewer-response', { experiments }).dir);
+
+  async function visit(cookie?: string) {
+    const event = requestEvent('routing-viewer-request');
+    if (cookie) event.Records[0].cf.request.headers.cookie = [{ key: 'Cookie', value: cookie }];
+    event.Records[0].cf.request.headers['x-experiment-homepage'] = [{ key: 'X-Experiment-Homepage', value: 'hero' }];
+    const request = await viewerRequest(event);
+    const response = responseEvent('routing-viewer-response');
+    response.Records[0].cf.request.headers = request.headers;
+    const out = await viewerResponse(response);
+    return { request, setCookies: out.headers['set-cookie'].slice(1).map((h) => h.value) };
+  }
+
+  it('normalizes the query, assigns a variant whatever header the viewer sent, and sets the cookies', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const { request, setCookies } = await visit();
+      expect(request.querystring).toBe('a=%C3%A9t%C3%A9&b=2');
+      const variant = request.headers['x-experiment-homepage'][0].value;
+      seen.add(variant);
+      expect(setCookies).toContain(`tcdn-exp-homepage=${variant}; Path=/; Max-Age=600; Secure; SameSite=Lax`);
+    }
+    // A viewer-sent 'hero' would have pinned every visit; fresh viewers split between both.
+    expect([...seen].sort()).toEqual(['classic', 'hero']);
+  });
+
+  it('keeps a returning viewer on its variant and sets no cookie', async () => {
+    const { request } = await visit('tcdn-vid=AbCdEfGhIjKlMnOpQrStUv; tcdn-exp-homepage=classic');
+    expect(request.headers['x-experiment-homepage'][0].value).toBe('classic');
+    const again = await visit('tcdn-vid=AbCdEfGhIjKlMnOpQrStUv; tcdn-exp-homepage=classic');
+    expect(again.setCookies).toEqual([]);
+  });
+});
+
 describe('bundles built from a resolved route', () => {
   it('answer as the route table says', async () => {
     const { config, errors } = resolveRouteRouting(

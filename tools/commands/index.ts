@@ -3,6 +3,7 @@ import * as audit from './audit';
 import * as diff from './diff';
 import * as invalidate from './invalidate';
 import * as local from './local';
+import * as token from './token';
 
 /** Each subcommand registers itself on the program; add one line per command. */
 export type RegisterCommand = (program: Command) => void;
@@ -12,4 +13,5 @@ export const COMMANDS: RegisterCommand[] = [
   invalidate.register,
   audit.register,
   diff.register,
+  token.register,
 ];

@@ -176,7 +176,7 @@ function resolveOriginMap(model: DistributionModel, overrides: Readonly<Record<s
 }
 
 /** Domain names an edge function may route to: its baked configuration is part of its code. */
-function domainsInEdgeCode(model: DistributionModel): Set<string> {
+export function domainsInEdgeCode(model: DistributionModel): Set<string> {
   const out = new Set<string>();
   const seen = new Set<string>();
   for (const b of model.behaviors) {

@@ -1,0 +1,108 @@
+/**
+ * `npm start`: synthesizes the reference app, starts the demo API origin and the local edge in front
+ * of it, and prints what to try. Options: --port N (edge, default 8080), --api-port N (default: a free
+ * port), --pops N, --no-synth (reuse cdk.out), --log FILE.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { startDemoApi } from '../examples/demo-api/server';
+import { AssemblyError, readDistribution } from './local/assembly';
+import { LocalEdgeError, domainsInEdgeCode, startLocalEdge } from './local/server';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(1);
+}
+
+function intArg(name: string, fallback: number): number {
+  const v = arg(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`${name} must be a whole number from 0 to 65535, got: '${v}'`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '..');
+  const appDir = path.join(root, 'cdk.out');
+  const port = intArg('--port', 8080);
+  const apiPort = intArg('--api-port', 0);
+  const pops = intArg('--pops', 1);
+  if (!process.argv.includes('--no-synth')) {
+    process.stderr.write('Synthesizing the reference app (npx cdk synth --quiet)...\n');
+    const r = spawnSync('npx', ['cdk', 'synth', '--quiet'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) fail(`npx cdk synth failed (exit ${r.status ?? r.signal}); fix the error above and run npm start again`);
+  }
+  let model;
+  try {
+    model = readDistribution(appDir);
+  } catch (err) {
+    if (err instanceof AssemblyError) fail(err.message);
+    throw err;
+  }
+  const api = await startDemoApi({ port: apiPort }).catch((err: NodeJS.ErrnoException) =>
+    fail(`the demo API cannot listen on port ${apiPort} (${err.code ?? err.message}); pass --api-port N`),
+  );
+  // Every custom origin of the distribution, and any origin an edge function routes to, is the demo API.
+  const origins: Record<string, string> = {};
+  for (const o of Object.values(model.origins)) if (o.kind === 'custom') origins[o.domainName] = api.url;
+  for (const domain of domainsInEdgeCode(model)) origins[domain] = api.url;
+  let edge;
+  try {
+    edge = await startLocalEdge({ app: appDir, port, pops, origins, log: arg('--log') });
+  } catch (err) {
+    await api.close();
+    if (err instanceof LocalEdgeError) fail(`${err.message}${port === 8080 ? ' (npm start -- --port 8081)' : ''}`);
+    throw err;
+  }
+  const asset = firstAsset(model.origins);
+  const u = edge.url;
+  const lines = [
+    '',
+    `Local edge  ${u}   (${model.stackName}, ${edge.pops.length} edge location(s))`,
+    `Demo API    ${api.url}   (origin for ${Object.keys(origins).join(', ')})`,
+    '',
+    'Try (run each twice: x-cache goes from Miss to Hit where the tier caches):',
+    `  curl -si ${u}/                          # HTML entry document from the site bucket, short TTL`,
+    asset ? `  curl -si ${u}${asset}   # static tier: immutable, cached a year` : '',
+    `  curl -si ${u}/api/products              # api tier: s-maxage=60, stale-while-revalidate=30`,
+    `  curl -si '${u}/api/products?utm_source=x' # tracking parameters do not split the cache`,
+    `  curl -si ${u}/api/me/profile            # dynamic tier, no token: 401 from the edge`,
+    '  TOKEN=$(npx tiered-cdn token --sub alice)',
+    `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/me/profile   # 200, the API sees sub alice`,
+    `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/config/flags # shared config, cached without the token`,
+    `  curl -s ${u}/__tiered-cdn/stats         # hits, misses and origin fetches so far`,
+    '',
+    'Ctrl-C to stop.',
+  ];
+  process.stdout.write(`${lines.filter((l) => l !== '').join('\n').replace(/\nTry/, '\n\nTry').replace(/\nCtrl/, '\n\nCtrl')}\n`);
+  const stop = () => {
+    void Promise.all([edge!.close(), api.close()]).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** A content-hashed file of the site's assets folder, to show the static tier. */
+function firstAsset(origins: ReturnType<typeof readDistribution>['origins']): string | undefined {
+  for (const o of Object.values(origins)) {
+    for (const c of o.s3Content) {
+      for (const folder of c.folders) {
+        const dir = path.join(folder, 'assets');
+        if (fs.existsSync(dir)) {
+          const f = fs.readdirSync(dir).find((n) => fs.statSync(path.join(dir, n)).isFile());
+          if (f) return `/${c.keyPrefix}assets/${f}`;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+main().catch((err) => fail(err instanceof Error ? (err.stack ?? err.message) : String(err)));

@@ -88,9 +88,14 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/**
+ * Runs the `tiered-cdn` command from the TypeScript sources, as bin/tiered-cdn.js does in a checkout.
+ * The sources are run even when a compiled dist/ exists, so the tests never exercise a stale build.
+ */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = REPO_ROOT): Promise<CliRun> {
+  const fromSources = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(REPO_ROOT, 'tools', 'cli.ts'))}).main(process.argv)`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...DUMMY_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', fromSources, CLI, ...args], { cwd, env: { ...process.env, ...DUMMY_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

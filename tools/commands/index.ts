@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import * as audit from './audit';
+import * as diagram from './diagram';
 import * as diff from './diff';
 import * as invalidate from './invalidate';
 import * as local from './local';
@@ -13,5 +14,6 @@ export const COMMANDS: RegisterCommand[] = [
   invalidate.register,
   audit.register,
   diff.register,
+  diagram.register,
   token.register,
 ];

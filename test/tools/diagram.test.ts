@@ -1,0 +1,99 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_lambda as lambda, aws_s3 as s3 } from 'aws-cdk-lib';
+import { distributionsOf } from '../../tools/diagram/model';
+import { toMermaid } from '../../tools/diagram/mermaid';
+import { REPO_ROOT, runCli } from './invalidate-moto-server';
+
+/** A small distribution shaped like the construct's: tier comments on the policies, shield on one origin. */
+function synthSmallApp(outdir: string): void {
+  // Path metadata is what `cdk synth` writes; the diagram names resources by construct path.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
+  const stack = new Stack(app, 'Small', { env: { region: 'us-east-1' } });
+  const bucket = new s3.Bucket(stack, 'Site');
+  const staticPolicy = new cloudfront.CachePolicy(stack, 'StaticPolicy', { comment: 'tiered-cdn static tier' });
+  const apiHeaders = new cloudfront.ResponseHeadersPolicy(stack, 'ApiHeaders', { comment: 'tiered-cdn api tier: security headers' });
+  const fn = new lambda.Function(stack, 'AuthFn', {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async (e) => e.Records[0].cf.request;'),
+  });
+  new cloudfront.Distribution(stack, 'Dist', {
+    defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket, { originId: 'site', originShieldRegion: 'us-east-1' }), cachePolicy: staticPolicy },
+    additionalBehaviors: {
+      '/api/*': {
+        origin: new origins.HttpOrigin('api.example.com', { originId: 'api' }),
+        responseHeadersPolicy: apiHeaders,
+        edgeLambdas: [{ eventType: cloudfront.LambdaEdgeEventType.VIEWER_REQUEST, functionVersion: fn.currentVersion }],
+      },
+      '/me/*': { origin: new origins.HttpOrigin('me.example.com', { originId: 'me' }), cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
+    },
+  });
+  app.synth();
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diagram-'));
+  synthSmallApp(path.join(dir, 'cdk.out'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('reads behaviors in match order with tiers, edge functions, origins and Origin Shield', () => {
+  const template = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.out', 'Small.template.json'), 'utf8'));
+  const [d] = distributionsOf('Small', template);
+  expect(d.behaviors.map((b) => [b.pathPattern, b.tier, b.originId, b.functions.map((f) => `${f.eventType} ${f.name}`)])).toEqual([
+    ['/api/*', 'api', 'api', ['viewer-request AuthFn']],
+    ['/me/*', 'dynamic', 'me', []],
+    ['*', 'static', 'site', []],
+  ]);
+  expect(d.origins).toEqual([
+    { id: 'site', label: 'S3 bucket Site', kind: 's3', shieldRegion: 'us-east-1' },
+    { id: 'api', label: 'api.example.com', kind: 'custom', shieldRegion: undefined },
+    { id: 'me', label: 'me.example.com', kind: 'custom', shieldRegion: undefined },
+  ]);
+  const chart = toMermaid([d]);
+  expect(chart.split('\n')).toEqual(
+    expect.arrayContaining([
+      'flowchart LR',
+      '  subgraph d_tier_api["api tier: cached when the origin sends s-maxage"]',
+      '    d_route1["1. /api/*"]',
+      '    d_route3["3. *"]',
+      '  d_fn_AuthFn[["Lambda@Edge<br/>AuthFn"]]',
+      '  d_route1 -. viewer-request .-> d_fn_AuthFn',
+      '  d_shield_site{{"Origin Shield<br/>us-east-1"}}',
+      '  d_route3 --> d_shield_site',
+      '  d_shield_site --> d_origin_site',
+      '  d_route2 --> d_origin_me',
+    ]),
+  );
+});
+
+test('--out writes the chart; --check passes when fresh and exits 1 when stale', async () => {
+  const app = path.join(dir, 'cdk.out');
+  const md = path.join(dir, 'diagram.md');
+  const written = await runCli(['diagram', '--app', app, '--out', md]);
+  expect(written.code).toBe(0);
+  expect(written.stdout).toContain('(1 distribution(s), 3 route(s))');
+  expect(fs.readFileSync(md, 'utf8')).toMatch(/^# Distribution diagram\n[\s\S]*```mermaid\nflowchart LR\n[\s\S]*```\n$/);
+  expect((await runCli(['diagram', '--app', app, '--check', md])).code).toBe(0);
+  fs.writeFileSync(md, fs.readFileSync(md, 'utf8').replace('1. /api/*', '1. /v1/*'));
+  const stale = await runCli(['diagram', '--app', app, '--check', md]);
+  expect(stale.code).toBe(1);
+  expect(stale.stderr).toContain(`${md} is stale: it does not match the synthesized distribution; regenerate it with 'tiered-cdn diagram --synth --out ${md}'`);
+  const stdout = await runCli(['diagram', '--app', app]);
+  expect(stdout.stdout.startsWith('flowchart LR\n')).toBe(true);
+});
+
+test('fails when there is no cloud assembly', async () => {
+  const run = await runCli(['diagram', '--app', path.join(dir, 'missing')]);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain("does not exist; run 'npx cdk synth' first, or pass --synth");
+});
+
+test('the committed docs/diagram.md matches the reference app', async () => {
+  const run = await runCli(['diagram', '--synth', '--check', 'docs/diagram.md'], {}, REPO_ROOT);
+  expect(run.stderr + run.stdout).toContain('docs/diagram.md is up to date');
+  expect(run.code).toBe(0);
+});

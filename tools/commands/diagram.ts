@@ -1,0 +1,76 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Command } from 'commander';
+import { CliError } from '../cli';
+import { DiffInputError, loadTemplates, synthesize } from '../diff/synth';
+import { distributionsOf } from '../diagram/model';
+import { toMarkdown, toMermaid } from '../diagram/mermaid';
+
+interface DiagramOptions {
+  app: string;
+  synth?: boolean;
+  context: string[];
+  out?: string;
+  check?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('diagram')
+    .description('Draw the synthesized distribution as a Mermaid flowchart: routes by tier, edge functions, origins and Origin Shield.')
+    .option('--app <dir>', 'cloud assembly to read', 'cdk.out')
+    .option('--synth', 'run cdk synth first (into a temporary folder) instead of reading --app')
+    .option('-c, --context <key=value>', 'context for --synth, repeatable', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--out <file>', 'write the diagram to a file (.md: a Markdown document with a mermaid block; else the bare chart)')
+    .option('--check <file>', 'exit 1 when <file> differs from the diagram generated now (for CI)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tiered-cdn diagram --synth --out docs/diagram.md
+  $ tiered-cdn diagram --synth --check docs/diagram.md`,
+    )
+    .action((opts: DiagramOptions) => {
+      try {
+        let tmp: string | undefined;
+        let templates;
+        try {
+          if (opts.synth) {
+            tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-'));
+            templates = synthesize(process.cwd(), tmp, { context: opts.context, log: (l) => process.stderr.write(`${l}\n`) });
+          } else {
+            if (!fs.existsSync(opts.app)) throw new CliError(`--app '${opts.app}' does not exist; run 'npx cdk synth' first, or pass --synth`);
+            templates = loadTemplates(opts.app);
+          }
+        } finally {
+          if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+        }
+        const distributions = Object.keys(templates)
+          .sort()
+          .flatMap((stack) => distributionsOf(stack, templates[stack]));
+        if (distributions.length === 0) throw new CliError(`no AWS::CloudFront::Distribution in ${opts.synth ? 'the synthesized app' : opts.app}`);
+        const chart = toMermaid(distributions);
+        const render = (file: string) => (file.endsWith('.md') ? toMarkdown(chart) : chart);
+        if (opts.check) {
+          const current = fs.existsSync(opts.check) ? fs.readFileSync(opts.check, 'utf8') : undefined;
+          if (current !== render(opts.check)) {
+            throw new CliError(
+              `${opts.check} is ${current === undefined ? 'missing' : 'stale'}: it does not match the synthesized distribution; regenerate it with 'tiered-cdn diagram --synth --out ${opts.check}' and commit it`,
+            );
+          }
+          process.stdout.write(`${opts.check} is up to date\n`);
+          return;
+        }
+        if (opts.out) {
+          fs.writeFileSync(opts.out, render(opts.out));
+          process.stdout.write(`wrote ${opts.out} (${distributions.length} distribution(s), ${distributions.reduce((n, d) => n + d.behaviors.length, 0)} route(s))\n`);
+          return;
+        }
+        process.stdout.write(chart);
+      } catch (err) {
+        if (err instanceof DiffInputError) throw new CliError(err.message);
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,108 @@
+import type { Template } from '../diff/compare';
+
+/**
+ * What a synthesized CloudFront distribution does, read back from its CloudFormation template:
+ * behaviors in match order with their tier, edge functions and origin; origins with Origin Shield.
+ */
+
+export interface EdgeFunctionRef {
+  readonly eventType: string;
+  /** Construct path (without the stack) or logical id of the function. */
+  readonly name: string;
+  readonly kind: 'lambda@edge' | 'cloudfront-function';
+}
+
+export interface BehaviorModel {
+  readonly pathPattern: string;
+  /** `static`, `html`, `api`, `dynamic`, or `custom` when the policies are not the construct's. */
+  readonly tier: string;
+  readonly originId: string;
+  readonly functions: readonly EdgeFunctionRef[];
+}
+
+export interface OriginModel {
+  readonly id: string;
+  /** `S3 bucket <path>` or the custom origin's domain name. */
+  readonly label: string;
+  readonly kind: 's3' | 'custom';
+  /** Origin Shield region, when enabled. */
+  readonly shieldRegion?: string;
+}
+
+export interface DistributionModel {
+  readonly stack: string;
+  readonly name: string;
+  /** In CloudFront's evaluation order: ordered behaviors, then the default (`*`). */
+  readonly behaviors: readonly BehaviorModel[];
+  readonly origins: readonly OriginModel[];
+}
+
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+const TIER_COMMENT = /^tiered-cdn (static|html|api|dynamic) tier/;
+
+export function distributionsOf(stack: string, template: Template): DistributionModel[] {
+  const resources: Record<string, any> = template.Resources ?? {};
+  const out: DistributionModel[] = [];
+  const pathOf = (logicalId: string): string => {
+    const p: string | undefined = resources[logicalId]?.Metadata?.['aws:cdk:path'];
+    if (!p) return logicalId;
+    return p.split('/').slice(1).filter((s) => s !== 'Resource').join('/') || logicalId;
+  };
+  const refOf = (v: unknown): string | undefined =>
+    v && typeof v === 'object' && 'Ref' in (v as object) ? String((v as { Ref: unknown }).Ref) : undefined;
+
+  const tierOf = (b: any): string => {
+    for (const key of ['ResponseHeadersPolicyId', 'CachePolicyId', 'OriginRequestPolicyId']) {
+      const id = refOf(b[key]);
+      const res = id ? resources[id] : undefined;
+      const config = res?.Properties?.ResponseHeadersPolicyConfig ?? res?.Properties?.CachePolicyConfig ?? res?.Properties?.OriginRequestPolicyConfig;
+      const m = typeof config?.Comment === 'string' ? TIER_COMMENT.exec(config.Comment) : null;
+      if (m) return m[1];
+    }
+    return b.CachePolicyId === CACHING_DISABLED ? 'dynamic' : 'custom';
+  };
+
+  const functionName = (arn: unknown): string => {
+    const id = refOf(arn);
+    if (id && resources[id]?.Type === 'AWS::Lambda::Version') {
+      const fn = refOf(resources[id].Properties?.FunctionName);
+      if (fn) return pathOf(fn);
+    }
+    if (id) return pathOf(id);
+    const getAtt = (arn as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt'];
+    if (getAtt) return pathOf(getAtt[0]);
+    // Functions in another region's stack arrive through a parameter or custom resource.
+    return typeof arn === 'string' ? arn : 'edge function in another stack';
+  };
+
+  for (const [logicalId, res] of Object.entries(resources)) {
+    if (res?.Type !== 'AWS::CloudFront::Distribution') continue;
+    const config = res.Properties?.DistributionConfig ?? {};
+    const behaviorOf = (b: any, pathPattern: string): BehaviorModel => ({
+      pathPattern,
+      tier: tierOf(b),
+      originId: String(b.TargetOriginId),
+      functions: [
+        ...(b.LambdaFunctionAssociations ?? []).map((a: any) => ({ eventType: String(a.EventType), name: functionName(a.LambdaFunctionARN), kind: 'lambda@edge' as const })),
+        ...(b.FunctionAssociations ?? []).map((a: any) => ({ eventType: String(a.EventType), name: functionName(a.FunctionARN), kind: 'cloudfront-function' as const })),
+      ],
+    });
+    const behaviors = [
+      ...(config.CacheBehaviors ?? []).map((b: any) => behaviorOf(b, String(b.PathPattern))),
+      ...(config.DefaultCacheBehavior ? [behaviorOf(config.DefaultCacheBehavior, '*')] : []),
+    ];
+    const origins: OriginModel[] = (config.Origins ?? []).map((o: any) => {
+      const s3 = o.S3OriginConfig !== undefined;
+      const getAtt = o.DomainName?.['Fn::GetAtt'];
+      const label = typeof o.DomainName === 'string' ? o.DomainName : getAtt ? `${s3 ? 'S3 bucket ' : ''}${pathOf(getAtt[0])}` : String(o.Id);
+      return {
+        id: String(o.Id),
+        label,
+        kind: s3 ? 's3' : 'custom',
+        shieldRegion: o.OriginShield?.Enabled ? String(o.OriginShield.OriginShieldRegion) : undefined,
+      };
+    });
+    out.push({ stack, name: pathOf(logicalId), behaviors, origins });
+  }
+  return out;
+}

@@ -50,7 +50,7 @@ test('diff runs on pull requests with a read-only OIDC role when configured, the
   expect(diff).toMatch(/^on:\n  pull_request:\n/m);
   expect(diff).toMatch(/id-token: write/);
   expect(diff).toMatch(/uses: aws-actions\/configure-aws-credentials@v4\n\s+with:\n\s+role-to-assume: \$\{\{ vars\.AWS_DIFF_ROLE_ARN \}\}/);
-  expect(diff).toMatch(/if: env\.USE_AWS == 'true'\n\s+run: \|[\s\S]*npx cdk diff --all/);
+  expect(diff).toMatch(/if: env\.USE_AWS == 'true'\n\s+run: \|[\s\S]*npx cdk diff --all --method template/);
   expect(diff).toMatch(/if: env\.USE_AWS != 'true'\n\s+run: \|[\s\S]*node bin\/tiered-cdn\.js diff --base "origin\/\$BASE_REF"/);
   expect(diff).toContain('github.rest.issues.updateComment');
   expect(diff).toContain("const marker = '<!-- tiered-cdn-diff -->'");

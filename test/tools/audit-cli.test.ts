@@ -118,3 +118,42 @@ test('fails with a clear message on a path no route covers, or an unreachable ba
   expect(down.code).toBe(1);
   expect(down.stderr).toContain(`request to http://127.0.0.1:${closed}/x failed: ECONNREFUSED`);
 });
+
+test('--app takes path patterns and tiers from a synthesized distribution', async () => {
+  const assembly = path.join(tmp, 'cdk.out');
+  fs.mkdirSync(assembly);
+  const policy = (tier: string) => ({ Type: 'AWS::CloudFront::ResponseHeadersPolicy', Properties: { ResponseHeadersPolicyConfig: { Name: tier, Comment: `tiered-cdn ${tier} tier: security headers` } } });
+  const template = {
+    Resources: {
+      StaticHeaders: policy('static'),
+      ApiHeaders: policy('api'),
+      HtmlHeaders: policy('html'),
+      Dist: {
+        Type: 'AWS::CloudFront::Distribution',
+        Properties: {
+          DistributionConfig: {
+            DefaultCacheBehavior: { TargetOriginId: 'site', ResponseHeadersPolicyId: { Ref: 'HtmlHeaders' } },
+            CacheBehaviors: [
+              { PathPattern: '/assets/*', TargetOriginId: 'site', ResponseHeadersPolicyId: { Ref: 'StaticHeaders' } },
+              { PathPattern: '/api/*', TargetOriginId: 'api', ResponseHeadersPolicyId: { Ref: 'ApiHeaders' } },
+            ],
+            Origins: [{ Id: 'site', DomainName: 'site.example.com' }, { Id: 'api', DomainName: 'api.example.com' }],
+          },
+        },
+      },
+    },
+  };
+  fs.writeFileSync(path.join(assembly, 'Web.template.json'), JSON.stringify(template));
+  fs.writeFileSync(
+    path.join(assembly, 'manifest.json'),
+    JSON.stringify({ version: '48.0.0', artifacts: { Web: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Web.template.json' } } } }),
+  );
+  const run = await runCli(['audit', '--base', base, '--app', assembly, '--paths', '/assets/logo.png', '/api/items', '/index.html', '--json']);
+  expect(run.code).toBe(1);
+  const report = JSON.parse(run.stdout);
+  expect(report.rows.map((r: { path: string; tier: string; pathPattern: string }) => [r.path, r.pathPattern, r.tier])).toEqual([
+    ['/assets/logo.png', '/assets/*', 'static'],
+    ['/api/items', '/api/*', 'api'],
+    ['/index.html', '*', 'html'],
+  ]);
+});

@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import type { Tier } from '../../lib/routes';
 import { TIERS } from '../../lib/routes';
 import { compareSpecificity, matchesPathPattern } from '../../lib/path-pattern';
+import { distributionsOf } from '../diagram/model';
+import { loadTemplates } from '../diff/synth';
 import { Finding, ObservedResponse, gradeResponse } from './rules';
 
 export class AuditInputError extends Error {
@@ -54,6 +56,28 @@ export function loadRoutes(file: string): AuditRoute[] {
   return parseRoutes(json, file);
 }
 
+/**
+ * Routes read from a synthesized distribution (`cdk.out`): each behavior's path pattern and the tier
+ * the construct's policies name. Behaviors with policies not made by the construct are left out.
+ */
+export function routesFromAssembly(dir: string): AuditRoute[] {
+  let templates;
+  try {
+    templates = loadTemplates(dir);
+  } catch (err) {
+    throw new AuditInputError(`--app: ${(err as Error).message}`);
+  }
+  const distributions = Object.entries(templates).flatMap(([stack, t]) => distributionsOf(stack, t));
+  if (distributions.length !== 1) {
+    throw new AuditInputError(
+      `--app '${dir}' holds ${distributions.length} distributions (${distributions.map((d) => `${d.stack}/${d.name}`).join(', ') || 'none'}); pass --routes <file> instead`,
+    );
+  }
+  return distributions[0].behaviors
+    .filter((b) => (TIERS as readonly string[]).includes(b.tier))
+    .map((b) => ({ pathPattern: b.pathPattern, tier: b.tier as Tier }));
+}
+
 /** The tier of the route CloudFront would pick for `path`: most specific pattern first, `*` last. */
 export function tierForPath(routes: readonly AuditRoute[], path: string): AuditRoute | undefined {
   const ordered = [...routes].sort((a, b) =>
@@ -83,12 +107,12 @@ export function auditTargets(routes: readonly AuditRoute[], paths: readonly stri
     });
     if (unmatched.length > 0) {
       throw new AuditInputError(
-        `no route (and no --tier) for ${unmatched.join(', ')}; pass --routes <file> with a pattern that matches, or --tier static|html|api|dynamic`,
+        `no route (and no --tier) for ${unmatched.join(', ')}; pass --routes <file> or --app cdk.out with a pattern that matches, or --tier static|html|api|dynamic`,
       );
     }
     return targets as Target[];
   }
-  if (routes.length === 0) throw new AuditInputError('nothing to audit: pass --routes <file> and/or --paths <paths...>');
+  if (routes.length === 0) throw new AuditInputError('nothing to audit: pass --routes <file> or --app cdk.out, and/or --paths <paths...>');
   return routes.flatMap((r) =>
     (r.paths && r.paths.length > 0 ? r.paths : [samplePath(r.pathPattern)]).map((p) => ({ path: p, tier: r.tier, pathPattern: r.pathPattern })),
   );

@@ -2,11 +2,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Tier } from '../../lib/routes';
 import { TIERS } from '../../lib/routes';
 import { CliError } from '../cli';
-import { AuditInputError, AuditRoute, auditTargets, formatReport, loadRoutes, runAudit } from '../audit/run';
+import { AuditInputError, AuditRoute, auditTargets, formatReport, loadRoutes, routesFromAssembly, runAudit } from '../audit/run';
 
 interface AuditOptions {
   base: string;
   routes?: string;
+  app?: string;
   paths?: string[];
   tier?: Tier;
   token?: string;
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .description("Request each route's paths (with and without a token) and grade the origin's caching headers against the route's tier.")
     .requiredOption('--base <url>', 'where to send the requests: the distribution, a local edge, or the origin itself')
     .option('--routes <file>', 'route list JSON: [{ "pathPattern": "/assets/*", "tier": "static", "paths": ["/assets/app.3f9c2a1b.js"] }]')
+    .option('--app <dir>', "take the routes' path patterns and tiers from a synthesized distribution (cdk.out) instead of --routes")
     .option('--paths <paths...>', 'request these paths (their tier comes from the matching route, or from --tier)')
     .addOption(new Option('--tier <tier>', 'tier for every --paths entry').choices(TIERS as string[]))
     .option('--token <jwt>', 'also request every path with Authorization: Bearer <jwt>, and flag publicly cacheable responses that differ (default: $TIERED_CDN_AUDIT_TOKEN)')
@@ -39,11 +41,12 @@ Exit status: 0 clean, 1 errors (or warnings with --strict).
 
 Examples:
   $ tiered-cdn audit --base https://d111111abcdef8.cloudfront.net --routes audit-routes.json
+  $ tiered-cdn audit --base https://d111111abcdef8.cloudfront.net --app cdk.out --paths /assets/app.8d41e0c7.js /api/catalog
   $ tiered-cdn audit --base http://127.0.0.1:8080 --paths /api/config/flags --tier api --token "$JWT" --json`,
     )
     .action(async (opts: AuditOptions) => {
       try {
-        const routes: AuditRoute[] = opts.routes ? loadRoutes(opts.routes) : [];
+        const routes: AuditRoute[] = [...(opts.routes ? loadRoutes(opts.routes) : []), ...(opts.app ? routesFromAssembly(opts.app) : [])];
         const targets = auditTargets(routes, opts.paths, opts.tier);
         const report = await runAudit({
           base: opts.base,

@@ -60,9 +60,21 @@ export async function describeDeployedStack(client: CloudFormationClient, stackN
   return {
     distributionId: distributionIdFromOutputs(stackName, outputs, outputKey),
     manifest: async () => {
-      const out = await client.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
-      if (!out.TemplateBody) return undefined;
-      return manifestFromTemplate(JSON.parse(out.TemplateBody), `deployed template of ${stackName}`);
+      let body: string | undefined;
+      try {
+        body = (await client.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }))).TemplateBody;
+      } catch (err) {
+        throw new StackLookupError(`cannot read the template of stack '${stackName}': ${(err as Error).name}: ${(err as Error).message} (needs cloudformation:GetTemplate, or pass --manifest)`);
+      }
+      if (!body) return undefined;
+      let template: unknown;
+      try {
+        template = JSON.parse(body);
+      } catch {
+        // A YAML template is not one CDK wrote, so it carries no tag manifest.
+        return undefined;
+      }
+      return manifestFromTemplate(template, `deployed template of ${stackName}`);
     },
   };
 }

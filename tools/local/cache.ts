@@ -34,7 +34,7 @@ export type LookupResult = 'Hit' | 'RefreshHit' | 'Miss' | 'StaleHit' | 'StaleIf
 export interface Served {
   response: EdgeResponse;
   result: LookupResult;
-  /** Age in seconds to report (cache hits only). */
+  /** Age in seconds, fractional (cache hits only). */
   age?: number;
   upstream?: Upstream;
 }
@@ -68,8 +68,9 @@ export class CacheTier {
     while (this.background.size) await Promise.allSettled([...this.background]);
   }
 
+  /** Exact age in seconds (fractional): the Age header floors it, the tiers must not lose the fraction. */
   private ageOf(e: Entry): number {
-    return Math.max(0, Math.floor((this.clock.now() - e.bornAt) / 1000));
+    return Math.max(0, (this.clock.now() - e.bornAt) / 1000);
   }
 
   /**

@@ -509,7 +509,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     setHeader(headers, 'Via', prevVia ? `${prevVia}, ${via}` : via);
     setHeader(headers, 'X-Amz-Cf-Pop', pop.name);
     setHeader(headers, 'X-Amz-Cf-Id', requestId);
-    if (p.age !== undefined) setHeader(headers, 'Age', String(p.age));
+    if (p.age !== undefined) setHeader(headers, 'Age', String(Math.floor(p.age)));
     if (!headers.date) setHeader(headers, 'Date', new Date(clock.now()).toUTCString());
     res.writeHead(response.status, response.statusDescription || reason(response.status) || undefined, headersToNode(headers));
     if (method === 'HEAD' || response.status === 304 || response.status === 204) res.end();

@@ -5,7 +5,7 @@ import type { AuthConfig, Jwk, Jwks, JwtAlgorithm } from '../lambda-edge/shared/
 import { show } from './validation';
 
 /** Algorithms the edge verifier accepts (asymmetric only: the edge holds no secrets). */
-export const SUPPORTED_JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'EdDSA'];
+export const SUPPORTED_JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
 /** Default accepted clock difference between the token issuer and the edge. */
 export const DEFAULT_CLOCK_SKEW = Duration.seconds(30);
@@ -99,7 +99,7 @@ function isHttpsUrl(value: string): boolean {
 }
 
 function keyAlgorithms(jwk: Jwk): JwtAlgorithm[] {
-  if (jwk.kty === 'RSA') return ['RS256', 'RS384', 'RS512'];
+  if (jwk.kty === 'RSA') return ['RS256', 'RS384', 'RS512', 'PS256'];
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return ['ES256'];
   if (jwk.kty === 'EC' && jwk.crv === 'P-384') return ['ES384'];
   if (jwk.kty === 'OKP' && (jwk.crv === 'Ed25519' || jwk.crv === 'Ed448')) return ['EdDSA'];

@@ -16,7 +16,7 @@ export const DEV_AUDIENCE = 'tiered-cdn-dev';
 export const DEV_KEY_DIR = '.tiered-cdn';
 export const DEV_KEY_FILE = 'dev-signing-key.json';
 
-export type SigningAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'EdDSA';
+export type SigningAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA';
 
 export interface DevKey {
   readonly issuer: string;

@@ -1,19 +1,13 @@
-import { createPublicKey, type KeyObject } from 'crypto';
+import { constants, createPublicKey, verify, type KeyObject } from 'crypto';
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
-import { verifyJwtSync } from 'aws-jwt-verify/jwt-verifier';
-import {
-  JwtExpiredError,
-  JwtInvalidAudienceError,
-  JwtInvalidIssuerError,
-  JwtInvalidSignatureAlgorithmError,
-  JwtInvalidSignatureError,
-  JwtNotBeforeError,
-  JwtParseError,
-  KidNotFoundInJwksError,
-} from 'aws-jwt-verify/error';
 import type { AuthConfig, Jwk } from '../shared/config';
 import { ASSERTED_HEADER_PREFIXES, AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../shared/names';
 import { edgeJsonResponse } from '../shared/responses';
+
+// Verification is written on node:crypto rather than a JWT library: measured side by side
+// (docs/benchmarks.md, `npm run bench:edge`), aws-jwt-verify and jose both miss the warm-cost and
+// cold-start targets of a viewer-request function, and neither verifies PS256 here.
+// What this file checks is the RFC 7515/7519 list, each check covered by an attack test.
 
 /** Longer tokens are refused before any parsing: no identity provider issues them, attackers do. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -23,11 +17,21 @@ export const JWKS_REFRESH_INTERVAL_MS = 30_000;
 export const JWKS_FETCH_TIMEOUT_MS = 1_500;
 const MAX_JWKS_BYTES = 64 * 1024;
 
-// Strict base64url without padding: the library also accepts '=' padding, which would let one
-// signature be spelled several ways.
+// Strict base64url without padding, so one signature has exactly one spelling.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const KID_SHAPE = /^[\x21-\x7e]{1,256}$/;
+
+/** Digest per algorithm; EdDSA signs the message itself. Nothing symmetric, nothing unsigned. */
+const DIGEST: Readonly<Record<string, string | null>> = {
+  RS256: 'sha256',
+  RS384: 'sha384',
+  RS512: 'sha512',
+  PS256: 'sha256',
+  ES256: 'sha256',
+  ES384: 'sha384',
+  EdDSA: null,
+};
 
 export type AuthOutcome =
   | { readonly allow: true; readonly request: CloudFrontRequest }
@@ -43,23 +47,26 @@ export interface AuthRuntimeOptions {
 }
 
 /** Why a request is refused; `description` goes to the viewer, so it stays short and generic. */
-class Rejection extends Error {
+class Rejection {
   constructor(
     readonly kind: 'missing' | 'invalid' | 'scope',
     readonly description: string,
-  ) {
-    super(description);
-  }
+  ) {}
 }
 
-/** The token carried a kid this function does not know: the only case that may trigger a JWKS fetch. */
-class UnknownKid extends Error {}
+const invalid = (description: string) => new Rejection('invalid', description);
+
+/** The token names a kid this function does not know: the only case that may trigger a JWKS fetch. */
+class UnknownKid {
+  constructor(readonly kid: string) {}
+}
 
 function keyFitsAlgorithm(jwk: Jwk, alg: string): boolean {
   switch (alg) {
     case 'RS256':
     case 'RS384':
     case 'RS512':
+    case 'PS256':
       return jwk.kty === 'RSA';
     case 'ES256':
       return jwk.kty === 'EC' && jwk.crv === 'P-256';
@@ -72,52 +79,45 @@ function keyFitsAlgorithm(jwk: Jwk, alg: string): boolean {
   }
 }
 
-/** Public keys imported once into native key objects; the JWKS is kept for the library's kid lookup. */
-class Keyring {
-  readonly jwks: { keys: Jwk[] };
-  private readonly imported = new Map<Jwk, KeyObject>();
-
-  constructor(keys: readonly Jwk[]) {
-    const usable: Jwk[] = [];
-    const seen = new Set<string>();
-    for (const jwk of keys) {
-      if (typeof jwk.kid !== 'string' || seen.has(jwk.kid)) continue;
-      if (jwk.use !== undefined && jwk.use !== 'sig') continue;
-      let key: KeyObject;
-      try {
-        key = createPublicKey({ key: publicPart(jwk) as never, format: 'jwk' });
-      } catch {
-        continue; // a broken key in a fetched JWKS must not take the good ones down with it
-      }
-      seen.add(jwk.kid);
-      usable.push(jwk);
-      this.imported.set(jwk, key);
-    }
-    this.jwks = { keys: usable };
-  }
-
-  has(kid: string): boolean {
-    return this.jwks.keys.some((k) => k.kid === kid);
-  }
-
-  keyObject(jwk: Jwk): KeyObject | undefined {
-    return this.imported.get(jwk);
-  }
-}
-
 const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   RSA: ['kty', 'n', 'e'],
   EC: ['kty', 'crv', 'x', 'y'],
   OKP: ['kty', 'crv', 'x'],
 };
 
-/** Only the public members reach createPublicKey, so private material in a fetched JWKS is ignored. */
-function publicPart(jwk: Jwk): Record<string, unknown> {
-  const members = PUBLIC_MEMBERS[jwk.kty];
-  if (!members) throw new Error('unsupported kty');
-  const out: Record<string, unknown> = {};
-  for (const m of members) out[m] = jwk[m];
-  return out;
+interface ImportedKey {
+  readonly jwk: Jwk;
+  readonly key: KeyObject;
+}
+
+/** Public keys imported once into native key objects, looked up by kid (a Map: no prototype keys). */
+class Keyring {
+  private readonly byKid = new Map<string, ImportedKey>();
+
+  constructor(keys: readonly Jwk[]) {
+    for (const jwk of keys) {
+      if (typeof jwk.kid !== 'string' || this.byKid.has(jwk.kid)) continue;
+      if (jwk.use !== undefined && jwk.use !== 'sig') continue;
+      const members = PUBLIC_MEMBERS[jwk.kty];
+      if (!members) continue;
+      // Only the public members reach createPublicKey, so private material in a fetched JWKS is ignored.
+      const pub: Record<string, unknown> = {};
+      for (const m of members) pub[m] = jwk[m];
+      try {
+        this.byKid.set(jwk.kid, { jwk, key: createPublicKey({ key: pub as never, format: 'jwk' }) });
+      } catch {
+        // a broken key in a fetched JWKS must not take the good ones down with it
+      }
+    }
+  }
+
+  get(kid: string): ImportedKey | undefined {
+    return this.byKid.get(kid);
+  }
+
+  keys(): IterableIterator<ImportedKey> {
+    return this.byKid.values();
+  }
 }
 
 function singleHeader(headers: CloudFrontHeaders, name: string): string | undefined | null {
@@ -142,51 +142,65 @@ function cookieValues(headers: CloudFrontHeaders, cookieName: string): string[] 
 /** Reads the token from `Authorization: Bearer` or, failing that, the configured cookie. */
 function extractToken(request: CloudFrontRequest, cookieName: string | undefined): string {
   const authorization = singleHeader(request.headers, 'authorization');
-  if (authorization === null) throw new Rejection('invalid', 'more than one Authorization header');
+  if (authorization === null) throw invalid('more than one Authorization header');
   if (authorization !== undefined) {
     const match = /^Bearer +(\S+)$/i.exec(authorization);
-    if (!match) throw new Rejection('invalid', 'Authorization header is not a Bearer token');
+    if (!match) throw invalid('Authorization header is not a Bearer token');
     return match[1];
   }
   if (cookieName) {
     const values = cookieValues(request.headers, cookieName);
-    if (values.length > 1) throw new Rejection('invalid', 'token cookie sent more than once');
+    if (values.length > 1) throw invalid('token cookie sent more than once');
     if (values.length === 1 && values[0] !== '') return values[0];
   }
   throw new Rejection('missing', 'a Bearer token is required');
 }
 
-/** Checks what the library leaves to the caller before any signature work is done. */
+/** Size, alphabet and canonical encoding, before any parsing or signature work. */
 function checkShape(token: string): void {
-  if (token.length > MAX_TOKEN_LENGTH) throw new Rejection('invalid', 'token too large');
-  if (!COMPACT_JWS.test(token)) throw new Rejection('invalid', 'malformed token');
+  if (token.length > MAX_TOKEN_LENGTH) throw invalid('token too large');
+  if (!COMPACT_JWS.test(token)) throw invalid('malformed token');
   const signature = token.slice(token.lastIndexOf('.') + 1);
   // The unused low bits of the last base64url character must be zero, else the same signature
   // bytes could be written several ways and a mutated token would still verify.
   const rest = signature.length % 4;
-  if (rest === 1) throw new Rejection('invalid', 'malformed token');
+  if (rest === 1) throw invalid('malformed token');
   if (rest !== 0) {
     const last = B64URL.indexOf(signature[signature.length - 1]);
-    if (last & (rest === 2 ? 0x0f : 0x03)) throw new Rejection('invalid', 'malformed token');
+    if (last & (rest === 2 ? 0x0f : 0x03)) throw invalid('malformed token');
   }
 }
 
-function describe(err: unknown): Rejection {
-  if (err instanceof Rejection) return err;
-  if (err instanceof JwtExpiredError) return new Rejection('invalid', 'token expired');
-  if (err instanceof JwtNotBeforeError) return new Rejection('invalid', 'token not yet valid');
-  if (err instanceof JwtInvalidIssuerError) return new Rejection('invalid', 'issuer not accepted');
-  if (err instanceof JwtInvalidAudienceError) return new Rejection('invalid', 'audience not accepted');
-  if (err instanceof JwtInvalidSignatureAlgorithmError) return new Rejection('invalid', 'algorithm not allowed');
-  if (err instanceof JwtInvalidSignatureError) return new Rejection('invalid', 'invalid signature');
-  if (err instanceof KidNotFoundInJwksError || err instanceof UnknownKid) return new Rejection('invalid', 'unknown key id');
-  if (err instanceof JwtParseError) return new Rejection('invalid', 'malformed token');
-  // Anything else (a crypto error on a hostile signature, a surprise from a dependency) is still
-  // a refusal: failing closed is the only safe default at the edge.
-  return new Rejection('invalid', 'invalid token');
+type Json = Record<string, unknown>;
+
+function decodeObject(segment: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('malformed token');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('malformed token');
+  return value as Json;
 }
 
-function tokenScopes(payload: Record<string, unknown>): string[] {
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function checkSignature(alg: string, key: KeyObject, input: string, signatureB64: string): boolean {
+  const signature = Buffer.from(signatureB64, 'base64url');
+  const data = Buffer.from(input);
+  try {
+    if (alg === 'PS256') {
+      return verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
+    }
+    if (alg === 'ES256' || alg === 'ES384') return verify(DIGEST[alg], data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    return verify(DIGEST[alg], data, key, signature);
+  } catch {
+    return false; // OpenSSL refusing a hostile signature is a failed verification, not a crash
+  }
+}
+
+function tokenScopes(payload: Json): string[] {
   const scopes: string[] = [];
   if (typeof payload.scope === 'string') scopes.push(...payload.scope.split(' '));
   const scp = payload.scp;
@@ -252,6 +266,7 @@ export interface Authenticator {
  */
 export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOptions = {}): Authenticator {
   const allowed = new Set<string>(config.algorithms);
+  const audience = config.audience === null ? null : new Set(config.audience);
   const baked = config.jwks.keys;
   let keyring = new Keyring(baked);
   const fetchJwks = options.fetchJwks ?? defaultFetchJwks;
@@ -261,72 +276,78 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
   let lastFetch = -Infinity;
   let inflight: Promise<void> | undefined;
 
-  const verifyOptions = {
-    issuer: config.issuer,
-    audience: config.audience === null ? null : [...config.audience],
-    graceSeconds: config.clockSkewSeconds,
-    customJwtCheck: ({ header, payload }: { header: Record<string, unknown>; payload: Record<string, unknown> }) => {
-      // No extension is understood here, so any critical one makes the token unusable (RFC 7515 4.1.11).
-      if (header.crit !== undefined) throw new Rejection('invalid', 'unsupported critical header');
-      if (payload.exp === undefined) throw new Rejection('invalid', 'token has no expiry');
-    },
+  /** Returns the verified claims or throws a Rejection / UnknownKid. */
+  const verifyToken = (token: string): Json => {
+    checkShape(token);
+    const firstDot = token.indexOf('.');
+    const lastDot = token.lastIndexOf('.');
+    const header = decodeObject(token.slice(0, firstDot));
+    const alg = header.alg;
+    if (typeof alg !== 'string' || !allowed.has(alg)) throw invalid('algorithm not allowed');
+    // No extension is understood here, so any critical one makes the token unusable (RFC 7515 4.1.11).
+    if (header.crit !== undefined) throw invalid('unsupported critical header');
+    if (typeof header.kid !== 'string') throw invalid('unknown key id');
+    const entry = keyring.get(header.kid);
+    if (!entry) throw new UnknownKid(header.kid);
+    if (entry.jwk.alg !== undefined && entry.jwk.alg !== alg) throw invalid('algorithm not allowed');
+    if (!keyFitsAlgorithm(entry.jwk, alg)) throw invalid('key does not match algorithm');
+    if (!checkSignature(alg, entry.key, token.slice(0, lastDot), token.slice(lastDot + 1))) throw invalid('invalid signature');
+
+    // Claims are read only once the signature holds.
+    const payload = decodeObject(token.slice(firstDot + 1, lastDot));
+    const t = Date.now() / 1000;
+    const skew = config.clockSkewSeconds;
+    if (payload.exp === undefined) throw invalid('token has no expiry');
+    if (!isNumber(payload.exp)) throw invalid('malformed token');
+    if (t >= payload.exp + skew) throw invalid('token expired');
+    if (payload.nbf !== undefined) {
+      if (!isNumber(payload.nbf)) throw invalid('malformed token');
+      if (payload.nbf - skew > t) throw invalid('token not yet valid');
+    }
+    if (payload.iat !== undefined && !isNumber(payload.iat)) throw invalid('malformed token');
+    if (payload.sub !== undefined && typeof payload.sub !== 'string') throw invalid('malformed token');
+    if (payload.scope !== undefined && typeof payload.scope !== 'string') throw invalid('malformed token');
+    if (payload.iss !== config.issuer) throw invalid('issuer not accepted');
+    if (audience !== null) {
+      const aud = payload.aud;
+      const ok = typeof aud === 'string' ? audience.has(aud) : Array.isArray(aud) && aud.some((a) => typeof a === 'string' && audience.has(a));
+      if (!ok) throw invalid('audience not accepted');
+    }
+    return payload;
   };
 
-  const keyFor = (jwk: Jwk, alg: string): KeyObject => {
-    if (!allowed.has(alg)) throw new Rejection('invalid', 'algorithm not allowed');
-    if (!keyFitsAlgorithm(jwk, alg)) throw new Rejection('invalid', 'key does not match algorithm');
-    const key = keyring.keyObject(jwk);
-    if (!key) throw new UnknownKid();
-    return key;
-  };
-
-  const verify = (token: string): Record<string, unknown> =>
-    verifyJwtSync(token, keyring.jwks as never, verifyOptions as never, keyFor as never) as Record<string, unknown>;
-
-  const succeed = (request: CloudFrontRequest, payload: Record<string, unknown>): AuthOutcome => {
+  const succeed = (request: CloudFrontRequest, payload: Json): AuthOutcome => {
     const scopes = tokenScopes(payload);
-    const missing = config.requiredScopes.filter((s) => !scopes.includes(s));
-    if (missing.length > 0) return { allow: false, response: refusal(config, new Rejection('scope', 'token lacks a required scope')) };
+    if (config.requiredScopes.some((s) => !scopes.includes(s))) {
+      return { allow: false, response: refusal(config, new Rejection('scope', 'token lacks a required scope')) };
+    }
     const headers = request.headers;
     if (typeof payload.sub === 'string') headers[AUTH_SUB_HEADER] = [{ key: AUTH_SUB_HEADER, value: headerValue(payload.sub) }];
     if (scopes.length > 0) headers[AUTH_SCOPE_HEADER] = [{ key: AUTH_SCOPE_HEADER, value: headerValue(scopes.join(' ')) }];
     for (const claim of config.forwardClaims) {
-      if (payload[claim] === undefined) continue;
+      if (!Object.prototype.hasOwnProperty.call(payload, claim) || payload[claim] === undefined) continue;
       const name = `${AUTH_CLAIM_HEADER_PREFIX}${claim.toLowerCase()}`;
       headers[name] = [{ key: name, value: headerValue(payload[claim]) }];
     }
     return { allow: true, request };
   };
 
-  /** Returns the token when the failure was an unknown kid worth a JWKS fetch. */
-  const attempt = (request: CloudFrontRequest): AuthOutcome | { unknownKid: string } => {
-    let token: string | undefined;
+  /** One pass with the keys at hand; an unknown kid worth a JWKS fetch is handed back to the caller. */
+  const attempt = (request: CloudFrontRequest): AuthOutcome | UnknownKid => {
     try {
-      token = extractToken(request, config.cookieName);
-      checkShape(token);
-      return succeed(request, verify(token));
+      return succeed(request, verifyToken(extractToken(request, config.cookieName)));
     } catch (err) {
-      if (token !== undefined && (err instanceof KidNotFoundInJwksError || err instanceof UnknownKid)) {
-        const kid = refreshableKid(token);
-        if (kid !== undefined) return { unknownKid: kid };
-      }
-      return { allow: false, response: refusal(config, describe(err)) };
+      // Only a token that could verify once its key is known may cost a fetch: its alg is allowed
+      // (checked before the kid) and its kid is short printable ASCII.
+      if (err instanceof UnknownKid && config.jwksUri && KID_SHAPE.test(err.kid)) return err;
+      // Anything that is not a Rejection (a surprise from the runtime) is still a refusal:
+      // failing closed is the only safe default at the edge.
+      const rejection = err instanceof Rejection ? err : invalid(err instanceof UnknownKid ? 'unknown key id' : 'invalid token');
+      return { allow: false, response: refusal(config, rejection) };
     }
   };
 
-  // Only a token that could verify once the key is known may cost a fetch: well-formed kid and an
-  // allowed algorithm. Everything else is refused without touching the network.
-  const refreshableKid = (token: string): string | undefined => {
-    if (!config.jwksUri) return undefined;
-    try {
-      const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
-      if (typeof header?.kid !== 'string' || !KID_SHAPE.test(header.kid)) return undefined;
-      if (!allowed.has(header.alg)) return undefined;
-      return header.kid;
-    } catch {
-      return undefined;
-    }
-  };
+  const unknownKid = (): AuthOutcome => ({ allow: false, response: refusal(config, invalid('unknown key id')) });
 
   const refresh = (): Promise<void> => {
     if (inflight) return inflight;
@@ -335,13 +356,13 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
     lastFetch = t;
     inflight = fetchJwks(config.jwksUri, fetchTimeoutMs)
       .then((doc) => {
-        const keys = (doc as { keys?: unknown })?.keys;
+        const keys = (doc as { keys?: unknown } | null)?.keys;
         if (!Array.isArray(keys)) return;
         const fetched = keys.filter((k): k is Jwk => typeof k === 'object' && k !== null && typeof (k as Jwk).kty === 'string');
         const bakedKids = new Set(baked.map((k) => k.kid));
         // Keys baked at synth time always stay; fetched keys can add kids but never replace one.
         keyring = new Keyring([...baked, ...fetched.filter((k) => !bakedKids.has(k.kid))]);
-        warm(keyring, config, allowed);
+        warm();
       })
       .catch(() => undefined) // fail closed: the token with the unknown kid is refused
       .finally(() => {
@@ -350,33 +371,32 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
     return inflight;
   };
 
-  warm(keyring, config, allowed);
-
-  return {
-    decide(request) {
-      const outcome = attempt(request);
-      return 'unknownKid' in outcome ? { allow: false, response: refusal(config, describe(new UnknownKid())) } : outcome;
-    },
-    async authenticate(request) {
-      const outcome = attempt(request);
-      if (!('unknownKid' in outcome)) return outcome;
-      if (!keyring.has(outcome.unknownKid)) await refresh();
-      const second = attempt(request);
-      return 'unknownKid' in second ? { allow: false, response: refusal(config, describe(new UnknownKid())) } : second;
-    },
-  };
-
-  function warm(ring: Keyring, cfg: AuthConfig, algs: Set<string>): void {
-    for (const jwk of ring.jwks.keys) {
-      const alg = [...algs].find((a) => keyFitsAlgorithm(jwk, a));
+  function warm(): void {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    for (const { jwk } of keyring.keys()) {
+      const alg = [...allowed].find((a) => keyFitsAlgorithm(jwk, a) && (jwk.alg === undefined || jwk.alg === a));
       if (!alg) continue;
-      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-      const throwaway = `${part({ alg, kid: jwk.kid })}.${part({ iss: cfg.issuer, exp: 1 })}.${'A'.repeat(86)}`;
       try {
-        verify(throwaway);
+        verifyToken(`${part({ alg, kid: jwk.kid })}.${part({ iss: config.issuer, exp: 1 })}.${'A'.repeat(86)}`);
       } catch {
         // expected: the signature is made up; the point was to run the path once
       }
     }
   }
+
+  warm();
+
+  return {
+    decide(request) {
+      const outcome = attempt(request);
+      return outcome instanceof UnknownKid ? unknownKid() : outcome;
+    },
+    async authenticate(request) {
+      const outcome = attempt(request);
+      if (!(outcome instanceof UnknownKid)) return outcome;
+      if (!keyring.get(outcome.kid)) await refresh();
+      const second = attempt(request);
+      return second instanceof UnknownKid ? unknownKid() : second;
+    },
+  };
 }

@@ -67,6 +67,15 @@ describe('verified tokens', () => {
     expect(outcome.allow).toBe(true);
   });
 
+  test('a PS256 token passes when PS256 is allowed', async () => {
+    const ps = generateKey('PS256');
+    const psAuth = createAuthenticator(authConfig([ps]));
+    expect((await psAuth.authenticate(viewerRequest(bearer(mint(ps)))))).toMatchObject({ allow: true });
+    // The same key signing PKCS#1 v1.5 (RS256) is refused: the JWK says PS256.
+    const rs = mint({ ...ps, alg: 'RS256' });
+    expect((await psAuth.authenticate(viewerRequest(bearer(rs)))).allow).toBe(false);
+  });
+
   test('the bearer scheme is case-insensitive', async () => {
     const outcome = await run(viewerRequest({ Authorization: `bearer ${mint(rsa)}` }));
     expect(outcome.allow).toBe(true);

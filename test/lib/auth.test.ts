@@ -114,7 +114,7 @@ describe('resolveAuthConfig', () => {
   });
 
   test('fails when algorithms contains an algorithm the edge verifier does not support', () => {
-    expect(errorsOf({ ...minimal, algorithms: ['PS256'] as never })).toEqual([expect.stringContaining('.algorithms contains "PS256", which the edge verifier does not support; use RS256')]);
+    expect(errorsOf({ ...minimal, algorithms: ['ES512'] as never })).toEqual([expect.stringContaining('.algorithms contains "ES512", which the edge verifier does not support; use RS256, RS384, RS512, PS256, ES256, ES384, EdDSA')]);
   });
 
   test('fails when algorithms is empty', () => {

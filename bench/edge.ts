@@ -1,0 +1,259 @@
+/**
+ * Edge auth: what a JWT check costs in the viewer-request function, beside the raw signature
+ * primitive and beside the same handler built on jose and on plain node:crypto.
+ * Run: npm run bench:edge   (or npx tsx bench/edge.ts)
+ *
+ * Every figure is taken in this one run, side by side, so ratios hold on any machine even when the
+ * absolute numbers do not. Targets (issue 3): bundle <= 8 KB gzipped; warm RS256 <= 1.6x the raw
+ * crypto.verify; cold start <= 10 ms above a bare node process.
+ */
+import { spawnSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import * as esbuild from 'esbuild';
+import type { CloudFrontRequestEvent, CloudFrontRequestResult } from 'aws-lambda';
+import type { AuthConfig, ViewerRequestConfig } from '../lambda-edge/shared/config';
+import { bundleEdgeFunction, CONFIG_CONSTANT } from '../lib/edge/bundle';
+import { publicJwk, signJwt, type SigningAlgorithm } from '../tools/dev-keys';
+
+const ISSUER = 'https://login.example.com/';
+const AUDIENCE = 'bench-api';
+
+interface Signer {
+  readonly alg: SigningAlgorithm;
+  readonly privateKey: crypto.KeyObject;
+  readonly publicKey: crypto.KeyObject;
+  readonly jwk: ReturnType<typeof publicJwk>;
+}
+
+function signer(alg: SigningAlgorithm): Signer {
+  const pair = alg === 'ES256' ? crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }) : crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { alg, privateKey: pair.privateKey, publicKey: pair.publicKey, jwk: publicJwk(pair.privateKey, alg) };
+}
+
+function authConfig(s: Signer): AuthConfig {
+  return {
+    issuer: ISSUER,
+    audience: [AUDIENCE],
+    algorithms: [s.alg as AuthConfig['algorithms'][number]],
+    clockSkewSeconds: 30,
+    requiredScopes: ['read:me'],
+    realm: 'bench',
+    jwks: { keys: [s.jwk] },
+    forwardClaims: [],
+  };
+}
+
+function token(s: Signer): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signJwt({ alg: s.alg, typ: 'JWT', kid: s.jwk.kid }, { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', scope: 'read:me', iat: now, exp: now + 3600 }, s.privateKey);
+}
+
+const SHIPPED = 'node:crypto (shipped auth step)';
+const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-bench-edge-'));
+
+/** Same esbuild settings as lib/edge/bundle.ts, for the bench-only entries. */
+function bundleEntry(entry: string, config: ViewerRequestConfig, name: string): string {
+  const result = esbuild.buildSync({
+    entryPoints: [path.join(__dirname, 'edge-auth', entry)],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    write: false,
+    legalComments: 'none',
+    define: { [CONFIG_CONSTANT]: JSON.stringify(config) },
+    logLevel: 'silent',
+  });
+  const file = path.join(OUT, `${name}.js`);
+  fs.writeFileSync(file, result.outputFiles[0].contents);
+  return file;
+}
+
+type Handler = (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult>;
+
+function event(authorization: string): CloudFrontRequestEvent {
+  return {
+    Records: [
+      {
+        cf: {
+          config: { distributionDomainName: 'd111111abcdef8.cloudfront.net', distributionId: 'EDFDVBD6EXAMPLE', eventType: 'viewer-request', requestId: 'r' },
+          request: {
+            clientIp: '203.0.113.9',
+            method: 'GET',
+            uri: '/api/me/profile',
+            querystring: '',
+            headers: {
+              host: [{ key: 'Host', value: 'd111111abcdef8.cloudfront.net' }],
+              'user-agent': [{ key: 'User-Agent', value: 'Mozilla/5.0' }],
+              authorization: [{ key: 'Authorization', value: authorization }],
+            },
+          },
+        },
+      },
+    ],
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const BATCH = 2_000;
+const ROUNDS = 9;
+
+/** Median µs per request over timed rounds, candidates interleaved round by round so drift hits all alike. */
+async function warm(candidates: Record<string, Handler | (() => boolean)>, bearer: string): Promise<Record<string, number>> {
+  const names = Object.keys(candidates);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = -2; round < ROUNDS; round++) {
+    for (const name of names) {
+      const fn = candidates[name];
+      const events = Array.from({ length: BATCH }, () => event(bearer));
+      const start = process.hrtime.bigint();
+      if (fn.length === 0) {
+        for (let i = 0; i < BATCH; i++) if (!(fn as () => boolean)()) throw new Error(`${name}: raw verify failed`);
+      } else {
+        for (let i = 0; i < BATCH; i++) {
+          const result = await (fn as Handler)(events[i]);
+          if (!result || 'status' in result) throw new Error(`${name}: refused a valid token`);
+        }
+      }
+      const us = Number(process.hrtime.bigint() - start) / 1_000 / BATCH;
+      if (round >= 0) samples[name].push(us); // the first two rounds are warm-up
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, median(samples[n])]));
+}
+
+interface Cold {
+  readonly wallMs: number;
+  /** Median over rounds of (this process - the bare process of the same round): drift cancels out. */
+  readonly aboveBareMs: number;
+  readonly inProcessMs: number;
+}
+
+/** A fresh node process: require the bundle, answer one request. Wall time of the whole process. */
+function coldRuns(files: Record<string, string>, bearer: string, runs = 21): Record<string, Cold> {
+  const eventFile = path.join(OUT, 'event.json');
+  fs.writeFileSync(eventFile, JSON.stringify(event(bearer)));
+  const child = (file: string | null) => `
+    const t0 = process.hrtime.bigint();
+    const ev = JSON.parse(require('fs').readFileSync(${JSON.stringify(eventFile)}, 'utf8'));
+    ${file ? `const h = require(${JSON.stringify(file)}).handler;
+    h(ev).then((r) => { if (!r || r.status) process.exit(3); process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6)); });`
+      : `process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));`}`;
+  const names = ['bare node', ...Object.keys(files)];
+  const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const above: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const inProcess: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < runs + 2; r++) {
+    let bare = 0;
+    for (const name of names) {
+      const script = child(name === 'bare node' ? null : files[name]);
+      const start = process.hrtime.bigint();
+      const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (res.status !== 0) throw new Error(`${name}: cold run failed (${res.status}) ${res.stderr}`);
+      if (name === 'bare node') bare = ms;
+      if (r >= 2) {
+        wall[name].push(ms);
+        above[name].push(ms - bare);
+        inProcess[name].push(Number(res.stdout));
+      }
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { wallMs: median(wall[n]), aboveBareMs: median(above[n]), inProcessMs: median(inProcess[n]) }]));
+}
+
+function sizes(file: string): { min: number; gz: number } {
+  const code = fs.readFileSync(file);
+  return { min: code.length, gz: zlib.gzipSync(code, { level: 9 }).length };
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+async function main(): Promise<void> {
+  console.log(`# Edge auth benchmark: node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}\n`);
+  const rows: string[] = [];
+  const coldRows: string[] = [];
+  const sizeRows: string[] = [];
+  const verdicts: string[] = [];
+
+  for (const alg of ['RS256', 'ES256'] as const) {
+    const s = signer(alg);
+    const config: ViewerRequestConfig = { auth: authConfig(s), experiments: [] };
+    const files = {
+      [SHIPPED]: bundleEntry('shipped-entry.ts', config, `shipped-${alg}`),
+      'aws-jwt-verify 5 (jwt-verifier subpath)': bundleEntry('aws-jwt-verify-entry.ts', config, `awsjwt-${alg}`),
+      'jose 6': bundleEntry('jose-entry.ts', config, `jose-${alg}`),
+    };
+    const composed = bundleEdgeFunction('viewer-request', {
+      normalize: { dropParams: [], dropPrefixes: [], sort: true },
+      auth: authConfig(s),
+      experiments: [{ name: 'checkout', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }], cookieMaxAgeSeconds: 86400 }],
+    });
+    const composedFile = path.join(composed.dir, 'index.js');
+
+    const jwt = token(s);
+    const [h, p, sig] = jwt.split('.');
+    const data = Buffer.from(`${h}.${p}`);
+    const signature = Buffer.from(sig, 'base64url');
+    const raw = alg === 'ES256'
+      ? () => crypto.verify('sha256', data, { key: s.publicKey, dsaEncoding: 'ieee-p1363' }, signature)
+      : () => crypto.verify('sha256', data, s.publicKey, signature);
+
+    const handlers: Record<string, Handler | (() => boolean)> = { 'raw crypto.verify': raw };
+    for (const [name, file] of Object.entries(files)) handlers[name] = require(file).handler as Handler;
+    handlers['composed viewer-request (normalize+auth+experiments)'] = require(composedFile).handler as Handler;
+    const timings = await warm(handlers, `Bearer ${jwt}`);
+    const base = timings['raw crypto.verify'];
+    for (const [name, us] of Object.entries(timings)) {
+      rows.push(`| ${alg} | ${name} | ${us.toFixed(1)} µs | ${(us / base).toFixed(2)}x |`);
+    }
+    if (alg === 'RS256') {
+      const ratio = timings[SHIPPED] / base;
+      verdicts.push(`warm RS256 auth step ${ratio.toFixed(2)}x the primitive (target <= 1.6x): ${ratio <= 1.6 ? 'met' : 'MISSED'}`);
+    }
+
+    const cold = coldRuns({ ...files, 'composed viewer-request': composedFile }, `Bearer ${jwt}`);
+    for (const [name, c] of Object.entries(cold)) {
+      coldRows.push(`| ${alg} | ${name} | ${c.wallMs.toFixed(1)} ms | ${name === 'bare node' ? '-' : `${c.aboveBareMs >= 0 ? '+' : ''}${c.aboveBareMs.toFixed(1)} ms`} | ${c.inProcessMs.toFixed(2)} ms |`);
+    }
+    if (alg === 'RS256') {
+      const over = cold['composed viewer-request'].aboveBareMs;
+      verdicts.push(`cold start of the composed function ${over.toFixed(1)} ms above bare node (target <= 10 ms): ${over <= 10 ? 'met' : 'MISSED'}`);
+    }
+
+    if (alg === 'RS256') {
+      for (const [name, file] of Object.entries({ ...files, 'composed viewer-request (normalize+auth+experiments)': composedFile })) {
+        const { min, gz } = sizes(file);
+        sizeRows.push(`| ${name} | ${kb(min)} | ${kb(gz)} |`);
+      }
+      const gz = sizes(composedFile).gz;
+      verdicts.push(`composed bundle ${kb(gz)} gzipped (target <= 8 KB): ${gz <= 8192 ? 'met' : 'MISSED'}`);
+    }
+  }
+
+  console.log('Warm cost per request (median of 9 rounds of 2,000 requests, after 2 warm-up rounds):\n');
+  console.log('| alg | handler | per request | vs raw crypto.verify |\n|---|---|---|---|');
+  console.log(rows.join('\n'));
+  console.log('\nCold start: fresh node process, require the bundle and answer one request (median of 21, processes interleaved):\n');
+  console.log('| alg | process | wall time | above bare node (paired) | load + first request, in process |\n|---|---|---|---|---|');
+  console.log(coldRows.join('\n'));
+  console.log('\nBundle size (RS256 config, one 2048-bit key baked in; esbuild minified, node22, cjs):\n');
+  console.log('| bundle | minified | gzipped |\n|---|---|---|');
+  console.log(sizeRows.join('\n'));
+  console.log('\n' + verdicts.map((v) => `- ${v}`).join('\n'));
+  fs.rmSync(OUT, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -47,9 +47,15 @@ export function decide(request: CloudFrontRequest, config: OriginRequestConfig):
   return undefined;
 }
 
-function toHeaders(custom: Readonly<Record<string, string>> | undefined): CloudFrontHeaders {
-  const out: CloudFrontHeaders = {};
-  if (custom) for (const [key, value] of Object.entries(custom)) out[key.toLowerCase()] = [{ key, value }];
+/**
+ * The behavior origin's custom headers, then the target's own on top. Every routed origin is an
+ * origin of the same distribution, and the distribution's custom headers (such as the origin-verify
+ * secret, resolved by CloudFormation at deploy and so never in the bundle) are meant for all of its
+ * origins of that kind; dropping them would get the request refused by the routed origin.
+ */
+function mergeHeaders(inherited: CloudFrontHeaders | undefined, own: Readonly<Record<string, string>> | undefined): CloudFrontHeaders {
+  const out: CloudFrontHeaders = { ...(inherited ?? {}) };
+  if (own) for (const [key, value] of Object.entries(own)) out[key.toLowerCase()] = [{ key, value }];
   return out;
 }
 
@@ -68,7 +74,8 @@ export function s3RegionOf(domainName: string): string | undefined {
  * origin, else CloudFront's defaults. S3: an origin access identity can only be kept from one S3
  * origin to another (CloudFront refuses one after a custom origin), so switching S3 to S3 keeps the
  * behavior origin's `authMethod` and region (the target's region wins); custom to S3 uses `none`.
- * The behavior origin's custom headers are never carried over: they may be secrets for that origin.
+ * Custom headers of the behavior origin are kept when the target is of the same kind (custom to
+ * custom, S3 to S3), with the target's own added on top; across kinds only the target's are sent.
  */
 export function applyOrigin(request: CloudFrontRequest, target: OriginTarget): CloudFrontRequest {
   const current = request.origin;
@@ -77,7 +84,7 @@ export function applyOrigin(request: CloudFrontRequest, target: OriginTarget): C
     const was = current?.custom;
     origin = {
       custom: {
-        customHeaders: toHeaders(target.customHeaders),
+        customHeaders: mergeHeaders(was?.customHeaders, target.customHeaders),
         domainName: target.domainName,
         keepaliveTimeout: target.keepaliveTimeout ?? was?.keepaliveTimeout ?? DEFAULT_KEEPALIVE_TIMEOUT,
         path: target.path,
@@ -89,7 +96,7 @@ export function applyOrigin(request: CloudFrontRequest, target: OriginTarget): C
     };
   } else {
     const was = current?.s3;
-    const customHeaders = toHeaders(target.customHeaders);
+    const customHeaders = mergeHeaders(was?.customHeaders, target.customHeaders);
     let s3: CloudFrontS3Origin;
     if (was?.authMethod === 'origin-access-identity') {
       const region = target.region ?? s3RegionOf(target.domainName) ?? was.region;

@@ -88,7 +88,7 @@ export type OriginTarget =
       readonly keepaliveTimeout?: number;
       /** Absent keeps the behavior origin's value when it is a custom origin, else `['TLSv1.2']`. */
       readonly sslProtocols?: readonly string[];
-      /** Headers CloudFront adds for this origin; the behavior origin's own are never carried over. */
+      /** Headers CloudFront adds for this origin, on top of the behavior origin's (kept custom to custom). */
       readonly customHeaders?: Readonly<Record<string, string>>;
     }
   | {

@@ -61,7 +61,7 @@ describe('origin-request handler', () => {
     const out = await handler(requestEvent('routing-origin-request-custom'));
     expect(out.origin).toEqual({
       custom: {
-        customHeaders: {},
+        customHeaders: { 'x-origin-verify': [{ key: 'X-Origin-Verify', value: 'secret-for-api' }] },
         domainName: 'api-eu.example.com',
         keepaliveTimeout: 10,
         path: '/v1',
@@ -76,9 +76,9 @@ describe('origin-request handler', () => {
     expect(out.querystring).toBe('page=2');
   });
 
-  it('does not carry the behavior origin custom headers to the routed origin', async () => {
+  it("keeps the distribution's custom headers (the origin-verify secret) when switching to another custom origin", async () => {
     const out = await handler(requestEvent('routing-origin-request-custom'));
-    expect(JSON.stringify(out)).not.toContain('secret-for-api');
+    expect(out.origin?.custom?.customHeaders['x-origin-verify']).toEqual([{ key: 'X-Origin-Verify', value: 'secret-for-api' }]);
   });
 
   it('switches an S3 origin to another bucket, keeping the access identity with the new region', async () => {
@@ -96,7 +96,7 @@ describe('origin-request handler', () => {
     expect(out.headers.host).toEqual([{ key: 'Host', value: 'mobile-site.s3.eu-west-1.amazonaws.com' }]);
   });
 
-  it('switches a custom origin to an S3 origin without an access identity', async () => {
+  it('switches a custom origin to an S3 origin without an access identity or the custom origin headers', async () => {
     const e = requestEvent('routing-origin-request-custom');
     e.Records[0].cf.request.headers['cloudfront-viewer-country'] = [{ key: 'CloudFront-Viewer-Country', value: 'US' }];
     e.Records[0].cf.request.headers['cloudfront-is-mobile-viewer'] = [{ key: 'CloudFront-Is-Mobile-Viewer', value: 'true' }];
@@ -135,7 +135,7 @@ describe('origin-request handler', () => {
 });
 
 describe('applyOrigin', () => {
-  it('uses the target timeouts, TLS versions, port, protocol and custom headers when given', () => {
+  it('uses the target timeouts, TLS versions, port, protocol and custom headers when given, over the inherited ones', () => {
     const out = applyOrigin(request('routing-origin-request-custom'), {
       kind: 'custom',
       domainName: 'legacy.example.net',
@@ -145,10 +145,13 @@ describe('applyOrigin', () => {
       readTimeout: 60,
       keepaliveTimeout: 1,
       sslProtocols: ['TLSv1.2', 'TLSv1.1'],
-      customHeaders: { 'X-Origin-Verify': 'for-legacy' },
+      customHeaders: { 'X-Origin-Verify': 'for-legacy', 'X-Region': 'legacy' },
     });
     expect(out.origin?.custom).toEqual({
-      customHeaders: { 'x-origin-verify': [{ key: 'X-Origin-Verify', value: 'for-legacy' }] },
+      customHeaders: {
+        'x-origin-verify': [{ key: 'X-Origin-Verify', value: 'for-legacy' }],
+        'x-region': [{ key: 'X-Region', value: 'legacy' }],
+      },
       domainName: 'legacy.example.net',
       keepaliveTimeout: 1,
       path: '',

@@ -26,6 +26,7 @@ exports.handler = async (event) => {
   if (req.uri.startsWith('/fn/disallowed')) { req.headers['x-amz-cf-smuggle'] = h('X-Amz-Cf-Smuggle', '1'); return req; }
   if (req.uri.startsWith('/fn/readonly')) { req.headers.host = h('Host', 'evil.example'); return req; }
   if (req.uri.startsWith('/fn/throw')) throw new Error('boom');
+  if (req.uri.startsWith('/fn/hang')) return new Promise(() => {});
   if (req.uri.startsWith('/fn/big')) return { status: '200', body: 'x'.repeat(41 * 1024) };
   const m = /variant=(\\w+)/.exec((req.headers.cookie || []).map((c) => c.value).join(';'));
   req.headers['x-variant'] = h('X-Variant', m ? m[1] : 'a');
@@ -332,6 +333,12 @@ describe('edge functions from cdk.out', () => {
 
   test('a function that throws: 503 LambdaExecutionError', async () => {
     const r = await get('/fn/throw');
+    expect(r.status).toBe(503);
+    expect(r.headers['x-cache']).toBe('LambdaExecutionError from cloudfront');
+  });
+
+  test('a viewer-request function that never answers: 503 after the 5 s viewer timeout', async () => {
+    const r = await get('/fn/hang');
     expect(r.status).toBe(503);
     expect(r.headers['x-cache']).toBe('LambdaExecutionError from cloudfront');
   });

@@ -1,0 +1,81 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import { type LocalEdge, startLocalEdge } from '../../tools/local';
+import { type TestOrigin, request, send, startOrigin, synthApp } from './helpers';
+
+/** Revalidation (RefreshHit), custom error responses and their caching, CORS from a managed policy. */
+
+let origin: TestOrigin;
+let edge: LocalEdge;
+let version = 1;
+
+beforeAll(async () => {
+  const app = synthApp((stack) => {
+    const api = new origins.HttpOrigin('api.example.com');
+    const policy = new cloudfront.CachePolicy(stack, 'Short', { minTtl: Duration.seconds(0), defaultTtl: Duration.seconds(0), maxTtl: Duration.seconds(100) });
+    new cloudfront.Distribution(stack, 'Dist', {
+      defaultBehavior: { origin: api, cachePolicy: policy, responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS },
+      additionalBehaviors: { '/nocache/*': { origin: api, cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED } },
+      errorResponses: [{ httpStatus: 404, responsePagePath: '/errors/404.html', responseHttpStatus: 404, ttl: Duration.seconds(30) }],
+    });
+  });
+  origin = await startOrigin((req, res) => {
+    const etag = `"v${version}"`;
+    if (req.url === '/errors/404.html') return send(res, 200, { 'content-type': 'text/html', 'cache-control': 'max-age=60' }, '<h1>Custom not found</h1>');
+    if (req.url.includes('missing')) return send(res, 404, {}, 'plain not found');
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag, 'cache-control': 's-maxage=10' });
+      return res.end();
+    }
+    send(res, 200, { etag, 'cache-control': 's-maxage=10' }, `version ${version}`);
+  });
+  edge = await startLocalEdge({ app, port: 0, clock: 'virtual', origins: { 'api.example.com': origin.url }, onWarning: () => {} });
+});
+
+afterAll(async () => {
+  await edge?.close();
+  await origin?.close();
+});
+
+const get = (p: string, headers?: Record<string, string>) => request(`${edge.url}${p}`, { headers });
+
+test('an expired object with an ETag is revalidated: 304 from the origin gives RefreshHit and restarts the TTL', async () => {
+  expect((await get('/doc')).text).toBe('version 1');
+  edge.clock.advance!(11);
+  const refreshed = await get('/doc');
+  expect(refreshed.headers['x-cache']).toBe('RefreshHit from cloudfront');
+  expect(refreshed.text).toBe('version 1');
+  const conditional = origin.requests.filter((r) => r.url === '/doc')[1];
+  expect(conditional.headers['if-none-match']).toBe('"v1"');
+  expect((await get('/doc')).headers['x-cache']).toBe('Hit from cloudfront');
+  version = 2;
+  edge.clock.advance!(10);
+  const changed = await get('/doc');
+  expect(changed.headers['x-cache']).toBe('Miss from cloudfront');
+  expect(changed.text).toBe('version 2');
+});
+
+test('a custom error response serves the configured page and caches the error for its ErrorCachingMinTTL', async () => {
+  const r = await get('/missing-page');
+  expect(r.status).toBe(404);
+  expect(r.text).toBe('<h1>Custom not found</h1>');
+  expect(r.headers['x-cache']).toBe('Error from cloudfront');
+  edge.clock.advance!(29);
+  await get('/missing-page');
+  expect(origin.requests.filter((q) => q.url === '/missing-page')).toHaveLength(1);
+  edge.clock.advance!(1);
+  await get('/missing-page');
+  expect(origin.requests.filter((q) => q.url === '/missing-page')).toHaveLength(2);
+});
+
+test('errors are not cached under CachingDisabled', async () => {
+  await get('/nocache/missing');
+  await get('/nocache/missing');
+  expect(origin.requests.filter((q) => q.url === '/nocache/missing')).toHaveLength(2);
+});
+
+test('a managed CORS policy adds Access-Control-Allow-Origin only when the request has Origin', async () => {
+  expect((await get('/doc', { origin: 'https://app.example.com' })).headers['access-control-allow-origin']).toBe('*');
+  expect((await get('/doc')).headers['access-control-allow-origin']).toBeUndefined();
+});

@@ -114,6 +114,14 @@ export interface HttpOriginProps {
   readonly httpsPort?: number;
 
   /**
+   * A second origin serving the same content; CloudFront retries GET, HEAD and OPTIONS there when
+   * this one answers 500, 502, 503 or 504 or cannot be reached. Same settings as this origin.
+   * @default - no failover
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html
+   */
+  readonly failoverDomainName?: string;
+
+  /**
    * Seconds CloudFront waits for a connection to the origin (1-10).
    * @default Duration.seconds(10)
    */

@@ -35,7 +35,16 @@ import { AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '..
 import { resolveAuthConfig } from './auth';
 import { bundleEdgeFunction } from './edge/bundle';
 import { resolveRouteRouting } from './routing';
-import { acknowledgeEdgeFunctionFindings, acknowledgeLogBucketFindings, acknowledgeSiteDeploymentFindings } from './nag';
+import { MonitoringOptions, monitoringProblems, TieredCdnMonitoring } from './monitoring';
+import { OriginVerify, OriginVerifyOptions, originVerifyProblems } from './origin-verify';
+import { TieredCdnWebAcl, WafOptions, wafProblems } from './web-acl';
+import {
+  acknowledgeEdgeFunctionFindings,
+  acknowledgeLogBucketFindings,
+  acknowledgeMonitoringFindings,
+  acknowledgeOriginVerifyFindings,
+  acknowledgeSiteDeploymentFindings,
+} from './nag';
 import { Problems, show } from './validation';
 
 /** CloudFront's quota of cache behaviors per distribution (the default behavior included). */
@@ -61,6 +70,14 @@ export interface SiteProps {
    * @default - a private, encrypted bucket with SSL enforced and access logs
    */
   readonly bucket?: s3.IBucket;
+
+  /**
+   * A second bucket with the same content (e.g. a replica in another Region); CloudFront retries
+   * GET, HEAD and OPTIONS there when the site bucket answers 500, 502, 503, 504, 403 or 404.
+   * @default - no failover
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html
+   */
+  readonly failoverBucket?: s3.IBucket;
 }
 
 export interface TieredCdnProps {
@@ -119,6 +136,35 @@ export interface TieredCdnProps {
   readonly securityHeaders?: SecurityHeadersOptions;
 
   /**
+   * AWS WAF: a CLOUDFRONT-scope web ACL with per-IP rate rules and AWS managed rule groups, or an
+   * existing one (`webAclArn`); `false` for none.
+   * @default - a web ACL with the defaults of WafOptions (the stack must be in us-east-1)
+   */
+  readonly waf?: WafOptions | false;
+
+  /**
+   * A secret header on every request to a custom origin, so origins can refuse requests that did
+   * not come through CloudFront; `false` for none. The S3 site is reached through OAC only.
+   * @default - header `x-origin-verify` from a secret the construct creates
+   */
+  readonly originVerify?: OriginVerifyOptions | false;
+
+  /**
+   * CloudFront additional metrics, a dashboard, alarms and Lambda@Edge log retention; `false` for none.
+   * @default - on, with the defaults of MonitoringOptions
+   */
+  readonly monitoring?: MonitoringOptions | false;
+
+  /**
+   * Keep the generated Lambda@Edge functions when the stack is deleted. CloudFront deletes a
+   * function's replicas hours after the distribution stops using it, and until then Lambda refuses
+   * to delete the function, which fails the stack deletion. Retained functions are deleted by hand
+   * later (README, "Tearing down").
+   * @default true
+   */
+  readonly retainEdgeFunctionsOnDelete?: boolean;
+
+  /**
    * Distribution settings merged over the construct's defaults (behaviors, origins and logging stay
    * the construct's).
    * @default - none
@@ -163,6 +209,12 @@ export class TieredCdn extends Construct {
   public readonly responseHeadersPolicies: Readonly<Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>>>;
   /** Paths invalidated after each site deployment. */
   public readonly entryDocuments: readonly string[];
+  /** The web ACL the construct created (undefined with `waf: false` or `waf.webAclArn`). */
+  public readonly webAcl?: TieredCdnWebAcl;
+  /** The origin lock-down header and its secret (undefined with `originVerify: false`). */
+  public readonly originVerify?: OriginVerify;
+  /** Dashboard and alarms (undefined with `monitoring: false`). */
+  public readonly monitoring?: TieredCdnMonitoring;
   /** Lambda@Edge functions the construct generated, by `<event type> <path pattern>` of the first route using each. */
   public readonly edgeFunctions: Readonly<Record<string, cloudfront.experimental.EdgeFunction>>;
 
@@ -180,6 +232,9 @@ export class TieredCdn extends Construct {
     if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
       problems.add(`'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
     }
+    if (props.waf !== false) problems.addAll(wafProblems(props.waf ?? {}, stack.region));
+    if (props.originVerify) problems.addAll(originVerifyProblems(props.originVerify));
+    if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
     problems.throwIfAny(this.node.path);
     this.entryDocuments = entryDocuments;
 
@@ -196,7 +251,18 @@ export class TieredCdn extends Construct {
       });
     if (!props.logBucket) acknowledgeLogBucketFindings(this.logBucket);
 
+    const customOrigins = Object.keys(originProps).length > 0;
+    if (props.originVerify !== false && customOrigins) {
+      this.originVerify = new OriginVerify(this, 'OriginVerify', props.originVerify ?? {});
+      if (!props.originVerify?.secret) acknowledgeOriginVerifyFindings(this.originVerify);
+    }
+    const verifyHeaders = this.originVerify ? { [this.originVerify.headerName]: this.originVerify.headerValue } : undefined;
+
     const cfOrigins: Record<string, cloudfront.IOrigin> = {};
+    const failoverOrigins: Record<string, cloudfront.IOrigin> = {};
+    // An origin inside an origin group cannot also stand alone in a distribution, so behaviors
+    // that allow writes (no failover there) reach a twin of the primary under another id.
+    const writeOrigins: Record<string, cloudfront.IOrigin> = {};
     if (props.site) {
       this.siteBucket =
         props.site.bucket ??
@@ -213,9 +279,23 @@ export class TieredCdn extends Construct {
         originShieldRegion: shieldRegions[SITE_ORIGIN],
         originId: SITE_ORIGIN,
       });
+      if (props.site.failoverBucket) {
+        writeOrigins[SITE_ORIGIN] = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
+          originShieldEnabled: shieldRegions[SITE_ORIGIN] !== undefined,
+          originShieldRegion: shieldRegions[SITE_ORIGIN],
+          originId: `${SITE_ORIGIN}-direct`,
+        });
+        failoverOrigins[SITE_ORIGIN] = new origins.OriginGroup({
+          primaryOrigin: cfOrigins[SITE_ORIGIN],
+          fallbackOrigin: origins.S3BucketOrigin.withOriginAccessControl(props.site.failoverBucket, {
+            originId: `${SITE_ORIGIN}-failover`,
+          }),
+          fallbackStatusCodes: [500, 502, 503, 504, 403, 404],
+        });
+      }
     }
-    for (const [originId, o] of Object.entries(originProps)) {
-      cfOrigins[originId] = new origins.HttpOrigin(o.domainName, {
+    const httpOrigin = (originId: string, domainName: string, o: HttpOriginProps) =>
+      new origins.HttpOrigin(domainName, {
         protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
         originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
         httpsPort: o.httpsPort,
@@ -225,8 +305,19 @@ export class TieredCdn extends Construct {
         keepaliveTimeout: o.keepaliveTimeout,
         originShieldEnabled: shieldRegions[originId] !== undefined,
         originShieldRegion: shieldRegions[originId],
+        customHeaders: verifyHeaders,
         originId,
       });
+    for (const [originId, o] of Object.entries(originProps)) {
+      cfOrigins[originId] = httpOrigin(originId, o.domainName, o);
+      if (o.failoverDomainName) {
+        writeOrigins[originId] = httpOrigin(`${originId}-direct`, o.domainName, o);
+        failoverOrigins[originId] = new origins.OriginGroup({
+          primaryOrigin: cfOrigins[originId],
+          fallbackOrigin: httpOrigin(`${originId}-failover`, o.failoverDomainName, o),
+          fallbackStatusCodes: [500, 502, 503, 504],
+        });
+      }
     }
     this.origins = cfOrigins;
 
@@ -321,6 +412,7 @@ export class TieredCdn extends Construct {
           timeout: Duration.seconds(viewer ? 5 : 30),
           description: `tiered-cdn ${kind} for ${route.pathPattern}`,
         });
+        if (props.retainEdgeFunctionsOnDelete ?? true) retainOnDelete(fn);
         acknowledgeEdgeFunctionFindings(fn);
         byBundle.set(bundle.dir, fn);
         edgeFunctions[`${kind} ${route.pathPattern}`] = fn;
@@ -353,8 +445,14 @@ export class TieredCdn extends Construct {
 
     const behavior = (route: ResolvedRoute): cloudfront.BehaviorOptions => {
       const methods = route.methods ?? DEFAULT_METHODS[route.tier];
+      // CloudFront fails over GET, HEAD and OPTIONS only, and refuses origin groups on behaviors
+      // that allow writes: those keep the primary origin.
+      const origin =
+        methods === 'ALL'
+          ? (writeOrigins[route.origin] ?? cfOrigins[route.origin])
+          : (failoverOrigins[route.origin] ?? cfOrigins[route.origin]);
       return {
-        origin: cfOrigins[route.origin],
+        origin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: allowedMethods(methods),
         cachedMethods: route.tier === 'dynamic' ? cloudfront.CachedMethods.CACHE_GET_HEAD : cachedMethods(methods),
@@ -371,6 +469,14 @@ export class TieredCdn extends Construct {
       if (route !== defaultRoute) additionalBehaviors[route.pathPattern] = behavior(route);
     }
 
+    if (props.waf !== false && !props.waf?.webAclArn) {
+      this.webAcl = new TieredCdnWebAcl(this, 'WebAcl', {
+        ...props.waf,
+        apiPathPrefixes: resolved.filter((r) => r.tier === 'api' || r.tier === 'dynamic').map((r) => literalPathPrefix(r.pathPattern)),
+      });
+    }
+    const webAclId = props.waf === false ? undefined : (props.waf?.webAclArn ?? this.webAcl?.webAcl.attrArn);
+
     const serverErrorTtl = props.serverErrorCachingTtl ?? Duration.seconds(5);
     this.distribution = new cloudfront.Distribution(this, 'Resource', {
       // Defaults, then the user's overrides, then what the construct must own.
@@ -383,6 +489,8 @@ export class TieredCdn extends Construct {
       domainNames: props.domainNames ? [...props.domainNames] : undefined,
       certificate: props.certificate,
       minimumProtocolVersion: props.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      webAclId,
+      publishAdditionalMetrics: props.monitoring !== false,
       ...props.distributionOverrides,
       defaultBehavior: behavior(defaultRoute),
       additionalBehaviors,
@@ -401,7 +509,30 @@ export class TieredCdn extends Construct {
       });
       acknowledgeSiteDeploymentFindings(stack, this.siteBucket);
     }
+
+    if (props.monitoring !== false) {
+      this.monitoring = new TieredCdnMonitoring(this, 'Monitoring', {
+        ...props.monitoring,
+        distribution: this.distribution,
+        edgeFunctions: Object.fromEntries(Object.entries(edgeFunctions).map(([name, fn]) => [name, fn.lambda])),
+      });
+      acknowledgeMonitoringFindings(stack);
+    }
   }
+}
+
+/** Keeps a Lambda@Edge function and its versions when the stack is deleted (see `retainEdgeFunctionsOnDelete`). */
+function retainOnDelete(fn: cloudfront.experimental.EdgeFunction): void {
+  for (const child of fn.node.findAll()) {
+    if (child instanceof lambda.CfnFunction || child instanceof lambda.CfnVersion) child.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  }
+}
+
+/** The part of a pattern before its first wildcard: `/api/me/*` -> `/api/me/`. */
+function literalPathPrefix(pattern: string): string {
+  const p = canonicalPattern(pattern);
+  const i = p.search(/[*?]/);
+  return i < 0 ? p : p.slice(0, i);
 }
 
 function capitalize(s: string): string {

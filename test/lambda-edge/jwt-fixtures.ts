@@ -85,3 +85,39 @@ export function viewerRequestEvent(request: CloudFrontRequest): CloudFrontReques
     ],
   };
 }
+
+/**
+ * Authorization header values for every attack the issue lists, each one a request a correct edge
+ * answers with 401 invalid_token. `key` is trusted by the edge, `otherKnown` is another trusted
+ * key, `unknown` is not trusted.
+ */
+export function attackAuthorizations(key: TestKey, otherKnown: TestKey, unknown: TestKey): Array<[string, string[]]> {
+  const claims = validClaims();
+  const input = (header: object, payload: object | string) =>
+    `${b64url(JSON.stringify(header))}.${b64url(typeof payload === 'string' ? payload : JSON.stringify(payload))}`;
+  const pem = crypto.createPublicKey(key.privateKey).export({ type: 'spki', format: 'pem' });
+  const hsInput = input({ alg: 'HS256', kid: key.kid }, claims);
+  const victim = mint(key);
+  const forged = mint(key, validClaims({ sub: 'admin' }));
+  const notJson = input({ alg: key.alg, kid: key.kid }, '{"sub":');
+  const notJsonSig = crypto.sign('sha256', Buffer.from(notJson), key.privateKey);
+  return [
+    ['alg none', [`Bearer ${input({ alg: 'none', kid: key.kid }, claims)}.${b64url('x')}`]],
+    ['HS256 signed with the RSA public key', [`Bearer ${hsInput}.${b64url(crypto.createHmac('sha256', pem).update(hsInput).digest())}`]],
+    ['kid for another key', [`Bearer ${mint(key, claims, { kid: otherKnown.kid })}`]],
+    ['unknown kid', [`Bearer ${mint(unknown)}`]],
+    ['kid with path characters', [`Bearer ${mint(key, claims, { kid: '../../keys/evil.json' })}`]],
+    ['kid with injection characters', [`Bearer ${mint(key, claims, { kid: "x' OR '1'='1" })}`]],
+    ['expired', [`Bearer ${mint(key, validClaims({ exp: nowSeconds() - 3600 }))}`]],
+    ['nbf in the future', [`Bearer ${mint(key, validClaims({ nbf: nowSeconds() + 3600 }))}`]],
+    ['wrong iss', [`Bearer ${mint(key, validClaims({ iss: 'https://evil.test/' }))}`]],
+    ['wrong aud', [`Bearer ${mint(key, validClaims({ aud: 'other-app' }))}`]],
+    ['missing exp', [`Bearer ${mint(key, validClaims({ exp: undefined }))}`]],
+    ['signature of another token', [`Bearer ${forged.slice(0, forged.lastIndexOf('.'))}${victim.slice(victim.lastIndexOf('.'))}`]],
+    ['token over 8 KB', [`Bearer ${mint(key, validClaims({ pad: 'x'.repeat(9000) }))}`]],
+    ['non-base64url characters', [`Bearer ${victim.replace(/\.([^.]*)$/, '.+/$1')}`]],
+    ['payload not JSON', [`Bearer ${notJson}.${b64url(notJsonSig)}`]],
+    ['crit header', [`Bearer ${mint(key, claims, { crit: ['b64'] })}`]],
+    ['two Authorization headers', [`Bearer ${victim}`, `Bearer ${victim}`]],
+  ];
+}

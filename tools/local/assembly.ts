@@ -47,6 +47,11 @@ export function readStacks(appDir: string): StackTemplate[] {
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   const stacks: StackTemplate[] = [];
   for (const [id, artifact] of Object.entries<Json>(manifest.artifacts ?? {})) {
+    // Stacks inside a Stage live in a nested assembly of their own.
+    if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
+      stacks.push(...readStacks(path.join(appDir, artifact.properties.directoryName)));
+      continue;
+    }
     if (artifact.type !== 'aws:cloudformation:stack') continue;
     const templateFile = path.join(appDir, artifact.properties?.templateFile ?? `${id}.template.json`);
     if (!fs.existsSync(templateFile)) continue;
@@ -77,7 +82,11 @@ export function readDistribution(appDir: string, stack?: string): DistributionMo
   let candidates = found;
   if (stack) {
     const [stackName, logicalId] = stack.split('/');
+    // A logical id may be given without the hash CDK appends (`Stack/Dist` for `DistB3B78991`).
     candidates = found.filter((f) => f.stack.stackName === stackName && (!logicalId || f.logicalId === logicalId));
+    if (logicalId && candidates.length === 0) {
+      candidates = found.filter((f) => f.stack.stackName === stackName && f.logicalId.startsWith(logicalId));
+    }
     if (candidates.length === 0) {
       const known = found.length ? found.map(label).join(', ') : 'none';
       throw new AssemblyError(`--stack '${stack}' has no CloudFront distribution in ${appDir}; distributions found: ${known}`);

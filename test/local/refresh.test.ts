@@ -26,7 +26,8 @@ beforeAll(async () => {
     if (req.url.includes('missing')) return send(res, 404, {}, 'plain not found');
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, { etag, 'cache-control': 's-maxage=10' });
-      return res.end();
+      res.end();
+      return;
     }
     send(res, 200, { etag, 'cache-control': 's-maxage=10' }, `version ${version}`);
   });

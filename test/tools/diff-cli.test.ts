@@ -73,3 +73,30 @@ test('fails with a clear message on an unknown ref', async () => {
   expect(run.code).toBe(1);
   expect(run.stderr).toContain("--base 'no-such-branch' is not a commit in");
 });
+
+test('works from an app folder inside a larger repository, with node_modules at the top', async () => {
+  const mono = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diff-mono-'));
+  const g = (...args: string[]) => execFileSync('git', args, { cwd: mono, encoding: 'utf8' }).trim();
+  try {
+    g('init', '--quiet', '--initial-branch=main');
+    g('config', 'user.email', 'test@example.com');
+    g('config', 'user.name', 'test');
+    g('config', 'commit.gpgsign', 'false');
+    const infra = path.join(mono, 'infra');
+    fs.mkdirSync(infra);
+    fs.writeFileSync(path.join(mono, '.gitignore'), 'node_modules\ncdk.out\n');
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(mono, 'node_modules'), 'dir');
+    fs.writeFileSync(path.join(infra, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
+    fs.writeFileSync(path.join(infra, 'app.js'), appSource(300, 'mono-bucket'));
+    g('add', '.');
+    g('commit', '--quiet', '-m', 'first');
+    fs.writeFileSync(path.join(infra, 'app.js'), appSource(600, 'mono-bucket'));
+    const run = await runCli(['diff', '--base', 'HEAD', '--fail-on-replace'], {}, infra);
+    expect(run.stderr).not.toContain('tiered-cdn:');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Stack Web: 1 resource change(s), 0 replacement(s), 1 cache change(s)');
+    expect(run.stdout).toMatch(/ttl\s+ApiCachePolicy\w* CachePolicyConfig\.MaxTTL: 300 -> 600/);
+  } finally {
+    fs.rmSync(mono, { recursive: true, force: true });
+  }
+});

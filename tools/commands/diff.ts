@@ -46,7 +46,7 @@ Examples:
             oldTemplates = loadTemplates(opts.old);
             oldLabel = opts.old;
           } else {
-            const base = synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log });
+            const base = synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log, appDir: process.cwd() });
             oldTemplates = base.templates;
             oldLabel = `${opts.base} (${base.sha.slice(0, 12)})`;
           }

@@ -53,8 +53,7 @@ export interface SynthOptions {
 
 /** Runs `cdk synth` for the app in `dir` into `outdir`, with the project's own CDK CLI. */
 export function synthesize(dir: string, outdir: string, opts: SynthOptions = {}): Record<string, Template> {
-  const cdk = path.join(dir, 'node_modules', '.bin', 'cdk');
-  if (!fs.existsSync(cdk)) throw new DiffInputError(`no CDK CLI at ${cdk}; run 'npm ci' first`);
+  const cdk = findCdk(dir);
   const args = ['synth', '--quiet', '--output', outdir, '--no-notices', '--no-version-reporting', ...(opts.context ?? []).flatMap((c) => ['-c', c])];
   opts.log?.(`synthesizing ${dir} (cdk ${args.join(' ')})`);
   const res = spawnSync(cdk, args, {
@@ -67,6 +66,16 @@ export function synthesize(dir: string, outdir: string, opts: SynthOptions = {})
     throw new DiffInputError(`cdk synth failed in ${dir} (exit ${res.status ?? res.signal}):\n${(res.stderr || res.stdout || String(res.error)).trim()}`);
   }
   return loadTemplates(outdir);
+}
+
+/** The project's own CDK CLI: node_modules/.bin/cdk in `dir` or the nearest folder above it. */
+function findCdk(dir: string): string {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const candidate = path.join(d, 'node_modules', '.bin', 'cdk');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(d) === d) break;
+  }
+  throw new DiffInputError(`no CDK CLI (node_modules/.bin/cdk) in ${dir} or above; run 'npm ci' first (the project needs aws-cdk as a dev dependency)`);
 }
 
 function git(cwd: string, args: readonly string[]): string {
@@ -84,7 +93,7 @@ export function repoRoot(cwd: string): string {
  * working tree is not touched), links the project's `node_modules` into it, runs `cdk synth`, and
  * removes the worktree again.
  */
-export function synthesizeRef(root: string, ref: string, opts: SynthOptions = {}): { sha: string; templates: Record<string, Template> } {
+export function synthesizeRef(root: string, ref: string, opts: SynthOptions & { appDir?: string } = {}): { sha: string; templates: Record<string, Template> } {
   let sha: string;
   try {
     sha = git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
@@ -95,14 +104,27 @@ export function synthesizeRef(root: string, ref: string, opts: SynthOptions = {}
   const tree = path.join(tmp, 'tree');
   git(root, ['worktree', 'add', '--detach', '--quiet', tree, sha]);
   try {
-    const modules = path.join(root, 'node_modules');
-    if (!fs.existsSync(modules)) throw new DiffInputError(`no node_modules in ${root}; run 'npm ci' first`);
-    fs.symlinkSync(fs.realpathSync(modules), path.join(tree, 'node_modules'), 'dir');
+    // The app may sit in a subfolder of the repository (a monorepo): synthesize the same folder.
+    const rel = path.relative(fs.realpathSync(root), fs.realpathSync(opts.appDir ?? root));
+    const appDir = path.join(tree, rel);
+    if (!fs.existsSync(path.join(appDir, 'cdk.json'))) {
+      throw new DiffInputError(`${ref} has no cdk.json in ${rel || 'the repository root'}; run the diff from the folder that holds cdk.json`);
+    }
+    // node_modules is not committed: link the working copy's, at the root and in the app folder.
+    let linked = false;
+    for (const dir of new Set(['', rel])) {
+      const modules = path.join(root, dir, 'node_modules');
+      if (fs.existsSync(modules) && !fs.existsSync(path.join(tree, dir, 'node_modules'))) {
+        fs.symlinkSync(fs.realpathSync(modules), path.join(tree, dir, 'node_modules'), 'dir');
+        linked = true;
+      }
+    }
+    if (!linked) throw new DiffInputError(`no node_modules in ${path.join(root, rel)}; run 'npm ci' first`);
     // Context lookups cached for the working tree apply to the base too (the file is not committed).
-    const context = path.join(root, 'cdk.context.json');
-    if (fs.existsSync(context) && !fs.existsSync(path.join(tree, 'cdk.context.json'))) fs.copyFileSync(context, path.join(tree, 'cdk.context.json'));
+    const context = path.join(root, rel, 'cdk.context.json');
+    if (fs.existsSync(context) && !fs.existsSync(path.join(appDir, 'cdk.context.json'))) fs.copyFileSync(context, path.join(appDir, 'cdk.context.json'));
     opts.log?.(`checked out ${ref} (${sha.slice(0, 12)}) into a temporary worktree`);
-    return { sha, templates: synthesize(tree, path.join(tmp, 'cdk.out'), opts) };
+    return { sha, templates: synthesize(appDir, path.join(tmp, 'cdk.out'), opts) };
   } finally {
     spawnSync('git', ['worktree', 'remove', '--force', tree], { cwd: root });
     spawnSync('git', ['worktree', 'prune'], { cwd: root });

@@ -1,7 +1,7 @@
 /**
  * `npm start`: synthesizes the reference app, starts the demo API origin and the local edge in front
  * of it, and prints what to try. Options: --port N (edge, default 8080), --api-port N (default: a free
- * port), --pops N, --no-synth (reuse cdk.out), --log FILE.
+ * port), --pops N, --no-synth (reuse cdk.out), --app DIR (with --no-synth: another assembly), --log FILE.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -30,7 +30,7 @@ function intArg(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
-  const appDir = path.join(root, 'cdk.out');
+  const appDir = path.resolve(arg('--app') ?? path.join(root, 'cdk.out'));
   const port = intArg('--port', 8080);
   const apiPort = intArg('--api-port', 0);
   const pops = intArg('--pops', 1);

@@ -80,3 +80,47 @@ test('a managed CORS policy adds Access-Control-Allow-Origin only when the reque
   expect((await get('/doc', { origin: 'https://app.example.com' })).headers['access-control-allow-origin']).toBe('*');
   expect((await get('/doc')).headers['access-control-allow-origin']).toBeUndefined();
 });
+
+describe('origin failover (origin group)', () => {
+  let primary: TestOrigin;
+  let secondary: TestOrigin;
+  let groupEdge: LocalEdge;
+  beforeAll(async () => {
+    const app = synthApp((stack) => {
+      new cloudfront.Distribution(stack, 'Dist', {
+        defaultBehavior: {
+          origin: new origins.OriginGroup({
+            primaryOrigin: new origins.HttpOrigin('primary.example.com'),
+            fallbackOrigin: new origins.HttpOrigin('secondary.example.com'),
+            fallbackStatusCodes: [503],
+          }),
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        },
+      });
+    }, 'Failover');
+    primary = await startOrigin((req, res) => (req.url === '/flaky' ? send(res, 503, {}, 'primary down') : send(res, 200, {}, 'primary')));
+    secondary = await startOrigin((req, res) => send(res, 200, {}, `secondary ${req.headers.host}`));
+    groupEdge = await startLocalEdge({
+      app,
+      port: 0,
+      origins: { 'primary.example.com': primary.url, 'secondary.example.com': secondary.url },
+      onWarning: () => {},
+    });
+  });
+  afterAll(async () => {
+    await groupEdge?.close();
+    await Promise.all([primary?.close(), secondary?.close()]);
+  });
+
+  test('the primary answers while it is healthy', async () => {
+    expect((await request(`${groupEdge.url}/ok`)).text).toBe('primary');
+    expect(secondary.requests).toHaveLength(0);
+  });
+
+  test('a failover status code from the primary sends the request to the secondary, with its own Host', async () => {
+    const r = await request(`${groupEdge.url}/flaky`);
+    expect(r.status).toBe(200);
+    expect(r.text).toBe('secondary secondary.example.com');
+    expect(primary.requests.filter((q) => q.url === '/flaky')).toHaveLength(1);
+  });
+});

@@ -14,6 +14,7 @@ import type {
   EdgeFunctionModel,
   ErrorResponseModel,
   ItemSelection,
+  OriginGroupModel,
   OriginModel,
   OriginRequestPolicyModel,
   ResponseHeadersPolicyModel,
@@ -329,8 +330,16 @@ function buildModel(appDir: string, stack: StackTemplate, logicalId: string, all
       s3Content: isS3 && bucketId ? deployments[bucketId] ?? [] : [],
     };
   }
+  const originGroups: Record<string, OriginGroupModel> = {};
+  for (const g of config.OriginGroups?.Items ?? []) {
+    originGroups[g.Id] = {
+      id: g.Id,
+      members: (g.Members?.Items ?? []).map((m: Json) => String(m.OriginId)),
+      failoverStatusCodes: (g.FailoverCriteria?.StatusCodes?.Items ?? []).map((c: Json) => num(c, 0)),
+    };
+  }
   for (const b of behaviors) {
-    if (!origins[b.targetOriginId]) {
+    if (!origins[b.targetOriginId] && !originGroups[b.targetOriginId]?.members.every((m) => origins[m])) {
       throw new AssemblyError(`${where}: behavior '${b.pathPattern}' targets origin '${b.targetOriginId}', which is not in Origins`);
     }
   }
@@ -348,6 +357,7 @@ function buildModel(appDir: string, stack: StackTemplate, logicalId: string, all
     region: stack.region,
     behaviors,
     origins,
+    originGroups,
     errorResponses,
     defaultRootObject: config.DefaultRootObject || undefined,
   };

@@ -107,6 +107,13 @@ export interface OriginModel {
   readonly s3Content: readonly S3Content[];
 }
 
+/** Origin failover: the secondary is asked when the primary fails or answers one of the status codes. */
+export interface OriginGroupModel {
+  readonly id: string;
+  readonly members: readonly string[];
+  readonly failoverStatusCodes: readonly number[];
+}
+
 export interface ErrorResponseModel {
   readonly errorCode: number;
   readonly errorCachingMinTtl?: number;
@@ -121,6 +128,8 @@ export interface DistributionModel {
   /** In precedence order; the default behavior is last. */
   readonly behaviors: readonly BehaviorModel[];
   readonly origins: Readonly<Record<string, OriginModel>>;
+  /** Origin groups by id; a behavior may target a group instead of an origin. */
+  readonly originGroups?: Readonly<Record<string, OriginGroupModel>>;
   readonly errorResponses: readonly ErrorResponseModel[];
   readonly defaultRootObject?: string;
 }

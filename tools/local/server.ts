@@ -283,13 +283,40 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   };
 
   /** Origin-request function, the origin itself, origin-response function: a cache miss. */
+  /** The origin a behavior targets; for an origin group, its primary. */
+  const primaryOrigin = (id: string): OriginModel => model.origins[id] ?? model.origins[model.originGroups![id].members[0]];
+
+  /**
+   * A cache miss: the origin-request function, the origin itself, the origin-response function.
+   * For an origin group, a failed primary (unreachable, or a failover status code) is followed by
+   * the same steps against the secondary.
+   */
   const fetchOrigin = async (behavior: BehaviorModel, viewerReq: EdgeRequest, ctx: EventContext, viaId: string, validators?: Validators): Promise<Upstream> => {
+    const group = model.originGroups?.[behavior.targetOriginId];
+    const members = group ? group.members : [behavior.targetOriginId];
+    let up: Upstream | undefined;
+    for (const [i, id] of members.entries()) {
+      up = await fetchFromOneOrigin(behavior, model.origins[id], viewerReq, ctx, viaId, validators);
+      const last = i === members.length - 1;
+      const failover = group && (up.kind === 'Error' || group.failoverStatusCodes.includes(up.response.status));
+      if (last || !failover) break;
+    }
+    return up!;
+  };
+
+  const fetchFromOneOrigin = async (
+    behavior: BehaviorModel,
+    originModel: OriginModel,
+    viewerReq: EdgeRequest,
+    ctx: EventContext,
+    viaId: string,
+    validators?: Validators,
+  ): Promise<Upstream> => {
     const via = `1.1 ${viaId}.cloudfront.net (CloudFront)`;
     const bound = originBoundRequest(behavior, viewerReq, via, ctx.requestId);
     let req = bound.request;
     if (validators?.etag) setHeader(req.headers, 'If-None-Match', validators.etag);
     if (validators?.lastModified) setHeader(req.headers, 'If-Modified-Since', validators.lastModified);
-    const originModel = model.origins[behavior.targetOriginId];
     let cfOrigin = originForEvent(originModel, model.region);
     // Without a forwarded Host, the origin (and the origin-request function) sees the origin's domain.
     if (!bound.forwardHost) setHeader(req.headers, 'Host', originModel.domainName);
@@ -401,7 +428,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
 
     const key = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
-    const originShield = model.origins[behavior.targetOriginId].originShield;
+    const originShield = primaryOrigin(behavior.targetOriginId).originShield;
     const toOrigin = (v?: Validators) => fetchOrigin(behavior, req, ctx, pop.viaId, v);
     let served: Served;
     try {
@@ -409,7 +436,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         const decide = decideFor(behavior);
         const upstream = originShield
           ? async (v?: Validators): Promise<Upstream> => {
-              const shield = shieldFor(model.origins[behavior.targetOriginId]);
+              const shield = shieldFor(primaryOrigin(behavior.targetOriginId));
               const s = await shield.lookup(key, toOrigin, decide);
               const fromOrigin = s.result === 'Miss' && !!s.upstream?.fromOrigin;
               if (!fromOrigin) stats.shieldHits++;

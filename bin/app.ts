@@ -28,6 +28,7 @@ const stack = new ReferenceStack(app, context('stackName') ?? 'TieredCdnReferenc
   apiDomain: context('apiDomain'),
   apiRegion: context('apiRegion'),
   apiEuDomain: context('apiEuDomain'),
+  originSecretVersion: context('originSecretVersion'),
   auth,
 });
 if (devKeyFile) {

@@ -21,6 +21,11 @@ export interface ReferenceStackProps extends StackProps {
   /** Issuer, audience and keys for `/api/me/*` and `/api/config/*`. */
   readonly auth: ReferenceAuthProps;
   /**
+   * Secret version the origin-verify header is pinned to (the last step of a rotation).
+   * @default - the secret's current version at deploy time
+   */
+  readonly originSecretVersion?: string;
+  /**
    * Domain name of the EU copy of the API, for viewers in the EU.
    * @default 'api-eu.example.com'
    */
@@ -55,6 +60,7 @@ export class ReferenceStack extends Stack {
 
     this.cdn = new TieredCdn(this, 'Cdn', {
       site: { source: props.siteSource ?? path.join(__dirname, '..', 'site') },
+      originVerify: { secretVersionId: props.originSecretVersion },
       origins: {
         api: { domainName: props.apiDomain ?? 'api.example.com', region: props.apiRegion },
         apiEu: { domainName: props.apiEuDomain ?? 'api-eu.example.com', region: 'eu-central-1' },
@@ -70,7 +76,8 @@ export class ReferenceStack extends Stack {
               name: 'home',
               variants: [
                 { name: 'control', weight: 50 },
-                { name: 'redesign', weight: 50 },
+                // Its documents come from site/variants/redesign/; assets are shared.
+                { name: 'redesign', weight: 50, pathPrefix: '/variants/redesign' },
               ],
             },
           ],

@@ -705,7 +705,15 @@ function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): Map<Rout
   const targets: Record<string, OriginTarget> = {};
   for (const [id, o] of Object.entries(props.origins ?? {})) {
     if (Token.isUnresolved(o.domainName)) continue;
-    targets[id] = { kind: 'custom', domainName: o.domainName, protocol: 'https', port: o.httpsPort ?? 443, path: o.originPath ?? '' };
+    targets[id] = {
+      kind: 'custom',
+      domainName: o.domainName,
+      protocol: 'https',
+      port: o.httpsPort ?? 443,
+      path: o.originPath ?? '',
+      ...(o.readTimeout ? { readTimeout: o.readTimeout.toSeconds() } : {}),
+      ...(o.keepaliveTimeout ? { keepaliveTimeout: o.keepaliveTimeout.toSeconds() } : {}),
+    };
   }
   const out = new Map<RouteProps, RouteEdgeConfig>();
   props.routes.forEach((route, i) => {

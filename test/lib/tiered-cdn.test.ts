@@ -87,7 +87,7 @@ describe('html tier (default behavior)', () => {
   test('entry documents are invalidated by exact path on deploy, never with a wildcard', () => {
     const { template, cdn } = cdnStack(fullProps());
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
-      DistributionPaths: ['/about.html', '/index.html', '/'],
+      DistributionPaths: ['/about.html', '/index.html', '/', '/variants/redesign/index.html', '/variants/redesign/'],
     });
     expect(cdn.entryDocuments.some((p) => p.includes('*'))).toBe(false);
   });
@@ -192,7 +192,8 @@ describe('behavior order', () => {
 describe('origins', () => {
   test('Origin Shield is on for every origin, in the region recommended for the origin region', () => {
     const { template } = cdnStack(
-      fullProps({ origins: { api: { domainName: 'api.example.com', region: 'eu-north-1' } } }),
+      // A CLOUDFRONT-scope web ACL cannot be created outside us-east-1.
+      fullProps({ origins: { api: { domainName: 'api.example.com', region: 'eu-north-1' } }, waf: false }),
       'eu-west-1',
     );
     const origins = distributionConfig(template).Origins;

@@ -82,6 +82,7 @@ test('--out writes the chart; --check passes when fresh and exits 1 when stale',
   const stale = await runCli(['diagram', '--app', app, '--check', md]);
   expect(stale.code).toBe(1);
   expect(stale.stderr).toContain(`${md} is stale: it does not match the synthesized distribution; regenerate it with 'tiered-cdn diagram --synth --out ${md}'`);
+  expect(stale.stderr).toContain('-     d_route1["1. /v1/*"]\n+     d_route1["1. /api/*"]');
   const stdout = await runCli(['diagram', '--app', app]);
   expect(stdout.stdout.startsWith('flowchart LR\n')).toBe(true);
 });

@@ -54,9 +54,10 @@ Examples:
         const render = (file: string) => (file.endsWith('.md') ? toMarkdown(chart) : chart);
         if (opts.check) {
           const current = fs.existsSync(opts.check) ? fs.readFileSync(opts.check, 'utf8') : undefined;
-          if (current !== render(opts.check)) {
+          const expected = render(opts.check);
+          if (current !== expected) {
             throw new CliError(
-              `${opts.check} is ${current === undefined ? 'missing' : 'stale'}: it does not match the synthesized distribution; regenerate it with 'tiered-cdn diagram --synth --out ${opts.check}' and commit it`,
+              `${opts.check} is ${current === undefined ? 'missing' : 'stale'}: it does not match the synthesized distribution; regenerate it with 'tiered-cdn diagram --synth --out ${opts.check}' and commit it${current === undefined ? '' : `\n${lineChanges(current, expected)}`}`,
             );
           }
           process.stdout.write(`${opts.check} is up to date\n`);
@@ -73,4 +74,15 @@ Examples:
         throw err;
       }
     });
+}
+
+/** The lines only one side has, so a CI log shows what changed without a checkout. */
+function lineChanges(current: string, expected: string, max = 20): string {
+  const had = new Set(current.split('\n'));
+  const has = new Set(expected.split('\n'));
+  const lines = [
+    ...[...had].filter((l) => !has.has(l)).map((l) => `- ${l}`),
+    ...[...has].filter((l) => !had.has(l)).map((l) => `+ ${l}`),
+  ];
+  return lines.slice(0, max).join('\n') + (lines.length > max ? `\n... ${lines.length - max} more` : '');
 }

@@ -230,6 +230,7 @@ describe('S3 site from the BucketDeployment source', () => {
   test('compression: br preferred, gzip otherwise, none under 1,000 bytes or when not accepted', async () => {
     const br = await get('/index.html', { 'accept-encoding': 'gzip, br' });
     expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.etag).toMatch(/^W\/"[0-9a-f]{32}"$/);
     expect(zlib.brotliDecompressSync(br.body).toString()).toBe(INDEX_HTML);
     const gz = await get('/index.html', { 'accept-encoding': 'gzip' });
     expect(gz.headers['content-encoding']).toBe('gzip');

@@ -526,7 +526,9 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       setHeader(headers, 'Content-Encoding', encoding);
       const vary = getHeader(headers, 'vary');
       if (!vary || !/accept-encoding/i.test(vary)) setHeader(headers, 'Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
-      deleteHeader(headers, 'etag');
+      // "ETag header conversion": a strong ETag becomes weak once CloudFront has compressed the body.
+      const etag = getHeader(headers, 'etag');
+      if (etag && !etag.startsWith('W/')) setHeader(headers, 'ETag', `W/${etag}`);
     }
     for (const h of ['connection', 'keep-alive', 'transfer-encoding']) deleteHeader(headers, h);
     setHeader(headers, 'Content-Length', String(body.length));

@@ -8,6 +8,7 @@ declare const __TIERED_CDN_CONFIG__: ViewerRequestConfig;
 const auth = createAuthenticator(__TIERED_CDN_CONFIG__.auth!);
 
 export const handler = async (event: CloudFrontRequestEvent): Promise<CloudFrontRequestResult> => {
-  const outcome = await auth.authenticate(stripAssertedHeaders(event.Records[0].cf.request));
+  const pending = auth.authenticate(stripAssertedHeaders(event.Records[0].cf.request));
+  const outcome = pending instanceof Promise ? await pending : pending;
   return outcome.allow ? outcome.request : outcome.response;
 };

@@ -20,7 +20,7 @@ const other = generateKey('RS256'); // a key the edge does not know
 const config = authConfig([rsa, ec], { forwardClaims: ['email', 'tenant'] });
 const auth = createAuthenticator(config);
 
-function run(request: CloudFrontRequest): Promise<AuthOutcome> {
+async function run(request: CloudFrontRequest): Promise<AuthOutcome> {
   return auth.authenticate(request);
 }
 

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_lambda as lambda, aws_s3 as s3 } from 'aws-cdk-lib';
 import { distributionsOf } from '../../tools/diagram/model';
-import { toMermaid } from '../../tools/diagram/mermaid';
+import { EMBED_END, EMBED_START, toMermaid } from '../../tools/diagram/mermaid';
 import { REPO_ROOT, runCli } from './invalidate-moto-server';
 
 /** A small distribution shaped like the construct's: tier comments on the policies, shield on one origin. */
@@ -86,6 +86,25 @@ test('--out writes the chart; --check passes when fresh and exits 1 when stale',
   const stdout = await runCli(['diagram', '--app', app]);
   expect(stdout.stdout.startsWith('flowchart LR\n')).toBe(true);
 });
+
+test('a document with the markers (a README) gets only its marked block written and checked', async () => {
+  const app = path.join(dir, 'cdk.out');
+  const readme = path.join(dir, 'README.md');
+  fs.writeFileSync(readme, `# My CDN\n\nIntro.\n\n${EMBED_START}\nold chart\n${EMBED_END}\n\n## More\n`);
+  expect((await runCli(['diagram', '--app', app, '--check', readme])).code).toBe(1);
+  expect((await runCli(['diagram', '--app', app, '--out', readme])).code).toBe(0);
+  const written = fs.readFileSync(readme, 'utf8');
+  expect(written).toMatch(new RegExp(`^# My CDN\\n\\nIntro\\.\\n\\n${escapeRegExp(EMBED_START)}\\n\\n\`\`\`mermaid\\nflowchart LR\\n[\\s\\S]*\\n\`\`\`\\n\\n${escapeRegExp(EMBED_END)}\\n\\n## More\\n$`));
+  // Prose outside the markers is the author's: editing it keeps the check green.
+  fs.writeFileSync(readme, written.replace('Intro.', 'A longer introduction.'));
+  expect((await runCli(['diagram', '--app', app, '--check', readme])).code).toBe(0);
+  fs.writeFileSync(readme, written.replace('3. *', '3. /old/*'));
+  expect((await runCli(['diagram', '--app', app, '--check', readme])).code).toBe(1);
+});
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 test('fails when there is no cloud assembly', async () => {
   const run = await runCli(['diagram', '--app', path.join(dir, 'missing')]);

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { CliError } from '../cli';
 import { DiffInputError, loadTemplates, synthesize } from '../diff/synth';
 import { distributionsOf } from '../diagram/model';
-import { toMarkdown, toMermaid } from '../diagram/mermaid';
+import { EMBED_END, EMBED_START, embed, hasEmbed, toMarkdown, toMermaid } from '../diagram/mermaid';
 
 interface DiagramOptions {
   app: string;
@@ -22,14 +22,20 @@ export function register(program: Command): void {
     .option('--app <dir>', 'cloud assembly to read', 'cdk.out')
     .option('--synth', 'run cdk synth first (into a temporary folder) instead of reading --app')
     .option('-c, --context <key=value>', 'context for --synth, repeatable', (v: string, prev: string[]) => [...prev, v], [])
-    .option('--out <file>', 'write the diagram to a file (.md: a Markdown document with a mermaid block; else the bare chart)')
+    .option('--out <file>', 'write the diagram to a file: into the marked block of a document that has the markers, else a .md document with a mermaid block, else the bare chart')
     .option('--check <file>', 'exit 1 when <file> differs from the diagram generated now (for CI)')
     .addHelpText(
       'after',
       `
+To embed the chart in another Markdown file (a README), put these two lines where it goes and
+run --out on that file; --check then compares only the block between them:
+  ${EMBED_START}
+  ${EMBED_END}
+
 Examples:
   $ tiered-cdn diagram --synth --out docs/diagram.md
-  $ tiered-cdn diagram --synth --check docs/diagram.md`,
+  $ tiered-cdn diagram --synth --check docs/diagram.md
+  $ tiered-cdn diagram --app cdk.out --out README.md`,
     )
     .action((opts: DiagramOptions) => {
       try {
@@ -51,10 +57,13 @@ Examples:
           .flatMap((stack) => distributionsOf(stack, templates[stack]));
         if (distributions.length === 0) throw new CliError(`no AWS::CloudFront::Distribution in ${opts.synth ? 'the synthesized app' : opts.app}`);
         const chart = toMermaid(distributions);
-        const render = (file: string) => (file.endsWith('.md') ? toMarkdown(chart) : chart);
+        // A Markdown file with the embedding markers (the README) gets only the marked block
+        // rewritten; another .md file is the generated document; anything else the bare chart.
+        const render = (file: string, existing: string | undefined) =>
+          existing !== undefined && hasEmbed(existing) ? embed(existing, chart) : file.endsWith('.md') ? toMarkdown(chart) : chart;
         if (opts.check) {
           const current = fs.existsSync(opts.check) ? fs.readFileSync(opts.check, 'utf8') : undefined;
-          const expected = render(opts.check);
+          const expected = render(opts.check, current);
           if (current !== expected) {
             throw new CliError(
               `${opts.check} is ${current === undefined ? 'missing' : 'stale'}: it does not match the synthesized distribution; regenerate it with 'tiered-cdn diagram --synth --out ${opts.check}' and commit it${current === undefined ? '' : `\n${lineChanges(current, expected)}`}`,
@@ -64,7 +73,7 @@ Examples:
           return;
         }
         if (opts.out) {
-          fs.writeFileSync(opts.out, render(opts.out));
+          fs.writeFileSync(opts.out, render(opts.out, fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : undefined));
           process.stdout.write(`wrote ${opts.out} (${distributions.length} distribution(s), ${distributions.reduce((n, d) => n + d.behaviors.length, 0)} route(s))\n`);
           return;
         }

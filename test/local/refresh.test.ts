@@ -81,6 +81,22 @@ test('a managed CORS policy adds Access-Control-Allow-Origin only when the reque
   expect((await get('/doc')).headers['access-control-allow-origin']).toBeUndefined();
 });
 
+test('invalidation removes a path, or a prefix ending in *, and nothing else', async () => {
+  for (const p of ['/inv/a', '/inv/b/c', '/keep']) await get(p);
+  expect((await get('/inv/a')).headers['x-cache']).toBe('Hit from cloudfront');
+  const byApi = edge.invalidate(['/inv/a']);
+  expect(byApi).toBe(1);
+  expect((await get('/inv/a')).headers['x-cache']).toBe('Miss from cloudfront');
+  expect((await get('/inv/b/c')).headers['x-cache']).toBe('Hit from cloudfront');
+  const r = await request(`${edge.url}/__tiered-cdn/invalidate?path=/inv/*`, { method: 'POST' });
+  expect(JSON.parse(r.text)).toEqual({ paths: ['/inv/*'], invalidated: 2 });
+  expect((await get('/inv/b/c')).headers['x-cache']).toBe('Miss from cloudfront');
+  expect((await get('/keep')).headers['x-cache']).toBe('Hit from cloudfront');
+  const bad = await request(`${edge.url}/__tiered-cdn/invalidate?path=inv*x`, { method: 'POST' });
+  expect(bad.status).toBe(400);
+  expect(bad.text).toContain("must start with '/'");
+});
+
 describe('origin failover (origin group)', () => {
   let primary: TestOrigin;
   let secondary: TestOrigin;

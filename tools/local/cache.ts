@@ -64,6 +64,18 @@ export class CacheTier {
     this.entries.clear();
   }
 
+  /** Drops every stored object whose key the predicate accepts, as an invalidation does; returns how many. */
+  invalidate(match: (key: string) => boolean): number {
+    let n = 0;
+    for (const key of [...this.entries.keys()]) {
+      if (match(key)) {
+        this.entries.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   async settle(): Promise<void> {
     while (this.background.size) await Promise.allSettled([...this.background]);
   }

@@ -106,6 +106,12 @@ export interface LocalEdge {
   readonly pops: readonly string[];
   readonly clock: Clock & { advance?(seconds: number): number };
   readonly stats: LocalEdgeStats;
+  /**
+   * Removes the objects of these paths from every edge location and shield, as a CloudFront
+   * invalidation does: every cached variant of the path (query strings, headers, cookies); a path may
+   * end in `*` to match a prefix. Returns the number of objects removed.
+   */
+  invalidate(paths: readonly string[]): number;
   /** Waits for background refreshes (stale-while-revalidate) to finish. */
   settle(): Promise<void>;
   resetStats(): void;
@@ -662,11 +668,19 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       return json(res, 200, { kind: clock.kind, now: new Date(clock.now()).toISOString() });
     }
     if (route === 'stats' && req.method === 'GET') return json(res, 200, stats);
+    if (route === 'invalidate' && req.method === 'POST') {
+      const paths = url.searchParams.getAll('path');
+      try {
+        return json(res, 200, { paths, invalidated: invalidate(paths) });
+      } catch (e) {
+        return json(res, 400, { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
     if (route === 'stats/reset' && req.method === 'POST') {
       stats = emptyStats();
       return json(res, 200, stats);
     }
-    return json(res, 404, { error: `unknown control endpoint ${req.method} ${url.pathname}; known: GET clock, POST clock/advance?seconds=N, GET stats, POST stats/reset` });
+    return json(res, 404, { error: `unknown control endpoint ${req.method} ${url.pathname}; known: GET clock, POST clock/advance?seconds=N, GET stats, POST stats/reset, POST invalidate?path=/p&path=/q*` });
   };
 
   const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, keepAliveTimeout: 5000 }, (req, res) => {
@@ -698,6 +712,19 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   await listen(server, options.port ?? 8080, host);
   const port = (server.address() as AddressInfo).port;
   const allTiers = () => [...pops.map((p) => p.cache), ...shields.values()];
+  const invalidate = (paths: readonly string[]): number => {
+    const problems = paths.filter((p) => !p.startsWith('/') || p.slice(0, -1).includes('*'));
+    if (problems.length || paths.length === 0) {
+      throw new LocalEdgeError(`invalidation paths must start with '/' and may have '*' only at the end, got: ${JSON.stringify(paths)}`);
+    }
+    const matchers = paths.map((p) => (p.endsWith('*') ? (uri: string) => uri.startsWith(p.slice(0, -1)) : (uri: string) => uri === p));
+    // The uri is the third element of every cache key (see cacheKey).
+    const match = (key: string) => {
+      const uri = (JSON.parse(key) as unknown[])[2] as string;
+      return matchers.some((m) => m(uri));
+    };
+    return pops.reduce((n, p) => n + p.cache.invalidate(match), 0) + [...shields.values()].reduce((n, t) => n + t.invalidate(match), 0);
+  };
 
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -711,6 +738,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     resetStats() {
       stats = emptyStats();
     },
+    invalidate,
     async settle() {
       await Promise.all(allTiers().map((t) => t.settle()));
     },

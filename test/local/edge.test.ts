@@ -48,6 +48,7 @@ const VIEWER_RESPONSE = `
 exports.handler = async (event) => {
   const res = event.Records[0].cf.response;
   res.headers['x-viewer-response-fn'] = [{ key: 'X-Viewer-Response-Fn', value: 'yes' }];
+  if (event.Records[0].cf.request.uri === '/fn/teapot') res.status = '418';
   return res;
 };`;
 
@@ -363,6 +364,12 @@ describe('edge functions from cdk.out', () => {
     const after = edge.stats.edgeFunctionInvocations;
     expect(after['origin-request'] - (before['origin-request'] ?? 0)).toBe(2);
     expect(after['viewer-response'] - (before['viewer-response'] ?? 0)).toBe(4);
+  });
+
+  test('a viewer-response function cannot change the status code', async () => {
+    const r = await get('/fn/teapot');
+    expect(r.status).toBe(200);
+    expect(r.headers['x-viewer-response-fn']).toBe('yes');
   });
 
   test('viewer-response does not run for an origin status >= 400; origin-response does', async () => {

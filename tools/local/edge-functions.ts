@@ -300,7 +300,8 @@ export async function runResponseFunction(
   const result = await invoke(fn, event(fn.eventType, ctx, { request: shaped, response: responseForEvent(res) }), ctx.requestId, handlers);
   if (!result || typeof result !== 'object') throw invalid(fn, `must return a response, got: ${JSON.stringify(result)}`);
   const r = result as Record<string, unknown>;
-  const status = r.status === undefined ? res.status : Number(r.status);
+  // "Viewer response functions cannot modify the HTTP status code" (Restrictions on Lambda@Edge).
+  const status = r.status === undefined || fn.eventType === 'viewer-response' ? res.status : Number(r.status);
   if (!Number.isInteger(status) || status < 100 || status > 599) throw invalid(fn, `response status must be an HTTP status code, got: ${JSON.stringify(r.status)}`);
   const headers = checkHeaders(fn, res.headers, r.headers, 'response');
   let body = res.body;

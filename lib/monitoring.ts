@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -135,6 +135,41 @@ export class TieredCdnMonitoring extends Construct {
     });
 
     const alarms: Record<string, cloudwatch.Alarm> = {};
+    // CloudWatch alarms cannot watch metrics of another Region, and CloudFront's are in us-east-1.
+    const alarmsHere = Token.isUnresolved(stack.region) || stack.region === 'us-east-1';
+    if (!alarmsHere) {
+      Annotations.of(this).addWarningV2(
+        'tiered-cdn:alarms-region',
+        `No alarms: CloudFront publishes its metrics in us-east-1 and this stack is in ${stack.region}. Create the alarms in a us-east-1 stack (new TieredCdnMonitoring(...) there) or deploy the CDN stack to us-east-1.`,
+      );
+    }
+    if (alarmsHere) this.createAlarms(alarms, props, dist, edgeErrors, edgeInvalid);
+    if (props.alarmTopic) {
+      for (const alarm of Object.values(alarms)) alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    }
+    this.alarms = alarms;
+
+    // Lambda@Edge writes logs in the Region where each replica ran, into log groups it creates
+    // without retention; LogRetention creates or updates them in each listed Region.
+    for (const [name, fn] of Object.entries(props.edgeFunctions)) {
+      for (const region of regions) {
+        new logs.LogRetention(this, `EdgeLogs${slug(name)}${slug(region)}`, {
+          logGroupName: `/aws/lambda/us-east-1.${fn.functionName}`,
+          logGroupRegion: region,
+          retention: props.edgeLogRetention ?? logs.RetentionDays.ONE_MONTH,
+        });
+      }
+    }
+  }
+
+  private createAlarms(
+    alarms: Record<string, cloudwatch.Alarm>,
+    props: TieredCdnMonitoringProps,
+    dist: cloudfront.Distribution,
+    edgeErrors: cloudwatch.Metric,
+    edgeInvalid: cloudwatch.Metric,
+  ): void {
+    const minute = { period: Duration.minutes(1) };
     alarms.serverErrors = new cloudwatch.Alarm(this, 'ServerErrorRate', {
       alarmDescription: 'More than the accepted share of viewer requests ended in 5xx.',
       metric: dist.metric5xxErrorRate(minute),
@@ -167,22 +202,6 @@ export class TieredCdnMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    if (props.alarmTopic) {
-      for (const alarm of Object.values(alarms)) alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-    }
-    this.alarms = alarms;
-
-    // Lambda@Edge writes logs in the Region where each replica ran, into log groups it creates
-    // without retention; LogRetention creates or updates them in each listed Region.
-    for (const [name, fn] of Object.entries(props.edgeFunctions)) {
-      for (const region of regions) {
-        new logs.LogRetention(this, `EdgeLogs${slug(name)}${slug(region)}`, {
-          logGroupName: `/aws/lambda/us-east-1.${fn.functionName}`,
-          logGroupRegion: region,
-          retention: props.edgeLogRetention ?? logs.RetentionDays.ONE_MONTH,
-        });
-      }
-    }
   }
 }
 

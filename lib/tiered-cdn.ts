@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -510,11 +510,23 @@ export class TieredCdn extends Construct {
       acknowledgeSiteDeploymentFindings(stack, this.siteBucket);
     }
 
+    if (props.monitoring !== false && Object.values(edgeFunctions).some((fn) => Stack.of(fn.lambda) !== stack)) {
+      // Outside us-east-1 the functions live in CDK's companion stack in us-east-1, which this
+      // stack cannot name without explicit function names.
+      Annotations.of(this).addWarningV2(
+        'tiered-cdn:edge-monitoring-region',
+        'Per-function edge metrics and log retention are left out: the edge functions live in a companion stack in us-east-1. CloudFront-level edge errors are still on the dashboard.',
+      );
+    }
     if (props.monitoring !== false) {
       this.monitoring = new TieredCdnMonitoring(this, 'Monitoring', {
         ...props.monitoring,
         distribution: this.distribution,
-        edgeFunctions: Object.fromEntries(Object.entries(edgeFunctions).map(([name, fn]) => [name, fn.lambda])),
+        edgeFunctions: Object.fromEntries(
+          Object.entries(edgeFunctions)
+            .filter(([, fn]) => Stack.of(fn.lambda) === stack)
+            .map(([name, fn]) => [name, fn.lambda]),
+        ),
       });
       acknowledgeMonitoringFindings(stack);
     }

@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -180,6 +180,14 @@ describe('observability', () => {
       expect(r.Properties.RetentionInDays).toBe(7);
       expect(JSON.stringify(r.Properties.LogGroupName)).toContain('/aws/lambda/us-east-1.');
     }
+  });
+
+  test('outside us-east-1 the dashboard stays and alarms are left out with a warning', () => {
+    const { template, stack } = cdnStack(props({ waf: false }), 'eu-west-1');
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('No alarms: CloudFront publishes its metrics in us-east-1'));
+    expect(warnings).toHaveLength(1);
   });
 
   test('fails when thresholds are not percentages or regions are not Region codes', () => {

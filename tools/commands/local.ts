@@ -8,7 +8,7 @@ interface LocalOptions {
   stack?: string;
   port: number;
   host: string;
-  origin: Record<string, string>;
+  origin?: Record<string, string>;
   pops: number;
   log?: string;
   clock: 'real' | 'virtual';
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--stack <name>', 'stack (or Stack/LogicalId) holding the distribution, when the assembly has several')
     .option('--port <n>', 'port to listen on (0 picks a free one)', port, 8080)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--origin <key=url>', "send an origin's requests to URL; KEY is the origin id or its configured domain name (repeatable)", collectOrigin, {})
+    .option('--origin <key=url>', "send an origin's requests to URL; KEY is the origin id or its configured domain name (repeatable)", collectOrigin)
     .option('--pops <n>', 'number of edge locations, each with its own cache', count, 1)
     .option('--log <file>', "append access log lines (CloudFront standard log fields) to FILE, or '-' for stdout")
     .addOption(new Option('--clock <kind>', "'virtual' freezes time until moved with POST /__tiered-cdn/clock/advance?seconds=N").choices(['real', 'virtual']).default('real'))
@@ -53,7 +53,7 @@ Examples:
           stack: opts.stack,
           port: opts.port,
           host: opts.host,
-          origins: opts.origin,
+          origins: opts.origin ?? {},
           pops: opts.pops,
           log: opts.log,
           clock: opts.clock,
@@ -91,7 +91,7 @@ Examples:
     });
 }
 
-function collectOrigin(value: string, previous: Record<string, string>): Record<string, string> {
+function collectOrigin(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const i = value.indexOf('=');
   if (i <= 0 || i === value.length - 1) throw new InvalidArgumentError(`expected KEY=URL (e.g. api.example.com=http://127.0.0.1:9000), got '${value}'`);
   return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };

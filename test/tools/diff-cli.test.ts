@@ -45,7 +45,7 @@ test('diff between two commits calls out the replacement and the TTL change befo
   expect(run.code).toBe(0);
   const out = run.stdout;
   expect(out).toMatch(/^Comparing HEAD~1 \([0-9a-f]{12}\) -> working tree/);
-  expect(out).toContain('Stack Web: 2 resource change(s), 1 replacement(s), 1 cache change(s)');
+  expect(out).toContain('Stack Web: 2 resource change(s), 1 replacement(s), 1 cache or behavior change(s)');
   expect(out).toMatch(/WILL_REPLACE AWS::S3::Bucket SiteBucket\w* \(Web\/SiteBucket\/Resource\): BucketName changed/);
   expect(out).toMatch(/ttl\s+ApiCachePolicy\w* CachePolicyConfig\.MaxTTL: 86400 -> 3600/);
   // Called out first, then the full CloudFormation difference.
@@ -94,7 +94,7 @@ test('works from an app folder inside a larger repository, with node_modules at 
     const run = await runCli(['diff', '--base', 'HEAD', '--fail-on-replace'], {}, infra);
     expect(run.stderr).not.toContain('tiered-cdn:');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Stack Web: 1 resource change(s), 0 replacement(s), 1 cache change(s)');
+    expect(run.stdout).toContain('Stack Web: 1 resource change(s), 0 replacement(s), 1 cache or behavior change(s)');
     expect(run.stdout).toMatch(/ttl\s+ApiCachePolicy\w* CachePolicyConfig\.MaxTTL: 300 -> 600/);
   } finally {
     fs.rmSync(mono, { recursive: true, force: true });

@@ -69,3 +69,24 @@ test('template mode (--old/--new files) shows a TTL change and a replacement, an
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a new bundle of an edge function used by a behavior is called out, with its construct path; other functions are not', () => {
+  const template = (key: string) => ({
+    Resources: {
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { Code: { S3Bucket: 'b', S3Key: key } }, Metadata: { 'aws:cdk:path': 'Web/Cdn/ViewerRequestApi/Fn/Resource' } },
+      FnVersion: { Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: 'Fn' } } },
+      Helper: { Type: 'AWS::Lambda::Function', Properties: { Code: { S3Bucket: 'b', S3Key: key } } },
+      Dist: {
+        Type: 'AWS::CloudFront::Distribution',
+        Properties: { DistributionConfig: { DefaultCacheBehavior: { TargetOriginId: 'site', LambdaFunctionAssociations: [{ EventType: 'viewer-request', LambdaFunctionARN: { Ref: 'FnVersion' } }] } } },
+      },
+    },
+  });
+  const changes = cacheChanges(template('old.zip'), template('new.zip'));
+  expect(changes).toEqual([
+    expect.objectContaining({ logicalId: 'Fn', kind: 'edge-code', path: 'Web/Cdn/ViewerRequestApi/Fn/Resource', oldValue: 'old.zip', newValue: 'new.zip' }),
+  ]);
+  expect(formatStackDiffs(diffStacks({ Web: template('old.zip') }, { Web: template('new.zip') }))).toContain(
+    'edge-code Fn (Web/Cdn/ViewerRequestApi/Fn/Resource) Code (edge bundle and its baked configuration): "old.zip" -> "new.zip"',
+  );
+});

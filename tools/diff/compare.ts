@@ -20,7 +20,9 @@ export interface CacheChange {
   readonly type: string;
   /** Where in the resource, e.g. `CachePolicyConfig.MaxTTL` or `CacheBehaviors[/api/*].CachePolicyId`. */
   readonly property: string;
-  readonly kind: 'ttl' | 'cache-key' | 'behavior';
+  readonly kind: 'ttl' | 'cache-key' | 'behavior' | 'edge-code';
+  /** Construct path, for edge functions (their logical ids say little). */
+  readonly path?: string;
   readonly oldValue: unknown;
   readonly newValue: unknown;
 }
@@ -92,6 +94,8 @@ export function cacheChanges(oldTemplate: Template, newTemplate: Template): Cach
   const oldRes = oldTemplate.Resources ?? {};
   const newRes = newTemplate.Resources ?? {};
   const ids = [...new Set([...Object.keys(oldRes), ...Object.keys(newRes)])].sort();
+  // Edge functions carry their configuration baked into the code, so a new bundle is a behavior change.
+  const edgeFunctions = new Set([...edgeFunctionIds(oldRes), ...edgeFunctionIds(newRes)]);
   for (const id of ids) {
     const before = oldRes[id];
     const after = newRes[id];
@@ -101,6 +105,17 @@ export function cacheChanges(oldTemplate: Template, newTemplate: Template): Cach
     };
     // A resource on one side only shows in the full difference; its settings are not "changes".
     if (!before || !after) continue;
+    if (edgeFunctions.has(id) && !sameJson(before.Properties?.Code, after.Properties?.Code)) {
+      out.push({
+        logicalId: id,
+        type,
+        path: after.Metadata?.['aws:cdk:path'],
+        property: 'Code (edge bundle and its baked configuration)',
+        kind: 'edge-code',
+        oldValue: codeKey(before),
+        newValue: codeKey(after),
+      });
+    }
     if (type === 'AWS::CloudFront::CachePolicy') {
       const o = before?.Properties?.CachePolicyConfig ?? {};
       const n = after?.Properties?.CachePolicyConfig ?? {};
@@ -129,6 +144,29 @@ export function cacheChanges(oldTemplate: Template, newTemplate: Template): Cach
     }
   }
   return out;
+}
+
+/** Logical ids of the Lambda functions a distribution in these resources associates with a behavior. */
+function edgeFunctionIds(resources: Record<string, any>): string[] {
+  const ids: string[] = [];
+  const refOf = (v: any): string | undefined => (v && typeof v === 'object' && typeof v.Ref === 'string' ? v.Ref : undefined);
+  for (const res of Object.values(resources)) {
+    if (res?.Type !== 'AWS::CloudFront::Distribution') continue;
+    const config = res.Properties?.DistributionConfig ?? {};
+    for (const b of [config.DefaultCacheBehavior, ...(config.CacheBehaviors ?? [])]) {
+      for (const a of b?.LambdaFunctionAssociations ?? []) {
+        const version = refOf(a.LambdaFunctionARN);
+        const fn = version ? refOf(resources[version]?.Properties?.FunctionName) : undefined;
+        if (fn) ids.push(fn);
+      }
+    }
+  }
+  return ids;
+}
+
+function codeKey(resource: any): unknown {
+  const code = resource?.Properties?.Code;
+  return code?.S3Key ?? code?.ZipFile ?? code;
 }
 
 function behaviors(config: any): Map<string, any> {
@@ -160,7 +198,7 @@ export function formatStackDiffs(diffs: readonly StackDiff[], opts: { color?: bo
   const changed = diffs.filter((d) => d.resourceChanges > 0 || !d.diff.isEmpty);
   if (changed.length === 0) return 'no differences\n';
   for (const d of changed) {
-    out.push(`Stack ${d.stack}: ${d.resourceChanges} resource change(s), ${d.replacements.length} replacement(s), ${d.cacheChanges.length} cache change(s)`);
+    out.push(`Stack ${d.stack}: ${d.resourceChanges} resource change(s), ${d.replacements.length} replacement(s), ${d.cacheChanges.length} cache or behavior change(s)`);
     if (d.replacements.length > 0) {
       out.push('  Replacements (the resource is deleted and created again):');
       for (const r of d.replacements) {
@@ -168,9 +206,9 @@ export function formatStackDiffs(diffs: readonly StackDiff[], opts: { color?: bo
       }
     }
     if (d.cacheChanges.length > 0) {
-      out.push('  TTL and cache-key changes:');
+      out.push('  TTL, cache-key and behavior changes:');
       for (const c of d.cacheChanges) {
-        out.push(`    ${c.kind.padEnd(9)} ${c.logicalId} ${c.property}: ${show(c.oldValue)} -> ${show(c.newValue)}`);
+        out.push(`    ${c.kind.padEnd(9)} ${c.logicalId}${c.path ? ` (${c.path})` : ''} ${c.property}: ${show(c.oldValue)} -> ${show(c.newValue)}`);
       }
     }
     out.push('');

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -179,6 +180,21 @@ describe('requests CloudFront refuses', () => {
     } finally {
       await e2.close();
     }
+  });
+
+  test('--log FILE: the standard log header once, then one line per request', async () => {
+    const file = path.join(single, 'access.log');
+    const logged = await startLocalEdge({ app: single, port: 0, origins: { 'api.example.com': origin.url }, log: file });
+    await request(`${logged.url}/first?a=1`);
+    await request(`${logged.url}/first?a=1`);
+    await logged.close();
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('#Version: 1.0');
+    expect(lines[1]).toMatch(/^#Fields: date time x-edge-location sc-bytes c-ip cs-method /);
+    expect(lines).toHaveLength(4);
+    expect(lines[2].split('\t')[7]).toBe('/first');
+    expect(lines[2].split('\t')[11]).toBe('a=1');
+    expect(lines[3].split('\t')[13]).toBe('Hit');
   });
 
   test('the virtual clock moves only through its control endpoint', async () => {

@@ -12,7 +12,7 @@ let version = 1;
 
 beforeAll(async () => {
   const app = synthApp((stack) => {
-    const api = new origins.HttpOrigin('api.example.com');
+    const api = new origins.HttpOrigin('api.example.com', { readTimeout: Duration.seconds(1) });
     const policy = new cloudfront.CachePolicy(stack, 'Short', { minTtl: Duration.seconds(0), defaultTtl: Duration.seconds(0), maxTtl: Duration.seconds(100) });
     new cloudfront.Distribution(stack, 'Dist', {
       defaultBehavior: { origin: api, cachePolicy: policy, responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS },
@@ -21,6 +21,7 @@ beforeAll(async () => {
     });
   });
   origin = await startOrigin((req, res) => {
+    if (req.url === '/never-answers') return; // the response never comes
     const etag = `"v${version}"`;
     if (req.url === '/errors/404.html') return send(res, 200, { 'content-type': 'text/html', 'cache-control': 'max-age=60' }, '<h1>Custom not found</h1>');
     if (req.url.includes('missing')) return send(res, 404, {}, 'plain not found');
@@ -79,6 +80,12 @@ test('errors are not cached under CachingDisabled', async () => {
 test('a managed CORS policy adds Access-Control-Allow-Origin only when the request has Origin', async () => {
   expect((await get('/doc', { origin: 'https://app.example.com' })).headers['access-control-allow-origin']).toBe('*');
   expect((await get('/doc')).headers['access-control-allow-origin']).toBeUndefined();
+});
+
+test('an origin that does not answer within OriginReadTimeout: 504, x-cache Error from cloudfront', async () => {
+  const r = await get('/never-answers');
+  expect(r.status).toBe(504);
+  expect(r.headers['x-cache']).toBe('Error from cloudfront');
 });
 
 test('invalidation removes a path, or a prefix ending in *, and nothing else', async () => {

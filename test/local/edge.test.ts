@@ -251,6 +251,19 @@ describe('methods and protocol', () => {
     expect(r.text).toContain('not configured to allow the HTTP request method');
   });
 
+  test('a write on an all-methods behavior reaches the origin with its body, never cached', async () => {
+    const post = (body: string) => request(`${edge.url}/me/cart`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const r = await post('{"item":1}');
+    expect(r.status).toBe(200);
+    expect(r.headers['x-cache']).toBe('Miss from cloudfront');
+    await post('{"item":2}');
+    const seen = origin.requests.filter((q) => q.url === '/me/cart');
+    expect(seen.map((q) => [q.method, q.body, q.headers['content-length']])).toEqual([
+      ['POST', '{"item":1}', '10'],
+      ['POST', '{"item":2}', '10'],
+    ]);
+  });
+
   test('redirect-to-https answers an http viewer with 301, https-only with 403', async () => {
     const r = await get('/index.html?x=1', { 'x-tiered-cdn-viewer-protocol': 'http', host: 'www.example.com' });
     expect(r.status).toBe(301);

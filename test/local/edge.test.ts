@@ -155,7 +155,8 @@ afterAll(async () => {
 });
 
 const get = (p: string, headers: Record<string, string> = {}, method = 'GET') => request(`${edge.url}${p}`, { headers: { 'x-tiered-cdn-pop': '0', ...headers }, method });
-const originCount = (prefix: string) => origin.requests.filter((r) => r.url.startsWith(prefix)).length;
+/** Origin requests for one path, whatever their query string. */
+const originCount = (p: string) => origin.requests.filter((r) => r.url.split('?')[0] === p).length;
 
 describe('cache key and forwarding', () => {
   test('only the allow-listed query string and header make the key', async () => {
@@ -302,6 +303,22 @@ describe('Origin Shield', () => {
     edge.clock.advance!(30);
     for (const pop of pops) await get('/api/shielded', { 'x-tiered-cdn-pop': pop });
     expect(originCount('/api/shielded')).toBe(2);
+  });
+
+  test('concurrent misses from every edge location collapse in the shield into one origin fetch', async () => {
+    const replies = await Promise.all(Array.from({ length: 15 }, (_, i) => get('/api/slow-shared', { 'x-tiered-cdn-pop': String(i % 3) })));
+    expect(originCount('/api/slow-shared')).toBe(1);
+    expect(new Set(replies.map((r) => r.text)).size).toBe(1);
+    expect(new Set(replies.map((r) => r.headers['x-amz-cf-pop'])).size).toBe(3);
+  });
+
+  test('HEAD: a hit answers from the stored GET object, without a body', async () => {
+    await get('/api/head-me');
+    const head = await get('/api/head-me', {}, 'HEAD');
+    expect(head.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(head.body.length).toBe(0);
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+    expect(originCount('/api/head-me')).toBe(1);
   });
 
   test('without Origin Shield each edge location fetches from the origin', async () => {

@@ -37,6 +37,7 @@ import { bundleEdgeFunction } from './edge/bundle';
 import { resolveRouteRouting } from './routing';
 import { MonitoringOptions, monitoringProblems, TieredCdnMonitoring } from './monitoring';
 import { OriginVerify, OriginVerifyOptions, originVerifyProblems } from './origin-verify';
+import { StagingOptions, stagingPolicyConfig, stagingProblems } from './staging';
 import { TieredCdnWebAcl, WafOptions, wafProblems } from './web-acl';
 import {
   acknowledgeEdgeFunctionFindings,
@@ -156,6 +157,16 @@ export interface TieredCdnProps {
   readonly monitoring?: MonitoringOptions | false;
 
   /**
+   * CloudFront continuous deployment: a staging distribution, built from `staging.routes` (or a
+   * copy of `routes`), receives the viewers that send a header or a share of traffic; promote by
+   * moving the staged table into `routes` (docs/protection.md). Turns HTTP/3 off, which
+   * continuous deployment does not support.
+   * @default - no staging distribution
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/continuous-deployment.html
+   */
+  readonly staging?: StagingOptions;
+
+  /**
    * Keep the generated Lambda@Edge functions when the stack is deleted. CloudFront deletes a
    * function's replicas hours after the distribution stops using it, and until then Lambda refuses
    * to delete the function, which fails the stack deletion. Retained functions are deleted by hand
@@ -215,6 +226,12 @@ export class TieredCdn extends Construct {
   public readonly originVerify?: OriginVerify;
   /** Dashboard and alarms (undefined with `monitoring: false`). */
   public readonly monitoring?: TieredCdnMonitoring;
+  /** The staging distribution (with `staging`), which receives the traffic its policy selects. */
+  public readonly stagingDistribution?: cloudfront.Distribution;
+  /** The continuous deployment policy attached to the primary distribution (with `staging`). */
+  public readonly continuousDeploymentPolicy?: cloudfront.CfnContinuousDeploymentPolicy;
+  /** The staging distribution's behaviors (with `staging`). */
+  public readonly stagingRoutes?: readonly ResolvedRoute[];
   /** Lambda@Edge functions the construct generated, by `<event type> <path pattern>` of the first route using each. */
   public readonly edgeFunctions: Readonly<Record<string, cloudfront.experimental.EdgeFunction>>;
 
@@ -235,6 +252,26 @@ export class TieredCdn extends Construct {
     if (props.waf !== false) problems.addAll(wafProblems(props.waf ?? {}, stack.region));
     if (props.originVerify) problems.addAll(originVerifyProblems(props.originVerify));
     if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
+    let stagingEdgeConfigs: Map<RouteProps, RouteEdgeConfig> | undefined;
+    if (props.staging) {
+      problems.addAll(stagingProblems(props.staging));
+      if (props.distributionOverrides?.httpVersion === cloudfront.HttpVersion.HTTP2_AND_3 || props.distributionOverrides?.httpVersion === cloudfront.HttpVersion.HTTP3) {
+        problems.add(`'staging' needs a distribution without HTTP/3 (CloudFront continuous deployment does not support it), but 'distributionOverrides.httpVersion' asks for it.`);
+      }
+      if (props.staging.routes) {
+        // The staged table is checked like the primary one; its messages say where they come from.
+        const staged = new Problems();
+        const stagedProps = { ...props, routes: props.staging.routes };
+        validateRoutes(stagedProps, staged);
+        stagingEdgeConfigs = resolveEdgeConfigs(stagedProps, staged);
+        const primary = new Set(problems.messages);
+        problems.addAll(
+          staged.messages
+            .filter((m) => !primary.has(m))
+            .map((m) => (m.startsWith('routes[') ? `staging.${m}` : m.startsWith("'routes'") ? `'staging.routes'${m.slice(8)}` : `staging: ${m}`)),
+        );
+      }
+    }
     problems.throwIfAny(this.node.path);
     this.entryDocuments = entryDocuments;
 
@@ -377,9 +414,9 @@ export class TieredCdn extends Construct {
       return policy;
     };
 
-    const ordered = orderRoutes(props.routes);
-    const resolved: ResolvedRoute[] = ordered.map((route) => {
-      const edge = edgeConfigs.get(route)!;
+    const resolveRoutes = (routes: readonly RouteProps[], configs: Map<RouteProps, RouteEdgeConfig>): ResolvedRoute[] =>
+      orderRoutes(routes).map((route) => {
+      const edge = configs.get(route)!;
       const spec = cacheSpecFor(route, edge.cacheKeyHeaders);
       return {
         ...route,
@@ -394,16 +431,17 @@ export class TieredCdn extends Construct {
         responseHeadersPolicy: responseHeadersPolicy(route.tier),
       };
     });
+    const resolved = resolveRoutes(props.routes, edgeConfigs);
     this.routes = resolved;
 
     const edgeFunctions: Record<string, cloudfront.experimental.EdgeFunction> = {};
     const byBundle = new Map<string, cloudfront.experimental.EdgeFunction>();
-    const edgeFunction = (kind: EdgeFunctionKind, config: unknown, route: RouteProps) => {
+    const edgeFunction = (kind: EdgeFunctionKind, config: unknown, route: RouteProps, idPrefix: string) => {
       const bundle = bundleEdgeFunction(kind, config);
       let fn = byBundle.get(bundle.dir);
       if (!fn) {
         const viewer = kind.startsWith('viewer');
-        fn = new cloudfront.experimental.EdgeFunction(this, `${pascal(kind)}${routeSlug(route.pathPattern)}`, {
+        fn = new cloudfront.experimental.EdgeFunction(this, `${idPrefix}${pascal(kind)}${routeSlug(route.pathPattern)}`, {
           runtime: lambda.Runtime.NODEJS_22_X,
           handler: 'index.handler',
           code: lambda.Code.fromAsset(bundle.dir),
@@ -415,35 +453,35 @@ export class TieredCdn extends Construct {
         if (props.retainEdgeFunctionsOnDelete ?? true) retainOnDelete(fn);
         acknowledgeEdgeFunctionFindings(fn);
         byBundle.set(bundle.dir, fn);
-        edgeFunctions[`${kind} ${route.pathPattern}`] = fn;
+        edgeFunctions[`${idPrefix ? `${idPrefix.toLowerCase()} ` : ''}${kind} ${route.pathPattern}`] = fn;
       }
       return fn.currentVersion;
     };
-    const edgeLambdasFor = (route: ResolvedRoute): cloudfront.EdgeLambda[] => {
+    const edgeLambdasFor = (route: ResolvedRoute, idPrefix: string): cloudfront.EdgeLambda[] => {
       const out: cloudfront.EdgeLambda[] = [];
       if (route.edge.viewerRequest) {
         out.push({
           eventType: cloudfront.LambdaEdgeEventType.VIEWER_REQUEST,
-          functionVersion: edgeFunction('viewer-request', route.edge.viewerRequest, route),
+          functionVersion: edgeFunction('viewer-request', route.edge.viewerRequest, route, idPrefix),
         });
       }
       if (route.edge.viewerResponse) {
         out.push({
           eventType: cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE,
-          functionVersion: edgeFunction('viewer-response', route.edge.viewerResponse, route),
+          functionVersion: edgeFunction('viewer-response', route.edge.viewerResponse, route, idPrefix),
         });
       }
       if (route.edge.originRequest) {
         out.push({
           eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
-          functionVersion: edgeFunction('origin-request', route.edge.originRequest, route),
+          functionVersion: edgeFunction('origin-request', route.edge.originRequest, route, idPrefix),
         });
       }
       return [...out, ...(route.edgeLambdas ?? [])];
     };
     this.edgeFunctions = edgeFunctions;
 
-    const behavior = (route: ResolvedRoute): cloudfront.BehaviorOptions => {
+    const behavior = (route: ResolvedRoute, idPrefix: string): cloudfront.BehaviorOptions => {
       const methods = route.methods ?? DEFAULT_METHODS[route.tier];
       // CloudFront fails over GET, HEAD and OPTIONS only, and refuses origin groups on behaviors
       // that allow writes: those keep the primary origin.
@@ -460,14 +498,17 @@ export class TieredCdn extends Construct {
         originRequestPolicy: route.originRequestPolicy,
         responseHeadersPolicy: route.responseHeadersPolicy,
         compress: true,
-        edgeLambdas: edgeLambdasFor(route),
+        edgeLambdas: edgeLambdasFor(route, idPrefix),
       };
     };
-    const defaultRoute = resolved.find((r) => r.pathPattern === '*')!;
-    const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
-    for (const route of resolved) {
-      if (route !== defaultRoute) additionalBehaviors[route.pathPattern] = behavior(route);
-    }
+    const behaviorsOf = (routes: readonly ResolvedRoute[], idPrefix: string) => {
+      const defaultRoute = routes.find((r) => r.pathPattern === '*')!;
+      const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
+      for (const route of routes) {
+        if (route !== defaultRoute) additionalBehaviors[route.pathPattern] = behavior(route, idPrefix);
+      }
+      return { defaultBehavior: behavior(defaultRoute, idPrefix), additionalBehaviors };
+    };
 
     if (props.waf !== false && !props.waf?.webAclArn) {
       this.webAcl = new TieredCdnWebAcl(this, 'WebAcl', {
@@ -478,10 +519,11 @@ export class TieredCdn extends Construct {
     const webAclId = props.waf === false ? undefined : (props.waf?.webAclArn ?? this.webAcl?.webAcl.attrArn);
 
     const serverErrorTtl = props.serverErrorCachingTtl ?? Duration.seconds(5);
-    this.distribution = new cloudfront.Distribution(this, 'Resource', {
+    const distributionProps = (routes: readonly ResolvedRoute[], idPrefix: string): cloudfront.DistributionProps => ({
       // Defaults, then the user's overrides, then what the construct must own.
-      comment: `tiered-cdn ${this.node.path}`.slice(0, 128),
-      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      comment: `tiered-cdn ${this.node.path}${idPrefix ? ` (${idPrefix.toLowerCase()})` : ''}`.slice(0, 128),
+      // CloudFront continuous deployment does not support HTTP/3.
+      httpVersion: props.staging ? cloudfront.HttpVersion.HTTP2 : cloudfront.HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
       defaultRootObject: props.site ? 'index.html' : undefined,
@@ -492,12 +534,33 @@ export class TieredCdn extends Construct {
       webAclId,
       publishAdditionalMetrics: props.monitoring !== false,
       ...props.distributionOverrides,
-      defaultBehavior: behavior(defaultRoute),
-      additionalBehaviors,
+      ...behaviorsOf(routes, idPrefix),
       enableLogging: true,
       logBucket: this.logBucket,
-      logFilePrefix: 'cloudfront/',
+      logFilePrefix: idPrefix ? `cloudfront-${idPrefix.toLowerCase()}/` : 'cloudfront/',
     });
+    this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(resolved, ''));
+
+    if (props.staging) {
+      const staged = props.staging.routes ? resolveRoutes(props.staging.routes, stagingEdgeConfigs!) : resolved;
+      this.stagingRoutes = staged;
+      const stagingProps = distributionProps(staged, 'Staging');
+      // A staging distribution has no alternate domain names: viewers reach it through the primary.
+      this.stagingDistribution = new cloudfront.Distribution(this, 'Staging', {
+        ...stagingProps,
+        domainNames: undefined,
+        certificate: undefined,
+        minimumProtocolVersion: undefined,
+      });
+      (this.stagingDistribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.Staging', true);
+      this.continuousDeploymentPolicy = new cloudfront.CfnContinuousDeploymentPolicy(this, 'StagingPolicy', {
+        continuousDeploymentPolicyConfig: stagingPolicyConfig(props.staging, this.stagingDistribution.distributionDomainName),
+      });
+      (this.distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride(
+        'DistributionConfig.ContinuousDeploymentPolicyId',
+        this.continuousDeploymentPolicy.attrId,
+      );
+    }
 
     if (props.site && this.siteBucket) {
       this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {

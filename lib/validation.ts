@@ -26,6 +26,10 @@ export class Problems {
     this.list.push(...messages);
   }
 
+  get messages(): readonly string[] {
+    return this.list;
+  }
+
   get count(): number {
     return this.list.length;
   }

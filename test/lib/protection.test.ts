@@ -1,4 +1,5 @@
 import * as crypto from 'crypto';
+import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -235,5 +236,64 @@ describe('safe teardown', () => {
   test('retainEdgeFunctionsOnDelete: false lets CloudFormation delete them', () => {
     const { template } = cdnStack(props({ retainEdgeFunctionsOnDelete: false }));
     for (const v of Object.values<any>(template.findResources('AWS::Lambda::Version'))) expect(v.DeletionPolicy).toBeUndefined();
+  });
+});
+
+describe('staging (continuous deployment)', () => {
+  test('a staging distribution, a header policy, and the policy attached to the primary; HTTP/3 off on both', () => {
+    const { template, cdn } = cdnStack(props({ staging: { header: { name: 'aws-cf-cd-staging', value: 'yes' } } }));
+    const dists = Object.entries<any>(template.findResources('AWS::CloudFront::Distribution'));
+    expect(dists).toHaveLength(2);
+    const [, staging] = dists.find(([, d]) => d.Properties.DistributionConfig.Staging === true)!;
+    const [, primary] = dists.find(([, d]) => d.Properties.DistributionConfig.Staging === undefined)!;
+    expect(staging.Properties.DistributionConfig.Aliases).toBeUndefined();
+    for (const d of [staging, primary]) expect(d.Properties.DistributionConfig.HttpVersion).toBe('http2');
+    const [[policyId, policy]] = Object.entries<any>(template.findResources('AWS::CloudFront::ContinuousDeploymentPolicy'));
+    expect(policy.Properties.ContinuousDeploymentPolicyConfig).toEqual({
+      Enabled: true,
+      StagingDistributionDnsNames: [{ 'Fn::GetAtt': [expect.stringMatching(/^CdnStaging/), 'DomainName'] }],
+      TrafficConfig: { Type: 'SingleHeader', SingleHeaderConfig: { Header: 'aws-cf-cd-staging', Value: 'yes' } },
+    });
+    expect(primary.Properties.DistributionConfig.ContinuousDeploymentPolicyId).toEqual({ 'Fn::GetAtt': [policyId, 'Id'] });
+    expect(cdn.stagingRoutes?.map((r) => r.pathPattern)).toEqual(cdn.routes.map((r) => r.pathPattern));
+  });
+
+  test('staged routes shape only the staging distribution; weight selection with stickiness', () => {
+    const staged: RouteProps[] = routes.map((r) => (r.pathPattern === '/api/*' ? { ...r, varyHeaders: ['Accept-Language'] } : r));
+    const { template } = cdnStack(
+      props({ staging: { weight: 0.05, stickiness: { idle: Duration.minutes(5), maxSession: Duration.minutes(10) }, routes: staged } }),
+    );
+    const dists = Object.values<any>(template.findResources('AWS::CloudFront::Distribution'));
+    const apiPolicy = (d: any) => d.Properties.DistributionConfig.CacheBehaviors.find((b: any) => b.PathPattern === '/api/*').CachePolicyId;
+    const staging = dists.find((d) => d.Properties.DistributionConfig.Staging === true);
+    const primary = dists.find((d) => d.Properties.DistributionConfig.Staging === undefined);
+    const headersOf = (ref: any) => template.toJSON().Resources[ref.Ref].Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig;
+    expect(headersOf(apiPolicy(primary))).toEqual({ HeaderBehavior: 'none' });
+    expect(headersOf(apiPolicy(staging))).toEqual({ HeaderBehavior: 'whitelist', Headers: ['accept-language'] });
+    template.hasResourceProperties('AWS::CloudFront::ContinuousDeploymentPolicy', {
+      ContinuousDeploymentPolicyConfig: Match.objectLike({
+        TrafficConfig: {
+          Type: 'SingleWeight',
+          SingleWeightConfig: { Weight: 0.05, SessionStickinessConfig: { IdleTTL: 300, MaximumTTL: 600 } },
+        },
+      }),
+    });
+  });
+
+  test('fails when the selection is missing or outside CloudFront limits, and reports staged route problems', () => {
+    expect(problems(props({ staging: {} }))).toEqual([`'staging' selects viewers by 'header' or by 'weight': give exactly one, got neither.`]);
+    expect(
+      problems(
+        props({
+          staging: { header: { name: 'x-stage', value: 'y' }, routes: [...routes, { pathPattern: '/x/*', tier: 'api', origin: 'nope' }] },
+        }),
+      ),
+    ).toEqual([
+      `'staging.header.name' must start with 'aws-cf-cd-' (CloudFront's rule) and use letters, digits and '-', got: "x-stage".`,
+      `staging.routes[4] ("/x/*").origin "nope" is not a known origin (known: 'api', 'site'). Add it to 'origins'.`,
+    ]);
+    expect(problems(props({ staging: { weight: 0.5 } }))).toEqual([
+      `'staging.weight' must be above 0 and at most 0.15 (CloudFront's limit), got: 0.5.`,
+    ]);
   });
 });

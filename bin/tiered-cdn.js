@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// The `tiered-cdn` command. A published package runs the compiled CLI; a source checkout runs the
-// TypeScript sources through tsx so that no build step is needed.
+// The `tiered-cdn` command. A source checkout runs the TypeScript sources through tsx (no build
+// step, and never a stale build); a published package, which ships no sources, runs the compiled CLI.
 const fs = require('fs');
 const path = require('path');
-const compiled = path.join(__dirname, '..', 'dist', 'tools', 'cli.js');
-if (fs.existsSync(compiled)) {
-  require(compiled).main(process.argv);
-} else {
+const source = path.join(__dirname, '..', 'tools', 'cli.ts');
+if (fs.existsSync(source)) {
   require('tsx/cjs');
-  require(path.join(__dirname, '..', 'tools', 'cli.ts')).main(process.argv);
+  require(source).main(process.argv);
+} else {
+  require(path.join(__dirname, '..', 'dist', 'tools', 'cli.js')).main(process.argv);
 }

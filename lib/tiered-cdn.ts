@@ -38,6 +38,7 @@ import { resolveRouteRouting } from './routing';
 import { MonitoringOptions, monitoringProblems, TieredCdnMonitoring } from './monitoring';
 import { OriginVerify, OriginVerifyOptions, originVerifyProblems } from './origin-verify';
 import { StagingOptions, stagingPolicyConfig, stagingProblems } from './staging';
+import { TagManifest } from './tag-manifest';
 import { TieredCdnWebAcl, WafOptions, wafProblems } from './web-acl';
 import {
   acknowledgeEdgeFunctionFindings,
@@ -274,6 +275,8 @@ export class TieredCdn extends Construct {
     }
     problems.throwIfAny(this.node.path);
     this.entryDocuments = entryDocuments;
+    // `tiered-cdn invalidate --stack ... --tags html` finds the entry documents here.
+    if (entryDocuments.length > 0) TagManifest.of(this).addPaths('html', entryDocuments);
 
     this.logBucket =
       props.logBucket ??

@@ -12,7 +12,12 @@ const CONSUMER = path.join(ROOT, 'examples', 'consumer');
  */
 describe('library use', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-consumer-'));
-  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  // `npm pack` builds dist/ in the checkout; leave the tree as it was.
+  const hadDist = fs.existsSync(path.join(ROOT, 'dist'));
+  afterAll(() => {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    if (!hadDist) fs.rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
+  });
 
   test('a consumer stack installs the packed tarball and synthesizes with TieredCdn', () => {
     const packed = JSON.parse(

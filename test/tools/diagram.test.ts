@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -112,8 +113,16 @@ test('fails when there is no cloud assembly', async () => {
   expect(run.stderr).toContain("does not exist; run 'npx cdk synth' first, or pass --synth");
 });
 
-test('the committed docs/diagram.md matches the reference app', async () => {
-  const run = await runCli(['diagram', '--synth', '--check', 'docs/diagram.md'], {}, REPO_ROOT);
-  expect(run.stderr + run.stdout).toContain('docs/diagram.md is up to date');
-  expect(run.code).toBe(0);
+test('the committed docs/diagram.md and the README diagram match the reference app', async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-ref-'));
+  try {
+    execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    for (const doc of ['docs/diagram.md', 'README.md']) {
+      const run = await runCli(['diagram', '--app', out, '--check', doc], {}, REPO_ROOT);
+      expect(run.stderr + run.stdout).toContain(`${doc} is up to date`);
+      expect(run.code).toBe(0);
+    }
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 });

@@ -393,11 +393,15 @@ async function main(): Promise<void> {
   await get(hot, {});
   const seconds = arg('load-seconds', 5);
   const concurrency = arg('concurrency', 16);
+  const bareUrl = `${origin.url}/assets/chunk-0.3c0d5.js`;
+  // Warm both servers (JIT, sockets) before measuring, so neither pays for the other's warm-up.
+  await loadFromSecondProcess(hot, 1, concurrency);
+  await loadFromSecondProcess(bareUrl, 1, concurrency);
   const viaEdge = await loadFromSecondProcess(hot, seconds, concurrency);
-  const bare = await loadFromSecondProcess(`${origin.url}/assets/chunk-0.3c0d5.js`, seconds, concurrency);
+  const bare = await loadFromSecondProcess(bareUrl, seconds, concurrency);
   await edge.close();
   lines.push('');
-  lines.push(`Hit path under load (second process, ${concurrency} keep-alive connections, ${seconds} s each, same machine):`);
+  lines.push(`Hit path under load (second process, ${concurrency} keep-alive connections, ${seconds} s each after 1 s of warm-up, same machine):`);
   lines.push('| target | requests/s | p50 | p99 |');
   lines.push('|---|---|---|---|');
   lines.push(`| local edge, cache hit (static asset) | ${viaEdge.rps.toFixed(0)} | ${viaEdge.p50.toFixed(2)} ms | ${viaEdge.p99.toFixed(2)} ms |`);

@@ -26,24 +26,27 @@ export function formatLogLine(r: LogRecord): string {
 export const LOG_HEADER = `#Version: 1.0\n#Fields: ${LOG_FIELDS.join(' ')}\n`;
 
 export interface AccessLog {
+  /** False when there is nowhere to write: callers skip building records. */
+  readonly enabled: boolean;
   write(r: LogRecord): void;
   close(): Promise<void>;
 }
 
 /** `target`: a file path (appended), `'-'` for stdout, or a function receiving each line. */
 export function openAccessLog(target: string | ((line: string) => void) | undefined): AccessLog {
-  if (!target) return { write() {}, close: async () => {} };
+  if (!target) return { enabled: false, write() {}, close: async () => {} };
   if (typeof target === 'function') {
-    return { write: (r) => target(formatLogLine(r)), close: async () => {} };
+    return { enabled: true, write: (r) => target(formatLogLine(r)), close: async () => {} };
   }
   if (target === '-') {
     process.stdout.write(LOG_HEADER);
-    return { write: (r) => process.stdout.write(`${formatLogLine(r)}\n`), close: async () => {} };
+    return { enabled: true, write: (r) => process.stdout.write(`${formatLogLine(r)}\n`), close: async () => {} };
   }
   const fresh = !fs.existsSync(target) || fs.statSync(target).size === 0;
   const stream = fs.createWriteStream(target, { flags: 'a' });
   if (fresh) stream.write(LOG_HEADER);
   return {
+    enabled: true,
     write: (r) => stream.write(`${formatLogLine(r)}\n`),
     close: () => new Promise((resolve) => stream.end(resolve)),
   };

@@ -270,7 +270,17 @@ async function main(): Promise<void> {
         const ok = c.verify('sha256', Buffer.from(t[0] + '.' + t[1]), ${alg === 'ES256' ? "{ key, dsaEncoding: 'ieee-p1363' }" : 'key'}, Buffer.from(t[2], 'base64url'));
         return ok ? r : { status: '401' }; };`,
     );
-    const cold = coldRuns({ 'floor: crypto.verify once, key imported': floorFile, ...files, 'composed viewer-request': composedFile }, `Bearer ${jwt}`);
+    // What loading any viewer-request bundle costs, before auth: the function of a route with no step.
+    const noStepFile = path.join(bundleEdgeFunction('viewer-request', { experiments: [] }).dir, 'index.js');
+    const cold = coldRuns(
+      {
+        'floor: crypto.verify once, key imported': floorFile,
+        'viewer-request with no step (no token check)': noStepFile,
+        ...files,
+        'composed viewer-request': composedFile,
+      },
+      `Bearer ${jwt}`,
+    );
     for (const [name, c] of Object.entries(cold)) {
       const signed = (v: number) => (name === 'bare node' ? '-' : `${v >= 0 ? '+' : ''}${v.toFixed(1)} ms`);
       const bestAbove = c.bestWallMs - cold['bare node'].bestWallMs;

@@ -9,12 +9,7 @@ import { type TestOrigin, request, send, startOrigin, synthApp } from './helpers
 
 /** `tiered-cdn local` as a user runs it: exit codes, messages, and the edge's answers to bad requests. */
 
-/**
- * The CLI from its TypeScript sources, as bin/tiered-cdn.js runs it in a checkout. bin/ prefers a
- * compiled dist/ when one exists, which may be older than the sources under test.
- */
-const ROOT = path.join(__dirname, '..', '..');
-const CLI_ARGS = ['-r', 'tsx/cjs', '-e', `require(${JSON.stringify(path.join(ROOT, 'tools', 'cli.ts'))}).main(['node', 'tiered-cdn', ...process.argv.slice(1)])`];
+const CLI = path.join(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
 
 interface Run {
   code: number | null;
@@ -24,7 +19,7 @@ interface Run {
 
 function run(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI_ARGS, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -36,7 +31,7 @@ function run(args: string[]): Promise<Run> {
 /** Starts the command and resolves once it printed its URL. */
 function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI_ARGS, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d: Buffer) => {
       out += d;

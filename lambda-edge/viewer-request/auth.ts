@@ -6,8 +6,9 @@ import { edgeJsonResponse } from '../shared/responses';
 
 // Verification is written on node:crypto rather than a JWT library: measured side by side
 // (docs/benchmarks.md, `npm run bench:edge`), aws-jwt-verify and jose both miss the warm-cost and
-// cold-start targets of a viewer-request function, and neither verifies PS256 here.
+// cold-start targets of a viewer-request function, and aws-jwt-verify cannot verify PS256.
 // What this file checks is the RFC 7515/7519 list, each check covered by an attack test.
+// keyFitsAlgorithm is the gate for every algorithm: anything it does not know is refused.
 
 /** Longer tokens are refused before any parsing: no identity provider issues them, attackers do. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -247,6 +248,7 @@ function refusal(config: AuthConfig, rejection: Rejection): CloudFrontResultResp
 async function defaultFetchJwks(uri: string, timeoutMs: number): Promise<unknown> {
   const res = await fetch(uri, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error', headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error(`JWKS fetch answered ${res.status}`);
+  if (Number(res.headers.get('content-length') ?? 0) > MAX_JWKS_BYTES) throw new Error('JWKS document too large');
   const text = await res.text();
   if (text.length > MAX_JWKS_BYTES) throw new Error('JWKS document too large');
   return JSON.parse(text);

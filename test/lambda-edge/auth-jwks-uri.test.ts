@@ -105,6 +105,13 @@ test('fails closed when the JWKS endpoint answers garbage', async () => {
   expect(server.hits).toBe(1);
 });
 
+test('fails closed when the JWKS document is over 64 KB', async () => {
+  server.body = JSON.stringify({ keys: [rotated.jwk], padding: 'x'.repeat(70 * 1024) });
+  const outcome = await authenticator({ t: 0 }).authenticate(viewerRequest(bearer(mint(rotated))));
+  expect(outcome.allow).toBe(false);
+  expect(server.hits).toBe(1);
+});
+
 test('a fetched key cannot replace a baked kid', async () => {
   // The endpoint claims the baked kid for an attacker-controlled key.
   const attacker = generateKey('RS256');

@@ -58,6 +58,19 @@ test('an expired object with an ETag is revalidated: 304 from the origin gives R
   expect(changed.text).toBe('version 2');
 });
 
+test("a viewer's conditional GET is answered 304 from the cache, without a body", async () => {
+  const first = await get('/cond');
+  expect(first.status).toBe(200);
+  const etag = String(first.headers.etag);
+  const again = await get('/cond', { 'if-none-match': etag });
+  expect(again.status).toBe(304);
+  expect(again.headers['x-cache']).toBe('Hit from cloudfront');
+  expect(again.body.length).toBe(0);
+  expect(again.headers.etag).toBe(etag);
+  expect((await get('/cond', { 'if-none-match': '"other"' })).status).toBe(200);
+  expect(origin.requests.filter((q) => q.url === '/cond')).toHaveLength(1);
+});
+
 test('a custom error response serves the configured page and caches the error for its ErrorCachingMinTTL', async () => {
   const r = await get('/missing-page');
   expect(r.status).toBe(404);

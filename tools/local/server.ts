@@ -525,6 +525,27 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     return { ...p, response: { ...page, status, statusDescription: reason(status) || page.statusDescription, headers: cloneHeaders(page.headers) } };
   };
 
+  /**
+   * A viewer's conditional GET answered from what CloudFront holds: 304 when its If-None-Match names
+   * the object's ETag (weak comparison) or, without one, when the object is not newer than
+   * If-Modified-Since.
+   */
+  const notModifiedForViewer = (p: Processed, viewerReq: EdgeRequest): Processed => {
+    if (p.response.status !== 200 || (viewerReq.method !== 'GET' && viewerReq.method !== 'HEAD')) return p;
+    const inm = getHeader(viewerReq.headers, 'if-none-match');
+    const ims = getHeader(viewerReq.headers, 'if-modified-since');
+    const etag = getHeader(p.response.headers, 'etag');
+    const lastModified = getHeader(p.response.headers, 'last-modified');
+    const opaque = (t: string) => t.trim().replace(/^W\//, '');
+    const matches = inm
+      ? !!etag && (inm.trim() === '*' || inm.split(',').some((t) => opaque(t) === opaque(etag)))
+      : !!ims && !!lastModified && Date.parse(lastModified) <= Date.parse(ims);
+    if (!matches) return p;
+    const headers = cloneHeaders(p.response.headers);
+    for (const h of ['content-length', 'content-encoding', 'transfer-encoding']) delete headers[h];
+    return { ...p, response: { status: 304, statusDescription: 'Not Modified', headers, body: Buffer.alloc(0) } };
+  };
+
   const writeResponse = (res: http.ServerResponse, method: string, viewerReq: EdgeRequest, p: Processed, pop: Pop, requestId: string): number => {
     const response = p.response;
     const headers = response.headers;
@@ -550,7 +571,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       if (etag && !etag.startsWith('W/')) setHeader(headers, 'ETag', `W/${etag}`);
     }
     for (const h of ['connection', 'keep-alive', 'transfer-encoding']) deleteHeader(headers, h);
-    setHeader(headers, 'Content-Length', String(body.length));
+    if (response.status !== 304) setHeader(headers, 'Content-Length', String(body.length));
     setHeader(headers, 'X-Cache', `${p.resultType} from cloudfront`);
     const via = `1.1 ${pop.viaId}.cloudfront.net (CloudFront)`;
     const prevVia = getHeader(headers, 'via');
@@ -620,7 +641,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     if (p.resultType === 'Hit' || p.resultType === 'RefreshHit') ps.hits++;
     let bytes = 0;
     try {
-      bytes = writeResponse(res, method, viewerReq, p, pop, requestId);
+      bytes = writeResponse(res, method, viewerReq, notModifiedForViewer(p, viewerReq), pop, requestId);
     } catch (e) {
       warn(`could not write the response to ${method} ${rawUrl}: ${e instanceof Error ? e.message : String(e)}`);
       res.destroy();

@@ -17,12 +17,20 @@ export class OriginUnavailable extends Error {
   }
 }
 
-const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 256 }), https: new https.Agent({ keepAlive: true, maxSockets: 256 }) };
+/** Keep-alive connections to the origins, one pool per local edge so that closing it frees them. */
+export interface OriginAgents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+}
+
+export function createOriginAgents(): OriginAgents {
+  return { http: new http.Agent({ keepAlive: true, maxSockets: 256 }), https: new https.Agent({ keepAlive: true, maxSockets: 256 }) };
+}
 
 const DROP_FROM_ORIGIN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'trailer']);
 
 /** Sends the request to a real HTTP(S) origin; the whole body is read before the edge answers. */
-export function fetchHttp(base: URL, originPath: string, req: EdgeRequest, readTimeoutSeconds: number): Promise<EdgeResponse> {
+export function fetchHttp(base: URL, originPath: string, req: EdgeRequest, readTimeoutSeconds: number, agents: OriginAgents): Promise<EdgeResponse> {
   const mod = base.protocol === 'https:' ? https : http;
   const basePath = base.pathname.replace(/\/$/, '');
   const p = `${basePath}${originPath.replace(/\/$/, '')}${req.uri}${req.querystring ? `?${req.querystring}` : ''}`;

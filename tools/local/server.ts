@@ -29,7 +29,7 @@ import {
   setHeader,
 } from './http-types';
 import type { BehaviorModel, DistributionModel, OriginModel } from './model';
-import { OriginUnavailable, fetchHttp, fetchS3 } from './origin';
+import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
 import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest } from './policies';
 import { decideTtl } from './ttl';
 
@@ -285,6 +285,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     distributionId: `E${hex(`id-${model.stackName}/${model.logicalId}`, 13).toUpperCase()}`,
   };
   const handlers: HandlerCache = new Map();
+  const agents = createOriginAgents();
   const log: AccessLog = openAccessLog(options.log);
   let stats = emptyStats();
   let rr = 0;
@@ -366,7 +367,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         response =
           target.kind === 's3'
             ? fetchS3(target.origin!.s3Content, originPath, req)
-            : await fetchHttp(target.url!, originPath, req, cfOrigin.custom?.readTimeout ?? originModel.readTimeoutSeconds);
+            : await fetchHttp(target.url!, originPath, req, cfOrigin.custom?.readTimeout ?? originModel.readTimeoutSeconds, agents);
         if (response.status >= 500) failed = true;
       } catch (err) {
         if (!(err instanceof OriginUnavailable)) throw err;
@@ -783,6 +784,8 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
+      agents.http.destroy();
+      agents.https.destroy();
       await log.close();
     },
   };

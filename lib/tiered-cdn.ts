@@ -140,7 +140,7 @@ export interface TieredCdnProps {
   /**
    * AWS WAF: a CLOUDFRONT-scope web ACL with per-IP rate rules and AWS managed rule groups, or an
    * existing one (`webAclArn`); `false` for none.
-   * @default - a web ACL with the defaults of WafOptions (the stack must be in us-east-1)
+   * @default - in a us-east-1 stack, a web ACL with the defaults of WafOptions; elsewhere none, with a synth warning
    */
   readonly waf?: WafOptions | false;
 
@@ -250,7 +250,17 @@ export class TieredCdn extends Construct {
     if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
       problems.add(`'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
     }
-    if (props.waf !== false) problems.addAll(wafProblems(props.waf ?? {}, stack.region));
+    // On by default where it can be: a CLOUDFRONT-scope web ACL exists only in us-east-1. Asked
+    // for explicitly elsewhere, it is an error; left to the default, a warning says what to do.
+    const wafHere = Token.isUnresolved(stack.region) || stack.region === 'us-east-1';
+    const waf: WafOptions | false = props.waf ?? (wafHere ? {} : false);
+    if (props.waf === undefined && !wafHere) {
+      Annotations.of(this).addWarningV2(
+        'tiered-cdn:no-waf',
+        `No AWS WAF web ACL: a CLOUDFRONT-scope web ACL can only be created in us-east-1 and this stack is in ${stack.region}. Create one in a us-east-1 stack and pass 'waf: { webAclArn }', or set 'waf: false' to silence this.`,
+      );
+    }
+    if (waf !== false) problems.addAll(wafProblems(waf, stack.region));
     if (props.originVerify) problems.addAll(originVerifyProblems(props.originVerify));
     if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
     let stagingEdgeConfigs: Map<RouteProps, RouteEdgeConfig> | undefined;
@@ -513,13 +523,13 @@ export class TieredCdn extends Construct {
       return { defaultBehavior: behavior(defaultRoute, idPrefix), additionalBehaviors };
     };
 
-    if (props.waf !== false && !props.waf?.webAclArn) {
+    if (waf !== false && !waf.webAclArn) {
       this.webAcl = new TieredCdnWebAcl(this, 'WebAcl', {
-        ...props.waf,
+        ...waf,
         apiPathPrefixes: resolved.filter((r) => r.tier === 'api' || r.tier === 'dynamic').map((r) => literalPathPrefix(r.pathPattern)),
       });
     }
-    const webAclId = props.waf === false ? undefined : (props.waf?.webAclArn ?? this.webAcl?.webAcl.attrArn);
+    const webAclId = waf === false ? undefined : (waf.webAclArn ?? this.webAcl?.webAcl.attrArn);
 
     const serverErrorTtl = props.serverErrorCachingTtl ?? Duration.seconds(5);
     const distributionProps = (routes: readonly ResolvedRoute[], idPrefix: string): cloudfront.DistributionProps => ({

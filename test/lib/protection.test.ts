@@ -83,8 +83,14 @@ describe('WAF', () => {
     expect(distributionConfig(none).WebACLId).toBeUndefined();
   });
 
-  test('fails when a web ACL would be created outside us-east-1', () => {
-    expect(problems(props(), 'eu-west-1')).toEqual([
+  test('outside us-east-1 the default is no web ACL, with a warning saying how to attach one', () => {
+    const { template, stack } = cdnStack(props(), 'eu-west-1');
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('^No AWS WAF web ACL: .* this stack is in eu-west-1'))).toHaveLength(1);
+  });
+
+  test('fails when a web ACL is asked for outside us-east-1', () => {
+    expect(problems(props({ waf: { rateLimit: 1000 } }), 'eu-west-1')).toEqual([
       `'waf': a CLOUDFRONT-scope web ACL can only be created in us-east-1, and this stack is in "eu-west-1". Create the web ACL in a us-east-1 stack and pass its ARN as 'waf.webAclArn', or set 'waf: false'.`,
     ]);
   });

@@ -135,6 +135,7 @@ beforeAll(async () => {
       return send(res, 200, { 'cache-control': 'private, no-store' }, `for ${req.headers['x-user']}`);
     }
     if (u.pathname.startsWith('/fn/missing')) return send(res, 404, {}, 'not here');
+    if (u.pathname === '/api/vary') return send(res, 200, { 'cache-control': 's-maxage=30', vary: 'User-Agent' }, `for ${req.headers['user-agent']}`);
     const n = origin.requests.filter((r) => r.url === req.url).length;
     send(res, 200, { 'cache-control': 's-maxage=30', 'set-cookie': 'tracking=1' }, `${req.url} #${n} ${req.headers['x-variant'] ?? ''}`);
   });
@@ -179,6 +180,13 @@ describe('cache key and forwarding', () => {
     expect(seen.headers['user-agent']).toBe('Amazon CloudFront');
     expect(seen.headers.via).toMatch(/^1\.1 [0-9a-f]+\.cloudfront\.net \(CloudFront\)$/);
     expect(seen.headers['x-amz-cf-id']).toBe(r.headers['x-amz-cf-id']);
+  });
+
+  test("the origin's Vary does not split the cache: only the cache policy makes the key", async () => {
+    const a = await get('/api/vary', { 'user-agent': 'agent-a' });
+    const b = await get('/api/vary', { 'user-agent': 'agent-b' });
+    expect(b.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(b.text).toBe(a.text);
   });
 
   test('an origin request policy forwards every viewer header but Host, cookies and query strings', async () => {

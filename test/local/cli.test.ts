@@ -105,8 +105,8 @@ test('a port in use: exit 1 saying so', async () => {
   }
 });
 
-test('serves, logs to stdout, and exits 0 on SIGTERM', async () => {
-  const { child, url, output } = await startCli(['--app', single, '--port', '0', '--origin', `api.example.com=${origin.url}`, '--log', '-']);
+test('serves, logs to stdout by default, and exits 0 on SIGTERM', async () => {
+  const { child, url, output } = await startCli(['--app', single, '--port', '0', '--origin', `api.example.com=${origin.url}`]);
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   try {
     const r = await request(`${url}/hello`);

@@ -10,7 +10,7 @@ interface LocalOptions {
   host: string;
   origin?: Record<string, string>;
   pops: number;
-  log?: string;
+  log: string | false;
   clock: 'real' | 'virtual';
   viewerCountry: string;
   viewerProtocol: 'http' | 'https';
@@ -27,7 +27,8 @@ export function register(program: Command): void {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--origin <key=url>', "send an origin's requests to URL; KEY is the origin id or its configured domain name (repeatable)", collectOrigin)
     .option('--pops <n>', 'number of edge locations, each with its own cache', count, 1)
-    .option('--log <file>', "append access log lines (CloudFront standard log fields) to FILE, or '-' for stdout")
+    .option('--log <file>', "access log lines (CloudFront standard log fields): appended to FILE, or '-' for stdout", '-')
+    .option('--no-log', 'no access log')
     .addOption(new Option('--clock <kind>', "'virtual' freezes time until moved with POST /__tiered-cdn/clock/advance?seconds=N").choices(['real', 'virtual']).default('real'))
     .option('--viewer-country <code>', 'CloudFront-Viewer-Country of viewers (per request: x-tiered-cdn-viewer-country header)', 'US')
     .addOption(new Option('--viewer-protocol <p>', 'protocol viewers are taken to use (per request: x-tiered-cdn-viewer-protocol header)').choices(['https', 'http']).default('https'))
@@ -43,7 +44,7 @@ GET stats, POST stats/reset.
 
 Examples:
   $ npx cdk synth --quiet && tiered-cdn local --origin api.example.com=http://127.0.0.1:9000
-  $ tiered-cdn local --port 0 --pops 3 --clock virtual --log - --origin api=http://127.0.0.1:9000`,
+  $ tiered-cdn local --port 0 --pops 3 --clock virtual --log edge.log --origin api=http://127.0.0.1:9000`,
     )
     .action(async (opts: LocalOptions) => {
       let edge;
@@ -55,7 +56,7 @@ Examples:
           host: opts.host,
           origins: opts.origin ?? {},
           pops: opts.pops,
-          log: opts.log,
+          log: opts.log || undefined,
           clock: opts.clock,
           viewerCountry: opts.viewerCountry,
           viewerProtocol: opts.viewerProtocol,

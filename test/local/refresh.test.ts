@@ -71,6 +71,21 @@ test("a viewer's conditional GET is answered 304 from the cache, without a body"
   expect(origin.requests.filter((q) => q.url === '/cond')).toHaveLength(1);
 });
 
+test('a byte range of a cached object: 206 with Content-Range, 416 outside the object', async () => {
+  const whole = await get('/ranged');
+  const size = whole.body.length;
+  const first = await get('/ranged', { range: 'bytes=0-3' });
+  expect(first.status).toBe(206);
+  expect(first.text).toBe(whole.text.slice(0, 4));
+  expect(first.headers['content-range']).toBe(`bytes 0-3/${size}`);
+  const suffix = await get('/ranged', { range: 'bytes=-2' });
+  expect(suffix.text).toBe(whole.text.slice(-2));
+  const outside = await get('/ranged', { range: `bytes=${size + 10}-` });
+  expect(outside.status).toBe(416);
+  expect(outside.headers['content-range']).toBe(`bytes */${size}`);
+  expect(origin.requests.filter((q) => q.url === '/ranged')).toHaveLength(1);
+});
+
 test('a custom error response serves the configured page and caches the error for its ErrorCachingMinTTL', async () => {
   const r = await get('/missing-page');
   expect(r.status).toBe(404);

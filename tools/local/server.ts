@@ -153,6 +153,8 @@ interface Target {
 
 interface Processed {
   response: EdgeResponse;
+  /** Byte range served (206), for the access log. */
+  range?: [number, number];
   resultType: string;
   behavior?: BehaviorModel;
   age?: number;
@@ -547,6 +549,34 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     return { ...p, response: { status: 304, statusDescription: 'Not Modified', headers, body: Buffer.alloc(0) } };
   };
 
+  /**
+   * A single byte range of a whole object the edge holds: 206 with Content-Range, or 416 when the
+   * range lies outside the object. Several ranges, or a malformed one, get the whole object.
+   */
+  const rangeForViewer = (p: Processed, viewerReq: EdgeRequest): Processed => {
+    const range = getHeader(viewerReq.headers, 'range');
+    if (!range || p.response.status !== 200 || viewerReq.method !== 'GET') return p;
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    if (!m || (m[1] === '' && m[2] === '')) return p;
+    const size = p.response.body.length;
+    let start: number;
+    let end: number;
+    if (m[1] === '') {
+      start = Math.max(0, size - Number(m[2]));
+      end = size - 1;
+    } else {
+      start = Number(m[1]);
+      end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    }
+    const headers = cloneHeaders(p.response.headers);
+    if (start >= size || start > end) {
+      setHeader(headers, 'Content-Range', `bytes */${size}`);
+      return { ...p, response: { status: 416, statusDescription: 'Requested Range Not Satisfiable', headers, body: Buffer.alloc(0) }, range: undefined };
+    }
+    setHeader(headers, 'Content-Range', `bytes ${start}-${end}/${size}`);
+    return { ...p, response: { status: 206, statusDescription: 'Partial Content', headers, body: p.response.body.subarray(start, end + 1) }, range: [start, end] };
+  };
+
   const writeResponse = (res: http.ServerResponse, method: string, viewerReq: EdgeRequest, p: Processed, pop: Pop, requestId: string): number => {
     const response = p.response;
     const headers = response.headers;
@@ -641,8 +671,10 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     if (p.behavior) count(stats.byBehavior[p.behavior.pathPattern].results, p.resultType);
     if (p.resultType === 'Hit' || p.resultType === 'RefreshHit') ps.hits++;
     let bytes = 0;
+    let served: Processed | undefined;
     try {
-      bytes = writeResponse(res, method, viewerReq, notModifiedForViewer(p, viewerReq), pop, requestId);
+      served = rangeForViewer(notModifiedForViewer(p, viewerReq), viewerReq);
+      bytes = writeResponse(res, method, viewerReq, served, pop, requestId);
     } catch (e) {
       warn(`could not write the response to ${method} ${rawUrl}: ${e instanceof Error ? e.message : String(e)}`);
       res.destroy();
@@ -680,6 +712,8 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       'x-edge-detailed-result-type': p.detailed ?? p.resultType,
       'sc-content-type': getHeader(p.response.headers, 'content-type'),
       'sc-content-len': bytes,
+      'sc-range-start': served?.range?.[0],
+      'sc-range-end': served?.range?.[1],
     });
   };
 

@@ -2,6 +2,8 @@
  * Synth speed of the reference app, measured side by side in one run:
  *   - `cdk synth --quiet` as users run it (CLI + the app under tsx, transpile only),
  *   - the app alone under tsx (what the CLI spends outside its own start-up),
+ *   - the app alone with aws-cdk-lib's built-in CloudFormation validation, which the app turns off
+ *     because cfn-lint checks the templates,
  *   - a type-check of the project (`tsc --noEmit`), which `npm test` runs instead of the synth path.
  * `--with-tests` also times one full `npm test`.
  *
@@ -40,16 +42,21 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-bench-'));
 try {
   const cli: number[] = [];
   const app: number[] = [];
+  const appValidated: number[] = [];
   const typecheck: number[] = [];
   // Warm-up: fills the OS file cache so the first sample is not an outlier.
   time('npx', ['cdk', 'synth', '--quiet', '--output', path.join(scratch, 'warm')]);
   for (let i = 0; i < runs; i++) {
     cli.push(time('npx', ['cdk', 'synth', '--quiet', '--output', path.join(scratch, `cli${i}`)]));
     app.push(time('npx', ['tsx', 'bin/app.ts'], { CDK_OUTDIR: path.join(scratch, `app${i}`) }));
+    appValidated.push(
+      time('npx', ['tsx', 'bin/app.ts'], { CDK_OUTDIR: path.join(scratch, `val${i}`), TIERED_CDN_CFN_VALIDATION: 'true' }),
+    );
     typecheck.push(time('npx', ['tsc', '--noEmit']));
   }
   rows.push(['cdk synth --quiet (CLI + tsx app)', stats(cli), SYNTH_TARGET_S]);
   rows.push(['app alone under tsx', stats(app), undefined]);
+  rows.push(['app alone, aws-cdk-lib built-in validation on', stats(appValidated), undefined]);
   rows.push(['tsc --noEmit (type-check)', stats(typecheck), undefined]);
   if (withTests) {
     const t = time('npm', ['test', '--silent']);
@@ -69,3 +76,4 @@ for (const [name, s, target] of rows) {
 const cliMedian = rows[0][1].median;
 const appMedian = rows[1][1].median;
 console.log(`CLI overhead over the app alone: ${(cliMedian - appMedian).toFixed(2)} s (${(cliMedian / appMedian).toFixed(2)}x)`);
+console.log(`built-in validation costs ${(rows[2][1].median / appMedian).toFixed(2)}x the app alone`);

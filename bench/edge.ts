@@ -13,10 +13,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import * as esbuild from 'esbuild';
 import type { CloudFrontRequestEvent, CloudFrontRequestResult } from 'aws-lambda';
 import type { AuthConfig, ViewerRequestConfig } from '../lambda-edge/shared/config';
-import { bundleEdgeFunction, CONFIG_CONSTANT } from '../lib/edge/bundle';
+import { buildEdgeCode, bundleEdgeFunction } from '../lib/edge/bundle';
 import { publicJwk, signJwt, type SigningAlgorithm } from '../tools/dev-keys';
 
 const ISSUER = 'https://login.example.com/';
@@ -55,22 +54,10 @@ function token(s: Signer): string {
 const SHIPPED = 'node:crypto (shipped auth step)';
 const OUT = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-bench-edge-'));
 
-/** Same esbuild settings as lib/edge/bundle.ts, for the bench-only entries. */
+/** The bench-only entries, bundled exactly as the shipped functions are. */
 function bundleEntry(entry: string, config: ViewerRequestConfig, name: string): string {
-  const result = esbuild.buildSync({
-    entryPoints: [path.join(__dirname, 'edge-auth', entry)],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    write: false,
-    legalComments: 'none',
-    define: { [CONFIG_CONSTANT]: JSON.stringify(config) },
-    logLevel: 'silent',
-  });
   const file = path.join(OUT, `${name}.js`);
-  fs.writeFileSync(file, result.outputFiles[0].contents);
+  fs.writeFileSync(file, buildEdgeCode(path.join(__dirname, 'edge-auth', entry), config));
   return file;
 }
 

@@ -19,6 +19,26 @@ export function edgeEntry(kind: EdgeFunctionKind): string {
   throw new Error(`tiered-cdn: edge entry point for '${kind}' not found under ${EDGE_ROOT}`);
 }
 
+/**
+ * The code of one edge function: `entry` bundled for Lambda@Edge (minified, node22, CommonJS)
+ * with `config` inlined as `__TIERED_CDN_CONFIG__`.
+ */
+export function buildEdgeCode(entry: string, config: unknown): Uint8Array {
+  const result = esbuild.buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    write: false,
+    legalComments: 'none',
+    define: { [CONFIG_CONSTANT]: JSON.stringify(config) },
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0].contents;
+}
+
 export interface EdgeBundle {
   /** Folder holding `index.js` (handler `index.handler`), ready for `lambda.Code.fromAsset`. */
   readonly dir: string;
@@ -31,19 +51,7 @@ export interface EdgeBundle {
  * The output folder is named by the content hash, so an unchanged function keeps its asset hash.
  */
 export function bundleEdgeFunction(kind: EdgeFunctionKind, config: unknown): EdgeBundle {
-  const result = esbuild.buildSync({
-    entryPoints: [edgeEntry(kind)],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    write: false,
-    legalComments: 'none',
-    define: { [CONFIG_CONSTANT]: JSON.stringify(config) },
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].contents;
+  const code = buildEdgeCode(edgeEntry(kind), config);
   const hash = crypto.createHash('sha256').update(code).digest('hex').slice(0, 16);
   const dir = path.join(os.tmpdir(), 'tiered-cdn-edge', `${kind}-${hash}`);
   const file = path.join(dir, 'index.js');

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands';
 
@@ -9,9 +11,19 @@ export class CliError extends Error {
   }
 }
 
+function packageVersion(): string {
+  // tools/cli.ts in a checkout, dist/tools/cli.js in the package: package.json is two or three up.
+  for (const rel of ['../package.json', '../../package.json']) {
+    const file = path.join(__dirname, rel);
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
 export function buildProgram(): Command {
   const program = new Command('tiered-cdn')
     .description('Operate a tiered CloudFront CDN defined with the TieredCdn construct.')
+    .version(packageVersion(), '-V, --version', 'print the tiered-cdn version')
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);

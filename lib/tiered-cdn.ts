@@ -219,6 +219,10 @@ export class TieredCdn extends Construct {
   /** Behaviors in distribution order, most specific first; the default behavior (`*`) last. */
   public readonly routes: readonly ResolvedRoute[];
   public readonly responseHeadersPolicies: Readonly<Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>>>;
+  /** The cache policies the construct created (routes with equal settings share one). */
+  public readonly cachePolicies: readonly cloudfront.ICachePolicy[];
+  /** The origin request policies the construct created. */
+  public readonly originRequestPolicies: readonly cloudfront.IOriginRequestPolicy[];
   /** Paths invalidated after each site deployment. */
   public readonly entryDocuments: readonly string[];
   /** The web ACL the construct created (undefined with `waf: false` or `waf.webAclArn`). */
@@ -574,6 +578,9 @@ export class TieredCdn extends Construct {
         this.continuousDeploymentPolicy.attrId,
       );
     }
+
+    this.cachePolicies = [...cachePolicies.values()];
+    this.originRequestPolicies = [...(dynamicOrp ? [dynamicOrp] : []), ...routingOrps.values()];
 
     if (props.site && this.siteBucket) {
       this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {

@@ -329,6 +329,8 @@ describe('maximum example', () => {
     expect(cdn.siteDeployment).toBeDefined();
     expect(Object.keys(cdn.origins).sort()).toEqual(['api', 'site']);
     expect(Object.keys(cdn.responseHeadersPolicies).sort()).toEqual(['api', 'dynamic', 'html', 'static']);
+    expect(cdn.cachePolicies).toHaveLength(Object.keys(template.findResources('AWS::CloudFront::CachePolicy')).length);
+    expect(cdn.originRequestPolicies).toHaveLength(Object.keys(template.findResources('AWS::CloudFront::OriginRequestPolicy')).length);
     expect(cdn.routes.map((r) => r.pathPattern)).toEqual(['/api/config/*', '/api/me/*', '/assets/*', '/api/*', '*']);
   });
 });

@@ -821,6 +821,12 @@ function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): Map<Rout
         `${where}.originRouting is not supported on a 'dynamic' route: its origin request policy forwards viewer headers, not the CloudFront viewer headers routing decides by. Route the path with an 'api' route, or deploy one dynamic route per origin.`,
       );
     }
+    const hasFailover = route.origin === SITE_ORIGIN ? !!props.site?.failoverBucket : !!props.origins?.[route.origin]?.failoverDomainName;
+    if (route.originRouting && hasFailover) {
+      problems.add(
+        `${where}.originRouting cannot be combined with failover of origin '${route.origin}': CloudFront runs the origin-request function again for the failover request, which would route it back to the same origin. Drop one of them.`,
+      );
+    }
     if ((route.originRouting?.rules ?? []).some((r) => r.origin === SITE_ORIGIN)) {
       problems.add(`${where}.originRouting cannot route to the site bucket ('${SITE_ORIGIN}'); route to custom origins.`);
     }

@@ -196,6 +196,20 @@ describe('edge validation', () => {
     expect(found.some((p) => p.includes('"nope" is not a known origin'))).toBe(true);
   });
 
+  test('fails when origin routing meets origin failover', () => {
+    const p = props([
+      {
+        pathPattern: '/api/*',
+        tier: 'api',
+        origin: 'api',
+        originRouting: { rules: [{ countries: ['DE'], origin: 'eu', sameContent: true }] },
+      },
+    ]);
+    expect(problems({ ...p, origins: { ...p.origins, api: { domainName: 'api.example.com', failoverDomainName: 'dr.example.com' } } })).toEqual([
+      `routes[1] ("/api/*").originRouting cannot be combined with failover of origin 'api': CloudFront runs the origin-request function again for the failover request, which would route it back to the same origin. Drop one of them.`,
+    ]);
+  });
+
   test('fails when origin routing is put on a dynamic route', () => {
     expect(
       problems(

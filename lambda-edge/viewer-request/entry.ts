@@ -1,5 +1,9 @@
 import type { ViewerRequestConfig } from '../shared/config';
-import { createHandler } from './index';
+import { createAuthenticator } from './auth';
+import { composeHandler } from './index';
 
 declare const __TIERED_CDN_CONFIG__: ViewerRequestConfig;
-export const handler = createHandler(__TIERED_CDN_CONFIG__);
+// Inlined by lib/edge/bundle.ts: when false, esbuild drops the verifier from the bundle.
+declare const __TIERED_CDN_HAS_AUTH__: boolean;
+
+export const handler = composeHandler(__TIERED_CDN_CONFIG__, __TIERED_CDN_HAS_AUTH__ ? createAuthenticator : undefined);

@@ -22,8 +22,21 @@ export function createHandler(
   config: ViewerRequestConfig,
   options: AuthRuntimeOptions = {},
 ): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
+  return composeHandler(config, createAuthenticator, options);
+}
+
+/**
+ * `createHandler` with the auth step passed in. The bundle entry passes it only when the behavior
+ * has auth, so a bundle without auth carries none of the verifier (see entry.ts).
+ */
+export function composeHandler(
+  config: ViewerRequestConfig,
+  makeAuthenticator: typeof createAuthenticator | undefined,
+  options: AuthRuntimeOptions = {},
+): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
+  if (config.auth && !makeAuthenticator) throw new Error('viewer-request: auth is configured but the bundle was built without it');
   // Built once per container: keys are imported and warmed before the first request arrives.
-  const auth = config.auth ? createAuthenticator(config.auth, options) : undefined;
+  const auth = config.auth && makeAuthenticator ? makeAuthenticator(config.auth, options) : undefined;
 
   return async (event) => {
     const request = event.Records[0].cf.request;

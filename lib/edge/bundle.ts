@@ -33,10 +33,18 @@ export function buildEdgeCode(entry: string, config: unknown): Uint8Array {
     format: 'cjs',
     write: false,
     legalComments: 'none',
-    define: { [CONFIG_CONSTANT]: JSON.stringify(config) },
+    define: {
+      [CONFIG_CONSTANT]: JSON.stringify(config),
+      // Lets an entry leave out a step the configuration does not use (dead code at bundle time).
+      __TIERED_CDN_HAS_AUTH__: JSON.stringify(hasMember(config, 'auth')),
+    },
     logLevel: 'silent',
   });
   return result.outputFiles[0].contents;
+}
+
+function hasMember(config: unknown, key: string): boolean {
+  return typeof config === 'object' && config !== null && (config as Record<string, unknown>)[key] !== undefined;
 }
 
 export interface EdgeBundle {

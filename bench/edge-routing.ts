@@ -150,6 +150,7 @@ function main(): void {
   const bundles: Array<[string, Parameters<typeof bundleEdgeFunction>[0], unknown]> = [
     ['origin-request (2 rules, 2 origins)', 'origin-request', ORIGINS],
     ['viewer-response (1 experiment)', 'viewer-response', vrConfig],
+    ['viewer-request, normalize + experiments, no auth', 'viewer-request', { normalize: NORMALIZE, experiments: EXPERIMENTS }],
   ];
   for (const [name, kind, config] of bundles) {
     const { dir } = bundleEdgeFunction(kind, config);

@@ -1,4 +1,5 @@
 export * from './tiered-cdn';
+export { MAX_BEHAVIORS, orderRoutes } from './route-table';
 export * from './routes';
 export * from './tier-policies';
 export * from './origin-shield';

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -8,9 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { isOriginShieldRegion, originShieldRegionFor, ORIGIN_SHIELD_REGIONS } from './origin-shield';
-import { canonicalPattern, compareSpecificity, patternProblem, shadows } from './path-pattern';
-import { HttpOriginProps, RouteProps, SITE_ORIGIN, Tier, TIERS } from './routes';
+import { canonicalPattern } from './path-pattern';
+import { HttpOriginProps, RouteProps, SITE_ORIGIN, Tier } from './routes';
 import {
   allowedMethods,
   CacheSpec,
@@ -27,14 +24,11 @@ import {
 import type {
   EdgeFunctionKind,
   OriginRequestConfig,
-  OriginTarget,
   ViewerRequestConfig,
   ViewerResponseConfig,
 } from '../lambda-edge/shared/config';
 import { AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../lambda-edge/shared/names';
-import { resolveAuthConfig } from './auth';
 import { bundleEdgeFunction } from './edge/bundle';
-import { resolveRouteRouting } from './routing';
 import { MonitoringOptions, monitoringProblems, TieredCdnMonitoring } from './monitoring';
 import { OriginVerify, OriginVerifyOptions, originVerifyProblems } from './origin-verify';
 import { StagingOptions, stagingPolicyConfig, stagingProblems } from './staging';
@@ -47,13 +41,10 @@ import {
   acknowledgeOriginVerifyFindings,
   acknowledgeSiteDeploymentFindings,
 } from './nag';
+import { orderRoutes, resolveEdgeConfigs, resolveEntryDocuments, resolveShieldRegions, validateRoutes } from './route-table';
 import { Problems, show } from './validation';
 
-/** CloudFront's quota of cache behaviors per distribution (the default behavior included). */
-export const MAX_BEHAVIORS = 75;
 
-/** Headers that must never be part of a shared cache key. */
-const PER_USER_HEADERS = ['authorization', 'cookie'];
 
 /** The site bucket and what fills it. */
 export interface SiteProps {
@@ -643,12 +634,6 @@ function routeSlug(pattern: string): string {
   return pattern === '*' ? 'Default' : pascal(pattern.replace(/\*/g, ' ').replace(/\?/g, ' ')) || 'Root';
 }
 
-/** Default route last; the rest most specific first, whatever the order of the table. */
-export function orderRoutes(routes: readonly RouteProps[]): RouteProps[] {
-  const rest = routes.filter((r) => r.pathPattern !== '*').sort((a, b) => compareSpecificity(a.pathPattern, b.pathPattern));
-  return [...rest, ...routes.filter((r) => r.pathPattern === '*')];
-}
-
 function cacheSpecFor(route: RouteProps, extraHeaders: readonly string[]): CacheSpec | undefined {
   switch (route.tier) {
     case 'static':
@@ -669,288 +654,4 @@ function cacheSpecFor(route: RouteProps, extraHeaders: readonly string[]): Cache
     case 'dynamic':
       return undefined;
   }
-}
-
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-const ORIGIN_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
-const LOOKS_LIKE_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
-function validateRoutes(props: TieredCdnProps, problems: Problems): void {
-  const routes = props.routes;
-  const originIds = new Set([...Object.keys(props.origins ?? {}), ...(props.site ? [SITE_ORIGIN] : [])]);
-
-  if (!Array.isArray(routes) || routes.length === 0) {
-    problems.add(`'routes' must list at least the default route { pathPattern: '*' }, got: ${show(routes)}.`);
-    return;
-  }
-  if (routes.length > MAX_BEHAVIORS) {
-    problems.add(
-      `'routes' has ${routes.length} routes; CloudFront allows ${MAX_BEHAVIORS} cache behaviors per distribution. Merge routes that share a tier and origin under one pattern.`,
-    );
-  }
-  const defaults = routes.filter((r) => r.pathPattern === '*');
-  if (defaults.length !== 1) {
-    problems.add(
-      `'routes' must have exactly one default route with pathPattern '*', got ${defaults.length}. It becomes the distribution's default behavior.`,
-    );
-  }
-  for (const id of Object.keys(props.origins ?? {})) {
-    if (id === SITE_ORIGIN) problems.add(`'origins.${id}': the id '${SITE_ORIGIN}' is reserved for the site bucket; rename the origin.`);
-    else if (!ORIGIN_ID.test(id)) problems.add(`'origins.${id}': origin ids use letters, digits, '-' and '_' (1-64), got: ${show(id)}.`);
-  }
-  for (const [id, o] of Object.entries(props.origins ?? {})) {
-    if (!Token.isUnresolved(o.domainName) && !DOMAIN.test(o.domainName)) {
-      problems.add(
-        `'origins.${id}.domainName' must be a bare domain name (no scheme, port or path; HTTPS is always used), got: ${show(o.domainName)}.`,
-      );
-    }
-    if (o.originPath !== undefined && (!o.originPath.startsWith('/') || o.originPath.endsWith('/'))) {
-      problems.add(`'origins.${id}.originPath' must start with '/' and not end with '/', got: ${show(o.originPath)}.`);
-    }
-    checkSeconds(problems, `origins.${id}.connectionTimeout`, o.connectionTimeout, 1, 10);
-    checkSeconds(problems, `origins.${id}.readTimeout`, o.readTimeout, 1, 180);
-    checkSeconds(problems, `origins.${id}.keepaliveTimeout`, o.keepaliveTimeout, 1, 180);
-  }
-
-  const seen = new Map<string, number>();
-  routes.forEach((route, i) => {
-    const where = `routes[${i}] (${show(route.pathPattern)})`;
-    const pattern = route.pathPattern;
-    if (typeof pattern !== 'string') {
-      problems.add(`${where}.pathPattern must be a string, got: ${show(pattern)}.`);
-      return;
-    }
-    const why = patternProblem(pattern);
-    if (why) problems.add(`${where}.pathPattern ${why}.`);
-    const norm = canonicalPattern(pattern);
-    if (pattern !== '*' && seen.has(norm)) {
-      problems.add(`${where}.pathPattern duplicates routes[${seen.get(norm)}]; CloudFront would only ever use the first.`);
-    }
-    seen.set(norm, i);
-
-    if (!TIERS.includes(route.tier)) {
-      problems.add(`${where}.tier must be one of ${TIERS.map((t) => `'${t}'`).join(', ')}, got: ${show(route.tier)}.`);
-    }
-    if (!originIds.has(route.origin)) {
-      const known = [...originIds].map((o) => `'${o}'`).join(', ') || 'none';
-      problems.add(
-        `${where}.origin ${show(route.origin)} is not a known origin (known: ${known}).` +
-          (route.origin === SITE_ORIGIN ? " Set 'site' to use the site bucket." : " Add it to 'origins'."),
-      );
-    }
-    if (route.methods === 'ALL' && route.tier !== 'dynamic') {
-      problems.add(
-        `${where}.methods 'ALL' allows writes (POST, PUT, PATCH, DELETE) on the cached '${route.tier}' tier; route writes to a 'dynamic' route.`,
-      );
-    }
-    if (route.varyHeaders && route.varyHeaders.length > 0) {
-      if (route.tier !== 'api') {
-        problems.add(`${where}.varyHeaders is only for 'api' routes (a '${route.tier}' route keys on no headers), got: ${show(route.varyHeaders)}.`);
-      }
-      for (const h of route.varyHeaders) {
-        if (PER_USER_HEADERS.includes(h.toLowerCase())) {
-          problems.add(
-            `${where}.varyHeaders contains ${show(h)}: a shared cache keyed on it stores one copy per user. Use a 'dynamic' route for per-user responses.`,
-          );
-        } else if (!HEADER_NAME.test(h)) {
-          problems.add(`${where}.varyHeaders contains ${show(h)}, which is not a valid header name.`);
-        }
-      }
-      if (route.varyHeaders.length > 10) {
-        problems.add(`${where}.varyHeaders names ${route.varyHeaders.length} headers; a cache policy allows 10.`);
-      }
-    }
-    if (route.queryStrings !== undefined && route.tier !== 'api') {
-      problems.add(`${where}.queryStrings is only for 'api' routes, got: ${show(route.queryStrings)}.`);
-    }
-    if (Array.isArray(route.queryStrings) && route.queryStrings.length > 10) {
-      problems.add(`${where}.queryStrings names ${route.queryStrings.length} query strings; a cache policy allows 10.`);
-    }
-    if (route.maxTtl !== undefined) {
-      if (route.tier === 'static' || route.tier === 'dynamic') {
-        problems.add(`${where}.maxTtl is only for 'api' and 'html' routes ('${route.tier}' TTLs are fixed).`);
-      } else if (!Token.isUnresolved(route.maxTtl.toSeconds()) && route.maxTtl.toSeconds() <= 0) {
-        problems.add(
-          `${where}.maxTtl must be above MinTTL (0 s), got: ${route.maxTtl.toSeconds()} s. Use a 'dynamic' route for content that must never be cached.`,
-        );
-      } else if (route.tier === 'html' && route.maxTtl.toSeconds() > 300) {
-        problems.add(
-          `${where}.maxTtl ${route.maxTtl.toSeconds()} s is long for HTML entry documents, which reference new asset names after each deploy; use at most 300 s.`,
-        );
-      }
-    }
-    for (const fn of route.edgeLambdas ?? []) checkEdgeLambda(problems, `${where}.edgeLambdas`, fn);
-  });
-
-  // Ordering makes shadowing impossible for trailing-wildcard patterns; refuse the rest.
-  const ordered = orderRoutes(routes.filter((r) => typeof r.pathPattern === 'string' && r.pathPattern !== '*'));
-  for (let i = 0; i < ordered.length; i++) {
-    for (let j = i + 1; j < ordered.length; j++) {
-      const [a, b] = [ordered[i].pathPattern, ordered[j].pathPattern];
-      if (canonicalPattern(a) !== canonicalPattern(b) && shadows(a, b)) {
-        problems.add(`route ${show(b)} can never match: ${show(a)} comes first and covers every path it matches.`);
-      }
-    }
-  }
-}
-
-/** Viewer-request, viewer-response and origin-request configuration of every route; problems collected. */
-function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): Map<RouteProps, RouteEdgeConfig> {
-  const targets: Record<string, OriginTarget> = {};
-  for (const [id, o] of Object.entries(props.origins ?? {})) {
-    if (Token.isUnresolved(o.domainName)) continue;
-    targets[id] = {
-      kind: 'custom',
-      domainName: o.domainName,
-      protocol: 'https',
-      port: o.httpsPort ?? 443,
-      path: o.originPath ?? '',
-      ...(o.readTimeout ? { readTimeout: o.readTimeout.toSeconds() } : {}),
-      ...(o.keepaliveTimeout ? { keepaliveTimeout: o.keepaliveTimeout.toSeconds() } : {}),
-    };
-  }
-  const out = new Map<RouteProps, RouteEdgeConfig>();
-  props.routes.forEach((route, i) => {
-    const where = `routes[${i}] (${show(route.pathPattern)})`;
-    const cached = route.tier !== 'dynamic';
-    const auth = route.auth !== undefined ? resolveAuthConfig(route.auth, `${where}.auth`) : undefined;
-    if (auth) problems.addAll(auth.errors);
-    if (route.originRouting && !cached) {
-      problems.add(
-        `${where}.originRouting is not supported on a 'dynamic' route: its origin request policy forwards viewer headers, not the CloudFront viewer headers routing decides by. Route the path with an 'api' route, or deploy one dynamic route per origin.`,
-      );
-    }
-    const hasFailover = route.origin === SITE_ORIGIN ? !!props.site?.failoverBucket : !!props.origins?.[route.origin]?.failoverDomainName;
-    if (route.originRouting && hasFailover) {
-      problems.add(
-        `${where}.originRouting cannot be combined with failover of origin '${route.origin}': CloudFront runs the origin-request function again for the failover request, which would route it back to the same origin. Drop one of them.`,
-      );
-    }
-    if ((route.originRouting?.rules ?? []).some((r) => r.origin === SITE_ORIGIN)) {
-      problems.add(`${where}.originRouting cannot route to the site bucket ('${SITE_ORIGIN}'); route to custom origins.`);
-    }
-    const routing = resolveRouteRouting(route, targets, { where, cached });
-    problems.addAll(routing.errors);
-    const r = routing.config;
-    const experiments = r?.experiments ?? [];
-    const viewerRequest: ViewerRequestConfig | undefined =
-      auth?.config || r?.normalize || experiments.length > 0
-        ? { ...(r?.normalize ? { normalize: r.normalize } : {}), ...(auth?.config ? { auth: auth.config } : {}), experiments }
-        : undefined;
-    const generated = [
-      viewerRequest && cloudfront.LambdaEdgeEventType.VIEWER_REQUEST,
-      r?.viewerResponse && cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE,
-      r?.originRequest && cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
-    ].filter(Boolean);
-    for (const own of route.edgeLambdas ?? []) {
-      if (generated.includes(own.eventType)) {
-        problems.add(
-          `${where}.edgeLambdas has a ${own.eventType} function, but the route's auth, experiments, routing or query normalization already use that event type (CloudFront allows one function per event type per behavior). Drop one of them.`,
-        );
-      }
-    }
-    out.set(route, {
-      viewerRequest,
-      viewerResponse: r?.viewerResponse,
-      originRequest: r?.originRequest,
-      cacheKeyHeaders: r?.cacheKeyHeaders ?? [],
-      originRequestHeaders: r?.originRequestHeaders ?? [],
-    });
-  });
-  return out;
-}
-
-function checkSeconds(problems: Problems, prop: string, d: Duration | undefined, min: number, max: number): void {
-  if (d === undefined || Token.isUnresolved(d.toSeconds())) return;
-  const s = d.toSeconds();
-  if (s < min || s > max) problems.add(`'${prop}' must be ${min}-${max} seconds, got: ${s}.`);
-}
-
-function checkEdgeLambda(problems: Problems, where: string, fn: cloudfront.EdgeLambda): void {
-  const lambdaFn = fn.functionVersion.lambda;
-  const cfn = lambdaFn.node.defaultChild as { environment?: unknown } | undefined;
-  if (!cfn || !('environment' in cfn) || cfn.environment === undefined) return;
-  // The L1 property resolves in its TypeScript shape ({ variables }), not the template's.
-  const env = Stack.of(lambdaFn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
-  const keys = Object.keys(env?.variables ?? {});
-  if (keys.length > 0) {
-    problems.add(
-      `${where}: function '${lambdaFn.node.path}' has environment variables ${show(keys)}, which Lambda@Edge does not support. Bake configuration into the code at synth time, or mark them with addEnvironment(key, value, { removeInEdge: true }).`,
-    );
-  }
-}
-
-function resolveShieldRegions(
-  originProps: Readonly<Record<string, HttpOriginProps>>,
-  props: TieredCdnProps,
-  stackRegion: string,
-  shieldOn: boolean,
-  problems: Problems,
-): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  if (!shieldOn) return out;
-  const pick = (id: string, explicit: string | false | undefined, region: string | undefined): void => {
-    if (explicit === false) return;
-    const prop = explicit !== undefined ? `origins.${id}.originShield` : id === SITE_ORIGIN ? 'the stack region' : `origins.${id}.region`;
-    if (explicit !== undefined) {
-      if (!isOriginShieldRegion(explicit)) {
-        problems.add(
-          `'${prop}' ${show(explicit)} is not a region with Origin Shield; choose one of ${ORIGIN_SHIELD_REGIONS.join(', ')}.`,
-        );
-      }
-      out[id] = explicit;
-      return;
-    }
-    if (region === undefined || Token.isUnresolved(region)) {
-      problems.add(
-        `Origin Shield for origin '${id}' needs a region: set the stack's env.region, '${id === SITE_ORIGIN ? 'originShield: false' : `origins.${id}.region`}', or 'originShield: false'.`,
-      );
-      return;
-    }
-    if (!LOOKS_LIKE_REGION.test(region)) {
-      problems.add(`'${prop}' must be an AWS Region code such as 'us-east-1', got: ${show(region)}.`);
-      return;
-    }
-    const shield = originShieldRegionFor(region);
-    if (!shield) {
-      problems.add(
-        `'${prop}' ${show(region)} has no known Origin Shield region; set 'origins.${id}.originShield' to one of ${ORIGIN_SHIELD_REGIONS.join(', ')}.`,
-      );
-      return;
-    }
-    out[id] = shield;
-  };
-  if (props.site) pick(SITE_ORIGIN, undefined, stackRegion);
-  for (const [id, o] of Object.entries(originProps)) pick(id, o.originShield, o.region ?? stackRegion);
-  return out;
-}
-
-function resolveEntryDocuments(site: SiteProps, problems: Problems): string[] {
-  if (!fs.existsSync(site.source) || !fs.statSync(site.source).isDirectory()) {
-    problems.add(`'site.source' must be a folder, got: ${show(site.source)} (resolved to ${path.resolve(site.source)}).`);
-    return [];
-  }
-  if (site.entryDocuments) {
-    for (const p of site.entryDocuments) {
-      if (!p.startsWith('/') || /[*?]/.test(p)) {
-        problems.add(
-          `'site.entryDocuments' entries are exact paths starting with '/' (no wildcards: assets are content-hashed), got: ${show(p)}.`,
-        );
-      }
-    }
-    return [...site.entryDocuments];
-  }
-  const found: string[] = [];
-  const walk = (dir: string, prefix: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (entry.isDirectory()) walk(path.join(dir, entry.name), `${prefix}${entry.name}/`);
-      else if (entry.name.endsWith('.html')) {
-        found.push(`/${prefix}${entry.name}`);
-        if (entry.name === 'index.html') found.push(`/${prefix}`);
-      }
-    }
-  };
-  walk(site.source, '');
-  return found;
 }

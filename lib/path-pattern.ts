@@ -47,8 +47,8 @@ export function matchesPathPattern(pattern: string, path: string): boolean {
   return toRegExp(pattern).test(path);
 }
 
-/** Characters before the first wildcard: the part of the pattern that narrows what it matches. */
-function literalPrefix(pattern: string): string {
+/** Characters before the first wildcard: the part of the pattern that narrows what it matches (`/api/me/*` -> `/api/me/`). */
+export function literalPrefix(pattern: string): string {
   const p = canonicalPattern(pattern);
   const i = p.search(/[*?]/);
   return i < 0 ? p : p.slice(0, i);

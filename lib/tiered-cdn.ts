@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { canonicalPattern } from './path-pattern';
+import { literalPrefix } from './path-pattern';
 import { HttpOriginProps, RouteProps, SITE_ORIGIN, Tier } from './routes';
 import {
   allowedMethods,
@@ -521,7 +521,7 @@ export class TieredCdn extends Construct {
     if (waf !== false && !waf.webAclArn) {
       this.webAcl = new TieredCdnWebAcl(this, 'WebAcl', {
         ...waf,
-        apiPathPrefixes: resolved.filter((r) => r.tier === 'api' || r.tier === 'dynamic').map((r) => literalPathPrefix(r.pathPattern)),
+        apiPathPrefixes: resolved.filter((r) => r.tier === 'api' || r.tier === 'dynamic').map((r) => literalPrefix(r.pathPattern)),
       });
     }
     const webAclId = waf === false ? undefined : (waf.webAclArn ?? this.webAcl?.webAcl.attrArn);
@@ -614,12 +614,6 @@ function retainOnDelete(fn: cloudfront.experimental.EdgeFunction): void {
   }
 }
 
-/** The part of a pattern before its first wildcard: `/api/me/*` -> `/api/me/`. */
-function literalPathPrefix(pattern: string): string {
-  const p = canonicalPattern(pattern);
-  const i = p.search(/[*?]/);
-  return i < 0 ? p : p.slice(0, i);
-}
 
 function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { TieredCdn, TieredCdnProps } from '../../lib';
+import { TieredCdn, TieredCdnProps, TieredCdnValidationError } from '../../lib';
 
 export const SITE_DIR = path.join(__dirname, '..', '..', 'site');
 
@@ -39,4 +39,15 @@ export function behaviorFor(template: Template, pathPattern: string): any {
 
 export function cachePolicyOf(template: Template, pathPattern: string): any {
   return deref(template, behaviorFor(template, pathPattern).CachePolicyId).Properties.CachePolicyConfig;
+}
+
+/** The problems a TieredCdn validation error lists for these props; fails when none is thrown. */
+export function validationProblems(props: Parameters<typeof cdnStack>[0], region?: string): string[] {
+  try {
+    cdnStack(props, region);
+  } catch (err) {
+    if (err instanceof TieredCdnValidationError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected a TieredCdnValidationError');
 }

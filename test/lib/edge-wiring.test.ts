@@ -3,7 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RouteProps, TieredCdnProps, TieredCdnValidationError } from '../../lib';
-import { behaviorFor, cachePolicyOf, cdnStack, deref, SITE_DIR } from '../helpers/stacks';
+import { behaviorFor, cachePolicyOf, cdnStack, deref, SITE_DIR, validationProblems } from '../helpers/stacks';
 
 const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
@@ -144,15 +144,7 @@ describe('edge functions in the distribution', () => {
 });
 
 describe('edge validation', () => {
-  function problems(p: TieredCdnProps): string[] {
-    try {
-      cdnStack(p);
-    } catch (err) {
-      if (err instanceof TieredCdnValidationError) return [...err.problems];
-      throw err;
-    }
-    throw new Error('expected a TieredCdnValidationError');
-  }
+  const problems = validationProblems;
 
   test('fails when a route already using viewer-request also brings its own viewer-request function', () => {
     const p = (stack: any) => {

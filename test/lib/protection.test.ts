@@ -4,8 +4,8 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { RouteProps, TieredCdnProps, TieredCdnValidationError } from '../../lib';
-import { behaviorFor, cdnStack, distributionConfig, SITE_DIR } from '../helpers/stacks';
+import { RouteProps, TieredCdnProps } from '../../lib';
+import { behaviorFor, cdnStack, distributionConfig, SITE_DIR, validationProblems } from '../helpers/stacks';
 
 const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kty: 'RSA', kid: 'k1', alg: 'RS256' };
@@ -22,15 +22,7 @@ function props(extra: Partial<TieredCdnProps> = {}): TieredCdnProps {
   return { site: { source: SITE_DIR }, origins: { api: { domainName: 'api.example.com' } }, routes, ...extra };
 }
 
-function problems(p: Parameters<typeof cdnStack>[0], region?: string): string[] {
-  try {
-    cdnStack(p, region);
-  } catch (err) {
-    if (err instanceof TieredCdnValidationError) return [...err.problems];
-    throw err;
-  }
-  throw new Error('expected a TieredCdnValidationError');
-}
+const problems = validationProblems;
 
 describe('WAF', () => {
   test('a CLOUDFRONT-scope web ACL with a per-IP rate rule, a tighter one on api paths, and AWS managed rules', () => {

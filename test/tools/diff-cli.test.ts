@@ -74,6 +74,38 @@ test('fails with a clear message on an unknown ref', async () => {
   expect(run.stderr).toContain("--base 'no-such-branch' is not a commit in");
 });
 
+test('the base is synthesized with the same git-ignored development key as the working tree', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diff-devkey-'));
+  const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+  try {
+    g('init', '--quiet', '--initial-branch=main');
+    g('config', 'user.email', 'test@example.com');
+    g('config', 'user.name', 'test');
+    g('config', 'commit.gpgsign', 'false');
+    fs.writeFileSync(path.join(dir, '.gitignore'), 'node_modules\ncdk.out\n.tiered-cdn\n');
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
+    // Like bin/app.ts: a key generated on first use into the ignored folder, baked into the template.
+    fs.writeFileSync(
+      path.join(dir, 'app.js'),
+      `const fs = require('fs'); const cdk = require('aws-cdk-lib');
+if (!fs.existsSync('.tiered-cdn/key')) { fs.mkdirSync('.tiered-cdn', { recursive: true }); fs.writeFileSync('.tiered-cdn/key', String(Date.now()) + Math.random().toString(36).slice(2, 8)); }
+const app = new cdk.App(); const stack = new cdk.Stack(app, 'Web', { env: { region: 'us-east-1' } });
+new cdk.aws_s3.Bucket(stack, 'B', { bucketName: 'b-' + fs.readFileSync('.tiered-cdn/key', 'utf8').toLowerCase() });
+`,
+    );
+    g('add', '.');
+    g('commit', '--quiet', '-m', 'first');
+    fs.mkdirSync(path.join(dir, '.tiered-cdn'));
+    fs.writeFileSync(path.join(dir, '.tiered-cdn', 'key'), 'kept-key');
+    const run = await runCli(['diff', '--base', 'HEAD'], {}, dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('no differences');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('works from an app folder inside a larger repository, with node_modules at the top', async () => {
   const mono = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diff-mono-'));
   const g = (...args: string[]) => execFileSync('git', args, { cwd: mono, encoding: 'utf8' }).trim();

@@ -37,14 +37,14 @@ Examples:
   $ tiered-cdn diagram --synth --check docs/diagram.md
   $ tiered-cdn diagram --app cdk.out --out README.md`,
     )
-    .action((opts: DiagramOptions) => {
+    .action(async (opts: DiagramOptions) => {
       try {
         let tmp: string | undefined;
         let templates;
         try {
           if (opts.synth) {
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-'));
-            templates = synthesize(process.cwd(), tmp, { context: opts.context, log: (l) => process.stderr.write(`${l}\n`) });
+            templates = await synthesize(process.cwd(), tmp, { context: opts.context, log: (l) => process.stderr.write(`${l}\n`) });
           } else {
             if (!fs.existsSync(opts.app)) throw new CliError(`--app '${opts.app}' does not exist; run 'npx cdk synth' first, or pass --synth`);
             templates = loadTemplates(opts.app);

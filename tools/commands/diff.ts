@@ -42,20 +42,26 @@ Examples:
         let newTemplates: Record<string, Template>;
         let oldLabel: string;
         try {
-          if (opts.old) {
-            oldTemplates = loadTemplates(opts.old);
-            oldLabel = opts.old;
-          } else {
-            const base = synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log, appDir: process.cwd() });
-            oldTemplates = base.templates;
-            oldLabel = `${opts.base} (${base.sha.slice(0, 12)})`;
-          }
+          // The two sides are independent: synthesize them at the same time.
+          const oldSide = opts.old
+            ? Promise.resolve({ templates: loadTemplates(opts.old), label: opts.old })
+            : synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log, appDir: process.cwd() }).then((base) => ({
+                templates: base.templates,
+                label: `${opts.base} (${base.sha.slice(0, 12)})`,
+              }));
+          let newSide: Promise<Record<string, Template>>;
           if (opts.new) {
-            newTemplates = loadTemplates(opts.new);
+            newSide = Promise.resolve(loadTemplates(opts.new));
           } else {
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diff-new-'));
-            newTemplates = synthesize(process.cwd(), tmp, { context: opts.context, log });
+            newSide = synthesize(process.cwd(), tmp, { context: opts.context, log });
           }
+          const [oldResult, newResult] = await Promise.allSettled([oldSide, newSide]);
+          if (oldResult.status === 'rejected') throw oldResult.reason;
+          if (newResult.status === 'rejected') throw newResult.reason;
+          oldTemplates = oldResult.value.templates;
+          oldLabel = oldResult.value.label;
+          newTemplates = newResult.value;
         } finally {
           if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
         }

@@ -1,8 +1,9 @@
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Template } from './compare';
+import { DEV_KEY_DIR } from '../dev-keys';
 
 export class DiffInputError extends Error {
   constructor(message: string) {
@@ -51,19 +52,29 @@ export interface SynthOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Runs `cdk synth` for the app in `dir` into `outdir`, with the project's own CDK CLI. */
-export function synthesize(dir: string, outdir: string, opts: SynthOptions = {}): Record<string, Template> {
+/**
+ * Runs `cdk synth` for the app in `dir` into `outdir`, with the project's own CDK CLI. Async, so
+ * `diff` synthesizes the base and the working tree at the same time.
+ */
+export async function synthesize(dir: string, outdir: string, opts: SynthOptions = {}): Promise<Record<string, Template>> {
   const cdk = findCdk(dir);
   const args = ['synth', '--quiet', '--output', outdir, '--no-notices', '--no-version-reporting', ...(opts.context ?? []).flatMap((c) => ['-c', c])];
   opts.log?.(`synthesizing ${dir} (cdk ${args.join(' ')})`);
-  const res = spawnSync(cdk, args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', FORCE_COLOR: '0' },
-    maxBuffer: 64 * 1024 * 1024,
+  const res = await new Promise<{ status: number | null; signal: NodeJS.Signals | null; output: string; error?: Error }>((resolve) => {
+    const child = spawn(cdk, args, {
+      cwd: dir,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (error) => resolve({ status: null, signal: null, output: String(error), error }));
+    child.on('close', (status, signal) => resolve({ status, signal, output: stderr || stdout }));
   });
   if (res.status !== 0) {
-    throw new DiffInputError(`cdk synth failed in ${dir} (exit ${res.status ?? res.signal}):\n${(res.stderr || res.stdout || String(res.error)).trim()}`);
+    throw new DiffInputError(`cdk synth failed in ${dir} (exit ${res.status ?? res.signal}):\n${res.output.trim()}`);
   }
   return loadTemplates(outdir);
 }
@@ -93,7 +104,7 @@ export function repoRoot(cwd: string): string {
  * working tree is not touched), links the project's `node_modules` into it, runs `cdk synth`, and
  * removes the worktree again.
  */
-export function synthesizeRef(root: string, ref: string, opts: SynthOptions & { appDir?: string } = {}): { sha: string; templates: Record<string, Template> } {
+export async function synthesizeRef(root: string, ref: string, opts: SynthOptions & { appDir?: string } = {}): Promise<{ sha: string; templates: Record<string, Template> }> {
   let sha: string;
   try {
     sha = git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
@@ -123,8 +134,13 @@ export function synthesizeRef(root: string, ref: string, opts: SynthOptions & { 
     // Context lookups cached for the working tree apply to the base too (the file is not committed).
     const context = path.join(root, rel, 'cdk.context.json');
     if (fs.existsSync(context) && !fs.existsSync(path.join(appDir, 'cdk.context.json'))) fs.copyFileSync(context, path.join(appDir, 'cdk.context.json'));
+    // So is the git-ignored development key: a fresh one would change every auth bundle.
+    const devKeys = path.join(root, rel, DEV_KEY_DIR);
+    if (fs.existsSync(devKeys) && !fs.existsSync(path.join(appDir, DEV_KEY_DIR))) {
+      fs.cpSync(devKeys, path.join(appDir, DEV_KEY_DIR), { recursive: true });
+    }
     opts.log?.(`checked out ${ref} (${sha.slice(0, 12)}) into a temporary worktree`);
-    return { sha, templates: synthesize(appDir, path.join(tmp, 'cdk.out'), opts) };
+    return { sha, templates: await synthesize(appDir, path.join(tmp, 'cdk.out'), opts) };
   } finally {
     spawnSync('git', ['worktree', 'remove', '--force', tree], { cwd: root });
     spawnSync('git', ['worktree', 'prune'], { cwd: root });

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { CliError } from '../cli';
 import { Template, diffStacks, formatStackDiffs } from '../diff/compare';
 import { DiffInputError, loadTemplates, repoRoot, synthesize, synthesizeRef } from '../diff/synth';
+import { DEV_KEY_DIR } from '../dev-keys';
 
 interface DiffOptions {
   base: string;
@@ -42,25 +43,30 @@ Examples:
         let newTemplates: Record<string, Template>;
         let oldLabel: string;
         try {
-          // The two sides are independent: synthesize them at the same time.
-          const oldSide = opts.old
-            ? Promise.resolve({ templates: loadTemplates(opts.old), label: opts.old })
-            : synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log, appDir: process.cwd() }).then((base) => ({
-                templates: base.templates,
-                label: `${opts.base} (${base.sha.slice(0, 12)})`,
-              }));
-          let newSide: Promise<Record<string, Template>>;
-          if (opts.new) {
-            newSide = Promise.resolve(loadTemplates(opts.new));
-          } else {
+          const startOld = () =>
+            opts.old
+              ? Promise.resolve({ templates: loadTemplates(opts.old), label: opts.old })
+              : synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log, appDir: process.cwd() }).then((base) => ({
+                  templates: base.templates,
+                  label: `${opts.base} (${base.sha.slice(0, 12)})`,
+                }));
+          const startNew = (): Promise<Record<string, Template>> => {
+            if (opts.new) return Promise.resolve(loadTemplates(opts.new));
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diff-new-'));
-            newSide = synthesize(process.cwd(), tmp, { context: opts.context, log });
-          }
-          const [oldResult, newResult] = await Promise.allSettled([oldSide, newSide]);
+            return synthesize(process.cwd(), tmp, { context: opts.context, log });
+          };
+          // The two sides are independent and synthesize at the same time.
+          const keyDir = path.join(process.cwd(), DEV_KEY_DIR);
+          const hadKey = fs.existsSync(keyDir);
+          const [oldResult, newResult] = await Promise.allSettled([startOld(), startNew()]);
           if (oldResult.status === 'rejected') throw oldResult.reason;
           if (newResult.status === 'rejected') throw newResult.reason;
-          oldTemplates = oldResult.value.templates;
-          oldLabel = oldResult.value.label;
+          let base = oldResult.value;
+          // A first synth that generated the development key (a fresh checkout) ran beside a base
+          // that made its own: synthesize the base again with the working tree's key.
+          if (!hadKey && !opts.old && fs.existsSync(keyDir)) base = await startOld();
+          oldTemplates = base.templates;
+          oldLabel = base.label;
           newTemplates = newResult.value;
         } finally {
           if (tmp) fs.rmSync(tmp, { recursive: true, force: true });

@@ -20,6 +20,13 @@ if (issuer) {
   const audience = context('authAudience');
   auth = { issuer, audience: audience === 'null' ? null : (audience ?? null), jwks: JSON.parse(fs.readFileSync(jwksFile, 'utf8')) };
 } else {
+  // Deploy pipelines set requireIssuer so a missing issuer fails the deploy instead of shipping a
+  // development key generated on the runner (deploy.yml does).
+  if (String(app.node.tryGetContext('requireIssuer')) === 'true') {
+    throw new Error(
+      "context 'requireIssuer' is set but 'authIssuer' is not: pass -c authIssuer=<https issuer> -c authJwksFile=<jwks.json> -c authAudience=<aud> (or drop requireIssuer to use the local development key)",
+    );
+  }
   const dev = loadDevKey();
   auth = { issuer: dev.issuer, audience: dev.audience, jwks: dev.jwks };
   devKeyFile = dev.file;

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Command } from 'commander';
 import { CliError } from '../cli';
 import { Template, diffStacks, formatStackDiffs } from '../diff/compare';
-import { DiffInputError, loadTemplates, repoRoot, synthesize, synthesizeRef } from '../diff/synth';
+import { DiffInputError, loadTemplates, repoRoot, resolveCommit, synthesize, synthesizeRef } from '../diff/synth';
 import { DEV_KEY_DIR } from '../dev-keys';
 
 interface DiffOptions {
@@ -55,6 +55,8 @@ Examples:
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diff-new-'));
             return synthesize(process.cwd(), tmp, { context: opts.context, log });
           };
+          // A bad ref fails before any synth starts.
+          if (!opts.old) resolveCommit(repoRoot(process.cwd()), opts.base);
           // The two sides are independent and synthesize at the same time.
           const keyDir = path.join(process.cwd(), DEV_KEY_DIR);
           const hadKey = fs.existsSync(keyDir);

@@ -99,18 +99,22 @@ export function repoRoot(cwd: string): string {
   return git(cwd, ['rev-parse', '--show-toplevel']);
 }
 
+/** The commit a ref names; a clear error when there is none (a shallow CI checkout, a typo). */
+export function resolveCommit(root: string, ref: string): string {
+  try {
+    return git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {
+    throw new DiffInputError(`--base '${ref}' is not a commit in ${root}; in CI fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${ref})`);
+  }
+}
+
 /**
  * Synthesizes the app as it was at a git ref: checks the ref out into a temporary worktree (the
  * working tree is not touched), links the project's `node_modules` into it, runs `cdk synth`, and
  * removes the worktree again.
  */
 export async function synthesizeRef(root: string, ref: string, opts: SynthOptions & { appDir?: string } = {}): Promise<{ sha: string; templates: Record<string, Template> }> {
-  let sha: string;
-  try {
-    sha = git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
-    throw new DiffInputError(`--base '${ref}' is not a commit in ${root}; in CI fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${ref})`);
-  }
+  const sha = resolveCommit(root, ref);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diff-'));
   const tree = path.join(tmp, 'tree');
   git(root, ['worktree', 'add', '--detach', '--quiet', tree, sha]);

@@ -1,3 +1,4 @@
+import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -5,12 +6,21 @@ import { TieredCdn, TieredCdnProps, TieredCdnValidationError } from '../../lib';
 
 export const SITE_DIR = path.join(__dirname, '..', '..', 'site');
 
+/**
+ * One cloud-assembly folder per jest worker. Each App otherwise gets a fresh temporary folder and
+ * stages every asset into it again, among them aws-cdk-lib's 22 MB AWS CLI layer for the site
+ * deployment; a shared folder stages each asset once. Tests in one worker run one at a time.
+ */
+export function testOutdir(): string {
+  return path.join(os.tmpdir(), `tiered-cdn-jest-assembly-${process.env.JEST_WORKER_ID ?? '0'}`);
+}
+
 /** A small stack with one TieredCdn, in an explicit region as edge functions need. */
 export function cdnStack(
   props: TieredCdnProps | ((stack: Stack) => TieredCdnProps),
   region = 'us-east-1',
 ): { stack: Stack; cdn: TieredCdn; template: Template } {
-  const app = new App();
+  const app = new App({ outdir: testOutdir() });
   const stack = new Stack(app, 'Test', { env: { region } });
   const cdn = new TieredCdn(stack, 'Cdn', typeof props === 'function' ? props(stack) : props);
   return { stack, cdn, template: Template.fromStack(stack) };

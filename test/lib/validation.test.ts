@@ -2,14 +2,14 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RouteProps, TieredCdn, TieredCdnProps, TieredCdnValidationError } from '../../lib';
-import { SITE_DIR } from '../helpers/stacks';
+import { SITE_DIR, testOutdir } from '../helpers/stacks';
 
 const site = { source: SITE_DIR };
 const api = { domainName: 'api.example.com' };
 const html: RouteProps = { pathPattern: '*', tier: 'html', origin: 'site' };
 
 function build(props: Partial<TieredCdnProps> | ((stack: Stack) => Partial<TieredCdnProps>), region = 'us-east-1'): void {
-  const app = new App();
+  const app = new App({ outdir: testOutdir() });
   const stack = new Stack(app, 'Test', { env: { region } });
   const p = typeof props === 'function' ? props(stack) : props;
   new TieredCdn(stack, 'Cdn', { site, origins: { api }, routes: [html], ...p });

@@ -55,16 +55,6 @@ test('diff between two commits calls out the replacement and the TTL change befo
   expect(git('worktree', 'list').split('\n')).toHaveLength(1);
 });
 
-test('--fail-on-replace exits 1 naming the resource; --json gives the summary', async () => {
-  const failing = await runCli(['diff', '--base', 'HEAD~1', '--fail-on-replace', '--json'], {}, repo);
-  expect(failing.code).toBe(1);
-  expect(failing.stderr).toMatch(/1 resource\(s\) would be replaced or destroyed \(--fail-on-replace\): Web\/SiteBucket\w* \(AWS::S3::Bucket\)/);
-  const summary = JSON.parse(failing.stdout);
-  expect(summary.stacks[0].cacheChanges).toEqual([
-    expect.objectContaining({ property: 'CachePolicyConfig.MaxTTL', kind: 'ttl', oldValue: 86400, newValue: 3600 }),
-  ]);
-});
-
 test('fails with a clear message on an unknown ref, before synthesizing anything', async () => {
   const run = await runCli(['diff', '--base', 'no-such-branch'], {}, repo);
   expect(run.code).toBe(1);

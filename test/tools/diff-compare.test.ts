@@ -65,6 +65,11 @@ test('template mode (--old/--new files) shows a TTL change and a replacement, an
     const gated = await runCli([...args, '--fail-on-replace']);
     expect(gated.code).toBe(1);
     expect(gated.stderr).toContain('1 resource(s) would be replaced or destroyed (--fail-on-replace): after/Site (AWS::S3::Bucket)');
+    const json = await runCli([...args, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).stacks[0].cacheChanges).toEqual([
+      expect.objectContaining({ property: 'CachePolicyConfig.MaxTTL', kind: 'ttl', oldValue: 86400, newValue: 600 }),
+    ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

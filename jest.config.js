@@ -6,8 +6,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   // Many suites wait on child processes (synths, servers, git, npm, the CLI), so three workers keep
-  // two cores busy: 76 s against 84 s with two workers and 107 s with jest's default of one,
-  // measured back to back on a 2-core machine.
+  // two cores busy. On a 2-core machine: 76 s against 84 s with two workers (back to back), and
+  // 107 s with jest's default of one worker (docs/benchmarks.md).
   maxWorkers: 3,
   testTimeout: 120000,
 };

@@ -16,18 +16,28 @@ new cdk.aws_s3.Bucket(stack, 'SiteBucket', { bucketName: '${bucketName}' });
 `;
 }
 
+/**
+ * A scratch git repository with the project's node_modules linked in at its root, as a CDK app's
+ * repository would have them installed. `gitignore` lists what the app must not commit.
+ */
+function scratchRepo(prefix: string, gitignore = 'node_modules\ncdk.out\n'): { dir: string; git: (...args: string[]) => string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const run = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+  run('init', '--quiet', '--initial-branch=main');
+  run('config', 'user.email', 'test@example.com');
+  run('config', 'user.name', 'test');
+  run('config', 'commit.gpgsign', 'false');
+  fs.writeFileSync(path.join(dir, '.gitignore'), gitignore);
+  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return { dir, git: run };
+}
+
 let repo: string;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+let git: (...args: string[]) => string;
 
 beforeAll(() => {
-  repo = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diff-repo-'));
-  git('init', '--quiet', '--initial-branch=main');
-  git('config', 'user.email', 'test@example.com');
-  git('config', 'user.name', 'test');
-  git('config', 'commit.gpgsign', 'false');
+  ({ dir: repo, git } = scratchRepo('tcdn-diff-repo-'));
   fs.writeFileSync(path.join(repo, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
-  fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\ncdk.out\n');
-  fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
   fs.writeFileSync(path.join(repo, 'app.js'), appSource(86400, 'site-bucket-one'));
   git('add', '.');
   git('commit', '--quiet', '-m', 'first');
@@ -63,15 +73,8 @@ test('fails with a clear message on an unknown ref, before synthesizing anything
 });
 
 test('the base is synthesized with the same git-ignored development key as the working tree', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diff-devkey-'));
-  const g = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+  const { dir, git: g } = scratchRepo('tcdn-diff-devkey-', 'node_modules\ncdk.out\n.tiered-cdn\n');
   try {
-    g('init', '--quiet', '--initial-branch=main');
-    g('config', 'user.email', 'test@example.com');
-    g('config', 'user.name', 'test');
-    g('config', 'commit.gpgsign', 'false');
-    fs.writeFileSync(path.join(dir, '.gitignore'), 'node_modules\ncdk.out\n.tiered-cdn\n');
-    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
     // Like bin/app.ts: a key generated on first use into the ignored folder, baked into the template.
     fs.writeFileSync(
@@ -96,17 +99,10 @@ new cdk.aws_s3.Bucket(stack, 'B', { bucketName: 'b-' + fs.readFileSync('.tiered-
 });
 
 test('works from an app folder inside a larger repository, with node_modules at the top', async () => {
-  const mono = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diff-mono-'));
-  const g = (...args: string[]) => execFileSync('git', args, { cwd: mono, encoding: 'utf8' }).trim();
+  const { dir: mono, git: g } = scratchRepo('tcdn-diff-mono-');
   try {
-    g('init', '--quiet', '--initial-branch=main');
-    g('config', 'user.email', 'test@example.com');
-    g('config', 'user.name', 'test');
-    g('config', 'commit.gpgsign', 'false');
     const infra = path.join(mono, 'infra');
     fs.mkdirSync(infra);
-    fs.writeFileSync(path.join(mono, '.gitignore'), 'node_modules\ncdk.out\n');
-    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(mono, 'node_modules'), 'dir');
     fs.writeFileSync(path.join(infra, 'cdk.json'), JSON.stringify({ app: 'node app.js' }));
     fs.writeFileSync(path.join(infra, 'app.js'), appSource(300, 'mono-bucket'));
     g('add', '.');

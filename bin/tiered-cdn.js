@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // The `tiered-cdn` command. A source checkout runs the TypeScript sources through tsx (no build
 // step, and never a stale build); a published package, which ships no sources, runs the compiled CLI.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  // The floor in package.json "engines": Lambda@Edge runs the edge bundles on NODEJS_22_X, the local
+  // edge runs them on this node, and node 20 is past its end of life.
+  process.stderr.write(`tiered-cdn needs node 22 or newer, got: ${process.version}. Install node 22 LTS or newer.\n`);
+  process.exit(1);
+}
 const fs = require('fs');
 const path = require('path');
 const source = path.join(__dirname, '..', 'tools', 'cli.ts');

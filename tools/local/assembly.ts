@@ -427,11 +427,15 @@ function resolveEdgeFunction(appDir: string, stack: StackTemplate, allStacks: St
       const dir = path.join(appDir, '.tiered-cdn-local', fnId!);
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, 'index.js'), String(fn.Properties.Code.ZipFile));
-      return { eventType, codeDir: dir, handler: fn.Properties.Handler ?? 'index.handler', name: fnId!, includeBody };
+      return { eventType, codeDir: dir, handler: fn.Properties.Handler ?? 'index.handler', name: fnId!, includeBody, runtime: runtimeOf(fn) };
     }
     throw new AssemblyError(`${where}: the code folder of edge function ${fnId} (${eventType}) is not in ${appDir}; run npx cdk synth again`);
   }
-  return { eventType, codeDir, handler: fn.Properties?.Handler ?? 'index.handler', name: fnId!, includeBody };
+  return { eventType, codeDir, handler: fn.Properties?.Handler ?? 'index.handler', name: fnId!, includeBody, runtime: runtimeOf(fn) };
+}
+
+function runtimeOf(fn: Json): string | undefined {
+  return typeof fn.Properties?.Runtime === 'string' ? fn.Properties.Runtime : undefined;
 }
 
 /** Bucket logical id -> the content BucketDeployments put in it, from their source asset folders. */

@@ -56,6 +56,18 @@ export const TIMEOUT_MS: Readonly<Record<EdgeEventType, number>> = {
   'origin-response': 30000,
 };
 
+/**
+ * The local edge runs bundles in this process, so on the node major that runs it. Lambda@Edge runs
+ * them on the function's `Runtime`: a different major can behave differently (globals, crypto
+ * defaults), so it is said once at start. Undefined when they match or the runtime is not node.
+ */
+export function runtimeMismatch(fn: EdgeFunctionModel, nodeVersion: string = process.versions.node): string | undefined {
+  const want = /^nodejs(\d+)\.x$/.exec(fn.runtime ?? '')?.[1];
+  const have = nodeVersion.replace(/^v/, '').split('.')[0];
+  if (!want || want === have) return undefined;
+  return `edge function ${fn.name} runs on ${fn.runtime} at the edge but on node ${nodeVersion.replace(/^v/, '')} here: run the local edge on node ${want} so a local pass predicts a deploy`;
+}
+
 type Handler = (event: unknown, context: unknown, callback: (err: unknown, result?: unknown) => void) => unknown;
 
 /** Loaded handlers of one local edge, as the warm execution environments of its functions. */

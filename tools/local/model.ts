@@ -67,6 +67,8 @@ export interface EdgeFunctionModel {
   /** Logical id of the Lambda function, for messages and logs. */
   readonly name: string;
   readonly includeBody: boolean;
+  /** The Lambda `Runtime` property (`nodejs22.x`), when the template names one. */
+  readonly runtime?: string;
 }
 
 export interface BehaviorModel {

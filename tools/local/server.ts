@@ -16,6 +16,7 @@ import {
   originForEvent,
   runRequestFunction,
   runResponseFunction,
+  runtimeMismatch,
 } from './edge-functions';
 import { cloudFrontErrorPage, reason } from './errors';
 import {
@@ -268,6 +269,8 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
       warn(`S3 origin '${o.id}' has no BucketDeployment content in the assembly: every object answers 403; pass --origin ${o.id}=URL to serve it from elsewhere`);
     }
   }
+  const mismatches = new Set(model.behaviors.flatMap((b) => Object.values(b.edgeFunctions).map((fn) => runtimeMismatch(fn!))));
+  for (const m of mismatches) if (m) warn(m);
   const popCount = options.pops ?? 1;
   if (!Number.isInteger(popCount) || popCount < 1 || popCount > 64) throw new LocalEdgeError(`--pops must be an integer from 1 to 64, got: ${options.pops}`);
   const clock: Clock & { advance?(s: number): number } = options.clock === 'virtual' ? new VirtualClock() : new RealClock();

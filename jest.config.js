@@ -4,6 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // The default reporter, and one line naming what was skipped for want of cfn-lint or moto_server.
+  reporters: ['default', '<rootDir>/test/helpers/python-tools-reporter.js'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   // Many suites wait on child processes (synths, servers, git, npm, the CLI), so three workers keep
   // two cores busy. On a 2-core machine: 76 s against 84 s with two workers (back to back), and

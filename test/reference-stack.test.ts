@@ -8,6 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ReferenceStack } from '../lib/reference-stack';
 import { loadDevKey } from '../tools/dev-keys';
+import { testWithTool } from './helpers/python-tools';
 import { behaviorFor, cachePolicyOf, distributionConfig } from './helpers/stacks';
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-ref-'));
@@ -64,12 +65,10 @@ describe('reference stack', () => {
     for (const ack of acknowledged) expect(ack.reason.length).toBeGreaterThan(40);
   });
 
-  test('cfn-lint reports no errors on the synthesized template', () => {
+  testWithTool('cfn-lint', 'cfn-lint reports no errors on the synthesized template', (cfnLint) => {
     const templateFile = path.join(assembly.directory, assembly.getStackByName('TieredCdnReference').templateFile);
-    const lint = spawnSync('cfn-lint', ['--format', 'json', templateFile], { encoding: 'utf8' });
-    if (lint.error) {
-      throw new Error(`cfn-lint is not installed (${lint.error.message}). Install it with 'pip install cfn-lint' or Debian's 'cfn-lint' package.`);
-    }
+    const lint = spawnSync(cfnLint, ['--format', 'json', templateFile], { encoding: 'utf8' });
+    if (lint.error) throw lint.error;
     const findings: Array<{ Level: string; Rule: { Id: string }; Message: string }> = JSON.parse(lint.stdout || '[]');
     expect(findings.filter((f) => f.Level === 'Error').map((f) => `${f.Rule.Id} ${f.Message}`)).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
@@ -17,18 +17,6 @@ export const DUMMY_ENV: NodeJS.ProcessEnv = {
   AWS_CONFIG_FILE: '/dev/null',
   AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
 };
-
-/** Resolves moto_server, or explains how to get it. Skipping is explicit (TIERED_CDN_SKIP_MOTO=1). */
-export function findMotoServer(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export const MOTO_MISSING_MESSAGE =
-  "moto_server was not found on PATH. These tests run the invalidate command against a real CloudFront API on loopback: install it with `pip install 'moto[server]'` (or set TIERED_CDN_SKIP_MOTO=1 to skip them locally; CI must run them).";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -10,25 +10,18 @@ import {
 } from '@aws-sdk/client-cloudfront';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { TAG_MANIFEST_METADATA_KEY } from '../../lib/tag-manifest';
-import { MOTO_MISSING_MESSAGE, Moto, findMotoServer, runCli, startMoto } from './invalidate-moto-server';
+import { describeWithTool } from '../helpers/python-tools';
+import { Moto, runCli, startMoto } from './invalidate-moto-server';
 
-const motoBin = findMotoServer();
-const skip = process.env.TIERED_CDN_SKIP_MOTO === '1';
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-if (!motoBin && !skip) {
-  test('moto_server is installed', () => {
-    throw new Error(MOTO_MISSING_MESSAGE);
-  });
-}
-
-(motoBin && !skip ? describe : describe.skip)('tiered-cdn invalidate against a CloudFront API (moto)', () => {
+describeWithTool('moto_server', 'tiered-cdn invalidate against a CloudFront API (moto)', (motoBin) => {
   let moto: Moto;
   let cf: CloudFrontClient;
   let tmp: string;
 
   beforeAll(async () => {
-    moto = await startMoto(motoBin!);
+    moto = await startMoto(motoBin);
     cf = new CloudFrontClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials });
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-inv-'));
   });

@@ -5,7 +5,7 @@ export * from './tier-policies';
 export * from './origin-shield';
 export * from './path-pattern';
 export * from './validation';
-export * from './tag-manifest';
+export * from './path-groups';
 export * from './auth';
 export * from './routing';
 export * from './web-acl';

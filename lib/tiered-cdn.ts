@@ -32,7 +32,7 @@ import { bundleEdgeFunction } from './edge/bundle';
 import { MonitoringOptions, monitoringProblems, TieredCdnMonitoring } from './monitoring';
 import { OriginVerify, OriginVerifyOptions, originVerifyProblems } from './origin-verify';
 import { StagingOptions, stagingPolicyConfig, stagingProblems } from './staging';
-import { TagManifest } from './tag-manifest';
+import { PathGroups } from './path-groups';
 import { TieredCdnWebAcl, WafOptions, wafProblems } from './web-acl';
 import {
   acknowledgeEdgeFunctionFindings,
@@ -280,8 +280,8 @@ export class TieredCdn extends Construct {
     }
     problems.throwIfAny(this.node.path);
     this.entryDocuments = entryDocuments;
-    // `tiered-cdn invalidate --stack ... --tags html` finds the entry documents here.
-    if (entryDocuments.length > 0) TagManifest.of(this).addPaths('html', entryDocuments);
+    // `tiered-cdn invalidate --stack ... --group html` finds the entry documents here.
+    if (entryDocuments.length > 0) PathGroups.of(this).add('html', entryDocuments);
 
     this.logBucket =
       props.logBucket ??

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { App, CfnOutput, RemovalPolicy, Stack, aws_s3 as s3 } from 'aws-cdk-lib';
-import { TagManifest } from '../../lib/tag-manifest';
+import { PathGroups } from '../../lib/path-groups';
 import { TieredCdn } from '../../lib/tiered-cdn';
 import { loadDevKey } from '../../tools/dev-keys';
 
@@ -35,6 +35,6 @@ const cdn = new TieredCdn(stack, 'Cdn', {
   ],
 });
 
-TagManifest.of(stack).addPaths('html', ['/', '/index.html', '/about.html']);
+PathGroups.of(stack).add('html', ['/', '/index.html', '/about.html']);
 new CfnOutput(stack, 'DistributionId', { value: cdn.distribution.distributionId });
 new CfnOutput(stack, 'DistributionDomainName', { value: cdn.distribution.distributionDomainName });

@@ -91,7 +91,7 @@ async function checkAuth(domain: string): Promise<void> {
 function checkInvalidation(stackName: string): void {
   const res = spawnSync(
     process.execPath,
-    [path.join(ROOT, 'bin', 'tiered-cdn.js'), 'invalidate', '--stack', stackName, '--region', REGION, '--tags', 'html', '--wait', '--poll-interval', '15', '--json'],
+    [path.join(ROOT, 'bin', 'tiered-cdn.js'), 'invalidate', '--stack', stackName, '--region', REGION, '--group', 'html', '--wait', '--poll-interval', '15', '--json'],
     { cwd: ROOT, encoding: 'utf8', env: { ...process.env, AWS_REGION: REGION } },
   );
   process.stderr.write(res.stderr);

@@ -90,8 +90,8 @@ describe('html tier (default behavior)', () => {
       DistributionPaths: ['/about.html', '/index.html', '/', '/variants/redesign/index.html', '/variants/redesign/'],
     });
     expect(cdn.entryDocuments.some((p) => p.includes('*'))).toBe(false);
-    // The same paths are the 'html' tag of the invalidation manifest carried in the template.
-    expect(template.toJSON().Metadata['TieredCdn::InvalidationTags'].tags.html).toEqual(cdn.entryDocuments);
+    // The same paths are the 'html' path group carried in the template (`invalidate --group html`).
+    expect(template.toJSON().Metadata['TieredCdn::InvalidationGroups'].groups.html).toEqual(cdn.entryDocuments);
   });
 
   test('maxTtl shortens the HTML TTL', () => {

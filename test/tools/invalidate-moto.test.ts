@@ -9,7 +9,7 @@ import {
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { TAG_MANIFEST_METADATA_KEY } from '../../lib/tag-manifest';
+import { PATH_GROUPS_METADATA_KEY } from '../../lib/path-groups';
 import { describeWithTool } from '../helpers/python-tools';
 import { Moto, runCli, startMoto } from './invalidate-moto-server';
 
@@ -61,17 +61,54 @@ describeWithTool('moto_server', 'tiered-cdn invalidate against a CloudFront API 
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('folded /assets/app.1234abcd.js (covered by /assets/*)');
-    expect(run.stdout).toContain('dropped 1 repeated path(s): /index.html');
+    expect(run.stdout).toContain('dropped 1 repeated item(s): /index.html');
     const inv = await received(id);
     expect(inv).toEqual([['/index.html', '/assets/*', '/about']]);
     expect(run.stdout).toMatch(/invalidated 3 path\(s\) on \w+ \(5 requested\)/);
   });
 
-  test('--tags with a manifest file, --wait and --json report the completed invalidation', async () => {
+  test('--tags sends #tag items in the same batch as --paths, repeats dropped case-insensitively', async () => {
     const id = await createDistribution();
-    const manifest = path.join(tmp, 'tags.json');
-    fs.writeFileSync(manifest, JSON.stringify({ version: 1, tags: { html: ['/', '/index.html'], docs: ['/docs/*'] } }));
-    const run = await runCli(['invalidate', '--distribution', id, '--tags', 'html', 'docs', '--manifest', manifest, '--wait', '--poll-interval', '0.1', '--json', '--endpoint', moto.endpoint]);
+    const run = await runCli(['invalidate', '--distribution', id, '--tags', 'product:42', 'Category:TV', 'PRODUCT:42', '--paths', '/sitemap.xml', '--endpoint', moto.endpoint]);
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('dropped 1 repeated item(s): #PRODUCT:42');
+    expect(run.stdout).toMatch(/invalidated 1 path \+ 2 tags on \w+ \(4 requested; 3 counted toward the path quotas\)/);
+    expect(await received(id)).toEqual([['/sitemap.xml', '#product:42', '#Category:TV']]);
+  });
+
+  test('each tag counts as one path toward the batch quota', async () => {
+    const id = await createDistribution();
+    const file = path.join(tmp, 'tags-and-paths.txt');
+    const paths = Array.from({ length: 2999 }, (_, i) => `/p/${i}.html`);
+    fs.writeFileSync(file, ['# changed in release 7', ...paths, '#product:1'].join('\n'));
+    const run = await runCli(['invalidate', '--distribution', id, '--paths-file', file, '--tags', 'product:2', '--poll-interval', '0.1', '--json', '--endpoint', moto.endpoint]);
+    expect(run.code).toBe(0);
+    const inv = await received(id);
+    expect(inv.map((b) => b.length)).toEqual([3000, 1]);
+    expect(inv[0].slice(-1)).toEqual(['#product:1']);
+    expect(inv[1]).toEqual(['#product:2']);
+  });
+
+  test('refuses invalid tags before any request, naming each tag and the rule it breaks', async () => {
+    const id = await createDistribution();
+    const long = 'x'.repeat(257);
+    const run = await runCli(['invalidate', '--distribution', id, '--tags', 'ok', 'product 42', 'a,b', 'product:*', 'caf\u00e9', long, '--paths', '/ok', '--endpoint', moto.endpoint]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('5 invalid cache tags');
+    expect(run.stderr).toContain("'product 42': contains \" \" (U+0020); tags are visible ASCII only (33-126: no spaces, no control or non-ASCII characters) (rule: characters)");
+    expect(run.stderr).toContain("'a,b': contains a comma, which separates tags in the tag header; split it into two tags (rule: comma)");
+    expect(run.stderr).toContain("'product:*': contains *; tag invalidations match the exact tag, there are no wildcards (rule: wildcard)");
+    expect(run.stderr).toContain('(rule: characters)');
+    expect(run.stderr).toContain('is 257 characters long; CloudFront accepts at most 256 (rule: length)');
+    expect(await received(id)).toEqual([]);
+  });
+
+  test('--group with a path groups file, --wait and --json report the completed invalidation', async () => {
+    const id = await createDistribution();
+    const manifest = path.join(tmp, 'groups.json');
+    fs.writeFileSync(manifest, JSON.stringify({ version: 1, groups: { html: ['/', '/index.html'], docs: ['/docs/*'] } }));
+    const run = await runCli(['invalidate', '--distribution', id, '--group', 'html', 'docs', '--manifest', manifest, '--wait', '--poll-interval', '0.1', '--json', '--endpoint', moto.endpoint]);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout);
     expect(result.completed).toBe(true);
@@ -82,28 +119,28 @@ describeWithTool('moto_server', 'tiered-cdn invalidate against a CloudFront API 
     expect(inv.length).toBe(1);
   });
 
-  test('--stack resolves the distribution and the tag manifest from the deployed stack', async () => {
+  test('--stack resolves the distribution and the path groups from the deployed stack', async () => {
     const id = await createDistribution();
     const cfn = new CloudFormationClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials });
     await cfn.send(
       new CreateStackCommand({
         StackName: 'WebCdn',
         TemplateBody: JSON.stringify({
-          Metadata: { [TAG_MANIFEST_METADATA_KEY]: { version: 1, tags: { html: ['/index.html', '/'] } } },
+          Metadata: { [PATH_GROUPS_METADATA_KEY]: { version: 1, groups: { html: ['/index.html', '/'] } } },
           Resources: { Queue: { Type: 'AWS::SQS::Queue' } },
           Outputs: { DistributionId: { Value: id } },
         }),
       }),
     );
     cfn.destroy();
-    const run = await runCli(['invalidate', '--stack', 'WebCdn', '--tags', 'html', '--endpoint', moto.endpoint]);
+    const run = await runCli(['invalidate', '--stack', 'WebCdn', '--group', 'html', '--endpoint', moto.endpoint]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`stack WebCdn: distribution ${id}`);
     expect(await received(id)).toEqual([['/index.html', '/']]);
 
-    const unknown = await runCli(['invalidate', '--stack', 'WebCdn', '--tags', 'nope', '--endpoint', moto.endpoint]);
+    const unknown = await runCli(['invalidate', '--stack', 'WebCdn', '--group', 'nope', '--endpoint', moto.endpoint]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("unknown tag 'nope' in stack WebCdn; known tags: html");
+    expect(unknown.stderr).toContain("unknown group 'nope' in stack WebCdn; known groups: html");
   });
 
   test('splits more than 3,000 paths and more than 15 wildcards into batches that fit the quotas', async () => {

@@ -2,12 +2,13 @@ import * as fs from 'fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { TagManifestDocument } from '../../lib/tag-manifest';
+import type { PathGroupsDocument } from '../../lib/path-groups';
 import { CliError } from '../cli';
-import { ManifestError, loadTagManifest, pathsForTags } from '../invalidate/manifest';
-import { InvalidPathsError } from '../invalidate/paths';
+import { PathGroupsError, loadPathGroups, pathsForGroups } from '../invalidate/groups';
+import { InvalidPathsError, InvalidTagsError } from '../../lambda-edge/shared/invalidation';
 import {
   DEFAULT_TIMING,
+  describeItems,
   InvalidationFailedError,
   InvalidationRefusedError,
   InvalidationResult,
@@ -24,6 +25,7 @@ interface InvalidateOptions {
   paths?: string[];
   pathsFile?: string;
   tags?: string[];
+  group?: string[];
   manifest?: string;
   all?: boolean;
   yesInvalidateEverything?: boolean;
@@ -40,15 +42,18 @@ interface InvalidateOptions {
 export function register(program: Command): void {
   program
     .command('invalidate')
-    .description('Invalidate cached objects of a distribution: validated, de-duplicated, folded under wildcards and batched to the in-progress quotas.')
+    .description(
+      'Invalidate cached objects of a distribution by path and by cache tag: validated, de-duplicated, folded under wildcards and batched to the in-progress quotas (each tag counts as one path).',
+    )
     .addOption(new Option('--distribution <id>', 'CloudFront distribution id').conflicts('stack'))
-    .option('--stack <name>', `CloudFormation stack whose '${DISTRIBUTION_ID_OUTPUT}' output names the distribution (its template also supplies the tag manifest)`)
+    .option('--stack <name>', `CloudFormation stack whose '${DISTRIBUTION_ID_OUTPUT}' output names the distribution (its template also supplies the path groups)`)
     .option('--output-key <key>', `stack output holding the distribution id (default: ${DISTRIBUTION_ID_OUTPUT})`)
     .option('--region <region>', 'region of the stack (default: AWS_REGION or the SDK configuration)')
-    .option('--paths <paths...>', "paths to invalidate, each starting with '/'; '*' only at the end")
-    .option('--paths-file <file>', 'read more paths from a file, one per line (# starts a comment)')
-    .option('--tags <tags...>', 'invalidate the paths of these tags from the tag manifest')
-    .option('--manifest <file>', 'tag manifest: a JSON file, a *.template.json or a cdk.out folder (default with --stack: the deployed template)')
+    .option('--paths <paths...>', "paths to invalidate, each starting with '/'; '*' only at the end (an item starting with '#' is a cache tag)")
+    .option('--paths-file <file>', 'read more paths from a file, one per line (# followed by a space starts a comment)')
+    .option('--tags <tags...>', "cache tags to invalidate (sent as '#tag'): every cached object, every variant, whose tag header names one; case-insensitive")
+    .option('--group <names...>', 'invalidate the paths of these named path groups (PathGroups in the stack, or --manifest)')
+    .option('--manifest <file>', 'path groups: a JSON file, a *.template.json or a cdk.out folder (default with --stack: the deployed template)')
     .option('--all', "invalidate every object ('/*'); also needs --yes-invalidate-everything")
     .option('--yes-invalidate-everything', 'confirm --all')
     .option('--wait', 'wait until every invalidation has completed, showing progress')
@@ -64,8 +69,9 @@ export function register(program: Command): void {
       `
 Examples:
   $ tiered-cdn invalidate --distribution E2ABCDEF --paths /index.html /app/*
-  $ tiered-cdn invalidate --stack Web --tags html --wait
-  $ tiered-cdn invalidate --distribution E2ABCDEF --tags html --manifest cdk.out --dry-run
+  $ tiered-cdn invalidate --distribution E2ABCDEF --tags product:42 category:tv --paths /sitemap.xml --wait
+  $ tiered-cdn invalidate --stack Web --group html --wait
+  $ tiered-cdn invalidate --distribution E2ABCDEF --group html --manifest cdk.out --dry-run
   $ tiered-cdn invalidate --distribution E2ABCDEF --all --yes-invalidate-everything`,
     )
     .action(async (opts: InvalidateOptions) => {
@@ -84,27 +90,27 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
       retryMode: 'standard' as const,
     };
     let distributionId = opts.distribution;
-    let manifestDoc: TagManifestDocument | undefined;
+    let groupsDoc: PathGroupsDocument | undefined;
     if (opts.stack) {
       const cfn = new CloudFormationClient({ ...clientConfig, ...(opts.region ? { region: opts.region } : {}) });
       const stack = await describeDeployedStack(cfn, opts.stack, opts.outputKey);
       distributionId = stack.distributionId;
       if (!opts.json) process.stderr.write(`stack ${opts.stack}: distribution ${distributionId}\n`);
-      if (opts.tags && !opts.manifest) {
-        manifestDoc = await stack.manifest();
-        if (!manifestDoc) {
-          throw new CliError(`the deployed template of ${opts.stack} carries no tag manifest; pass --manifest <file|cdk.out> or add TagManifest.of(stack).addPaths(...) and deploy`);
+      if (opts.group && !opts.manifest) {
+        groupsDoc = await stack.pathGroups();
+        if (!groupsDoc) {
+          throw new CliError(`the deployed template of ${opts.stack} carries no path groups; pass --manifest <file|cdk.out> or add PathGroups.of(stack).add(...) and deploy`);
         }
       }
     }
     const paths: string[] = [...(opts.paths ?? [])];
     if (opts.pathsFile) paths.push(...readPathsFile(opts.pathsFile));
-    if (opts.tags) {
-      if (!manifestDoc) {
-        if (!opts.manifest) throw new CliError('--tags needs a tag manifest: pass --manifest <file|cdk.out>, or --stack to read it from the deployed template');
-        manifestDoc = loadTagManifest(opts.manifest);
+    if (opts.group) {
+      if (!groupsDoc) {
+        if (!opts.manifest) throw new CliError('--group needs path groups: pass --manifest <file|cdk.out>, or --stack to read them from the deployed template');
+        groupsDoc = loadPathGroups(opts.manifest);
       }
-      paths.push(...pathsForTags(manifestDoc, opts.tags, opts.manifest ?? `stack ${opts.stack}`));
+      paths.push(...pathsForGroups(groupsDoc, opts.group, opts.manifest ?? `stack ${opts.stack}`));
     }
 
     // CloudFront is a global service signed in us-east-1 whatever the caller's region.
@@ -113,6 +119,7 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
       {
         distributionId: distributionId!,
         paths,
+        tags: opts.tags ?? [],
         all: opts.all === true,
         confirmAll: opts.yesInvalidateEverything === true,
         dryRun: opts.dryRun === true,
@@ -131,9 +138,10 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
   } catch (err) {
     if (
       err instanceof InvalidPathsError ||
+      err instanceof InvalidTagsError ||
       err instanceof InvalidationRefusedError ||
       err instanceof InvalidationFailedError ||
-      err instanceof ManifestError ||
+      err instanceof PathGroupsError ||
       err instanceof StackLookupError
     ) {
       throw new CliError(err.message);
@@ -171,14 +179,15 @@ function printResult(r: InvalidationResult, json: boolean): void {
     return;
   }
   const out: string[] = [];
-  if (r.duplicates.length > 0) out.push(`dropped ${r.duplicates.length} repeated path(s): ${r.duplicates.join(' ')}`);
+  if (r.duplicates.length > 0) out.push(`dropped ${r.duplicates.length} repeated item(s): ${r.duplicates.join(' ')}`);
   for (const f of r.folded) out.push(`folded ${f.path} (covered by ${f.by})`);
+  const what = r.tagItems > 0 ? describeItems(r.paths) : `${r.paths.length} path(s)`;
   if (r.dryRun) {
-    out.push(`dry run: would invalidate ${r.paths.length} path(s) on ${r.distributionId} in ${r.batches.length} invalidation(s):`);
+    out.push(`dry run: would invalidate ${what} on ${r.distributionId} in ${r.batches.length} invalidation(s):`);
     r.batches.forEach((b, i) => out.push(`  batch ${i + 1}: ${b.join(' ')}`));
   } else {
-    out.push(`invalidated ${r.paths.length} path(s) on ${r.distributionId} (${r.requested} requested):`);
-    for (const inv of r.invalidations) out.push(`  ${inv.id}  ${inv.status}  ${inv.paths.length} path(s)`);
+    out.push(`invalidated ${what} on ${r.distributionId} (${r.requested} requested${r.tagItems > 0 ? `; ${r.paths.length} counted toward the path quotas` : ''}):`);
+    for (const inv of r.invalidations) out.push(`  ${inv.id}  ${inv.status}  ${describeItems(inv.paths)}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
@@ -193,7 +202,8 @@ function readPathsFile(file: string): string[] {
   return text
     .split(/\r?\n/)
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
+    // '# note' is a comment; '#tag' (no space) is a cache tag item, as CloudFront spells it.
+    .filter((l) => l !== '' && !/^#(\s|$)/.test(l));
 }
 
 function seconds(value: string): number {

@@ -5,12 +5,24 @@ import {
   GetInvalidationCommand,
   TooManyInvalidationsInProgress,
 } from '@aws-sdk/client-cloudfront';
-import { ALL_PATHS, BatchLimits, CLOUDFRONT_LIMITS, batchPaths, foldPaths, validatePaths } from './paths';
+import {
+  ALL_PATHS,
+  BatchLimits,
+  CLOUDFRONT_LIMITS,
+  batchPaths,
+  foldPaths,
+  isTagItem,
+  tagItem,
+  validateItems,
+  validateTags,
+} from '../../lambda-edge/shared/invalidation';
 
 /** What the command was asked to do, after option parsing. */
 export interface InvalidationRequest {
   readonly distributionId: string;
   readonly paths: readonly string[];
+  /** Cache tags, sent as `#tag` items in the same batches as the paths. @default - none */
+  readonly tags?: readonly string[];
   /** `--all`: invalidate `/*`. */
   readonly all: boolean;
   /** `--yes-invalidate-everything`: the second key needed for `/*`. */
@@ -55,7 +67,10 @@ export interface InvalidationResult {
   readonly distributionId: string;
   readonly dryRun: boolean;
   readonly requested: number;
+  /** The items sent: paths and `#tag` items (CloudFront counts each as one path). */
   readonly paths: readonly string[];
+  /** How many of `paths` are `#tag` items. */
+  readonly tagItems: number;
   readonly duplicates: readonly string[];
   readonly folded: readonly { readonly path: string; readonly by: string }[];
   readonly batches: readonly (readonly string[])[];
@@ -84,12 +99,17 @@ export class InvalidationFailedError extends Error {
 }
 
 /** Checks and shapes the request: validation, the `/*` guard, folding and batching. No AWS calls. */
-export function planInvalidation(request: InvalidationRequest): Pick<InvalidationResult, 'paths' | 'duplicates' | 'folded' | 'batches' | 'requested'> {
-  const requested = request.all ? [ALL_PATHS, ...request.paths] : [...request.paths];
+export function planInvalidation(
+  request: InvalidationRequest,
+): Pick<InvalidationResult, 'paths' | 'tagItems' | 'duplicates' | 'folded' | 'batches' | 'requested'> {
+  const tags = request.tags ?? [];
+  // Tags are checked on their own first, so each message names the tag and the rule it breaks.
+  validateTags(tags);
+  const requested = [...(request.all ? [ALL_PATHS] : []), ...request.paths, ...tags.map(tagItem)];
   if (requested.length === 0) {
-    throw new InvalidationRefusedError('nothing to invalidate: pass --paths, --tags (with a manifest) or --all');
+    throw new InvalidationRefusedError('nothing to invalidate: pass --paths, --tags, --group (with a manifest) or --all');
   }
-  validatePaths(requested);
+  validateItems(requested);
   if (requested.includes(ALL_PATHS)) {
     if (!request.all) {
       throw new InvalidationRefusedError(
@@ -106,6 +126,7 @@ export function planInvalidation(request: InvalidationRequest): Pick<Invalidatio
   return {
     requested: requested.length,
     paths: folded.paths,
+    tagItems: folded.paths.filter(isTagItem).length,
     duplicates: folded.duplicates,
     folded: folded.folded,
     batches: batchPaths(folded.paths, request.limits ?? CLOUDFRONT_LIMITS),
@@ -133,7 +154,7 @@ export async function runInvalidation(request: InvalidationRequest, rt: Runtime,
     }
     const created = await createWithRetry(request.distributionId, batch, `tiered-cdn-${runId}-${i + 1}`, rt, timing, deadline, submitted);
     submitted.push(created);
-    rt.progress(`created invalidation ${created.id} (${batch.length} path${batch.length === 1 ? '' : 's'}, ${created.status})`, false);
+    rt.progress(`created invalidation ${created.id} (${describeItems(batch)}, ${created.status})`, false);
   }
   if (request.wait) await waitForCompletion(request.distributionId, submitted, rt, timing, deadline, submitted);
   return { ...base, invalidations: submitted, completed: submitted.every((s) => isComplete(s.status)) };
@@ -214,6 +235,16 @@ async function waitForCompletion(
     }
     await rt.sleep(timing.pollIntervalMs);
   }
+}
+
+/** `3 paths`, `2 tags`, `1 path + 2 tags`: what a batch holds, in the words the user typed. */
+export function describeItems(items: readonly string[]): string {
+  const tags = items.filter(isTagItem).length;
+  const paths = items.length - tags;
+  const parts = [];
+  if (paths > 0 || tags === 0) parts.push(`${paths} path${paths === 1 ? '' : 's'}`);
+  if (tags > 0) parts.push(`${tags} tag${tags === 1 ? '' : 's'}`);
+  return parts.join(' + ');
 }
 
 function isComplete(status: string): boolean {

@@ -1,6 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, Output } from '@aws-sdk/client-cloudformation';
-import type { TagManifestDocument } from '../../lib/tag-manifest';
-import { manifestFromTemplate } from './manifest';
+import type { PathGroupsDocument } from '../../lib/path-groups';
+import { groupsFromTemplate } from './groups';
 
 /**
  * The stack output holding the distribution id. The construct's output may sit below a construct
@@ -45,8 +45,8 @@ function listKeys(outputs: readonly Output[]): string {
 
 export interface DeployedStack {
   readonly distributionId: string;
-  /** Reads the tag manifest from the deployed template, or undefined when it carries none. */
-  readonly manifest: () => Promise<TagManifestDocument | undefined>;
+  /** Reads the path groups from the deployed template, or undefined when it carries none. */
+  readonly pathGroups: () => Promise<PathGroupsDocument | undefined>;
 }
 
 export async function describeDeployedStack(client: CloudFormationClient, stackName: string, outputKey?: string): Promise<DeployedStack> {
@@ -59,7 +59,7 @@ export async function describeDeployedStack(client: CloudFormationClient, stackN
   }
   return {
     distributionId: distributionIdFromOutputs(stackName, outputs, outputKey),
-    manifest: async () => {
+    pathGroups: async () => {
       let body: string | undefined;
       try {
         body = (await client.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }))).TemplateBody;
@@ -71,10 +71,10 @@ export async function describeDeployedStack(client: CloudFormationClient, stackN
       try {
         template = JSON.parse(body);
       } catch {
-        // A YAML template is not one CDK wrote, so it carries no tag manifest.
+        // A YAML template is not one CDK wrote, so it carries no path groups.
         return undefined;
       }
-      return manifestFromTemplate(template, `deployed template of ${stackName}`);
+      return groupsFromTemplate(template, `deployed template of ${stackName}`);
     },
   };
 }

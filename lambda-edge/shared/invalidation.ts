@@ -1,8 +1,14 @@
 /**
- * Invalidation paths: validation, de-duplication, folding under wildcards, and batching to
- * CloudFront's in-progress quotas. Pure functions, no AWS calls.
+ * Invalidation items, the rules CloudFront applies to them, written once for the construct (site
+ * deployment, path groups), `tiered-cdn invalidate` and the local edge:
+ * - paths (`/index.html`, `/assets/*`): validation, de-duplication, folding under wildcards;
+ * - cache tags (`#product:42`): validation, case-insensitive de-duplication, parsing of the tag
+ *   header an origin sends;
+ * - batching of both to CloudFront's in-progress quotas (each tag item counts as one path).
+ * Pure functions, no AWS calls.
  *
  * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Invalidation.html
+ * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-tags.html
  */
 
 /** CloudFront rejects a path longer than this. */
@@ -88,8 +94,124 @@ export function validatePaths(paths: readonly string[]): void {
   if (problems.length > 0) throw new InvalidPathsError(problems);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Cache tags
+// ---------------------------------------------------------------------------------------------
+
+/** An invalidation item that starts with this character names a cache tag, not a path. */
+export const TAG_ITEM_PREFIX = '#';
+/** CloudFront's longest tag. */
+export const MAX_TAG_LENGTH = 256;
+/** CloudFront keeps at most this many tags per cached object; the rest are not stored. */
+export const MAX_TAGS_PER_OBJECT = 50;
+
+/** Which of CloudFront's tag rules a tag breaks. */
+export type TagRule = 'empty' | 'length' | 'characters' | 'comma' | 'wildcard';
+
+/** One broken rule of one tag. */
+export interface TagProblem {
+  readonly tag: string;
+  readonly rule: TagRule;
+  readonly reason: string;
+}
+
+export class InvalidTagsError extends Error {
+  constructor(readonly problems: readonly TagProblem[]) {
+    super(
+      `${problems.length} invalid cache tag${problems.length === 1 ? '' : 's'}:\n` +
+        problems.map((p) => `  '${p.tag}': ${p.reason} (rule: ${p.rule})`).join('\n'),
+    );
+    this.name = 'InvalidTagsError';
+  }
+}
+
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
+
+/**
+ * The rules a tag breaks; empty when CloudFront accepts it: visible ASCII (33-126) only, no comma
+ * (commas separate tags in the header), at most 256 characters, no `*` (tag items match exactly).
+ */
+export function checkTag(tag: string): TagProblem[] {
+  if (tag.length === 0) return [{ tag, rule: 'empty', reason: 'is empty; a tag has 1 to 256 visible ASCII characters' }];
+  const problems: TagProblem[] = [];
+  const shown = tag.length > 60 ? `${tag.slice(0, 60)}...` : tag;
+  if (tag.length > MAX_TAG_LENGTH) {
+    problems.push({ tag: shown, rule: 'length', reason: `is ${tag.length} characters long; CloudFront accepts at most ${MAX_TAG_LENGTH}` });
+  }
+  if (tag.includes(',')) {
+    problems.push({ tag: shown, rule: 'comma', reason: 'contains a comma, which separates tags in the tag header; split it into two tags' });
+  }
+  if (!VISIBLE_ASCII.test(tag)) {
+    const bad = [...tag].find((c) => !VISIBLE_ASCII.test(c))!;
+    problems.push({
+      tag: shown,
+      rule: 'characters',
+      reason: `contains ${JSON.stringify(bad)} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}); tags are visible ASCII only (33-126: no spaces, no control or non-ASCII characters)`,
+    });
+  }
+  if (tag.includes('*')) {
+    problems.push({ tag: shown, rule: 'wildcard', reason: 'contains *; tag invalidations match the exact tag, there are no wildcards' });
+  }
+  return problems;
+}
+
+/** Validates every tag and throws once with all problems. */
+export function validateTags(tags: readonly string[]): void {
+  const problems = tags.flatMap(checkTag);
+  if (problems.length > 0) throw new InvalidTagsError(problems);
+}
+
+/** The form two tags are compared in: CloudFront treats `Product:42` and `product:42` as one tag. */
+export function normalizeTag(tag: string): string {
+  return tag.toLowerCase();
+}
+
+/** `product:42` -> `#product:42`, the invalidation item CloudFront expects. */
+export function tagItem(tag: string): string {
+  return `${TAG_ITEM_PREFIX}${tag}`;
+}
+
+export function isTagItem(item: string): boolean {
+  return item.startsWith(TAG_ITEM_PREFIX);
+}
+
+/** The problems with one invalidation item, a path or a `#tag`, as `PathProblem`s. */
+export function checkItem(item: string): PathProblem[] {
+  if (!isTagItem(item)) return checkPath(item);
+  return checkTag(item.slice(TAG_ITEM_PREFIX.length)).map((p) => ({ path: item, reason: `tag '${p.tag}' ${p.reason} (rule: ${p.rule})` }));
+}
+
+/** Validates paths and `#tag` items together and throws once with all problems. */
+export function validateItems(items: readonly string[]): void {
+  const problems = items.flatMap(checkItem);
+  if (problems.length > 0) throw new InvalidPathsError(problems);
+}
+
+/**
+ * The tags an origin response carries in the tag header, as CloudFront stores them: comma-separated,
+ * surrounding whitespace trimmed, repeats (case-insensitive) dropped, tags that break a rule
+ * skipped (they could never be invalidated), at most 50 kept.
+ */
+export function parseTagHeader(values: string | readonly string[] | undefined): string[] {
+  if (values === undefined) return [];
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const value of typeof values === 'string' ? [values] : values) {
+    for (const raw of value.split(',')) {
+      const tag = raw.trim();
+      if (tag === '' || checkTag(tag).length > 0) continue;
+      const key = normalizeTag(tag);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(tag);
+      if (out.length === MAX_TAGS_PER_OBJECT) return out;
+    }
+  }
+  return out;
+}
+
 export function isWildcard(path: string): boolean {
-  return path.endsWith('*');
+  return !isTagItem(path) && path.endsWith('*');
 }
 
 /** Does wildcard `w` (ending in `*`) cover `path` (itself possibly a wildcard)? */
@@ -118,9 +240,11 @@ export function foldPaths(input: readonly string[]): FoldResult {
   const unique: string[] = [];
   const duplicates: string[] = [];
   for (const p of input) {
-    if (seen.has(p)) duplicates.push(p);
+    // Tags are case-insensitive: `#Product:42` repeats `#product:42`. Paths are case-sensitive.
+    const identity = isTagItem(p) ? p.toLowerCase() : p;
+    if (seen.has(identity)) duplicates.push(p);
     else {
-      seen.add(p);
+      seen.add(identity);
       unique.push(p);
     }
   }

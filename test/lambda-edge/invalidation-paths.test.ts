@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { InvalidPathsError, batchPaths, checkPath, covers, encodePath, foldPaths, validatePaths } from '../../tools/invalidate/paths';
+import { InvalidPathsError, batchPaths, checkPath, covers, encodePath, foldPaths, validatePaths } from '../../lambda-edge/shared/invalidation';
 
 describe('checkPath', () => {
   test.each(['/', '/index.html', '/assets/*', '/*', '/a%20b', '/caf%C3%A9', '/a?b=1', '/a*'])('accepts %s', (p) => {

@@ -21,6 +21,7 @@ import type {
   S3Content,
   SecurityHeaderSetting,
 } from './model';
+import { FunctionAssemblyError, functionAssociations, keyValueStores } from './assembly-functions';
 
 /** A problem with the cloud assembly the user can fix; the message says how. */
 export class AssemblyError extends Error {
@@ -71,7 +72,7 @@ export function readStacks(appDir: string): StackTemplate[] {
  * Finds the one distribution to run. With several in the assembly, `stack` (a stack name, optionally
  * `Stack/LogicalId`) picks one; the error lists the candidates.
  */
-export function readDistribution(appDir: string, stack?: string): DistributionModel {
+export function readDistribution(appDir: string, stack?: string, options: { kvsFiles?: Readonly<Record<string, string>> } = {}): DistributionModel {
   const stacks = readStacks(appDir);
   const found: Array<{ stack: StackTemplate; logicalId: string }> = [];
   for (const s of stacks) {
@@ -102,7 +103,12 @@ export function readDistribution(appDir: string, stack?: string): DistributionMo
       `${candidates.length} distributions in ${appDir}: ${candidates.map(label).join(', ')}; pick one with --stack NAME (or NAME/LogicalId)`,
     );
   }
-  return buildModel(appDir, candidates[0].stack, candidates[0].logicalId, stacks);
+  try {
+    return buildModel(appDir, candidates[0].stack, candidates[0].logicalId, stacks, options.kvsFiles);
+  } catch (e) {
+    if (e instanceof FunctionAssemblyError) throw new AssemblyError(e.message);
+    throw e;
+  }
 }
 
 class Resolver {
@@ -257,7 +263,7 @@ function responseHeadersPolicyFromConfig(id: string, c: Json): ResponseHeadersPo
   return { id, name: c.Name ?? id, set, remove, cors };
 }
 
-function buildModel(appDir: string, stack: StackTemplate, logicalId: string, allStacks: StackTemplate[]): DistributionModel {
+function buildModel(appDir: string, stack: StackTemplate, logicalId: string, allStacks: StackTemplate[], kvsFiles?: Readonly<Record<string, string>>): DistributionModel {
   const resources: Record<string, Json> = stack.template.Resources ?? {};
   const r = new Resolver(stack, resources);
   const config = resources[logicalId].Properties?.DistributionConfig ?? {};
@@ -299,6 +305,7 @@ function buildModel(appDir: string, stack: StackTemplate, logicalId: string, all
       originRequestPolicy: policy(b.OriginRequestPolicyId, MANAGED_ORIGIN_REQUEST_POLICIES, 'AWS::CloudFront::OriginRequestPolicy', originRequestPolicyFromConfig, 'OriginRequestPolicyConfig'),
       responseHeadersPolicy: policy(b.ResponseHeadersPolicyId, MANAGED_RESPONSE_HEADERS_POLICIES, 'AWS::CloudFront::ResponseHeadersPolicy', responseHeadersPolicyFromConfig, 'ResponseHeadersPolicyConfig'),
       edgeFunctions: edgeFunctions(b.LambdaFunctionAssociations),
+      functions: functionAssociations(b.FunctionAssociations, resources, r, `${where} behavior '${pathPattern}'`),
     };
   };
 
@@ -360,6 +367,7 @@ function buildModel(appDir: string, stack: StackTemplate, logicalId: string, all
     originGroups,
     errorResponses,
     defaultRootObject: config.DefaultRootObject || undefined,
+    keyValueStores: keyValueStores(appDir, resources, r, kvsFiles),
   };
 }
 

@@ -83,6 +83,8 @@ export interface BehaviorModel {
   readonly originRequestPolicy?: OriginRequestPolicyModel;
   readonly responseHeadersPolicy?: ResponseHeadersPolicyModel;
   readonly edgeFunctions: Partial<Record<EdgeEventType, EdgeFunctionModel>>;
+  /** CloudFront Functions (`FunctionAssociations`). @default - none */
+  readonly functions?: Partial<Record<FunctionEventType, CloudFrontFunctionModel>>;
 }
 
 export interface S3Content {
@@ -134,4 +136,33 @@ export interface DistributionModel {
   readonly originGroups?: Readonly<Record<string, OriginGroupModel>>;
   readonly errorResponses: readonly ErrorResponseModel[];
   readonly defaultRootObject?: string;
+  /** Key value stores of the stack, by logical id. @default - none */
+  readonly keyValueStores?: Readonly<Record<string, KeyValueStoreModel>>;
+}
+
+export type FunctionEventType = 'viewer-request' | 'viewer-response';
+
+/** An `AWS::CloudFront::Function` associated with a behavior, as the template holds it. */
+export interface CloudFrontFunctionModel {
+  readonly eventType: FunctionEventType;
+  /** Logical id of the function resource, for messages and logs. */
+  readonly name: string;
+  /** `cloudfront-js-1.0` or `cloudfront-js-2.0`. */
+  readonly runtime: string;
+  /** The template's `FunctionCode`, exactly as CloudFront receives it. */
+  readonly code: string;
+  /** Logical ids of the associated key value stores (at most one on CloudFront). */
+  readonly keyValueStores: readonly string[];
+}
+
+/** An `AWS::CloudFront::KeyValueStore` with the data of its import source. */
+export interface KeyValueStoreModel {
+  readonly logicalId: string;
+  readonly name: string;
+  /** Local stand-in for the store's ARN; `cf.kvs(id)` accepts it, the id after the last '/', or the name. */
+  readonly arn: string;
+  readonly id: string;
+  readonly data: ReadonlyArray<{ readonly key: string; readonly value: string }>;
+  /** Where the data came from, for messages. */
+  readonly source: string;
 }

@@ -7,6 +7,11 @@ interface Entry {
   /** Clock time (ms) the object was fetched from the origin, so age carries across tiers. */
   bornAt: number;
   decision: TtlDecision;
+  /**
+   * Clock time until which an expired object is served without asking the origin again, after the
+   * origin failed: CloudFront keeps serving it for the failure's ErrorCachingMinTTL.
+   */
+  holdUntil?: number;
 }
 
 /** What the next tier up (shield or origin) answered. */
@@ -80,6 +85,17 @@ export class CacheTier {
     while (this.background.size) await Promise.allSettled([...this.background]);
   }
 
+  /**
+   * An expired copy may stand in for a failed origin (5xx, unreachable, timed out): "If your origin
+   * returns a 5xx status code, CloudFront serves the object even though it has expired" (How
+   * CloudFront processes HTTP 4xx and 5xx status codes). An error is not such a copy, and an origin
+   * that limited this with `stale-if-error=N` is held to its N seconds.
+   */
+  private servesStaleOnError(e: Entry): boolean {
+    if (e.response.status >= 400) return false;
+    return e.decision.staleIfError <= 0 || this.ageOf(e) < e.decision.ttl + e.decision.staleIfError;
+  }
+
   /** Exact age in seconds (fractional): the Age header floors it, the tiers must not lose the fraction. */
   private ageOf(e: Entry): number {
     return Math.max(0, (this.clock.now() - e.bornAt) / 1000);
@@ -99,6 +115,9 @@ export class CacheTier {
       const age = this.ageOf(entry);
       const { ttl, staleWhileRevalidate } = entry.decision;
       if (age < ttl) return { response: entry.response, result: 'Hit', age };
+      if (entry.holdUntil !== undefined && this.clock.now() < entry.holdUntil && this.servesStaleOnError(entry)) {
+        return { response: entry.response, result: 'StaleIfError', age };
+      }
       if (age < ttl + staleWhileRevalidate) {
         if (!this.inflight.has(key)) {
           const p = this.fetchShared(key, entry, fetch, decide).catch(() => undefined);
@@ -120,11 +139,8 @@ export class CacheTier {
     if (shared && outcome.stored && !up.failed) return { response: up.response, result: 'Hit', age: 0, upstream: up };
     const current = this.entries.get(key);
     if (up.notModified && current) return { response: current.response, result: 'RefreshHit', age: this.ageOf(current), upstream: up };
-    if (up.failed && entry) {
-      const age = this.ageOf(entry);
-      if (age < entry.decision.ttl + entry.decision.staleIfError) {
-        return { response: entry.response, result: 'StaleIfError', age, upstream: up };
-      }
+    if (up.failed && entry && this.entries.get(key) === entry && this.servesStaleOnError(entry)) {
+      return { response: entry.response, result: 'StaleIfError', age: this.ageOf(entry), upstream: up };
     }
     return { response: up.response, result: 'Miss', upstream: up, age: up.fromOrigin ? undefined : up.age };
   }
@@ -141,6 +157,7 @@ export class CacheTier {
     const p = (async () => {
       const up = await fetch(validators?.etag || validators?.lastModified ? validators : undefined);
       const now = this.clock.now();
+      const upAge = up.fromOrigin ? originAge(up.response) : up.age;
       if (up.notModified && entry) {
         // Revalidated: the stored body is kept, its freshness restarts from the 304's headers.
         const merged = { ...entry.response, headers: { ...entry.response.headers } };
@@ -148,15 +165,20 @@ export class CacheTier {
           if (k !== 'content-length' && k !== 'content-encoding') merged.headers[k] = v;
         }
         const decision = decide(merged);
-        this.entries.set(key, { response: merged, bornAt: now - up.age * 1000, decision: decision.store ? decision : entry.decision });
+        this.entries.set(key, { response: merged, bornAt: now - upAge * 1000, decision: decision.store ? decision : entry.decision });
         return { up, stored: true };
       }
-      if (up.failed && entry && this.ageOf(entry) < entry.decision.ttl + entry.decision.staleIfError) {
+      if (up.failed && entry && this.servesStaleOnError(entry)) {
+        const failure = decide(up.response);
+        if (failure.store) entry.holdUntil = now + failure.ttl * 1000;
         return { up, stored: false };
       }
+      // "If the value of the Content-Length header doesn't match the size of the object, CloudFront
+      // doesn't cache the object" (Dropped TCP connections); the copy held before stays.
+      if (up.response.incomplete) return { up, stored: false };
       const decision = decide(up.response);
       if (decision.store) {
-        this.entries.set(key, { response: up.response, bornAt: now - up.age * 1000, decision });
+        this.entries.set(key, { response: up.response, bornAt: now - upAge * 1000, decision });
       } else if (entry) {
         this.entries.delete(key);
       }
@@ -175,4 +197,14 @@ export class CacheTier {
     const e = this.entries.get(key);
     return e ? { response: e.response, age: this.ageOf(e), decision: e.decision } : undefined;
   }
+}
+
+/**
+ * Seconds the origin says its response has already spent in caches (RFC 9111 section 5.1): the first
+ * member of `Age` when it is a non-negative integer, otherwise ignored. It counts toward the stored
+ * object's age, so `Age` never goes backwards and `max-age` is measured from the origin's clock.
+ */
+export function originAge(res: EdgeResponse): number {
+  const first = getHeader(res.headers, 'age')?.split(',')[0].trim();
+  return first !== undefined && /^\d+$/.test(first) ? Number(first) : 0;
 }

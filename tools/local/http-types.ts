@@ -17,6 +17,8 @@ export interface EdgeResponse {
   statusDescription: string;
   headers: CfHeaders;
   body: Buffer;
+  /** The origin's body ended before its Content-Length: served as received, never cached. */
+  incomplete?: boolean;
 }
 
 export function getHeader(headers: CfHeaders, name: string): string | undefined {

@@ -29,12 +29,39 @@ export function createOriginAgents(): OriginAgents {
 
 const DROP_FROM_ORIGIN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'trailer']);
 
-/** Sends the request to a real HTTP(S) origin; the whole body is read before the edge answers. */
+/**
+ * Sends the request to a real HTTP(S) origin; the whole body is read before the edge answers. A body
+ * that disagrees with the response's Content-Length (the connection closed early, or more bytes than
+ * announced) is returned as received, marked `incomplete` so that no cache stores it ("Dropped TCP
+ * connections" in the Developer Guide).
+ */
 export function fetchHttp(base: URL, originPath: string, req: EdgeRequest, readTimeoutSeconds: number, agents: OriginAgents): Promise<EdgeResponse> {
   const mod = base.protocol === 'https:' ? https : http;
   const basePath = base.pathname.replace(/\/$/, '');
   const p = `${basePath}${originPath.replace(/\/$/, '')}${req.uri}${req.querystring ? `?${req.querystring}` : ''}`;
   return new Promise((resolve, reject) => {
+    let started: { res: http.IncomingMessage; chunks: Buffer[] } | undefined;
+    let settled = false;
+    const finish = (incomplete: boolean) => {
+      if (settled || !started) return;
+      settled = true;
+      const { res, chunks } = started;
+      // Bytes parsed before the error may still sit in the stream's buffer.
+      res.removeAllListeners('data');
+      for (let c = res.read() as Buffer | null; c; c = res.read() as Buffer | null) chunks.push(c);
+      const headers = headersFromNode(res.headers);
+      for (const h of DROP_FROM_ORIGIN) delete headers[h];
+      const response: EdgeResponse = { status: res.statusCode ?? 502, statusDescription: res.statusMessage ?? '', headers, body: Buffer.concat(chunks) };
+      if (incomplete) response.incomplete = true;
+      resolve(response);
+    };
+    const fail = (err: OriginUnavailable) => {
+      if (started) return finish(true);
+      if (!settled) {
+        settled = true;
+        reject(err);
+      }
+    };
     const r = mod.request(
       {
         host: base.hostname,
@@ -46,22 +73,19 @@ export function fetchHttp(base: URL, originPath: string, req: EdgeRequest, readT
         rejectUnauthorized: false,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const headers = headersFromNode(res.headers);
-          for (const h of DROP_FROM_ORIGIN) delete headers[h];
-          resolve({ status: res.statusCode ?? 502, statusDescription: res.statusMessage ?? '', headers, body: Buffer.concat(chunks) });
-        });
-        res.on('error', (err) => reject(new OriginUnavailable(502, `origin ${base.host} broke off the response: ${err.message}`)));
+        started = { res, chunks: [] };
+        res.on('data', (c: Buffer) => started!.chunks.push(c));
+        res.on('end', () => finish(false));
+        res.on('error', () => finish(true));
+        res.on('close', () => finish(!res.complete));
       },
     );
     r.setTimeout(readTimeoutSeconds * 1000, () => {
       r.destroy(new OriginUnavailable(504, `origin ${base.host} did not answer within ${readTimeoutSeconds} s (OriginReadTimeout)`));
     });
     r.on('error', (err: NodeJS.ErrnoException) => {
-      if (err instanceof OriginUnavailable) reject(err);
-      else reject(new OriginUnavailable(502, `origin ${base.host} unreachable: ${err.code ?? err.message}`));
+      if (err instanceof OriginUnavailable) fail(err);
+      else fail(new OriginUnavailable(502, `origin ${base.host} unreachable: ${err.code ?? err.message}`));
     });
     r.end(req.body.length ? req.body : undefined);
   });

@@ -1,5 +1,6 @@
 import type { CachePolicyModel, ErrorResponseModel } from './model';
 import { type CfHeaders, getHeader } from './http-types';
+import { parseHttpDate } from './http-date';
 
 /** How long a tier keeps a response, in seconds. `store: false` means it is not cached at all. */
 export interface TtlDecision {
@@ -15,9 +16,27 @@ export interface TtlDecision {
 
 const NOT_STORED = (reason: string): TtlDecision => ({ store: false, ttl: 0, staleWhileRevalidate: 0, staleIfError: 0, reason });
 
-/** Status codes whose responses CloudFront caches for ErrorCachingMinTTL ("Error caching minimum TTL"). */
-export const CACHED_ERROR_CODES: ReadonlySet<number> = new Set([400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504]);
+/**
+ * "HTTP 4xx and 5xx status codes that CloudFront caches" (How CloudFront processes HTTP 4xx and 5xx
+ * status codes from your origin): these always, for ErrorCachingMinTTL or longer.
+ */
+export const ALWAYS_CACHED_ERROR_CODES: ReadonlySet<number> = new Set([404, 414, 500, 501, 502, 503, 504]);
+/** These only when the origin sends `Cache-Control: max-age` or `s-maxage`. */
+export const CACHED_WITH_MAX_AGE_ERROR_CODES: ReadonlySet<number> = new Set([400, 403, 405, 412, 415]);
+/**
+ * "If the origin adds a Cache-Control: no-store, no-cache, or private directive for error codes 404,
+ * 410, 414, or 501, CloudFront doesn't cache the error response" (Control how long CloudFront caches
+ * errors); every other cached code ignores those directives.
+ */
+export const ERROR_CODES_HONOURING_NO_STORE: ReadonlySet<number> = new Set([404, 410, 414, 501]);
+/** Every error code CloudFront may cache. 416 is never cached, whatever ErrorCachingMinTTL says. */
+export const CACHED_ERROR_CODES: ReadonlySet<number> = new Set([...ALWAYS_CACHED_ERROR_CODES, ...CACHED_WITH_MAX_AGE_ERROR_CODES]);
 export const DEFAULT_ERROR_CACHING_MIN_TTL = 10;
+
+/** ErrorCachingMinTTL for a status code: its CustomErrorResponse, else 10 s. */
+export function errorCachingMinTtl(status: number, errorResponses: readonly ErrorResponseModel[]): number {
+  return errorResponses.find((e) => e.errorCode === status)?.errorCachingMinTtl ?? DEFAULT_ERROR_CACHING_MIN_TTL;
+}
 
 export function parseCacheControl(value: string | undefined): Map<string, string | true> {
   const out = new Map<string, string | true>();
@@ -53,12 +72,7 @@ export function decideTtl(
   errorResponses: readonly ErrorResponseModel[] = [],
 ): TtlDecision {
   if (policy.maxTtl <= 0) return NOT_STORED('caching disabled (MaxTTL 0)');
-  if (status >= 400) {
-    if (!CACHED_ERROR_CODES.has(status)) return NOT_STORED(`status ${status} is not cached`);
-    const custom = errorResponses.find((e) => e.errorCode === status);
-    const ttl = custom?.errorCachingMinTtl ?? DEFAULT_ERROR_CACHING_MIN_TTL;
-    return ttl > 0 ? { store: true, ttl, staleWhileRevalidate: 0, staleIfError: 0, reason: `error caching min TTL ${ttl}` } : NOT_STORED('error caching min TTL 0');
-  }
+  if (status >= 400) return decideErrorTtl(policy, status, headers, nowMs, errorResponses);
   if (status === 304 || status === 206) return NOT_STORED(`status ${status} is not stored`);
   const cc = parseCacheControl(headers['cache-control']?.map((h) => h.value).join(','));
   const swrDirective = seconds(cc.get('stale-while-revalidate')) ?? 0;
@@ -83,9 +97,7 @@ export function decideTtl(
     ttl = clamp(maxAge, policy.minTtl, policy.maxTtl);
     reason = `max-age=${maxAge}`;
   } else if (getHeader(headers, 'expires') !== undefined) {
-    const expires = Date.parse(getHeader(headers, 'expires')!);
-    const date = Date.parse(getHeader(headers, 'date') ?? '') || nowMs;
-    const remaining = Number.isFinite(expires) ? Math.max(0, Math.floor((expires - date) / 1000)) : 0;
+    const remaining = expiresIn(headers, nowMs);
     ttl = clamp(remaining, policy.minTtl, policy.maxTtl);
     reason = `Expires in ${remaining}s`;
   } else {
@@ -94,4 +106,41 @@ export function decideTtl(
   }
   if (ttl <= 0 && stale.staleWhileRevalidate <= 0 && stale.staleIfError <= 0) return NOT_STORED(`${reason} -> TTL 0`);
   return { store: true, ttl, ...stale, reason: `${reason} -> TTL ${ttl}` };
+}
+
+/**
+ * Seconds from the response's Date (or now) to its Expires; 0 for an Expires that is not an
+ * HTTP-date (RFC 9111 section 5.3: an invalid date is in the past).
+ */
+function expiresIn(headers: CfHeaders, nowMs: number): number {
+  const expires = parseHttpDate(getHeader(headers, 'expires'), nowMs);
+  const date = parseHttpDate(getHeader(headers, 'date'), nowMs) ?? nowMs;
+  return expires === undefined ? 0 : Math.max(0, Math.floor((expires - date) / 1000));
+}
+
+/**
+ * Error responses ("Control how long CloudFront caches errors"): the codes CloudFront caches, for the
+ * greater of ErrorCachingMinTTL and the origin's `s-maxage` / `max-age` / `Expires` (that one limited
+ * by MaxTTL). 400, 403, 405, 412 and 415 only with `max-age` or `s-maxage`; 416 never.
+ */
+function decideErrorTtl(
+  policy: CachePolicyModel,
+  status: number,
+  headers: CfHeaders,
+  nowMs: number,
+  errorResponses: readonly ErrorResponseModel[],
+): TtlDecision {
+  if (!CACHED_ERROR_CODES.has(status)) return NOT_STORED(`status ${status} is not cached`);
+  const cc = parseCacheControl(headers['cache-control']?.map((h) => h.value).join(','));
+  const age = seconds(cc.get('s-maxage')) ?? seconds(cc.get('max-age'));
+  if (CACHED_WITH_MAX_AGE_ERROR_CODES.has(status) && age === undefined) {
+    return NOT_STORED(`status ${status} is cached only with max-age or s-maxage`);
+  }
+  const refusal = ['no-store', 'no-cache', 'private'].find((d) => cc.has(d));
+  if (refusal && ERROR_CODES_HONOURING_NO_STORE.has(status)) return NOT_STORED(`status ${status} with ${refusal}`);
+  const fromHeaders = age ?? (getHeader(headers, 'expires') !== undefined ? expiresIn(headers, nowMs) : undefined);
+  const minTtl = errorCachingMinTtl(status, errorResponses);
+  const ttl = Math.max(minTtl, fromHeaders === undefined ? 0 : Math.min(fromHeaders, policy.maxTtl));
+  const reason = fromHeaders === undefined ? `error caching min TTL ${minTtl}` : `greater of error caching min TTL ${minTtl} and ${fromHeaders}s from the origin`;
+  return ttl > 0 ? { store: true, ttl, staleWhileRevalidate: 0, staleIfError: 0, reason } : NOT_STORED(`${reason} -> TTL 0`);
 }

@@ -7,9 +7,10 @@ import { resolveAuthConfig } from './auth';
 import { isOriginShieldRegion, originShieldRegionFor, ORIGIN_SHIELD_REGIONS } from './origin-shield';
 import { canonicalPattern, compareSpecificity, patternProblem, shadows } from './path-pattern';
 import { HttpOriginProps, RouteProps, SITE_ORIGIN, TIERS } from './routes';
-import { resolveRouteRouting } from './routing';
+import { type ResolvedRouteRouting, resolveRouteRouting } from './routing';
 import type { RouteEdgeConfig, SiteProps, TieredCdnProps } from './tiered-cdn';
 import { Problems, show } from './validation';
+import { describeMissing, listSiteFiles, planVariantDocuments } from './variant-documents';
 
 /*
  * Validation and resolution of a TieredCdn's route table and props: every function collects its
@@ -152,8 +153,42 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems): void 
   }
 }
 
+/**
+ * A site route with variant path prefixes learns which variant documents the site folder holds (a
+ * missing one is served as the control document); the missing ones are a warning, or a problem
+ * with `missingVariantDocuments: 'error'`.
+ */
+function withVariantDocuments(
+  r: ResolvedRouteRouting,
+  route: RouteProps,
+  props: TieredCdnProps,
+  where: string,
+  problems: Problems,
+  siteFiles: () => string[] | undefined,
+): ResolvedRouteRouting {
+  const variantPaths = r.originRequest?.variantPaths;
+  if (route.origin !== SITE_ORIGIN || !props.site || !variantPaths || variantPaths.length === 0) return r;
+  const files = siteFiles();
+  if (!files) return r;
+  const plan = planVariantDocuments(files, variantPaths, route.experiments ?? []);
+  for (const m of plan.missing) {
+    const message = describeMissing(m, where, props.site.source);
+    if (m.mode === 'error') problems.add(message);
+    else problems.warn('tiered-cdn:missing-variant-documents', message);
+  }
+  return { ...r, originRequest: { ...r.originRequest!, variantDocuments: plan.variantDocuments } };
+}
+
 /** Viewer-request, viewer-response and origin-request configuration of every route; problems collected. */
 export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): Map<RouteProps, RouteEdgeConfig> {
+  let files: string[] | undefined | null = null;
+  const siteFiles = (): string[] | undefined => {
+    if (files === null) {
+      const source = props.site?.source;
+      files = source && fs.existsSync(source) && fs.statSync(source).isDirectory() ? listSiteFiles(source) : undefined;
+    }
+    return files;
+  };
   const targets: Record<string, OriginTarget> = {};
   for (const [id, o] of Object.entries(props.origins ?? {})) {
     if (Token.isUnresolved(o.domainName)) continue;
@@ -189,7 +224,7 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
     }
     const routing = resolveRouteRouting(route, targets, { where, cached });
     problems.addAll(routing.errors);
-    const r = routing.config;
+    const r = routing.config && withVariantDocuments(routing.config, route, props, where, problems, siteFiles);
     const experiments = r?.experiments ?? [];
     const viewerRequest: ViewerRequestConfig | undefined =
       auth?.config || r?.normalize || experiments.length > 0

@@ -79,6 +79,15 @@ export interface ExperimentProps {
    * @default Duration.days(30)
    */
   readonly cookieMaxAge?: Duration;
+
+  /**
+   * What a variant with a `pathPrefix` does for a document its folder in `site.source` lacks.
+   * `'fallback'`: its viewers get the control document for that path, and synth warns with the
+   * missing files. `'error'`: synth fails, listing them. Applies to routes whose origin is the
+   * site bucket, the only origin whose files are known at synth.
+   * @default 'fallback'
+   */
+  readonly missingVariantDocuments?: 'fallback' | 'error';
 }
 
 /** CloudFront's device classes, each read from its `CloudFront-Is-<Device>-Viewer` header. */
@@ -284,6 +293,10 @@ export function resolveExperiments(
         `${at}.forceQuery must be a query parameter name of letters, digits, '.', '_', '~' or '-', ` +
           `got: ${show(e.forceQuery)}.`,
       );
+    }
+
+    if (e.missingVariantDocuments !== undefined && e.missingVariantDocuments !== 'fallback' && e.missingVariantDocuments !== 'error') {
+      errors.push(`${at}.missingVariantDocuments must be 'fallback' or 'error', got: ${show(e.missingVariantDocuments)}.`);
     }
 
     const maxAge = e.cookieMaxAge ?? DEFAULT_EXPERIMENT_COOKIE_MAX_AGE;

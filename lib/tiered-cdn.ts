@@ -279,6 +279,7 @@ export class TieredCdn extends Construct {
       }
     }
     problems.throwIfAny(this.node.path);
+    for (const w of problems.warnings) Annotations.of(this).addWarningV2(w.id, w.message);
     this.entryDocuments = entryDocuments;
     // `tiered-cdn invalidate --stack ... --group html` finds the entry documents here.
     if (entryDocuments.length > 0) PathGroups.of(this).add('html', entryDocuments);

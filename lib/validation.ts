@@ -17,6 +17,16 @@ export class TieredCdnValidationError extends Error {
 /** Collects problems so validation can report all of them at once. */
 export class Problems {
   private readonly list: string[] = [];
+  private readonly warningList: Array<{ readonly id: string; readonly message: string }> = [];
+
+  /** Something that synthesizes but that the user should hear about (a synth warning with this id). */
+  warn(id: string, message: string): void {
+    if (!this.warningList.some((w) => w.id === id && w.message === message)) this.warningList.push({ id, message });
+  }
+
+  get warnings(): ReadonlyArray<{ readonly id: string; readonly message: string }> {
+    return this.warningList;
+  }
 
   add(message: string): void {
     this.list.push(message);

@@ -7,6 +7,8 @@ import type {
 } from 'aws-lambda';
 import type { OriginRequestConfig, OriginTarget, RoutingRule } from '../shared/config';
 import { DEVICE_HEADERS, experimentHeader, VIEWER_COUNTRY_HEADER } from '../shared/names';
+import { isDocument } from '../shared/variant-documents';
+import { variantDocumentUri } from '../viewer-request/experiments';
 
 /** Values CloudFront documents for an origin it has no distribution settings for. */
 const DEFAULT_READ_TIMEOUT = 30;
@@ -113,10 +115,15 @@ export function applyOrigin(request: CloudFrontRequest, target: OriginTarget): C
   };
 }
 
-/** An HTML entry document: `/`, `/about/`, `/about`, `/index.html`; not `/favicon.ico`. */
-export function isDocument(uri: string): boolean {
-  const last = uri.slice(uri.lastIndexOf('/') + 1);
-  return last === '' || !last.includes('.') || /\.html?$/i.test(last);
+export { isDocument };
+
+const documentSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function documentSet(list: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  if (!list) return undefined;
+  let set = documentSets.get(list);
+  if (!set) documentSets.set(list, (set = new Set(list)));
+  return set;
 }
 
 /**
@@ -124,8 +131,8 @@ export function isDocument(uri: string): boolean {
  * `x-experiment-<name>`. That header is trustworthy here: the viewer-request function overwrote
  * whatever the viewer sent, and it is in the cache key, so each variant's document is cached under
  * its own key. Other files of the route (`/favicon.ico`, `/robots.txt`) are fetched unchanged, so a
- * variant folder holds only documents. A directory URI gets `index.html`: a bucket's REST endpoint
- * has no index documents, and the distribution's default root object only covers `/` itself.
+ * variant folder holds only documents. A document the variant folder lacks (per
+ * `config.variantDocuments`, listed at synth) is fetched as the control document.
  */
 export function applyVariantPaths(request: CloudFrontRequest, config: OriginRequestConfig): CloudFrontRequest {
   if (!config.variantPaths || config.variantPaths.length === 0 || !isDocument(request.uri)) return request;
@@ -134,9 +141,8 @@ export function applyVariantPaths(request: CloudFrontRequest, config: OriginRequ
     const variant = header(request, experimentHeader(vp.experiment));
     if (variant !== undefined && Object.prototype.hasOwnProperty.call(vp.prefixes, variant)) prefix += vp.prefixes[variant];
   }
-  if (!prefix) return request;
-  const uri = request.uri.endsWith('/') ? `${request.uri}index.html` : request.uri;
-  return { ...request, uri: prefix + uri };
+  const uri = variantDocumentUri(request.uri, prefix, documentSet(config.variantDocuments));
+  return uri === request.uri ? request : { ...request, uri };
 }
 
 /**

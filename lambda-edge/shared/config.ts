@@ -123,6 +123,12 @@ export interface OriginRequestConfig {
   readonly origins: Readonly<Record<string, OriginTarget>>;
   /** Absent or empty: the URI goes to the origin unchanged. */
   readonly variantPaths?: readonly VariantPathConfig[];
+  /**
+   * The variant copies of documents the origin holds (`/variants/redesign/index.html`), listed at
+   * synth from the site folder; a document missing here is served as the control document. Absent
+   * when the origin cannot be listed: the variant's copy is always asked for.
+   */
+  readonly variantDocuments?: readonly string[];
 }
 
 export type EdgeFunctionKind = 'viewer-request' | 'viewer-response' | 'origin-request';

@@ -13,6 +13,7 @@ import {
   experimentHeader,
   VIEWER_ID_COOKIE,
 } from '../shared/names';
+import { variantObjectUri } from '../shared/variant-documents';
 
 /**
  * A point in [0, 1) fixed by the viewer and the experiment: the same viewer lands in the same
@@ -155,4 +156,17 @@ export function assignExperiments(
     ];
   }
   return { ...request, headers };
+}
+
+/**
+ * The URI a viewer of a variant is served for a document: the variant's copy (`<prefix><uri>`)
+ * when the variant folder holds it, else `uri` itself, the control document, so an experiment never
+ * answers an error a control viewer would not get. `documents` are the variant copies the site
+ * holds (object paths such as `/variants/redesign/index.html`), listed by the construct at synth;
+ * `undefined` means the origin cannot be listed (the variant's copy is always asked for).
+ */
+export function variantDocumentUri(uri: string, prefix: string, documents: ReadonlySet<string> | undefined): string {
+  if (!prefix) return uri;
+  const own = variantObjectUri(uri, prefix);
+  return documents === undefined || documents.has(own) ? own : uri;
 }

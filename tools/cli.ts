@@ -2,14 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands';
-
-/** Thrown by a command for a failure the user can act on: printed without a stack, exit code 1. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
+import { CliError } from './errors';
 
 function packageVersion(): string {
   // tools/cli.ts in a checkout, dist/tools/cli.js in the package: package.json is two or three up.
@@ -40,7 +33,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (err instanceof CliError) {
-      process.stderr.write(`tiered-cdn: ${err.message}\n`);
+      process.stderr.write(`tiered-cdn: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
       process.exitCode = err.exitCode;
       return;
     }

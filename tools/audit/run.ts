@@ -6,8 +6,9 @@ import { compareSpecificity, matchesPathPattern } from '../../lib/path-pattern';
 import { distributionsOf } from '../diagram/model';
 import { loadTemplates } from '../diff/synth';
 import { Finding, ObservedResponse, gradeResponse } from './rules';
+import { CliError } from '../errors';
 
-export class AuditInputError extends Error {
+export class AuditInputError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'AuditInputError';

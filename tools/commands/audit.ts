@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Tier } from '../../lib/routes';
 import { TIERS } from '../../lib/routes';
-import { CliError } from '../cli';
-import { AuditInputError, AuditRoute, auditTargets, formatReport, loadRoutes, routesFromAssembly, runAudit } from '../audit/run';
+import { AuditRoute, auditTargets, formatReport, loadRoutes, routesFromAssembly, runAudit } from '../audit/run';
 
 interface AuditOptions {
   base: string;
@@ -45,22 +44,17 @@ Examples:
   $ tiered-cdn audit --base http://127.0.0.1:8080 --paths /api/config/flags --tier api --token "$JWT" --json`,
     )
     .action(async (opts: AuditOptions) => {
-      try {
-        const routes: AuditRoute[] = [...(opts.routes ? loadRoutes(opts.routes) : []), ...(opts.app ? routesFromAssembly(opts.app) : [])];
-        const targets = auditTargets(routes, opts.paths, opts.tier);
-        const report = await runAudit({
-          base: opts.base,
-          targets,
-          token: opts.token ?? (process.env.TIERED_CDN_AUDIT_TOKEN || undefined),
-          headers: opts.header,
-          timeoutMs: opts.timeout * 1000,
-        });
-        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-        process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;
-      } catch (err) {
-        if (err instanceof AuditInputError) throw new CliError(err.message);
-        throw err;
-      }
+      const routes: AuditRoute[] = [...(opts.routes ? loadRoutes(opts.routes) : []), ...(opts.app ? routesFromAssembly(opts.app) : [])];
+      const targets = auditTargets(routes, opts.paths, opts.tier);
+      const report = await runAudit({
+        base: opts.base,
+        targets,
+        token: opts.token ?? (process.env.TIERED_CDN_AUDIT_TOKEN || undefined),
+        headers: opts.header,
+        timeoutMs: opts.timeout * 1000,
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+      process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;
     });
 }
 

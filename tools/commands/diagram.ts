@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
-import { CliError } from '../cli';
-import { DiffInputError, loadTemplates, synthesize } from '../diff/synth';
+import { CliError } from '../errors';
+import { loadTemplates, synthesize } from '../diff/synth';
 import { distributionsOf } from '../diagram/model';
 import { EMBED_END, EMBED_START, embed, hasEmbed, toMarkdown, toMermaid } from '../diagram/mermaid';
 
@@ -38,50 +38,45 @@ Examples:
   $ tiered-cdn diagram --app cdk.out --out README.md`,
     )
     .action(async (opts: DiagramOptions) => {
+      let tmp: string | undefined;
+      let templates;
       try {
-        let tmp: string | undefined;
-        let templates;
-        try {
-          if (opts.synth) {
-            tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-'));
-            templates = await synthesize(process.cwd(), tmp, { context: opts.context, log: (l) => process.stderr.write(`${l}\n`) });
-          } else {
-            if (!fs.existsSync(opts.app)) throw new CliError(`--app '${opts.app}' does not exist; run 'npx cdk synth' first, or pass --synth`);
-            templates = loadTemplates(opts.app);
-          }
-        } finally {
-          if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+        if (opts.synth) {
+          tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-'));
+          templates = await synthesize(process.cwd(), tmp, { context: opts.context, log: (l) => process.stderr.write(`${l}\n`) });
+        } else {
+          if (!fs.existsSync(opts.app)) throw new CliError(`--app '${opts.app}' does not exist; run 'npx cdk synth' first, or pass --synth`);
+          templates = loadTemplates(opts.app);
         }
-        const distributions = Object.keys(templates)
-          .sort()
-          .flatMap((stack) => distributionsOf(stack, templates[stack]));
-        if (distributions.length === 0) throw new CliError(`no AWS::CloudFront::Distribution in ${opts.synth ? 'the synthesized app' : opts.app}`);
-        const chart = toMermaid(distributions);
-        // A Markdown file with the embedding markers (the README) gets only the marked block
-        // rewritten; another .md file is the generated document; anything else the bare chart.
-        const render = (file: string, existing: string | undefined) =>
-          existing !== undefined && hasEmbed(existing) ? embed(existing, chart) : file.endsWith('.md') ? toMarkdown(chart) : chart;
-        if (opts.check) {
-          const current = fs.existsSync(opts.check) ? fs.readFileSync(opts.check, 'utf8') : undefined;
-          const expected = render(opts.check, current);
-          if (current !== expected) {
-            throw new CliError(
-              `${opts.check} is ${current === undefined ? 'missing' : 'stale'}: it does not match the synthesized distribution; regenerate it with 'tiered-cdn diagram --synth --out ${opts.check}' and commit it${current === undefined ? '' : `\n${lineChanges(current, expected)}`}`,
-            );
-          }
-          process.stdout.write(`${opts.check} is up to date\n`);
-          return;
-        }
-        if (opts.out) {
-          fs.writeFileSync(opts.out, render(opts.out, fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : undefined));
-          process.stdout.write(`wrote ${opts.out} (${distributions.length} distribution(s), ${distributions.reduce((n, d) => n + d.behaviors.length, 0)} route(s))\n`);
-          return;
-        }
-        process.stdout.write(chart);
-      } catch (err) {
-        if (err instanceof DiffInputError) throw new CliError(err.message);
-        throw err;
+      } finally {
+        if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
       }
+      const distributions = Object.keys(templates)
+        .sort()
+        .flatMap((stack) => distributionsOf(stack, templates[stack]));
+      if (distributions.length === 0) throw new CliError(`no AWS::CloudFront::Distribution in ${opts.synth ? 'the synthesized app' : opts.app}`);
+      const chart = toMermaid(distributions);
+      // A Markdown file with the embedding markers (the README) gets only the marked block
+      // rewritten; another .md file is the generated document; anything else the bare chart.
+      const render = (file: string, existing: string | undefined) =>
+        existing !== undefined && hasEmbed(existing) ? embed(existing, chart) : file.endsWith('.md') ? toMarkdown(chart) : chart;
+      if (opts.check) {
+        const current = fs.existsSync(opts.check) ? fs.readFileSync(opts.check, 'utf8') : undefined;
+        const expected = render(opts.check, current);
+        if (current !== expected) {
+          throw new CliError(
+            `${opts.check} is ${current === undefined ? 'missing' : 'stale'}: it does not match the synthesized distribution; regenerate it with 'tiered-cdn diagram --synth --out ${opts.check}' and commit it${current === undefined ? '' : `\n${lineChanges(current, expected)}`}`,
+          );
+        }
+        process.stdout.write(`${opts.check} is up to date\n`);
+        return;
+      }
+      if (opts.out) {
+        fs.writeFileSync(opts.out, render(opts.out, fs.existsSync(opts.out) ? fs.readFileSync(opts.out, 'utf8') : undefined));
+        process.stdout.write(`wrote ${opts.out} (${distributions.length} distribution(s), ${distributions.reduce((n, d) => n + d.behaviors.length, 0)} route(s))\n`);
+        return;
+      }
+      process.stdout.write(chart);
     });
 }
 

@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
-import { CliError } from '../cli';
+import { CliError } from '../errors';
 import { Template, diffStacks, formatStackDiffs } from '../diff/compare';
-import { DiffInputError, loadTemplates, repoRoot, resolveCommit, synthesize, synthesizeRef } from '../diff/synth';
+import { loadTemplates, repoRoot, resolveCommit, synthesize, synthesizeRef } from '../diff/synth';
 import { DEV_KEY_DIR } from '../dev-keys';
 
 interface DiffOptions {
@@ -36,59 +36,54 @@ Examples:
   $ tiered-cdn diff --old before.template.json --new cdk.out`,
     )
     .action(async (opts: DiffOptions) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      let tmp: string | undefined;
+      let oldTemplates: Record<string, Template>;
+      let newTemplates: Record<string, Template>;
+      let oldLabel: string;
       try {
-        const log = (line: string) => process.stderr.write(`${line}\n`);
-        let tmp: string | undefined;
-        let oldTemplates: Record<string, Template>;
-        let newTemplates: Record<string, Template>;
-        let oldLabel: string;
-        try {
-          const startOld = () =>
-            opts.old
-              ? Promise.resolve({ templates: loadTemplates(opts.old), label: opts.old })
-              : synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log, appDir: process.cwd() }).then((base) => ({
-                  templates: base.templates,
-                  label: `${opts.base} (${base.sha.slice(0, 12)})`,
-                }));
-          const startNew = (): Promise<Record<string, Template>> => {
-            if (opts.new) return Promise.resolve(loadTemplates(opts.new));
-            tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diff-new-'));
-            return synthesize(process.cwd(), tmp, { context: opts.context, log });
-          };
-          // A bad ref fails before any synth starts.
-          if (!opts.old) resolveCommit(repoRoot(process.cwd()), opts.base);
-          // The two sides are independent and synthesize at the same time.
-          const keyDir = path.join(process.cwd(), DEV_KEY_DIR);
-          const hadKey = fs.existsSync(keyDir);
-          const [oldResult, newResult] = await Promise.allSettled([startOld(), startNew()]);
-          if (oldResult.status === 'rejected') throw oldResult.reason;
-          if (newResult.status === 'rejected') throw newResult.reason;
-          let base = oldResult.value;
-          // A first synth that generated the development key (a fresh checkout) ran beside a base
-          // that made its own: synthesize the base again with the working tree's key.
-          if (!hadKey && !opts.old && fs.existsSync(keyDir)) base = await startOld();
-          oldTemplates = base.templates;
-          oldLabel = base.label;
-          newTemplates = newResult.value;
-        } finally {
-          if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-        }
-        const diffs = diffStacks(oldTemplates, newTemplates);
-        const replacements = diffs.flatMap((d) => d.replacements.map((r) => ({ stack: d.stack, ...r })));
-        if (opts.json) {
-          const summary = diffs.map(({ stack, replacements: r, cacheChanges, resourceChanges }) => ({ stack, resourceChanges, replacements: r, cacheChanges }));
-          process.stdout.write(`${JSON.stringify({ old: oldLabel, new: opts.new ?? 'working tree', stacks: summary }, null, 2)}\n`);
-        } else {
-          process.stdout.write(`Comparing ${oldLabel} -> ${opts.new ?? 'working tree'}\n\n${formatStackDiffs(diffs, { color: opts.color })}`);
-        }
-        if (opts.failOnReplace && replacements.length > 0) {
-          throw new CliError(
-            `${replacements.length} resource(s) would be replaced or destroyed (--fail-on-replace): ${replacements.map((r) => `${r.stack}/${r.logicalId} (${r.type})`).join(', ')}`,
-          );
-        }
-      } catch (err) {
-        if (err instanceof DiffInputError) throw new CliError(err.message);
-        throw err;
+        const startOld = () =>
+          opts.old
+            ? Promise.resolve({ templates: loadTemplates(opts.old), label: opts.old })
+            : synthesizeRef(repoRoot(process.cwd()), opts.base, { context: opts.context, log, appDir: process.cwd() }).then((base) => ({
+                templates: base.templates,
+                label: `${opts.base} (${base.sha.slice(0, 12)})`,
+              }));
+        const startNew = (): Promise<Record<string, Template>> => {
+          if (opts.new) return Promise.resolve(loadTemplates(opts.new));
+          tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diff-new-'));
+          return synthesize(process.cwd(), tmp, { context: opts.context, log });
+        };
+        // A bad ref fails before any synth starts.
+        if (!opts.old) resolveCommit(repoRoot(process.cwd()), opts.base);
+        // The two sides are independent and synthesize at the same time.
+        const keyDir = path.join(process.cwd(), DEV_KEY_DIR);
+        const hadKey = fs.existsSync(keyDir);
+        const [oldResult, newResult] = await Promise.allSettled([startOld(), startNew()]);
+        if (oldResult.status === 'rejected') throw oldResult.reason;
+        if (newResult.status === 'rejected') throw newResult.reason;
+        let base = oldResult.value;
+        // A first synth that generated the development key (a fresh checkout) ran beside a base
+        // that made its own: synthesize the base again with the working tree's key.
+        if (!hadKey && !opts.old && fs.existsSync(keyDir)) base = await startOld();
+        oldTemplates = base.templates;
+        oldLabel = base.label;
+        newTemplates = newResult.value;
+      } finally {
+        if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      const diffs = diffStacks(oldTemplates, newTemplates);
+      const replacements = diffs.flatMap((d) => d.replacements.map((r) => ({ stack: d.stack, ...r })));
+      if (opts.json) {
+        const summary = diffs.map(({ stack, replacements: r, cacheChanges, resourceChanges }) => ({ stack, resourceChanges, replacements: r, cacheChanges }));
+        process.stdout.write(`${JSON.stringify({ old: oldLabel, new: opts.new ?? 'working tree', stacks: summary }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`Comparing ${oldLabel} -> ${opts.new ?? 'working tree'}\n\n${formatStackDiffs(diffs, { color: opts.color })}`);
+      }
+      if (opts.failOnReplace && replacements.length > 0) {
+        throw new CliError(
+          `${replacements.length} resource(s) would be replaced or destroyed (--fail-on-replace): ${replacements.map((r) => `${r.stack}/${r.logicalId} (${r.type})`).join(', ')}`,
+        );
       }
     });
 }

@@ -3,19 +3,17 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { PathGroupsDocument } from '../../lib/path-groups';
-import { CliError } from '../cli';
-import { PathGroupsError, loadPathGroups, pathsForGroups } from '../invalidate/groups';
+import { CliError } from '../errors';
+import { loadPathGroups, pathsForGroups } from '../invalidate/groups';
 import { InvalidPathsError, InvalidTagsError } from '../../lambda-edge/shared/invalidation';
 import {
   DEFAULT_TIMING,
   describeItems,
-  InvalidationFailedError,
-  InvalidationRefusedError,
   InvalidationResult,
   Runtime,
   runInvalidation,
 } from '../invalidate/run';
-import { DISTRIBUTION_ID_OUTPUT, StackLookupError, describeDeployedStack } from '../invalidate/stack';
+import { DISTRIBUTION_ID_OUTPUT, describeDeployedStack } from '../invalidate/stack';
 
 interface InvalidateOptions {
   distribution?: string;
@@ -136,16 +134,8 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
     printResult(result, opts.json === true);
     return 0;
   } catch (err) {
-    if (
-      err instanceof InvalidPathsError ||
-      err instanceof InvalidTagsError ||
-      err instanceof InvalidationRefusedError ||
-      err instanceof InvalidationFailedError ||
-      err instanceof PathGroupsError ||
-      err instanceof StackLookupError
-    ) {
-      throw new CliError(err.message);
-    }
+    // Path and tag rules are shared with the edge code, which cannot depend on the CLI's error base.
+    if (err instanceof InvalidPathsError || err instanceof InvalidTagsError) throw new CliError(err.message);
     throw err;
   }
 }

@@ -1,7 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CliError } from '../cli';
-import { AssemblyError } from '../local/assembly';
-import { CONTROL_PREFIX, LocalEdgeError, POP_HEADER, startLocalEdge } from '../local/server';
+import { CONTROL_PREFIX, POP_HEADER, startLocalEdge } from '../local/server';
 
 interface LocalOptions {
   app: string;
@@ -47,24 +45,18 @@ Examples:
   $ tiered-cdn local --port 0 --pops 3 --clock virtual --log edge.log --origin api=http://127.0.0.1:9000`,
     )
     .action(async (opts: LocalOptions) => {
-      let edge;
-      try {
-        edge = await startLocalEdge({
-          app: opts.app,
-          stack: opts.stack,
-          port: opts.port,
-          host: opts.host,
-          origins: opts.origin ?? {},
-          pops: opts.pops,
-          log: opts.log || undefined,
-          clock: opts.clock,
-          viewerCountry: opts.viewerCountry,
-          viewerProtocol: opts.viewerProtocol,
-        });
-      } catch (err) {
-        if (err instanceof AssemblyError || err instanceof LocalEdgeError) throw new CliError(err.message);
-        throw err;
-      }
+      const edge = await startLocalEdge({
+        app: opts.app,
+        stack: opts.stack,
+        port: opts.port,
+        host: opts.host,
+        origins: opts.origin ?? {},
+        pops: opts.pops,
+        log: opts.log || undefined,
+        clock: opts.clock,
+        viewerCountry: opts.viewerCountry,
+        viewerProtocol: opts.viewerProtocol,
+      });
       const d = edge.distribution;
       if (opts.json) {
         process.stdout.write(

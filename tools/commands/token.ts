@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { CliError } from '../cli';
+import { CliError } from '../errors';
 import { DEV_AUDIENCE, loadDevKey } from '../dev-keys';
 
 interface TokenOptions {

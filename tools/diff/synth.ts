@@ -4,8 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Template } from './compare';
 import { DEV_KEY_DIR } from '../dev-keys';
+import { CliError } from '../errors';
 
-export class DiffInputError extends Error {
+export class DiffInputError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'DiffInputError';

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LEGACY_PATH_GROUPS_METADATA_KEY, PATH_GROUPS_METADATA_KEY, PathGroupsDocument } from '../../lib/path-groups';
+import { CliError } from '../errors';
 
-export class PathGroupsError extends Error {
+export class PathGroupsError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'PathGroupsError';

@@ -16,6 +16,7 @@ import {
   validateItems,
   validateTags,
 } from '../../lambda-edge/shared/invalidation';
+import { CliError } from '../errors';
 
 /** What the command was asked to do, after option parsing. */
 export interface InvalidationRequest {
@@ -79,7 +80,7 @@ export interface InvalidationResult {
   readonly completed: boolean;
 }
 
-export class InvalidationRefusedError extends Error {
+export class InvalidationRefusedError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidationRefusedError';
@@ -87,7 +88,7 @@ export class InvalidationRefusedError extends Error {
 }
 
 /** A failure after some invalidations may already have been created; they are listed. */
-export class InvalidationFailedError extends Error {
+export class InvalidationFailedError extends CliError {
   constructor(message: string, readonly submitted: readonly SubmittedInvalidation[], override readonly cause?: unknown) {
     super(
       submitted.length === 0

@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, Output } from '@aws-sdk/client-cloudformation';
 import type { PathGroupsDocument } from '../../lib/path-groups';
 import { groupsFromTemplate } from './groups';
+import { CliError } from '../errors';
 
 /**
  * The stack output holding the distribution id. The construct's output may sit below a construct
@@ -8,7 +9,7 @@ import { groupsFromTemplate } from './groups';
  */
 export const DISTRIBUTION_ID_OUTPUT = 'DistributionId';
 
-export class StackLookupError extends Error {
+export class StackLookupError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'StackLookupError';

@@ -22,9 +22,10 @@ import type {
   SecurityHeaderSetting,
 } from './model';
 import { FunctionAssemblyError, functionAssociations, keyValueStores } from './assembly-functions';
+import { CliError } from '../errors';
 
 /** A problem with the cloud assembly the user can fix; the message says how. */
-export class AssemblyError extends Error {
+export class AssemblyError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'AssemblyError';

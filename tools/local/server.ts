@@ -33,9 +33,10 @@ import type { BehaviorModel, DistributionModel, OriginModel } from './model';
 import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
 import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest } from './policies';
 import { decideTtl } from './ttl';
+import { CliError } from '../errors';
 
 /** A problem starting the local edge that the user can fix; the message says how. */
-export class LocalEdgeError extends Error {
+export class LocalEdgeError extends CliError {
   constructor(message: string) {
     super(message);
     this.name = 'LocalEdgeError';

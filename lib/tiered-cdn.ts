@@ -1,50 +1,25 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { literalPrefix } from './path-pattern';
-import { HttpOriginProps, RouteProps, SITE_ORIGIN, Tier } from './routes';
-import {
-  allowedMethods,
-  CacheSpec,
-  cacheSpecKey,
-  cachedMethods,
-  cachePolicyProps,
-  DEFAULT_API_MAX_TTL,
-  DEFAULT_HTML_TTL,
-  DEFAULT_METHODS,
-  ONE_YEAR,
-  responseHeadersPolicyProps,
-  SecurityHeadersOptions,
-} from './tier-policies';
-import type {
-  EdgeFunctionKind,
-  OriginRequestConfig,
-  ViewerRequestConfig,
-  ViewerResponseConfig,
-} from '../lambda-edge/shared/config';
-import { AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../lambda-edge/shared/names';
-import { bundleEdgeFunction } from './edge/bundle';
-import { MonitoringOptions, monitoringProblems, TieredCdnMonitoring } from './monitoring';
-import { OriginVerify, OriginVerifyOptions, originVerifyProblems } from './origin-verify';
-import { StagingOptions, stagingPolicyConfig, stagingProblems } from './staging';
+import type { OriginRequestConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
+import type { MonitoringOptions, TieredCdnMonitoring } from './monitoring';
+import { acknowledgeSiteDeploymentFindings } from './nag';
+import type { OriginVerify, OriginVerifyOptions } from './origin-verify';
+import { DistributionInputs, distributionProps } from './private/distribution';
+import { EdgeFunctionRenderer } from './private/edge-functions';
+import { renderMonitoring } from './private/monitoring';
+import { renderLogBucket, renderOrigins } from './private/origins';
+import { PolicyRenderer } from './private/policies';
+import { renderOriginVerify, renderStaging, renderWebAcl } from './private/protection';
+import { validateProps } from './private/validate';
+import type { HttpOriginProps, RouteProps, Tier } from './routes';
+import type { StagingOptions } from './staging';
 import { PathGroups } from './path-groups';
-import { TieredCdnWebAcl, WafOptions, wafProblems } from './web-acl';
-import {
-  acknowledgeEdgeFunctionFindings,
-  acknowledgeLogBucketFindings,
-  acknowledgeMonitoringFindings,
-  acknowledgeOriginVerifyFindings,
-  acknowledgeSiteDeploymentFindings,
-} from './nag';
-import { orderRoutes, resolveEdgeConfigs, resolveEntryDocuments, resolveShieldRegions, validateRoutes } from './route-table';
-import { Problems, show } from './validation';
-
-
+import type { SecurityHeadersOptions } from './tier-policies';
+import type { TieredCdnWebAcl, WafOptions } from './web-acl';
 
 /** The site bucket and what fills it. */
 export interface SiteProps {
@@ -233,420 +208,53 @@ export class TieredCdn extends Construct {
 
   constructor(scope: Construct, id: string, props: TieredCdnProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    const problems = new Problems();
-    const originProps = props.origins ?? {};
-    const shieldOn = props.originShield ?? true;
-
-    validateRoutes(props, problems);
-    const edgeConfigs = resolveEdgeConfigs(props, problems);
-    const shieldRegions = resolveShieldRegions(originProps, props, stack.region, shieldOn, problems);
-    const entryDocuments = props.site ? resolveEntryDocuments(props.site, problems) : [];
-    if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
-      problems.add(`'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
-    }
-    // On by default where it can be: a CLOUDFRONT-scope web ACL exists only in us-east-1. Asked
-    // for explicitly elsewhere, it is an error; left to the default, a warning says what to do.
-    const wafHere = Token.isUnresolved(stack.region) || stack.region === 'us-east-1';
-    const waf: WafOptions | false = props.waf ?? (wafHere ? {} : false);
-    if (props.waf === undefined && !wafHere) {
-      Annotations.of(this).addWarningV2(
-        'tiered-cdn:no-waf',
-        `No AWS WAF web ACL: a CLOUDFRONT-scope web ACL can only be created in us-east-1 and this stack is in ${stack.region}. Create one in a us-east-1 stack and pass 'waf: { webAclArn }', or set 'waf: false' to silence this.`,
-      );
-    }
-    if (waf !== false) problems.addAll(wafProblems(waf, stack.region));
-    if (props.originVerify) problems.addAll(originVerifyProblems(props.originVerify));
-    if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
-    let stagingEdgeConfigs: Map<RouteProps, RouteEdgeConfig> | undefined;
-    if (props.staging) {
-      problems.addAll(stagingProblems(props.staging));
-      if (props.distributionOverrides?.httpVersion === cloudfront.HttpVersion.HTTP2_AND_3 || props.distributionOverrides?.httpVersion === cloudfront.HttpVersion.HTTP3) {
-        problems.add(`'staging' needs a distribution without HTTP/3 (CloudFront continuous deployment does not support it), but 'distributionOverrides.httpVersion' asks for it.`);
-      }
-      if (props.staging.routes) {
-        // The staged table is checked like the primary one; its messages say where they come from.
-        const staged = new Problems();
-        const stagedProps = { ...props, routes: props.staging.routes };
-        validateRoutes(stagedProps, staged);
-        stagingEdgeConfigs = resolveEdgeConfigs(stagedProps, staged);
-        const primary = new Set(problems.messages);
-        problems.addAll(
-          staged.messages
-            .filter((m) => !primary.has(m))
-            .map((m) => (m.startsWith('routes[') ? `staging.${m}` : m.startsWith("'routes'") ? `'staging.routes'${m.slice(8)}` : `staging: ${m}`)),
-        );
-      }
-    }
-    problems.throwIfAny(this.node.path);
-    for (const w of problems.warnings) Annotations.of(this).addWarningV2(w.id, w.message);
-    this.entryDocuments = entryDocuments;
+    const valid = validateProps(this, props);
+    this.entryDocuments = valid.entryDocuments;
     // `tiered-cdn invalidate --stack ... --group html` finds the entry documents here.
-    if (entryDocuments.length > 0) PathGroups.of(this).add('html', entryDocuments);
+    if (valid.entryDocuments.length > 0) PathGroups.of(this).add('html', valid.entryDocuments);
 
-    this.logBucket =
-      props.logBucket ??
-      new s3.Bucket(this, 'LogBucket', {
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        enforceSSL: true,
-        // CloudFront standard logs are delivered with ACLs.
-        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-        lifecycleRules: [{ expiration: Duration.days(90) }],
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-    if (!props.logBucket) acknowledgeLogBucketFindings(this.logBucket);
-
-    const customOrigins = Object.keys(originProps).length > 0;
-    if (props.originVerify !== false && customOrigins) {
-      this.originVerify = new OriginVerify(this, 'OriginVerify', props.originVerify ?? {});
-      if (!props.originVerify?.secret) acknowledgeOriginVerifyFindings(this.originVerify);
-    }
-    const verifyHeaders = this.originVerify ? { [this.originVerify.headerName]: this.originVerify.headerValue } : undefined;
-
-    const cfOrigins: Record<string, cloudfront.IOrigin> = {};
-    const failoverOrigins: Record<string, cloudfront.IOrigin> = {};
-    // An origin inside an origin group cannot also stand alone in a distribution, so behaviors
-    // that allow writes (no failover there) reach a twin of the primary under another id.
-    const writeOrigins: Record<string, cloudfront.IOrigin> = {};
-    if (props.site) {
-      this.siteBucket =
-        props.site.bucket ??
-        new s3.Bucket(this, 'SiteBucket', {
-          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-          encryption: s3.BucketEncryption.S3_MANAGED,
-          enforceSSL: true,
-          serverAccessLogsBucket: this.logBucket,
-          serverAccessLogsPrefix: 's3/site/',
-          removalPolicy: RemovalPolicy.RETAIN,
-        });
-      cfOrigins[SITE_ORIGIN] = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
-        originShieldEnabled: shieldRegions[SITE_ORIGIN] !== undefined,
-        originShieldRegion: shieldRegions[SITE_ORIGIN],
-        originId: SITE_ORIGIN,
-      });
-      if (props.site.failoverBucket) {
-        writeOrigins[SITE_ORIGIN] = origins.S3BucketOrigin.withOriginAccessControl(this.siteBucket, {
-          originShieldEnabled: shieldRegions[SITE_ORIGIN] !== undefined,
-          originShieldRegion: shieldRegions[SITE_ORIGIN],
-          originId: `${SITE_ORIGIN}-direct`,
-        });
-        failoverOrigins[SITE_ORIGIN] = new origins.OriginGroup({
-          primaryOrigin: cfOrigins[SITE_ORIGIN],
-          fallbackOrigin: origins.S3BucketOrigin.withOriginAccessControl(props.site.failoverBucket, {
-            originId: `${SITE_ORIGIN}-failover`,
-          }),
-          fallbackStatusCodes: [500, 502, 503, 504, 403, 404],
-        });
-      }
-    }
-    const httpOrigin = (originId: string, domainName: string, o: HttpOriginProps) =>
-      new origins.HttpOrigin(domainName, {
-        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-        httpsPort: o.httpsPort,
-        originPath: o.originPath,
-        connectionTimeout: o.connectionTimeout,
-        readTimeout: o.readTimeout,
-        keepaliveTimeout: o.keepaliveTimeout,
-        originShieldEnabled: shieldRegions[originId] !== undefined,
-        originShieldRegion: shieldRegions[originId],
-        customHeaders: verifyHeaders,
-        originId,
-      });
-    for (const [originId, o] of Object.entries(originProps)) {
-      cfOrigins[originId] = httpOrigin(originId, o.domainName, o);
-      if (o.failoverDomainName) {
-        writeOrigins[originId] = httpOrigin(`${originId}-direct`, o.domainName, o);
-        failoverOrigins[originId] = new origins.OriginGroup({
-          primaryOrigin: cfOrigins[originId],
-          fallbackOrigin: httpOrigin(`${originId}-failover`, o.failoverDomainName, o),
-          fallbackStatusCodes: [500, 502, 503, 504],
-        });
-      }
-    }
-    this.origins = cfOrigins;
-
-    const rhp: Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>> = {};
-    const responseHeadersPolicy = (tier: Tier) =>
-      (rhp[tier] ??= new cloudfront.ResponseHeadersPolicy(
-        this,
-        `${capitalize(tier)}ResponseHeaders`,
-        responseHeadersPolicyProps(tier, props.securityHeaders ?? {}),
-      ));
-    this.responseHeadersPolicies = rhp;
-
-    const cachePolicies = new Map<string, cloudfront.ICachePolicy>();
-    const cachePolicy = (spec: CacheSpec) => {
-      const key = cacheSpecKey(spec);
-      let policy = cachePolicies.get(key);
-      if (!policy) {
-        const sameTier = [...cachePolicies.keys()].filter((k) => JSON.parse(k)[0] === spec.tier).length;
-        policy = new cloudfront.CachePolicy(
-          this,
-          `${capitalize(spec.tier)}CachePolicy${sameTier === 0 ? '' : sameTier + 1}`,
-          cachePolicyProps(spec),
-        );
-        cachePolicies.set(key, policy);
-      }
-      return policy;
-    };
-
-    // A viewer must never reach an origin with identity headers the edge did not assert: routes
-    // without auth drop every one the distribution uses.
-    const assertedHeaders = [
-      AUTH_SUB_HEADER,
-      AUTH_SCOPE_HEADER,
-      ...new Set(props.routes.flatMap((r) => (r.auth?.forwardClaims ?? []).map((c) => `${AUTH_CLAIM_HEADER_PREFIX}${c.toLowerCase()}`))),
-    ];
-    let dynamicOrp: cloudfront.IOriginRequestPolicy | undefined;
-    const dynamicOriginRequestPolicy = (route: RouteProps) =>
-      route.auth
-        ? cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
-        : (dynamicOrp ??= new cloudfront.OriginRequestPolicy(this, 'DynamicOriginRequestPolicy', {
-            comment: 'tiered-cdn dynamic tier: every viewer header but Host and the identity headers the edge asserts',
-            headerBehavior: cloudfront.OriginRequestHeaderBehavior.denyList('host', ...assertedHeaders),
-            queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
-            cookieBehavior: cloudfront.OriginRequestCookieBehavior.all(),
-          }));
-    const routingOrps = new Map<string, cloudfront.IOriginRequestPolicy>();
-    const routingOriginRequestPolicy = (headers: readonly string[]) => {
-      const key = [...headers].sort().join(',');
-      let policy = routingOrps.get(key);
-      if (!policy) {
-        policy = new cloudfront.OriginRequestPolicy(this, `RoutingOriginRequestPolicy${routingOrps.size === 0 ? '' : routingOrps.size + 1}`, {
-          comment: 'tiered-cdn: CloudFront viewer headers for geo/device origin routing',
-          headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...[...headers].sort()),
-        });
-        routingOrps.set(key, policy);
-      }
-      return policy;
-    };
-
-    const resolveRoutes = (routes: readonly RouteProps[], configs: Map<RouteProps, RouteEdgeConfig>): ResolvedRoute[] =>
-      orderRoutes(routes).map((route) => {
-      const edge = configs.get(route)!;
-      const spec = cacheSpecFor(route, edge.cacheKeyHeaders);
-      return {
-        ...route,
-        edge,
-        cachePolicy: spec ? cachePolicy(spec) : cloudfront.CachePolicy.CACHING_DISABLED,
-        originRequestPolicy:
-          route.tier === 'dynamic'
-            ? dynamicOriginRequestPolicy(route)
-            : edge.originRequestHeaders.length > 0
-              ? routingOriginRequestPolicy(edge.originRequestHeaders)
-              : undefined,
-        responseHeadersPolicy: responseHeadersPolicy(route.tier),
-      };
-    });
-    const resolved = resolveRoutes(props.routes, edgeConfigs);
-    this.routes = resolved;
-
-    const edgeFunctions: Record<string, cloudfront.experimental.EdgeFunction> = {};
-    const byBundle = new Map<string, cloudfront.experimental.EdgeFunction>();
-    const edgeFunction = (kind: EdgeFunctionKind, config: unknown, route: RouteProps, idPrefix: string) => {
-      const bundle = bundleEdgeFunction(kind, config);
-      let fn = byBundle.get(bundle.dir);
-      if (!fn) {
-        const viewer = kind.startsWith('viewer');
-        fn = new cloudfront.experimental.EdgeFunction(this, `${idPrefix}${pascal(kind)}${routeSlug(route.pathPattern)}`, {
-          runtime: lambda.Runtime.NODEJS_22_X,
-          handler: 'index.handler',
-          code: lambda.Code.fromAsset(bundle.dir),
-          memorySize: 128,
-          // CloudFront's limits: 5 s for viewer triggers, 30 s for origin triggers.
-          timeout: Duration.seconds(viewer ? 5 : 30),
-          description: `tiered-cdn ${kind} for ${route.pathPattern}`,
-        });
-        if (props.retainEdgeFunctionsOnDelete ?? true) retainOnDelete(fn);
-        acknowledgeEdgeFunctionFindings(fn);
-        byBundle.set(bundle.dir, fn);
-        edgeFunctions[`${idPrefix ? `${idPrefix.toLowerCase()} ` : ''}${kind} ${route.pathPattern}`] = fn;
-      }
-      return fn.currentVersion;
-    };
-    const edgeLambdasFor = (route: ResolvedRoute, idPrefix: string): cloudfront.EdgeLambda[] => {
-      const out: cloudfront.EdgeLambda[] = [];
-      if (route.edge.viewerRequest) {
-        out.push({
-          eventType: cloudfront.LambdaEdgeEventType.VIEWER_REQUEST,
-          functionVersion: edgeFunction('viewer-request', route.edge.viewerRequest, route, idPrefix),
-        });
-      }
-      if (route.edge.viewerResponse) {
-        out.push({
-          eventType: cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE,
-          functionVersion: edgeFunction('viewer-response', route.edge.viewerResponse, route, idPrefix),
-        });
-      }
-      if (route.edge.originRequest) {
-        out.push({
-          eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
-          functionVersion: edgeFunction('origin-request', route.edge.originRequest, route, idPrefix),
-        });
-      }
-      return [...out, ...(route.edgeLambdas ?? [])];
-    };
-    this.edgeFunctions = edgeFunctions;
-
-    const behavior = (route: ResolvedRoute, idPrefix: string): cloudfront.BehaviorOptions => {
-      const methods = route.methods ?? DEFAULT_METHODS[route.tier];
-      // CloudFront fails over GET, HEAD and OPTIONS only, and refuses origin groups on behaviors
-      // that allow writes: those keep the primary origin.
-      const origin =
-        methods === 'ALL'
-          ? (writeOrigins[route.origin] ?? cfOrigins[route.origin])
-          : (failoverOrigins[route.origin] ?? cfOrigins[route.origin]);
-      return {
-        origin,
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        allowedMethods: allowedMethods(methods),
-        cachedMethods: route.tier === 'dynamic' ? cloudfront.CachedMethods.CACHE_GET_HEAD : cachedMethods(methods),
-        cachePolicy: route.cachePolicy,
-        originRequestPolicy: route.originRequestPolicy,
-        responseHeadersPolicy: route.responseHeadersPolicy,
-        compress: true,
-        edgeLambdas: edgeLambdasFor(route, idPrefix),
-      };
-    };
-    const behaviorsOf = (routes: readonly ResolvedRoute[], idPrefix: string) => {
-      const defaultRoute = routes.find((r) => r.pathPattern === '*')!;
-      const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
-      for (const route of routes) {
-        if (route !== defaultRoute) additionalBehaviors[route.pathPattern] = behavior(route, idPrefix);
-      }
-      return { defaultBehavior: behavior(defaultRoute, idPrefix), additionalBehaviors };
-    };
-
-    if (waf !== false && !waf.webAclArn) {
-      this.webAcl = new TieredCdnWebAcl(this, 'WebAcl', {
-        ...waf,
-        apiPathPrefixes: resolved.filter((r) => r.tier === 'api' || r.tier === 'dynamic').map((r) => literalPrefix(r.pathPattern)),
-      });
-    }
-    const webAclId = waf === false ? undefined : (waf.webAclArn ?? this.webAcl?.webAcl.attrArn);
-
-    const serverErrorTtl = props.serverErrorCachingTtl ?? Duration.seconds(5);
-    const distributionProps = (routes: readonly ResolvedRoute[], idPrefix: string): cloudfront.DistributionProps => ({
-      // Defaults, then the user's overrides, then what the construct must own.
-      comment: `tiered-cdn ${this.node.path}${idPrefix ? ` (${idPrefix.toLowerCase()})` : ''}`.slice(0, 128),
-      // CloudFront continuous deployment does not support HTTP/3.
-      httpVersion: props.staging ? cloudfront.HttpVersion.HTTP2 : cloudfront.HttpVersion.HTTP2_AND_3,
-      enableIpv6: true,
-      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
-      defaultRootObject: props.site ? 'index.html' : undefined,
-      errorResponses: [500, 502, 503, 504].map((httpStatus) => ({ httpStatus, ttl: serverErrorTtl })),
-      domainNames: props.domainNames ? [...props.domainNames] : undefined,
-      certificate: props.certificate,
-      minimumProtocolVersion: props.certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
-      webAclId,
-      publishAdditionalMetrics: props.monitoring !== false,
-      ...props.distributionOverrides,
-      ...behaviorsOf(routes, idPrefix),
-      enableLogging: true,
+    this.logBucket = renderLogBucket(this, props.logBucket);
+    this.originVerify = renderOriginVerify(this, props.originVerify, props.origins ?? {});
+    const rendered = renderOrigins(this, {
+      site: props.site,
+      origins: props.origins ?? {},
       logBucket: this.logBucket,
-      logFilePrefix: idPrefix ? `cloudfront-${idPrefix.toLowerCase()}/` : 'cloudfront/',
+      shieldRegions: valid.shieldRegions,
+      verifyHeaders: this.originVerify ? { [this.originVerify.headerName]: this.originVerify.headerValue } : undefined,
     });
-    this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(resolved, ''));
+    this.siteBucket = rendered.siteBucket;
+    this.origins = rendered.origins;
+
+    const policies = new PolicyRenderer(this, props.routes, props.securityHeaders ?? {});
+    this.responseHeadersPolicies = policies.responseHeadersPolicies;
+    this.routes = policies.resolveRoutes(props.routes, valid.edgeConfigs);
+    const edgeFunctions = new EdgeFunctionRenderer(this, props.retainEdgeFunctionsOnDelete ?? true);
+    this.edgeFunctions = edgeFunctions.functions;
+
+    const { webAcl, webAclId } = renderWebAcl(this, valid.waf, this.routes);
+    this.webAcl = webAcl;
+    const inputs: DistributionInputs = { props, constructPath: this.node.path, origins: rendered, edgeFunctions, logBucket: this.logBucket, webAclId };
+    this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(inputs, this.routes, ''));
 
     if (props.staging) {
-      const staged = props.staging.routes ? resolveRoutes(props.staging.routes, stagingEdgeConfigs!) : resolved;
-      this.stagingRoutes = staged;
-      const stagingProps = distributionProps(staged, 'Staging');
-      // A staging distribution has no alternate domain names: viewers reach it through the primary.
-      this.stagingDistribution = new cloudfront.Distribution(this, 'Staging', {
-        ...stagingProps,
-        domainNames: undefined,
-        certificate: undefined,
-        minimumProtocolVersion: undefined,
-      });
-      (this.stagingDistribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.Staging', true);
-      this.continuousDeploymentPolicy = new cloudfront.CfnContinuousDeploymentPolicy(this, 'StagingPolicy', {
-        continuousDeploymentPolicyConfig: stagingPolicyConfig(props.staging, this.stagingDistribution.distributionDomainName),
-      });
-      (this.distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride(
-        'DistributionConfig.ContinuousDeploymentPolicyId',
-        this.continuousDeploymentPolicy.attrId,
-      );
+      this.stagingRoutes = props.staging.routes ? policies.resolveRoutes(props.staging.routes, valid.stagingEdgeConfigs!) : this.routes;
+      const staging = renderStaging(this, props.staging, this.distribution, distributionProps(inputs, this.stagingRoutes, 'Staging'));
+      this.stagingDistribution = staging.distribution;
+      this.continuousDeploymentPolicy = staging.policy;
     }
-
-    this.cachePolicies = [...cachePolicies.values()];
-    this.originRequestPolicies = [...(dynamicOrp ? [dynamicOrp] : []), ...routingOrps.values()];
+    this.cachePolicies = policies.cachePolicies;
+    this.originRequestPolicies = policies.originRequestPolicies;
 
     if (props.site && this.siteBucket) {
       this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
         sources: [s3deploy.Source.asset(props.site.source)],
         destinationBucket: this.siteBucket,
-        distribution: entryDocuments.length > 0 ? this.distribution : undefined,
-        distributionPaths: entryDocuments.length > 0 ? [...entryDocuments] : undefined,
+        distribution: valid.entryDocuments.length > 0 ? this.distribution : undefined,
+        distributionPaths: valid.entryDocuments.length > 0 ? [...valid.entryDocuments] : undefined,
         memoryLimit: 512,
       });
-      acknowledgeSiteDeploymentFindings(stack, this.siteBucket);
+      acknowledgeSiteDeploymentFindings(Stack.of(this), this.siteBucket);
     }
-
-    if (props.monitoring !== false && Object.values(edgeFunctions).some((fn) => Stack.of(fn.lambda) !== stack)) {
-      // Outside us-east-1 the functions live in CDK's companion stack in us-east-1, which this
-      // stack cannot name without explicit function names.
-      Annotations.of(this).addWarningV2(
-        'tiered-cdn:edge-monitoring-region',
-        'Per-function edge metrics and log retention are left out: the edge functions live in a companion stack in us-east-1. CloudFront-level edge errors are still on the dashboard.',
-      );
-    }
-    if (props.monitoring !== false) {
-      this.monitoring = new TieredCdnMonitoring(this, 'Monitoring', {
-        ...props.monitoring,
-        distribution: this.distribution,
-        edgeFunctions: Object.fromEntries(
-          Object.entries(edgeFunctions)
-            .filter(([, fn]) => Stack.of(fn.lambda) === stack)
-            .map(([name, fn]) => [name, fn.lambda]),
-        ),
-      });
-      acknowledgeMonitoringFindings(stack);
-    }
-  }
-}
-
-/** Keeps a Lambda@Edge function and its versions when the stack is deleted (see `retainEdgeFunctionsOnDelete`). */
-function retainOnDelete(fn: cloudfront.experimental.EdgeFunction): void {
-  for (const child of fn.node.findAll()) {
-    if (child instanceof lambda.CfnFunction || child instanceof lambda.CfnVersion) child.applyRemovalPolicy(RemovalPolicy.RETAIN);
-  }
-}
-
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-function pascal(s: string): string {
-  return s.split(/[^A-Za-z0-9]+/).filter(Boolean).map(capitalize).join('');
-}
-
-/** A construct-id fragment from a path pattern: `/api/me/*` -> `ApiMe`, `*` -> `Default`. */
-function routeSlug(pattern: string): string {
-  return pattern === '*' ? 'Default' : pascal(pattern.replace(/\*/g, ' ').replace(/\?/g, ' ')) || 'Root';
-}
-
-function cacheSpecFor(route: RouteProps, extraHeaders: readonly string[]): CacheSpec | undefined {
-  switch (route.tier) {
-    case 'static':
-      return { tier: 'static', minTtl: ONE_YEAR, defaultTtl: ONE_YEAR, maxTtl: ONE_YEAR, headers: [...extraHeaders], queryStrings: 'none' };
-    case 'html': {
-      const ttl = route.maxTtl ?? DEFAULT_HTML_TTL;
-      return { tier: 'html', minTtl: Duration.seconds(0), defaultTtl: ttl, maxTtl: ttl, headers: [...extraHeaders], queryStrings: 'none' };
-    }
-    case 'api':
-      return {
-        tier: 'api',
-        minTtl: Duration.seconds(0),
-        defaultTtl: Duration.seconds(0),
-        maxTtl: route.maxTtl ?? DEFAULT_API_MAX_TTL,
-        headers: [...new Set([...(route.varyHeaders ?? []).map((h) => h.toLowerCase()), ...extraHeaders])],
-        queryStrings: route.queryStrings ?? 'all',
-      };
-    case 'dynamic':
-      return undefined;
+    if (props.monitoring !== false) this.monitoring = renderMonitoring(this, props.monitoring, this.distribution, this.edgeFunctions);
   }
 }

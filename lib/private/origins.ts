@@ -1,0 +1,130 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { acknowledgeLogBucketFindings } from '../nag';
+import { DEFAULT_METHODS } from '../tier-policies';
+import { HttpOriginProps, RouteProps, SITE_ORIGIN } from '../routes';
+import type { SiteProps } from '../tiered-cdn';
+
+/**
+ * The CloudFront origins of a TieredCdn: one per origin id, plus, for origins that fail over, an
+ * origin group and a twin of the primary for behaviors that allow writes.
+ */
+export interface RenderedOrigins {
+  readonly siteBucket?: s3.IBucket;
+  /** By origin id (`'site'` for the site bucket). */
+  readonly origins: Record<string, cloudfront.IOrigin>;
+  /** Origin groups, by the id of their primary. */
+  readonly failover: Record<string, cloudfront.IOrigin>;
+  /**
+   * An origin inside an origin group cannot also stand alone in a distribution, so behaviors that
+   * allow writes (no failover there) reach a twin of the primary under another id.
+   */
+  readonly write: Record<string, cloudfront.IOrigin>;
+}
+
+export interface OriginInputs {
+  readonly site?: SiteProps;
+  readonly origins: Readonly<Record<string, HttpOriginProps>>;
+  readonly logBucket: s3.IBucket;
+  readonly shieldRegions: Readonly<Record<string, string | undefined>>;
+  /** Headers sent on every request to a custom origin (origin lock-down). */
+  readonly verifyHeaders?: Record<string, string>;
+}
+
+/** The bucket for CloudFront standard logs and S3 access logs, unless the user brings one. */
+export function renderLogBucket(scope: Construct, logBucket: s3.IBucket | undefined): s3.IBucket {
+  if (logBucket) return logBucket;
+  const bucket = new s3.Bucket(scope, 'LogBucket', {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    // CloudFront standard logs are delivered with ACLs.
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    lifecycleRules: [{ expiration: Duration.days(90) }],
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  acknowledgeLogBucketFindings(bucket);
+  return bucket;
+}
+
+export function renderOrigins(scope: Construct, inputs: OriginInputs): RenderedOrigins {
+  const out: RenderedOrigins = { origins: {}, failover: {}, write: {} };
+  const siteBucket = inputs.site ? renderSiteOrigins(scope, inputs.site, inputs, out) : undefined;
+  for (const [originId, o] of Object.entries(inputs.origins)) {
+    out.origins[originId] = httpOrigin(originId, o.domainName, o, inputs);
+    if (o.failoverDomainName) {
+      out.write[originId] = httpOrigin(`${originId}-direct`, o.domainName, o, inputs);
+      out.failover[originId] = new origins.OriginGroup({
+        primaryOrigin: out.origins[originId],
+        fallbackOrigin: httpOrigin(`${originId}-failover`, o.failoverDomainName, o, inputs),
+        fallbackStatusCodes: [500, 502, 503, 504],
+      });
+    }
+  }
+  return { ...out, siteBucket };
+}
+
+/**
+ * The origin a behavior reaches. CloudFront fails over GET, HEAD and OPTIONS only, and refuses
+ * origin groups on behaviors that allow writes: those keep the primary origin.
+ */
+export function behaviorOrigin(rendered: RenderedOrigins, route: RouteProps): cloudfront.IOrigin {
+  const methods = route.methods ?? DEFAULT_METHODS[route.tier];
+  return methods === 'ALL'
+    ? (rendered.write[route.origin] ?? rendered.origins[route.origin])
+    : (rendered.failover[route.origin] ?? rendered.origins[route.origin]);
+}
+
+function renderSiteOrigins(scope: Construct, site: SiteProps, inputs: OriginInputs, out: RenderedOrigins): s3.IBucket {
+  const siteBucket =
+    site.bucket ??
+    new s3.Bucket(scope, 'SiteBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      serverAccessLogsBucket: inputs.logBucket,
+      serverAccessLogsPrefix: 's3/site/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  const shield = inputs.shieldRegions[SITE_ORIGIN];
+  out.origins[SITE_ORIGIN] = origins.S3BucketOrigin.withOriginAccessControl(siteBucket, {
+    originShieldEnabled: shield !== undefined,
+    originShieldRegion: shield,
+    originId: SITE_ORIGIN,
+  });
+  if (site.failoverBucket) {
+    out.write[SITE_ORIGIN] = origins.S3BucketOrigin.withOriginAccessControl(siteBucket, {
+      originShieldEnabled: shield !== undefined,
+      originShieldRegion: shield,
+      originId: `${SITE_ORIGIN}-direct`,
+    });
+    out.failover[SITE_ORIGIN] = new origins.OriginGroup({
+      primaryOrigin: out.origins[SITE_ORIGIN],
+      fallbackOrigin: origins.S3BucketOrigin.withOriginAccessControl(site.failoverBucket, {
+        originId: `${SITE_ORIGIN}-failover`,
+      }),
+      fallbackStatusCodes: [500, 502, 503, 504, 403, 404],
+    });
+  }
+  return siteBucket;
+}
+
+function httpOrigin(originId: string, domainName: string, o: HttpOriginProps, inputs: OriginInputs): cloudfront.IOrigin {
+  const shield = inputs.shieldRegions[originId];
+  return new origins.HttpOrigin(domainName, {
+    protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+    originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+    httpsPort: o.httpsPort,
+    originPath: o.originPath,
+    connectionTimeout: o.connectionTimeout,
+    readTimeout: o.readTimeout,
+    keepaliveTimeout: o.keepaliveTimeout,
+    originShieldEnabled: shield !== undefined,
+    originShieldRegion: shield,
+    customHeaders: inputs.verifyHeaders,
+    originId,
+  });
+}

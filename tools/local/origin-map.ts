@@ -1,0 +1,68 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DistributionModel } from './model';
+import { LocalEdgeError } from './types';
+
+/** Which local URL each origin key answers on, checked against what the distribution knows. */
+export function resolveOriginMap(model: DistributionModel, overrides: Readonly<Record<string, string>>, extraKeys: Set<string>): Map<string, URL> {
+  const valid = new Map<string, string>();
+  for (const o of Object.values(model.origins)) {
+    valid.set(o.id, o.id);
+    valid.set(o.domainName, o.id);
+  }
+  const out = new Map<string, URL>();
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(overrides)) {
+    let url: URL;
+    try {
+      url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      problems.push(`--origin ${key}=${value}: '${value}' is not an http:// or https:// URL (e.g. http://127.0.0.1:9000)`);
+      continue;
+    }
+    if (!valid.has(key) && !extraKeys.has(key)) {
+      const keys = [...new Set([...valid.keys(), ...extraKeys])].join(', ');
+      problems.push(`--origin ${key}=${value}: unknown origin key '${key}'; valid keys are the origin ids and domain names of the distribution: ${keys}`);
+      continue;
+    }
+    out.set(key, url);
+    const id = valid.get(key);
+    if (id) {
+      out.set(id, url);
+      out.set(model.origins[id].domainName, url);
+    }
+  }
+  if (problems.length) throw new LocalEdgeError(problems.join('\n'));
+  return out;
+}
+
+/** Domain names an edge function may route to: its baked configuration is part of its code. */
+export function domainsInEdgeCode(model: DistributionModel): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  for (const b of model.behaviors) {
+    for (const fn of Object.values(b.edgeFunctions)) {
+      if (!fn || seen.has(fn.codeDir)) continue;
+      seen.add(fn.codeDir);
+      for (const file of fs.readdirSync(fn.codeDir)) {
+        if (!file.endsWith('.js')) continue;
+        const code = fs.readFileSync(path.join(fn.codeDir, file), 'utf8');
+        for (const m of code.matchAll(/domainName["']?\s*:\s*["']([A-Za-z0-9.-]+\.[A-Za-z]{2,})["']/g)) out.add(m[1]);
+      }
+    }
+  }
+  return out;
+}
+
+/** Says which origins will answer 502 or 403 for want of a mapping. */
+export function warnUnmappedOrigins(model: DistributionModel, originMap: Map<string, URL>, warn: (message: string) => void): void {
+  for (const o of Object.values(model.origins)) {
+    if (o.kind === 'custom' && !originMap.has(o.id)) {
+      warn(`origin '${o.id}' (${o.domainName}) has no --origin mapping: requests to it answer 502; pass --origin ${o.domainName}=http://127.0.0.1:PORT`);
+    }
+    if (o.kind === 's3' && !originMap.has(o.id) && o.s3Content.every((c) => c.folders.length === 0)) {
+      warn(`S3 origin '${o.id}' has no BucketDeployment content in the assembly: every object answers 403; pass --origin ${o.id}=URL to serve it from elsewhere`);
+    }
+  }
+}

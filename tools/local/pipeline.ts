@@ -1,0 +1,317 @@
+import { CacheTier, type Served, type Upstream, type Validators } from './cache';
+import type { Clock } from './clock';
+import {
+  type CfOrigin,
+  EdgeFunctionFailure,
+  type EventContext,
+  type HandlerCache,
+  originForEvent,
+  runRequestFunction,
+  runResponseFunction,
+} from './edge-functions';
+import { cloudFrontErrorPage, reason } from './errors';
+import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, setHeader } from './http-types';
+import type { BehaviorModel, DistributionModel, OriginModel } from './model';
+import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
+import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest } from './policies';
+import { decideTtl } from './ttl';
+import { type LocalEdgeStats, type Pop, type Processed, count, deviceHeaders, emptyStats, hex, LocalEdgeError } from './types';
+
+interface Target {
+  readonly kind: 'http' | 's3';
+  readonly url?: URL;
+  readonly origin?: OriginModel;
+}
+
+/**
+ * The path of a viewer request through CloudFront as the local edge emulates it: behavior match,
+ * viewer-request function, edge cache, Origin Shield, origin-request function, origin (with origin
+ * group failover), origin-response and viewer-response functions, custom error responses. It
+ * holds every cache tier and the statistics; writing the response out is the server's job.
+ */
+export class EdgePipeline {
+  stats: LocalEdgeStats = emptyStats();
+  readonly handlers: HandlerCache = new Map();
+  readonly agents = createOriginAgents();
+  readonly ctxBase: { readonly distributionDomainName: string; readonly distributionId: string };
+  private readonly shields = new Map<string, CacheTier>();
+
+  constructor(
+    readonly model: DistributionModel,
+    readonly clock: Clock,
+    readonly pops: readonly Pop[],
+    private readonly originMap: Map<string, URL>,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.ctxBase = {
+      distributionDomainName: `d${hex(`${model.stackName}/${model.logicalId}`, 13)}.cloudfront.net`,
+      distributionId: `E${hex(`id-${model.stackName}/${model.logicalId}`, 13).toUpperCase()}`,
+    };
+  }
+
+  /** Every cache: the edge locations', then the shields'. */
+  allTiers(): CacheTier[] {
+    return [...this.pops.map((p) => p.cache), ...this.shields.values()];
+  }
+
+  /**
+   * Removes the objects of these paths from every edge location and shield, as a CloudFront
+   * invalidation does; a path may end in `*` to match a prefix. Returns the number removed.
+   */
+  invalidate(paths: readonly string[]): number {
+    const problems = paths.filter((p) => !p.startsWith('/') || p.slice(0, -1).includes('*'));
+    if (problems.length || paths.length === 0) {
+      throw new LocalEdgeError(`invalidation paths must start with '/' and may have '*' only at the end, got: ${JSON.stringify(paths)}`);
+    }
+    const matchers = paths.map((p) => (p.endsWith('*') ? (uri: string) => uri.startsWith(p.slice(0, -1)) : (uri: string) => uri === p));
+    // The uri is the third element of every cache key (see cacheKey).
+    const match = (key: string) => {
+      const uri = (JSON.parse(key) as unknown[])[2] as string;
+      return matchers.some((m) => m(uri));
+    };
+    return this.allTiers().reduce((n, t) => n + t.invalidate(match), 0);
+  }
+
+  shieldFor(o: OriginModel): CacheTier {
+    const region = o.originShield!.region;
+    let s = this.shields.get(region);
+    if (!s) this.shields.set(region, (s = new CacheTier(`shield-${region}`, this.clock)));
+    return s;
+  }
+
+  targetFor(o: CfOrigin): Target | EdgeResponse {
+    const domainName = o.custom?.domainName ?? o.s3?.domainName ?? '';
+    const url = this.originMap.get(domainName);
+    if (url) return { kind: 'http', url };
+    const known = Object.values(this.model.origins).find((m) => m.domainName === domainName);
+    if (known && known.kind === 's3' && o.s3) return { kind: 's3', origin: known };
+    return cloudFrontErrorPage(502, `CloudFront wasn't able to connect to the origin: no --origin mapping for '${domainName}'.`, '');
+  }
+
+  /** The origin a behavior targets; for an origin group, its primary. */
+  primaryOrigin(id: string): OriginModel {
+    return this.model.origins[id] ?? this.model.origins[this.model.originGroups![id].members[0]];
+  }
+
+  /**
+   * A cache miss: the origin-request function, the origin itself, the origin-response function.
+   * For an origin group, a failed primary (unreachable, or a failover status code) is followed by
+   * the same steps against the secondary.
+   */
+  async fetchOrigin(behavior: BehaviorModel, viewerReq: EdgeRequest, ctx: EventContext, viaId: string, validators?: Validators): Promise<Upstream> {
+    const group = this.model.originGroups?.[behavior.targetOriginId];
+    const members = group ? group.members : [behavior.targetOriginId];
+    let up: Upstream | undefined;
+    for (const [i, id] of members.entries()) {
+      up = await this.fetchFromOneOrigin(behavior, this.model.origins[id], viewerReq, ctx, viaId, validators);
+      const last = i === members.length - 1;
+      const failover = group && (up.kind === 'Error' || group.failoverStatusCodes.includes(up.response.status));
+      if (last || !failover) break;
+    }
+    return up!;
+  }
+
+  async fetchFromOneOrigin(
+    behavior: BehaviorModel,
+    originModel: OriginModel,
+    viewerReq: EdgeRequest,
+    ctx: EventContext,
+    viaId: string,
+    validators?: Validators,
+  ): Promise<Upstream> {
+    const via = `1.1 ${viaId}.cloudfront.net (CloudFront)`;
+    const bound = originBoundRequest(behavior, viewerReq, via, ctx.requestId);
+    let req = bound.request;
+    if (validators?.etag) setHeader(req.headers, 'If-None-Match', validators.etag);
+    if (validators?.lastModified) setHeader(req.headers, 'If-Modified-Since', validators.lastModified);
+    let cfOrigin = originForEvent(originModel, this.model.region);
+    // Without a forwarded Host, the origin (and the origin-request function) sees the origin's domain.
+    if (!bound.forwardHost) setHeader(req.headers, 'Host', originModel.domainName);
+    const orq = behavior.edgeFunctions['origin-request'];
+    if (orq) {
+      count(this.stats.edgeFunctionInvocations, 'origin-request');
+      const out = await runRequestFunction(orq, req, ctx, this.handlers, cfOrigin);
+      if (out.kind === 'response') return { response: out.response, age: 0, failed: false, fromOrigin: true, kind: 'LambdaGeneratedResponse' };
+      req = out.request;
+      if (out.origin) cfOrigin = out.origin;
+    }
+    const target = this.targetFor(cfOrigin);
+    let response: EdgeResponse;
+    let failed = false;
+    let kind: string | undefined;
+    if ('status' in target) {
+      response = target;
+      failed = true;
+      kind = 'Error';
+    } else {
+      if (!req.headers.host) setHeader(req.headers, 'Host', cfOrigin.custom?.domainName ?? cfOrigin.s3?.domainName ?? '');
+      for (const [k, v] of Object.entries(cfOrigin.custom?.customHeaders ?? cfOrigin.s3?.customHeaders ?? {})) req.headers[k] = v;
+      const originPath = cfOrigin.custom?.path ?? cfOrigin.s3?.path ?? '';
+      this.stats.originFetches++;
+      const bs = this.stats.byBehavior[behavior.pathPattern];
+      if (bs) bs.originFetches++;
+      try {
+        response =
+          target.kind === 's3'
+            ? fetchS3(target.origin!.s3Content, originPath, req)
+            : await fetchHttp(target.url!, originPath, req, cfOrigin.custom?.readTimeout ?? originModel.readTimeoutSeconds, this.agents);
+        if (response.status >= 500) failed = true;
+      } catch (err) {
+        if (!(err instanceof OriginUnavailable)) throw err;
+        response = cloudFrontErrorPage(err.status, `CloudFront wasn't able to connect to the origin. ${err.message}`, ctx.requestId);
+        failed = true;
+        kind = 'Error';
+      }
+    }
+    if (!bound.forwardsCookies) delete response.headers['set-cookie'];
+    const ors = behavior.edgeFunctions['origin-response'];
+    if (ors && kind !== 'Error') {
+      count(this.stats.edgeFunctionInvocations, 'origin-response');
+      response = await runResponseFunction(ors, req, response, ctx, this.handlers);
+    }
+    if (response.status === 304 && validators) return { response, age: 0, notModified: true, failed: false, fromOrigin: true, kind };
+    return { response, age: 0, failed, fromOrigin: true, kind };
+  }
+
+  decideFor(behavior: BehaviorModel) {
+    return (res: EdgeResponse) => decideTtl(behavior.cachePolicy, res.status, res.headers, this.clock.now(), this.model.errorResponses);
+  }
+
+  /** The whole path of one viewer request through one edge location, without writing it out. */
+  async processRequest(request: EdgeRequest, pop: Pop, requestId: string, viewerProtocol: string, country: string): Promise<Processed> {
+    const behavior = matchBehavior(this.model.behaviors, request.uri);
+    const bs = (this.stats.byBehavior[behavior.pathPattern] ??= { requests: 0, originFetches: 0, results: {} });
+    bs.requests++;
+    const ctx: EventContext = { ...this.ctxBase, requestId };
+    const err = (status: number, detail: string, resultType = 'Error'): Processed => ({
+      response: cloudFrontErrorPage(status, detail, requestId),
+      resultType,
+      behavior,
+      request,
+    });
+    if (viewerProtocol === 'http' && behavior.viewerProtocolPolicy !== 'allow-all') {
+      if (behavior.viewerProtocolPolicy === 'https-only') return err(403, 'This distribution only accepts HTTPS requests.');
+      const host = getHeader(request.headers, 'host') ?? 'localhost';
+      return {
+        response: {
+          status: 301,
+          statusDescription: 'Moved Permanently',
+          headers: { location: [{ key: 'Location', value: `https://${host}${request.uri}${request.querystring ? `?${request.querystring}` : ''}` }], server: [{ key: 'Server', value: 'CloudFront' }] },
+          body: Buffer.alloc(0),
+        },
+        resultType: 'Redirect',
+        behavior,
+        request,
+      };
+    }
+    if (!behavior.allowedMethods.includes(request.method)) {
+      return err(403, 'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.');
+    }
+    const lambdaFailure = (e: unknown): Processed => {
+      if (!(e instanceof EdgeFunctionFailure)) throw e;
+      this.warn(`${e.kind}: ${e.message}`);
+      return err(e.status, `The Lambda function associated with the CloudFront distribution ${e.kind === 'LambdaValidationError' ? 'returned an invalid response' : 'failed to execute'}.`, e.kind);
+    };
+    let req = request;
+    const vrq = behavior.edgeFunctions['viewer-request'];
+    if (vrq) {
+      count(this.stats.edgeFunctionInvocations, 'viewer-request');
+      try {
+        const out = await runRequestFunction(vrq, req, ctx, this.handlers);
+        if (out.kind === 'response') {
+          const response = out.response;
+          applyResponseHeadersPolicy(behavior.responseHeadersPolicy, response.headers, req);
+          return { response, resultType: 'LambdaGeneratedResponse', behavior, request: req };
+        }
+        req = out.request;
+      } catch (e) {
+        return lambdaFailure(e);
+      }
+    }
+    // CloudFront adds its viewer headers after the viewer-request function; they reach the cache key
+    // and the origin only where a policy names them.
+    setHeader(req.headers, 'CloudFront-Viewer-Country', country);
+    setHeader(req.headers, 'CloudFront-Forwarded-Proto', viewerProtocol);
+    setHeader(req.headers, 'CloudFront-Viewer-Address', `${req.clientIp}:0`);
+    for (const [k, v] of Object.entries(deviceHeaders(getHeader(req.headers, 'user-agent')))) setHeader(req.headers, k, v);
+
+    const key = cacheKey(behavior, req);
+    const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
+    const originShield = this.primaryOrigin(behavior.targetOriginId).originShield;
+    const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v);
+    let served: Served;
+    try {
+      if (cacheable) {
+        const decide = this.decideFor(behavior);
+        const upstream = originShield
+          ? async (v?: Validators): Promise<Upstream> => {
+              const shield = this.shieldFor(this.primaryOrigin(behavior.targetOriginId));
+              const s = await shield.lookup(key, toOrigin, decide);
+              const fromOrigin = s.result === 'Miss' && !!s.upstream?.fromOrigin;
+              if (!fromOrigin) this.stats.shieldHits++;
+              const etag = getHeader(s.response.headers, 'etag');
+              const notModified = !!v?.etag && etag === v.etag && s.response.status === 200;
+              return {
+                response: s.response,
+                age: s.age ?? 0,
+                notModified,
+                failed: s.result === 'Miss' ? !!s.upstream?.failed : false,
+                fromOrigin,
+                kind: s.upstream?.kind,
+              };
+            }
+          : toOrigin;
+        served = await pop.cache.lookup(key, upstream, decide);
+      } else if (req.method === 'HEAD' && behavior.cachedMethods.includes('HEAD')) {
+        const stored = pop.cache.stored(cacheKey(behavior, { ...req, method: 'GET' }));
+        if (stored && stored.age < stored.decision.ttl) served = { response: stored.response, result: 'Hit', age: stored.age };
+        else served = { response: (await toOrigin()).response, result: 'Miss' };
+      } else {
+        const up = await toOrigin();
+        served = { response: up.response, result: 'Miss', upstream: up };
+      }
+    } catch (e) {
+      return lambdaFailure(e);
+    }
+    let response: EdgeResponse = { ...served.response, headers: cloneHeaders(served.response.headers) };
+    const viaOrigin = served.result === 'Miss' && served.upstream?.fromOrigin !== false;
+    let resultType: string;
+    if (served.upstream?.kind === 'LambdaGeneratedResponse' && served.result === 'Miss') resultType = 'LambdaGeneratedResponse';
+    else if (response.status >= 400) resultType = 'Error';
+    else if (served.result === 'RefreshHit') resultType = 'RefreshHit';
+    else if (served.result === 'Miss' && viaOrigin) resultType = 'Miss';
+    else resultType = 'Hit';
+    const detailed = served.result === 'Miss' && !viaOrigin ? 'OriginShieldHit' : served.result;
+    const vrs = behavior.edgeFunctions['viewer-response'];
+    if (vrs && response.status < 400) {
+      count(this.stats.edgeFunctionInvocations, 'viewer-response');
+      try {
+        response = await runResponseFunction(vrs, req, response, ctx, this.handlers);
+      } catch (e) {
+        return lambdaFailure(e);
+      }
+    }
+    applyResponseHeadersPolicy(behavior.responseHeadersPolicy, response.headers, req);
+    return { response, resultType, behavior, age: served.result === 'Miss' && viaOrigin ? undefined : served.age, request: req, detailed };
+  }
+
+  /** CustomErrorResponses: the page named for an error code, fetched through the distribution. */
+  async customErrorPage(p: Processed, pop: Pop, requestId: string, viewerProtocol: string, country: string): Promise<Processed> {
+    const custom = this.model.errorResponses.find((e) => e.errorCode === p.response.status);
+    if (!custom || (!custom.responsePagePath && !custom.responseCode)) return p;
+    let page = p.response;
+    if (custom.responsePagePath) {
+      const [uri, querystring = ''] = custom.responsePagePath.split('?');
+      const sub = await this.processRequest(
+        { method: 'GET', uri, querystring, headers: { host: p.request.headers.host ?? [] }, clientIp: p.request.clientIp, body: Buffer.alloc(0) },
+        pop,
+        requestId,
+        viewerProtocol,
+        country,
+      );
+      if (sub.response.status < 400) page = sub.response;
+    }
+    const status = custom.responseCode ?? p.response.status;
+    return { ...p, response: { ...page, status, statusDescription: reason(status) || page.statusDescription, headers: cloneHeaders(page.headers) } };
+  }
+}

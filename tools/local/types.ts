@@ -1,0 +1,151 @@
+import * as crypto from 'crypto';
+import { CliError } from '../errors';
+import type { CacheTier } from './cache';
+import type { Clock } from './clock';
+import type { EdgeRequest, EdgeResponse } from './http-types';
+import type { BehaviorModel, DistributionModel } from './model';
+
+/* The local edge's public types and constants, and the small values its parts share. */
+
+/** A problem starting the local edge that the user can fix; the message says how. */
+export class LocalEdgeError extends CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalEdgeError';
+  }
+}
+
+/** CloudFront's request limits ("Quotas": general quotas). Both answered with 413. */
+export const MAX_URL_BYTES = 8192;
+export const MAX_REQUEST_HEADER_BYTES = 20480;
+
+/** Request headers that steer the local edge in tests; removed before anything else sees the request. */
+export const POP_HEADER = 'x-tiered-cdn-pop';
+export const VIEWER_COUNTRY_HOOK = 'x-tiered-cdn-viewer-country';
+export const VIEWER_PROTOCOL_HOOK = 'x-tiered-cdn-viewer-protocol';
+export const CONTROL_PREFIX = '/__tiered-cdn/';
+
+export interface LocalEdgeOptions {
+  /** Cloud assembly folder. @default 'cdk.out' */
+  readonly app?: string;
+  /** A distribution model to run instead of reading `app` (for tests of the engine itself). */
+  readonly distribution?: DistributionModel;
+  /** Stack name (or `Stack/LogicalId`) when the assembly has several distributions. */
+  readonly stack?: string;
+  /** @default 8080; 0 picks a free port */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Origin id, domain name or bucket logical id -> URL the local edge sends that origin's requests to. */
+  readonly origins?: Readonly<Record<string, string>>;
+  /** Number of edge locations, each with its own cache. @default 1 */
+  readonly pops?: number;
+  /** Access log: a file (appended), '-' for stdout, or a function receiving each line. @default - no log */
+  readonly log?: string | ((line: string) => void);
+  /** @default 'real' */
+  readonly clock?: 'real' | 'virtual';
+  /** CloudFront-Viewer-Country for viewers that do not say (`x-tiered-cdn-viewer-country`). @default 'US' */
+  readonly viewerCountry?: string;
+  /** The protocol viewers are taken to use; the local edge itself speaks HTTP. @default 'https' */
+  readonly viewerProtocol?: 'http' | 'https';
+  /** Receives warnings (e.g. an origin with no --origin mapping). @default - printed to stderr */
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface BehaviorStats {
+  requests: number;
+  originFetches: number;
+  results: Record<string, number>;
+}
+
+export interface LocalEdgeStats {
+  viewerRequests: number;
+  /** Requests that reached an origin (custom or S3), after every cache tier. */
+  originFetches: number;
+  /** x-cache result types (`Hit`, `Miss`, ...) counted. */
+  results: Record<string, number>;
+  byBehavior: Record<string, BehaviorStats>;
+  byPop: Record<string, { requests: number; hits: number }>;
+  shieldHits: number;
+  edgeFunctionInvocations: Record<string, number>;
+}
+
+export interface LocalEdge {
+  readonly url: string;
+  readonly port: number;
+  readonly distribution: DistributionModel;
+  /** Edge location names, as sent in `x-amz-cf-pop`; pick one with the `x-tiered-cdn-pop` header. */
+  readonly pops: readonly string[];
+  readonly clock: Clock & { advance?(seconds: number): number };
+  readonly stats: LocalEdgeStats;
+  /**
+   * Removes the objects of these paths from every edge location and shield, as a CloudFront
+   * invalidation does: every cached variant of the path (query strings, headers, cookies); a path may
+   * end in `*` to match a prefix. Returns the number of objects removed.
+   */
+  invalidate(paths: readonly string[]): number;
+  /** Waits for background refreshes (stale-while-revalidate) to finish. */
+  settle(): Promise<void>;
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+export function emptyStats(): LocalEdgeStats {
+  return { viewerRequests: 0, originFetches: 0, results: {}, byBehavior: {}, byPop: {}, shieldHits: 0, edgeFunctionInvocations: {} };
+}
+
+/** 56 characters like CloudFront's request ids; random bytes are drawn in batches, one syscall per 256 ids. */
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+export function newRequestId(): string {
+  if (idOffset + 42 > idPool.length) {
+    idPool = crypto.randomBytes(42 * 256);
+    idOffset = 0;
+  }
+  const id = idPool.subarray(idOffset, idOffset + 42).toString('base64url');
+  idOffset += 42;
+  return id;
+}
+
+export function hex(seed: string, n: number): string {
+  return crypto.createHash('sha256').update(seed).digest('hex').slice(0, n);
+}
+
+/** One edge location: its name and cache. */
+export interface Pop {
+  readonly name: string;
+  readonly cache: CacheTier;
+  readonly viaId: string;
+}
+
+/** A viewer request after the distribution has answered it, before it is written out. */
+export interface Processed {
+  response: EdgeResponse;
+  /** Byte range served (206), for the access log. */
+  range?: [number, number];
+  resultType: string;
+  behavior?: BehaviorModel;
+  age?: number;
+  request: EdgeRequest;
+  detailed?: string;
+}
+
+export function count(rec: Record<string, number>, k: string): number {
+  return (rec[k] = (rec[k] ?? 0) + 1);
+}
+
+/** CloudFront-Is-*-Viewer from the User-Agent, as CloudFront derives them. */
+export function deviceHeaders(userAgent: string | undefined): Record<string, string> {
+  const ua = userAgent ?? '';
+  const tablet = /iPad|Tablet|Nexus 7|Nexus 10|SM-T/i.test(ua);
+  const mobile = !tablet && /Mobi|iPhone|Android.*Mobile|Windows Phone/i.test(ua);
+  const smarttv = /SmartTV|SMART-TV|HbbTV|AppleTV|GoogleTV|Web0S/i.test(ua);
+  const desktop = !tablet && !mobile && !smarttv;
+  const b = (v: boolean) => (v ? 'true' : 'false');
+  return {
+    'CloudFront-Is-Mobile-Viewer': b(mobile),
+    'CloudFront-Is-Tablet-Viewer': b(tablet),
+    'CloudFront-Is-SmartTV-Viewer': b(smarttv),
+    'CloudFront-Is-Desktop-Viewer': b(desktop),
+  };
+}

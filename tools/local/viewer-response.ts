@@ -1,0 +1,98 @@
+import type * as http from 'http';
+import { chooseEncoding, compress } from './compress';
+import type { Clock } from './clock';
+import { reason } from './errors';
+import { type EdgeRequest, cloneHeaders, deleteHeader, getHeader, headersToNode, setHeader } from './http-types';
+import type { Pop, Processed } from './types';
+
+/* What CloudFront does between its answer and the viewer: conditional GETs, byte ranges, compression and its own headers. */
+
+/**
+ * A viewer's conditional GET answered from what CloudFront holds: 304 when its If-None-Match names
+ * the object's ETag (weak comparison) or, without one, when the object is not newer than
+ * If-Modified-Since.
+ */
+export function notModifiedForViewer(p: Processed, viewerReq: EdgeRequest): Processed {
+  if (p.response.status !== 200 || (viewerReq.method !== 'GET' && viewerReq.method !== 'HEAD')) return p;
+  const inm = getHeader(viewerReq.headers, 'if-none-match');
+  const ims = getHeader(viewerReq.headers, 'if-modified-since');
+  const etag = getHeader(p.response.headers, 'etag');
+  const lastModified = getHeader(p.response.headers, 'last-modified');
+  const opaque = (t: string) => t.trim().replace(/^W\//, '');
+  const matches = inm
+    ? !!etag && (inm.trim() === '*' || inm.split(',').some((t) => opaque(t) === opaque(etag)))
+    : !!ims && !!lastModified && Date.parse(lastModified) <= Date.parse(ims);
+  if (!matches) return p;
+  const headers = cloneHeaders(p.response.headers);
+  for (const h of ['content-length', 'content-encoding', 'transfer-encoding']) delete headers[h];
+  return { ...p, response: { status: 304, statusDescription: 'Not Modified', headers, body: Buffer.alloc(0) } };
+}
+
+/**
+ * A single byte range of a whole object the edge holds: 206 with Content-Range, or 416 when the
+ * range lies outside the object. Several ranges, or a malformed one, get the whole object.
+ */
+export function rangeForViewer(p: Processed, viewerReq: EdgeRequest): Processed {
+  const range = getHeader(viewerReq.headers, 'range');
+  if (!range || p.response.status !== 200 || viewerReq.method !== 'GET') return p;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return p;
+  const size = p.response.body.length;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  const headers = cloneHeaders(p.response.headers);
+  if (start >= size || start > end) {
+    setHeader(headers, 'Content-Range', `bytes */${size}`);
+    return { ...p, response: { status: 416, statusDescription: 'Requested Range Not Satisfiable', headers, body: Buffer.alloc(0) }, range: undefined };
+  }
+  setHeader(headers, 'Content-Range', `bytes ${start}-${end}/${size}`);
+  return { ...p, response: { status: 206, statusDescription: 'Partial Content', headers, body: p.response.body.subarray(start, end + 1) }, range: [start, end] };
+}
+
+/** Writes the answer with the headers CloudFront adds (X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age); returns the body bytes sent. */
+export function writeResponse(res: http.ServerResponse, method: string, viewerReq: EdgeRequest, p: Processed, pop: Pop, requestId: string, clock: Clock): number {
+  const response = p.response;
+  const headers = response.headers;
+  let body = response.body;
+  const encoding = p.behavior
+    ? chooseEncoding({
+        enabled: p.behavior.compress,
+        gzip: p.behavior.cachePolicy.gzip,
+        brotli: p.behavior.cachePolicy.brotli,
+        acceptEncoding: getHeader(viewerReq.headers, 'accept-encoding'),
+        contentType: getHeader(headers, 'content-type'),
+        contentEncoding: getHeader(headers, 'content-encoding'),
+        size: body.length,
+      })
+    : undefined;
+  if (encoding && response.status === 200) {
+    body = compress(body, encoding);
+    setHeader(headers, 'Content-Encoding', encoding);
+    const vary = getHeader(headers, 'vary');
+    if (!vary || !/accept-encoding/i.test(vary)) setHeader(headers, 'Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+    // "ETag header conversion": a strong ETag becomes weak once CloudFront has compressed the body.
+    const etag = getHeader(headers, 'etag');
+    if (etag && !etag.startsWith('W/')) setHeader(headers, 'ETag', `W/${etag}`);
+  }
+  for (const h of ['connection', 'keep-alive', 'transfer-encoding']) deleteHeader(headers, h);
+  if (response.status !== 304) setHeader(headers, 'Content-Length', String(body.length));
+  setHeader(headers, 'X-Cache', `${p.resultType} from cloudfront`);
+  const via = `1.1 ${pop.viaId}.cloudfront.net (CloudFront)`;
+  const prevVia = getHeader(headers, 'via');
+  setHeader(headers, 'Via', prevVia ? `${prevVia}, ${via}` : via);
+  setHeader(headers, 'X-Amz-Cf-Pop', pop.name);
+  setHeader(headers, 'X-Amz-Cf-Id', requestId);
+  if (p.age !== undefined) setHeader(headers, 'Age', String(Math.floor(p.age)));
+  if (!headers.date) setHeader(headers, 'Date', new Date(clock.now()).toUTCString());
+  res.writeHead(response.status, response.statusDescription || reason(response.status) || undefined, headersToNode(headers));
+  if (method === 'HEAD' || response.status === 304 || response.status === 204) res.end();
+  else res.end(body);
+  return body.length;
+}

@@ -265,43 +265,42 @@ export interface Authenticator {
 }
 
 /**
- * Builds the auth step of a viewer-request function. Keys are imported here, once per container,
- * and a throwaway verification per key warms the verification path so the first real request
- * does not pay for it.
+ * Every token of one issuer and key carries the same header segment: decode it once. Bounded, and
+ * emptied when full, so made-up headers can cost memory only up to the bound.
  */
-export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOptions = {}): Authenticator {
-  const allowed = new Set<string>(config.algorithms);
-  const audience = config.audience === null ? null : new Set(config.audience);
-  const baked = config.jwks.keys;
-  let keyring = new Keyring(baked);
-  const fetchJwks = options.fetchJwks ?? defaultFetchJwks;
-  const refreshIntervalMs = options.refreshIntervalMs ?? JWKS_REFRESH_INTERVAL_MS;
-  const fetchTimeoutMs = options.fetchTimeoutMs ?? JWKS_FETCH_TIMEOUT_MS;
-  const now = options.now ?? Date.now;
-  let lastFetch = -Infinity;
-  let inflight: Promise<void> | undefined;
+class HeaderSegmentCache {
+  private readonly headers = new Map<string, Json>();
 
-  // Every token of one issuer and key carries the same header segment: decode it once. Bounded,
-  // and emptied when full, so made-up headers can cost memory only up to the bound.
-  const headers = new Map<string, Json>();
-  const decodeHeader = (segment: string): Json => {
-    let header = headers.get(segment);
+  decode(segment: string): Json {
+    let header = this.headers.get(segment);
     if (header === undefined) {
       header = decodeObject(segment);
-      if (headers.size >= 32) headers.clear();
-      headers.set(segment, header);
+      if (this.headers.size >= 32) this.headers.clear();
+      this.headers.set(segment, header);
     }
     return header;
-  };
+  }
+}
+
+/** Checks one token against the keys at hand and the route's issuer, audience, algorithms and clock skew. */
+class TokenVerifier {
+  readonly allowed: ReadonlySet<string>;
+  private readonly audience: ReadonlySet<string> | null;
+  private readonly headers = new HeaderSegmentCache();
+
+  constructor(private readonly config: AuthConfig) {
+    this.allowed = new Set<string>(config.algorithms);
+    this.audience = config.audience === null ? null : new Set(config.audience);
+  }
 
   /** Returns the verified claims or throws a Rejection / UnknownKid. */
-  const verifyToken = (token: string): Json => {
+  verify(token: string, keyring: Keyring): Json {
     checkShape(token);
     const firstDot = token.indexOf('.');
     const lastDot = token.lastIndexOf('.');
-    const header = decodeHeader(token.slice(0, firstDot));
+    const header = this.headers.decode(token.slice(0, firstDot));
     const alg = header.alg;
-    if (typeof alg !== 'string' || !allowed.has(alg)) throw invalid('algorithm not allowed');
+    if (typeof alg !== 'string' || !this.allowed.has(alg)) throw invalid('algorithm not allowed');
     // No extension is understood here, so any critical one makes the token unusable (RFC 7515 4.1.11).
     if (header.crit !== undefined) throw invalid('unsupported critical header');
     if (typeof header.kid !== 'string') throw invalid('unknown key id');
@@ -310,11 +309,15 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
     if (entry.jwk.alg !== undefined && entry.jwk.alg !== alg) throw invalid('algorithm not allowed');
     if (!keyFitsAlgorithm(entry.jwk, alg)) throw invalid('key does not match algorithm');
     if (!checkSignature(alg, entry.key, token.slice(0, lastDot), token.slice(lastDot + 1))) throw invalid('invalid signature');
-
     // Claims are read only once the signature holds.
     const payload = decodeObject(token.slice(firstDot + 1, lastDot));
+    this.checkClaims(payload);
+    return payload;
+  }
+
+  private checkClaims(payload: Json): void {
     const t = Date.now() / 1000;
-    const skew = config.clockSkewSeconds;
+    const skew = this.config.clockSkewSeconds;
     if (payload.exp === undefined) throw invalid('token has no expiry');
     if (!isNumber(payload.exp)) throw invalid('malformed token');
     if (t >= payload.exp + skew) throw invalid('token expired');
@@ -325,35 +328,115 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
     if (payload.iat !== undefined && !isNumber(payload.iat)) throw invalid('malformed token');
     if (payload.sub !== undefined && typeof payload.sub !== 'string') throw invalid('malformed token');
     if (payload.scope !== undefined && typeof payload.scope !== 'string') throw invalid('malformed token');
-    if (payload.iss !== config.issuer) throw invalid('issuer not accepted');
+    if (payload.iss !== this.config.issuer) throw invalid('issuer not accepted');
+    const audience = this.audience;
     if (audience !== null) {
       const aud = payload.aud;
       const ok = typeof aud === 'string' ? audience.has(aud) : Array.isArray(aud) && aud.some((a) => typeof a === 'string' && audience.has(a));
       if (!ok) throw invalid('audience not accepted');
     }
-    return payload;
-  };
+  }
 
-  const succeed = (request: CloudFrontRequest, payload: Json): AuthOutcome => {
-    const scopes = tokenScopes(payload);
-    if (config.requiredScopes.some((s) => !scopes.includes(s))) {
-      return { allow: false, response: refusal(config, new Rejection('scope', 'token lacks a required scope')) };
+  /**
+   * One throwaway verification per key warms the verification path, so the first real request does
+   * not pay for it.
+   */
+  warm(keyring: Keyring): void {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    for (const { jwk } of keyring.keys()) {
+      const alg = [...this.allowed].find((a) => keyFitsAlgorithm(jwk, a) && (jwk.alg === undefined || jwk.alg === a));
+      if (!alg) continue;
+      try {
+        this.verify(`${part({ alg, kid: jwk.kid })}.${part({ iss: this.config.issuer, exp: 1 })}.${'A'.repeat(86)}`, keyring);
+      } catch {
+        // expected: the signature is made up; the point was to run the path once
+      }
     }
-    const headers = request.headers;
-    if (typeof payload.sub === 'string') headers[AUTH_SUB_HEADER] = [{ key: AUTH_SUB_HEADER, value: headerValue(payload.sub) }];
-    if (scopes.length > 0) headers[AUTH_SCOPE_HEADER] = [{ key: AUTH_SCOPE_HEADER, value: headerValue(scopes.join(' ')) }];
-    for (const claim of config.forwardClaims) {
-      if (!Object.prototype.hasOwnProperty.call(payload, claim) || payload[claim] === undefined) continue;
-      const name = `${AUTH_CLAIM_HEADER_PREFIX}${claim.toLowerCase()}`;
-      headers[name] = [{ key: name, value: headerValue(payload[claim]) }];
-    }
-    return { allow: true, request };
-  };
+  }
+}
+
+/**
+ * The keys a route accepts: those baked at synth time, plus those fetched from `jwksUri` when a
+ * token names an unknown kid (at most one fetch per refresh interval, one in flight at a time).
+ */
+class JwksKeySource {
+  keyring: Keyring;
+  private lastFetch = -Infinity;
+  private inflight: Promise<void> | undefined;
+  private readonly fetchJwks: NonNullable<AuthRuntimeOptions['fetchJwks']>;
+  private readonly refreshIntervalMs: number;
+  private readonly fetchTimeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly config: AuthConfig,
+    private readonly onKeys: (keyring: Keyring) => void,
+    options: AuthRuntimeOptions,
+  ) {
+    this.keyring = new Keyring(config.jwks.keys);
+    this.fetchJwks = options.fetchJwks ?? defaultFetchJwks;
+    this.refreshIntervalMs = options.refreshIntervalMs ?? JWKS_REFRESH_INTERVAL_MS;
+    this.fetchTimeoutMs = options.fetchTimeoutMs ?? JWKS_FETCH_TIMEOUT_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  refresh(): Promise<void> {
+    if (this.inflight) return this.inflight;
+    const t = this.now();
+    const uri = this.config.jwksUri;
+    if (t - this.lastFetch < this.refreshIntervalMs || !uri) return Promise.resolve();
+    this.lastFetch = t;
+    this.inflight = this.fetchJwks(uri, this.fetchTimeoutMs)
+      .then((doc) => this.adopt(doc))
+      .catch(() => undefined) // fail closed: the token with the unknown kid is refused
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  private adopt(doc: unknown): void {
+    const keys = (doc as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys)) return;
+    const fetched = keys.filter((k): k is Jwk => typeof k === 'object' && k !== null && typeof (k as Jwk).kty === 'string');
+    const baked = this.config.jwks.keys;
+    const bakedKids = new Set(baked.map((k) => k.kid));
+    // Keys baked at synth time always stay; fetched keys can add kids but never replace one.
+    this.keyring = new Keyring([...baked, ...fetched.filter((k) => !bakedKids.has(k.kid))]);
+    this.onKeys(this.keyring);
+  }
+}
+
+/** The request with the identity headers the token proves, or a 403 when it lacks a required scope. */
+function assertIdentity(config: AuthConfig, request: CloudFrontRequest, payload: Json): AuthOutcome {
+  const scopes = tokenScopes(payload);
+  if (config.requiredScopes.some((s) => !scopes.includes(s))) {
+    return { allow: false, response: refusal(config, new Rejection('scope', 'token lacks a required scope')) };
+  }
+  const headers = request.headers;
+  if (typeof payload.sub === 'string') headers[AUTH_SUB_HEADER] = [{ key: AUTH_SUB_HEADER, value: headerValue(payload.sub) }];
+  if (scopes.length > 0) headers[AUTH_SCOPE_HEADER] = [{ key: AUTH_SCOPE_HEADER, value: headerValue(scopes.join(' ')) }];
+  for (const claim of config.forwardClaims) {
+    if (!Object.prototype.hasOwnProperty.call(payload, claim) || payload[claim] === undefined) continue;
+    const name = `${AUTH_CLAIM_HEADER_PREFIX}${claim.toLowerCase()}`;
+    headers[name] = [{ key: name, value: headerValue(payload[claim]) }];
+  }
+  return { allow: true, request };
+}
+
+/**
+ * Builds the auth step of a viewer-request function. Keys are imported here, once per container,
+ * and a throwaway verification per key warms the verification path so the first real request
+ * does not pay for it.
+ */
+export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOptions = {}): Authenticator {
+  const verifier = new TokenVerifier(config);
+  const keys = new JwksKeySource(config, (keyring) => verifier.warm(keyring), options);
 
   /** One pass with the keys at hand; an unknown kid worth a JWKS fetch is handed back to the caller. */
   const attempt = (request: CloudFrontRequest): AuthOutcome | UnknownKid => {
     try {
-      return succeed(request, verifyToken(extractToken(request, config.cookieName)));
+      return assertIdentity(config, request, verifier.verify(extractToken(request, config.cookieName), keys.keyring));
     } catch (err) {
       // Only a token that could verify once its key is known may cost a fetch: its alg is allowed
       // (checked before the kid) and its kid is short printable ASCII.
@@ -364,59 +447,17 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
       return { allow: false, response: refusal(config, rejection) };
     }
   };
+  const settle = (outcome: AuthOutcome | UnknownKid): AuthOutcome =>
+    outcome instanceof UnknownKid ? { allow: false, response: refusal(config, invalid('unknown key id')) } : outcome;
 
-  const unknownKid = (): AuthOutcome => ({ allow: false, response: refusal(config, invalid('unknown key id')) });
-
-  const refresh = (): Promise<void> => {
-    if (inflight) return inflight;
-    const t = now();
-    if (t - lastFetch < refreshIntervalMs || !config.jwksUri) return Promise.resolve();
-    lastFetch = t;
-    inflight = fetchJwks(config.jwksUri, fetchTimeoutMs)
-      .then((doc) => {
-        const keys = (doc as { keys?: unknown } | null)?.keys;
-        if (!Array.isArray(keys)) return;
-        const fetched = keys.filter((k): k is Jwk => typeof k === 'object' && k !== null && typeof (k as Jwk).kty === 'string');
-        const bakedKids = new Set(baked.map((k) => k.kid));
-        // Keys baked at synth time always stay; fetched keys can add kids but never replace one.
-        keyring = new Keyring([...baked, ...fetched.filter((k) => !bakedKids.has(k.kid))]);
-        warm();
-      })
-      .catch(() => undefined) // fail closed: the token with the unknown kid is refused
-      .finally(() => {
-        inflight = undefined;
-      });
-    return inflight;
-  };
-
-  function warm(): void {
-    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    for (const { jwk } of keyring.keys()) {
-      const alg = [...allowed].find((a) => keyFitsAlgorithm(jwk, a) && (jwk.alg === undefined || jwk.alg === a));
-      if (!alg) continue;
-      try {
-        verifyToken(`${part({ alg, kid: jwk.kid })}.${part({ iss: config.issuer, exp: 1 })}.${'A'.repeat(86)}`);
-      } catch {
-        // expected: the signature is made up; the point was to run the path once
-      }
-    }
-  }
-
-  warm();
-
+  verifier.warm(keys.keyring);
   return {
-    decide(request) {
-      const outcome = attempt(request);
-      return outcome instanceof UnknownKid ? unknownKid() : outcome;
-    },
+    decide: (request) => settle(attempt(request)),
     authenticate(request) {
       const outcome = attempt(request);
       if (!(outcome instanceof UnknownKid)) return outcome;
-      const retry = (): AuthOutcome => {
-        const second = attempt(request);
-        return second instanceof UnknownKid ? unknownKid() : second;
-      };
-      return keyring.get(outcome.kid) ? retry() : refresh().then(retry);
+      const retry = () => settle(attempt(request));
+      return keys.keyring.get(outcome.kid) ? retry() : keys.refresh().then(retry);
     },
   };
 }

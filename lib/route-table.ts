@@ -138,6 +138,7 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems): void 
         );
       }
     }
+    checkForwardHeaders(problems, where, route);
     for (const fn of route.edgeLambdas ?? []) checkEdgeLambda(problems, `${where}.edgeLambdas`, fn);
   });
 
@@ -177,6 +178,50 @@ function withVariantDocuments(
     else problems.warn('tiered-cdn:missing-variant-documents', message);
   }
   return { ...r, originRequest: { ...r.originRequest!, variantDocuments: plan.variantDocuments } };
+}
+
+/** CloudFront's quota of headers in one origin request policy. */
+const MAX_ORIGIN_REQUEST_HEADERS = 10;
+
+/** `forwardHeaders` and `sharedAcrossUsers`: headers an origin sees without them keying the cache. */
+function checkForwardHeaders(problems: Problems, where: string, route: RouteProps): void {
+  if (route.sharedAcrossUsers !== undefined && !route.auth) {
+    problems.add(`${where}.sharedAcrossUsers is only for routes with 'auth' (it says their responses are the same for every authenticated user).`);
+  }
+  const fwd = route.forwardHeaders;
+  if (fwd === undefined) return;
+  if (route.tier !== 'api' && route.tier !== 'html') {
+    problems.add(
+      `${where}.forwardHeaders is only for 'api' and 'html' routes (a '${route.tier}' route ${route.tier === 'dynamic' ? 'forwards every viewer header already' : 'asks the origin nothing per viewer'}), got: ${show(fwd)}.`,
+    );
+    return;
+  }
+  if (fwd === 'allViewer') return;
+  if (!Array.isArray(fwd)) {
+    problems.add(`${where}.forwardHeaders must be 'allViewer' or a list of header names, got: ${show(fwd)}.`);
+    return;
+  }
+  const vary = (route.varyHeaders ?? []).map((h) => h.toLowerCase());
+  for (const h of fwd) {
+    const name = typeof h === 'string' ? h.toLowerCase() : '';
+    if (!HEADER_NAME.test(name)) {
+      problems.add(`${where}.forwardHeaders contains ${show(h)}, which is not a valid header name.`);
+    } else if (name === 'authorization') {
+      problems.add(
+        `${where}.forwardHeaders contains ${show(h)}: CloudFront refuses an origin request policy that forwards Authorization, so that no cached copy answers another user's credentials. Authorization reaches the origin only on a 'dynamic' route.`,
+      );
+    } else if (name === 'cookie' && !(route.auth && route.sharedAcrossUsers === true)) {
+      problems.add(
+        `${where}.forwardHeaders contains ${show(h)}: on a shared '${route.tier}' tier the origin would see each user's cookies while one cached copy answers everyone. Use a 'dynamic' route, or, for an authenticated route whose responses are the same for every user by design, set 'auth' and 'sharedAcrossUsers: true'.`,
+      );
+    } else if (vary.includes(name)) {
+      problems.add(`${where}.forwardHeaders contains ${show(h)}, which is already in varyHeaders: cache key headers always reach the origin.`);
+    }
+  }
+  const headers = fwd.filter((h) => typeof h === 'string' && h.toLowerCase() !== 'cookie');
+  if (headers.length > MAX_ORIGIN_REQUEST_HEADERS) {
+    problems.add(`${where}.forwardHeaders names ${headers.length} headers; an origin request policy allows ${MAX_ORIGIN_REQUEST_HEADERS}. Use 'allViewer' to forward every viewer header.`);
+  }
 }
 
 /** Viewer-request, viewer-response and origin-request configuration of every route; problems collected. */

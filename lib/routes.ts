@@ -49,6 +49,25 @@ export interface RouteProps extends RouteRoutingProps {
   readonly varyHeaders?: readonly string[];
 
   /**
+   * Viewer request headers sent on to the origin without becoming part of the cache key (an origin
+   * request policy): the origin sees them on a miss, but every viewer shares the cached copy whatever
+   * their values, so the response must not depend on them. Headers the response depends on belong in
+   * `varyHeaders`. `'allViewer'` forwards every viewer header. Only for `api` and `html` routes.
+   * `Authorization` is refused (CloudFront does not accept it in an origin request policy), and so is
+   * `Cookie`, unless the route has `auth` and `sharedAcrossUsers: true`.
+   * @default - none: the origin sees only the cache key's headers
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html
+   */
+  readonly forwardHeaders?: 'allViewer' | readonly string[];
+
+  /**
+   * Says that this authenticated route's responses are the same for every user by design, so that
+   * `forwardHeaders` may include `Cookie` although every authenticated viewer shares one cached copy.
+   * @default false
+   */
+  readonly sharedAcrossUsers?: boolean;
+
+  /**
    * Query strings in the cache key of an `api` route.
    * @default 'all'
    */

@@ -138,3 +138,33 @@ export function responseHeadersPolicyProps(
       : {}),
   };
 }
+
+/**
+ * Origin request policy props for a route's `forwardHeaders`, together with the CloudFront viewer
+ * headers its origin routing needs: the origin sees them, the cache key does not. `Cookie` in the
+ * list forwards the cookies (an origin request policy keeps cookies apart from headers).
+ */
+export function forwardOriginRequestPolicyProps(
+  forward: 'allViewer' | readonly string[],
+  routingHeaders: readonly string[],
+): cloudfront.OriginRequestPolicyProps {
+  const names = forward === 'allViewer' ? [] : forward.map((h) => h.toLowerCase());
+  const cookies = names.includes('cookie');
+  const headers = [...new Set([...names.filter((h) => h !== 'cookie'), ...routingHeaders.map((h) => h.toLowerCase())])].sort();
+  return {
+    comment: `tiered-cdn: viewer headers forwarded to the origin outside the cache key (${forward === 'allViewer' ? 'all viewer headers' : names.join(', ')})`,
+    headerBehavior:
+      forward === 'allViewer'
+        ? cloudfront.OriginRequestHeaderBehavior.all(...[...routingHeaders].sort())
+        : headers.length > 0
+          ? cloudfront.OriginRequestHeaderBehavior.allowList(...headers)
+          : cloudfront.OriginRequestHeaderBehavior.none(),
+    cookieBehavior: cookies ? cloudfront.OriginRequestCookieBehavior.all() : cloudfront.OriginRequestCookieBehavior.none(),
+    queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
+  };
+}
+
+/** Routes whose origin request policy props are equal share one policy. */
+export function forwardSpecKey(forward: 'allViewer' | readonly string[], routingHeaders: readonly string[]): string {
+  return JSON.stringify([forward === 'allViewer' ? forward : [...forward].map((h) => h.toLowerCase()).sort(), [...routingHeaders].sort()]);
+}

@@ -10,6 +10,8 @@ import {
   cachePolicyProps,
   DEFAULT_API_MAX_TTL,
   DEFAULT_HTML_TTL,
+  forwardOriginRequestPolicyProps,
+  forwardSpecKey,
   ONE_YEAR,
   responseHeadersPolicyProps,
   SecurityHeadersOptions,
@@ -26,6 +28,7 @@ export class PolicyRenderer {
   private readonly cache = new Map<string, cloudfront.ICachePolicy>();
   private dynamicOrp?: cloudfront.IOriginRequestPolicy;
   private readonly routingOrps = new Map<string, cloudfront.IOriginRequestPolicy>();
+  private readonly forwardOrps = new Map<string, cloudfront.IOriginRequestPolicy>();
   /** Identity headers a route without auth must drop: a viewer must never assert them itself. */
   private readonly assertedHeaders: readonly string[];
 
@@ -53,7 +56,9 @@ export class PolicyRenderer {
         originRequestPolicy:
           route.tier === 'dynamic'
             ? this.dynamicOriginRequestPolicy(route)
-            : edge.originRequestHeaders.length > 0
+            : route.forwardHeaders !== undefined
+              ? this.forwardOriginRequestPolicy(route.forwardHeaders, edge.originRequestHeaders)
+              : edge.originRequestHeaders.length > 0
               ? this.routingOriginRequestPolicy(edge.originRequestHeaders)
               : undefined,
         responseHeadersPolicy: this.responseHeadersPolicy(route.tier),
@@ -66,7 +71,7 @@ export class PolicyRenderer {
   }
 
   get originRequestPolicies(): cloudfront.IOriginRequestPolicy[] {
-    return [...(this.dynamicOrp ? [this.dynamicOrp] : []), ...this.routingOrps.values()];
+    return [...(this.dynamicOrp ? [this.dynamicOrp] : []), ...this.routingOrps.values(), ...this.forwardOrps.values()];
   }
 
   private responseHeadersPolicy(tier: Tier): cloudfront.ResponseHeadersPolicy {
@@ -96,6 +101,18 @@ export class PolicyRenderer {
       queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.all(),
     }));
+  }
+
+  /** A route's forwardHeaders (with the headers its origin routing needs): forwarded, not keyed. */
+  private forwardOriginRequestPolicy(forward: 'allViewer' | readonly string[], routingHeaders: readonly string[]): cloudfront.IOriginRequestPolicy {
+    const key = forwardSpecKey(forward, routingHeaders);
+    let policy = this.forwardOrps.get(key);
+    if (!policy) {
+      const n = this.forwardOrps.size;
+      policy = new cloudfront.OriginRequestPolicy(this.scope, `ForwardOriginRequestPolicy${n === 0 ? '' : n + 1}`, forwardOriginRequestPolicyProps(forward, routingHeaders));
+      this.forwardOrps.set(key, policy);
+    }
+    return policy;
   }
 
   private routingOriginRequestPolicy(headers: readonly string[]): cloudfront.IOriginRequestPolicy {

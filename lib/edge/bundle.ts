@@ -64,8 +64,11 @@ export function bundleEdgeFunction(kind: EdgeFunctionKind, config: unknown): Edg
   const dir = path.join(os.tmpdir(), 'tiered-cdn-edge', `${kind}-${hash}`);
   const file = path.join(dir, 'index.js');
   if (!fs.existsSync(file)) {
+    // Written aside and renamed into place: another synth on this machine may be reading the file.
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(file, code);
+    const partial = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, code);
+    fs.renameSync(partial, file);
   }
   return { dir, bytes: code.byteLength };
 }

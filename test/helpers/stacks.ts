@@ -9,10 +9,13 @@ export const SITE_DIR = path.join(__dirname, '..', '..', 'site');
 /**
  * One cloud-assembly folder per jest worker. Each App otherwise gets a fresh temporary folder and
  * stages every asset into it again, among them aws-cdk-lib's 22 MB AWS CLI layer for the site
- * deployment; a shared folder stages each asset once. Tests in one worker run one at a time.
+ * deployment; a shared folder stages each asset once. Tests in one worker run one at a time. The
+ * folder lives in the run's own temporary folder (test/helpers/jest-run-dir.js): worker ids repeat
+ * across runs, and two runs at once on one machine would otherwise read each other's templates.
  */
 export function testOutdir(): string {
-  return path.join(os.tmpdir(), `tiered-cdn-jest-assembly-${process.env.JEST_WORKER_ID ?? '0'}`);
+  const runDir = process.env.TIERED_CDN_JEST_RUN_DIR ?? path.join(os.tmpdir(), `tiered-cdn-jest-${process.pid}`);
+  return path.join(runDir, `assembly-${process.env.JEST_WORKER_ID ?? '0'}`);
 }
 
 /** A small stack with one TieredCdn, in an explicit region as edge functions need. */

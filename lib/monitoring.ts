@@ -153,7 +153,9 @@ export class TieredCdnMonitoring extends Construct {
     // without retention; LogRetention creates or updates them in each listed Region.
     for (const [name, fn] of Object.entries(props.edgeFunctions)) {
       for (const region of regions) {
-        new logs.LogRetention(this, `EdgeLogs${slug(name)}${slug(region)}`, {
+        const id = `EdgeLogs${slug(name)}${slug(region)}`;
+        // `/api/me` and `/api/me/*` share a slug; the exact path is the one that yields.
+        new logs.LogRetention(this, this.node.tryFindChild(id) ? `${id}Exact` : id, {
           logGroupName: `/aws/lambda/us-east-1.${fn.functionName}`,
           logGroupRegion: region,
           retention: props.edgeLogRetention ?? logs.RetentionDays.ONE_MONTH,

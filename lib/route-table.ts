@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import type { OriginTarget, ViewerRequestConfig } from '../lambda-edge/shared/config';
+import type { GuardConfig, OriginTarget, ViewerRequestConfig } from '../lambda-edge/shared/config';
 import { resolveAuthConfig } from './auth';
 import { isOriginShieldRegion, originShieldRegionFor, ORIGIN_SHIELD_REGIONS } from './origin-shield';
 import { canonicalPattern, compareSpecificity, patternProblem, shadows } from './path-pattern';
@@ -248,6 +248,7 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
     };
   }
   const out = new Map<RouteProps, RouteEdgeConfig>();
+  const guard = guardPlan(props.routes);
   props.routes.forEach((route, i) => {
     const where = `routes[${i}] (${show(route.pathPattern)})`;
     const cached = route.tier !== 'dynamic';
@@ -271,9 +272,15 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
     problems.addAll(routing.errors);
     const r = routing.config && withVariantDocuments(routing.config, route, props, where, problems, siteFiles);
     const experiments = r?.experiments ?? [];
+    const guarded = guard.guards(route);
     const viewerRequest: ViewerRequestConfig | undefined =
-      auth?.config || r?.normalize || experiments.length > 0
-        ? { ...(r?.normalize ? { normalize: r.normalize } : {}), ...(auth?.config ? { auth: auth.config } : {}), experiments }
+      guarded || auth?.config || r?.normalize || experiments.length > 0
+        ? {
+            ...(guarded ? { guard: guard.config } : {}),
+            ...(r?.normalize ? { normalize: r.normalize } : {}),
+            ...(auth?.config ? { auth: auth.config } : {}),
+            experiments,
+          }
         : undefined;
     const generated = [
       viewerRequest && cloudfront.LambdaEdgeEventType.VIEWER_REQUEST,
@@ -281,6 +288,13 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
       r?.originRequest && cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
     ].filter(Boolean);
     for (const own of route.edgeLambdas ?? []) {
+      const onlyGuard = guarded && !auth?.config && !r?.normalize && experiments.length === 0;
+      if (onlyGuard && own.eventType === cloudfront.LambdaEdgeEventType.VIEWER_REQUEST) {
+        problems.add(
+          `${where}.edgeLambdas has a viewer-request function, but the route reaches an origin that serves routes with auth, so its viewer-request must run the path guard (otherwise '/api//me' spellings of a protected path pass unauthenticated). Move the function to another event type or route, or drop it.`,
+        );
+        continue;
+      }
       if (generated.includes(own.eventType)) {
         problems.add(
           `${where}.edgeLambdas has a ${own.eventType} function, but the route's auth, experiments, routing or query normalization already use that event type (CloudFront allows one function per event type per behavior). Drop one of them.`,
@@ -295,7 +309,52 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
       originRequestHeaders: r?.originRequestHeaders ?? [],
     });
   });
+  // `prefix/*` with auth protects `prefix` too: CloudFront's pattern does not match it, so the bare
+  // path gets a behavior of its own with the same settings.
+  for (const [route, bare] of guard.bareRoutes) out.set(bare, out.get(route)!);
+  if (out.size > MAX_BEHAVIORS && props.routes.length <= MAX_BEHAVIORS) {
+    problems.add(
+      `'routes' needs ${out.size} cache behaviors (${guard.bareRoutes.size} added so that each protected 'prefix/*' also protects 'prefix'); CloudFront allows ${MAX_BEHAVIORS}. Merge routes.`,
+    );
+  }
   return out;
+}
+
+/** Origins a route can send a request to: its own, and those its origin routing picks. */
+function originsOf(route: RouteProps): string[] {
+  return [route.origin, ...(route.originRouting?.rules ?? []).map((r) => r.origin)];
+}
+
+/**
+ * Which behaviors run the path guard, and with which protected patterns: every behavior that can
+ * reach an origin serving a route with auth (a spelling of a protected path may land on any of
+ * them), and none that reaches only other origins, so static traffic pays nothing.
+ */
+export function guardPlan(routes: readonly RouteProps[]): {
+  readonly config: GuardConfig;
+  readonly guards: (route: RouteProps) => boolean;
+  /** Auth routes `prefix/*` -> the added route for `prefix` itself. */
+  readonly bareRoutes: ReadonlyMap<RouteProps, RouteProps>;
+} {
+  const valid = (routes ?? []).filter((r) => typeof r?.pathPattern === 'string');
+  const withAuth = valid.filter((r) => r.auth !== undefined);
+  const patterns = new Set(valid.map((r) => canonicalPattern(r.pathPattern)));
+  const bareRoutes = new Map<RouteProps, RouteProps>();
+  for (const route of withAuth) {
+    const p = canonicalPattern(route.pathPattern);
+    if (!p.endsWith('/*') || p.length < 3) continue;
+    const bare = p.slice(0, -2);
+    if (patterns.has(bare) || /[*?]/.test(bare)) continue;
+    patterns.add(bare);
+    bareRoutes.set(route, { ...route, pathPattern: bare });
+  }
+  const protectedPatterns = [...withAuth.map((r) => canonicalPattern(r.pathPattern)), ...[...bareRoutes.values()].map((r) => r.pathPattern)];
+  const protectedOrigins = new Set(withAuth.flatMap(originsOf));
+  return {
+    config: { protectedPatterns: [...new Set(protectedPatterns)] },
+    guards: (route) => originsOf(route).some((o) => protectedOrigins.has(o)),
+    bareRoutes,
+  };
 }
 
 function checkSeconds(problems: Problems, prop: string, d: Duration | undefined, min: number, max: number): void {

@@ -227,7 +227,7 @@ export class TieredCdn extends Construct {
 
     const policies = new PolicyRenderer(this, props.routes, props.securityHeaders ?? {});
     this.responseHeadersPolicies = policies.responseHeadersPolicies;
-    this.routes = policies.resolveRoutes(props.routes, valid.edgeConfigs);
+    this.routes = policies.resolveRoutes([...valid.edgeConfigs.keys()], valid.edgeConfigs);
     const edgeFunctions = new EdgeFunctionRenderer(this, props.retainEdgeFunctionsOnDelete ?? true);
     this.edgeFunctions = edgeFunctions.functions;
 
@@ -237,7 +237,7 @@ export class TieredCdn extends Construct {
     this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(inputs, this.routes, ''));
 
     if (props.staging) {
-      this.stagingRoutes = props.staging.routes ? policies.resolveRoutes(props.staging.routes, valid.stagingEdgeConfigs!) : this.routes;
+      this.stagingRoutes = props.staging.routes ? policies.resolveRoutes([...valid.stagingEdgeConfigs!.keys()], valid.stagingEdgeConfigs!) : this.routes;
       const staging = renderStaging(this, props.staging, this.distribution, distributionProps(inputs, this.stagingRoutes, 'Staging'));
       this.stagingDistribution = staging.distribution;
       this.continuousDeploymentPolicy = staging.policy;

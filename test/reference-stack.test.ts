@@ -33,9 +33,12 @@ export function normalizeTemplate(json: unknown): unknown {
 }
 
 describe('reference stack', () => {
-  test('has the five behaviors of the route table, most specific first', () => {
+  test('has the behaviors of the route table, most specific first, and one for the bare path of each protected prefix', () => {
     const config = distributionConfig(template);
-    expect(config.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/api/config/*', '/api/me/*', '/assets/*', '/api/*']);
+    expect(config.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/api/config/*', '/api/config', '/api/me/*', '/assets/*', '/api/me', '/api/*']);
+    // `/api/me/*` does not match `/api/me`: without its own behavior, it would reach the API through `/api/*` unauthenticated.
+    expect(behaviorFor(template, '/api/me').LambdaFunctionAssociations).toEqual(behaviorFor(template, '/api/me/*').LambdaFunctionAssociations);
+    expect(behaviorFor(template, '/api/config').CachePolicyId).toEqual(behaviorFor(template, '/api/config/*').CachePolicyId);
     expect(config.DefaultCacheBehavior.TargetOriginId).toBe('site');
   });
 

@@ -5,6 +5,9 @@
  *
  * Plain JSON only: these objects cross the synth/runtime boundary.
  */
+import type { GuardConfig } from './path-guard';
+
+export type { GuardConfig } from './path-guard';
 
 /** A public JSON Web Key (RSA, EC or OKP). */
 export interface Jwk {
@@ -63,8 +66,10 @@ export interface ExperimentConfig {
   readonly cookieMaxAgeSeconds: number;
 }
 
-/** Composed viewer-request function of one cache behavior. Steps run: normalize, auth, experiments. */
+/** Composed viewer-request function of one cache behavior. Steps run: guard, normalize, auth, experiments. */
 export interface ViewerRequestConfig {
+  /** Present on every behavior through which a spelling of a protected path could reach its origin. */
+  readonly guard?: GuardConfig;
   readonly normalize?: NormalizeConfig;
   readonly auth?: AuthConfig;
   readonly experiments: readonly ExperimentConfig[];

@@ -2,6 +2,7 @@ import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontRequestResult
 import type { ViewerRequestConfig } from '../shared/config';
 import { createAuthenticator, stripAssertedHeaders, type AuthRuntimeOptions, type AuthOutcome } from './auth';
 import { assignExperiments } from './experiments';
+import { guardRequest } from './guard';
 import { normalizeRequest } from './normalize';
 
 export { stripAssertedHeaders } from './auth';
@@ -10,13 +11,15 @@ export { stripAssertedHeaders } from './auth';
  * The viewer-request function of one cache behavior. CloudFront allows one function per event
  * type and behavior, so the steps that behavior needs are composed here, always in this order:
  *
- * 0. strip viewer-supplied identity headers (`x-auth-*`), on every behavior, protected or not;
- * 1. normalize the query string (the cache key), so auth and bucketing see the final request;
- * 2. auth: a missing or invalid token is answered here and never reaches the origin;
- * 3. experiments: only requests that passed auth are bucketed. It runs even with no experiment
+ * 0. guard: a non-canonical URI (`//`, `/./`, `%6D`, `;`, a protected prefix in another case) is
+ *    answered 400 before anything else, on every behavior whose origin serves a protected route;
+ * 1. strip viewer-supplied identity headers (`x-auth-*`), on every behavior, protected or not;
+ * 2. normalize the query string (the cache key), so auth and bucketing see the final request;
+ * 3. auth: a missing or invalid token is answered here and never reaches the origin;
+ * 4. experiments: only requests that passed auth are bucketed. It runs even with no experiment
  *    configured, because it also removes viewer-supplied `x-experiment-*` headers.
  *
- * Normalize and auth are skipped when the behavior does not configure them.
+ * Guard, normalize and auth are skipped when the behavior does not configure them.
  */
 export function createHandler(
   config: ViewerRequestConfig,
@@ -40,6 +43,8 @@ export function composeHandler(
 
   return async (event) => {
     const request = event.Records[0].cf.request;
+    const refused = config.guard ? guardRequest(request, config.guard) : undefined;
+    if (refused) return refused;
     const before = decideBeforeAuth(request, config);
     if (!auth) return decideAfterAuth(before, config);
     const pending = auth.authenticate(before);
@@ -49,13 +54,13 @@ export function composeHandler(
   };
 }
 
-/** Steps 0 and 1: pure request rewrites. */
+/** Steps 1 and 2: pure request rewrites. */
 export function decideBeforeAuth(request: CloudFrontRequest, config: ViewerRequestConfig): CloudFrontRequest {
   const stripped = stripAssertedHeaders(request);
   return config.normalize ? normalizeRequest(stripped, config.normalize) : stripped;
 }
 
-/** Step 3: pure request rewrites for requests that passed auth. */
+/** Step 4: pure request rewrites for requests that passed auth. */
 export function decideAfterAuth(request: CloudFrontRequest, config: ViewerRequestConfig): CloudFrontRequest {
   return assignExperiments(request, config.experiments);
 }

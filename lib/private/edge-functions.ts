@@ -45,7 +45,9 @@ export class EdgeFunctionRenderer {
     let fn = this.byBundle.get(bundle.dir);
     if (!fn) {
       const viewer = kind.startsWith('viewer');
-      fn = new cloudfront.experimental.EdgeFunction(this.scope, `${idPrefix}${pascal(kind)}${routeSlug(route.pathPattern)}`, {
+      const id = `${idPrefix}${pascal(kind)}${routeSlug(route.pathPattern)}`;
+      // `/api/me` and `/api/me/*` share a slug; the exact path is the one that yields.
+      fn = new cloudfront.experimental.EdgeFunction(this.scope, this.scope.node.tryFindChild(id) ? `${id}Exact` : id, {
         runtime: lambda.Runtime.NODEJS_22_X,
         handler: 'index.handler',
         code: lambda.Code.fromAsset(bundle.dir),

@@ -40,7 +40,7 @@ describe('WAF', () => {
     const prefixes = rules.RatePerIpApi.Statement.RateBasedStatement.ScopeDownStatement.OrStatement.Statements.map(
       (s: any) => s.ByteMatchStatement.SearchString,
     );
-    expect(prefixes).toEqual(['/api/', '/api/me/']);
+    expect(prefixes).toEqual(['/api/', '/api/me', '/api/me/']);
     for (const name of ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList']) {
       expect(rules[name].Statement).toEqual({ ManagedRuleGroupStatement: { VendorName: 'AWS', Name: name } });
       expect(rules[name].OverrideAction).toEqual({ None: {} });
@@ -172,9 +172,9 @@ describe('observability', () => {
     const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     const retention = Object.values<any>(template.findResources('Custom::LogRetention'));
-    // One viewer-request function (auth on /api/me/*) x two Regions.
-    expect(retention).toHaveLength(2);
-    expect(retention.map((r) => r.Properties.LogGroupRegion).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    // Two viewer-request functions (auth on /api/me/* and /api/me, the path guard on /api/*) x two Regions.
+    expect(retention).toHaveLength(4);
+    expect(retention.map((r) => r.Properties.LogGroupRegion).sort()).toEqual(['eu-west-1', 'eu-west-1', 'us-east-1', 'us-east-1']);
     for (const r of retention) {
       expect(r.Properties.RetentionInDays).toBe(7);
       expect(JSON.stringify(r.Properties.LogGroupName)).toContain('/aws/lambda/us-east-1.');

@@ -1,0 +1,188 @@
+/**
+ * The path guard: which request URIs a behavior refuses before the cache lookup.
+ *
+ * CloudFront selects a behavior by matching the URI exactly as the viewer sent it (case-sensitive,
+ * no decoding, no dot-segment removal), while origins commonly merge slashes, resolve `.` and `..`,
+ * decode `%6D` and match case-insensitively. Without this guard `/api//me/profile` or
+ * `/api/ME/profile` would reach the origin of `/api/me/*` through an unauthenticated behavior.
+ *
+ * Pure and dependency-free on purpose: it runs in Lambda@Edge today and is meant to compile into a
+ * CloudFront Function (cloudfront-js-2.0), so it uses no Node API, no Buffer and no RegExp built at
+ * run time. Shared by the construct (which decides which patterns are protected) and the edge.
+ */
+
+/** What the construct bakes into the guard of one behavior. */
+export interface GuardConfig {
+  /** Path patterns of every behavior with auth, in CloudFront syntax with a leading `/`. */
+  readonly protectedPatterns: readonly string[];
+}
+
+/** Why a URI is refused; stable codes, safe to show the viewer. */
+export type PathProblem =
+  | 'not-absolute'
+  | 'empty-segment'
+  | 'dot-segment'
+  | 'backslash'
+  | 'path-parameter'
+  | 'bad-percent-encoding'
+  | 'encoded-unreserved'
+  | 'encoded-separator'
+  | 'encoded-control'
+  | 'protected-spelling';
+
+const HEX = '0123456789abcdef';
+
+function hexValue(c: string): number {
+  return HEX.indexOf(c.toLowerCase());
+}
+
+/** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". Encoding them only changes the spelling. */
+function isUnreserved(code: number): boolean {
+  return (
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x2d ||
+    code === 0x2e ||
+    code === 0x5f ||
+    code === 0x7e
+  );
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/**
+ * Checks the spelling of the URI segment by segment, without building any string (this runs on
+ * every request of a guarded behavior). Returns a PathProblem when the spelling is not canonical.
+ */
+function spellingProblem(uri: string): PathProblem | null {
+  if (uri.charCodeAt(0) !== SLASH) return 'not-absolute';
+  let segmentStart = 1;
+  const n = uri.length;
+  for (let i = 1; i <= n; i++) {
+    const code = i < n ? uri.charCodeAt(i) : SLASH; // the end of the URI closes the last segment
+    if (code === SLASH) {
+      const len = i - segmentStart;
+      // An empty segment is allowed only at the very end (`/api/me/`), never as `//`.
+      if (len === 0 && i < n) return 'empty-segment';
+      if ((len === 1 || len === 2) && uri.charCodeAt(segmentStart) === DOT && (len === 1 || uri.charCodeAt(segmentStart + 1) === DOT)) {
+        return 'dot-segment';
+      }
+      segmentStart = i + 1;
+    } else if (code === 0x5c) {
+      return 'backslash';
+    } else if (code === 0x3b) {
+      return 'path-parameter';
+    } else if (code === 0x25) {
+      const hi = i + 2 < n ? hexValue(uri.charAt(i + 1)) : -1;
+      const lo = hi >= 0 ? hexValue(uri.charAt(i + 2)) : -1;
+      if (hi < 0 || lo < 0) return 'bad-percent-encoding';
+      const byte = hi * 16 + lo;
+      if (isUnreserved(byte)) return 'encoded-unreserved';
+      if (byte === SLASH || byte === 0x5c) return 'encoded-separator';
+      if (byte < 0x20 || byte === 0x7f) return 'encoded-control';
+      i += 2;
+    } else if (code < 0x20 || code === 0x7f) {
+      return 'encoded-control';
+    }
+  }
+  return null;
+}
+
+/**
+ * The URI as an origin that decodes ASCII escapes and ignores case reads it (`%24` -> `$`,
+ * `ME` -> `me`). Non-ASCII escapes stay encoded: no path pattern can name them.
+ */
+function looseForm(uri: string): string {
+  let out = '';
+  for (let i = 0; i < uri.length; i++) {
+    let code = uri.charCodeAt(i);
+    if (code === 0x25) {
+      const byte = hexValue(uri.charAt(i + 1)) * 16 + hexValue(uri.charAt(i + 2));
+      if (byte < 0x80) {
+        code = byte;
+        i += 2;
+      }
+    }
+    out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
+  }
+  return out;
+}
+
+/** CloudFront path-pattern matching (`*` any run, `?` one character), iterative so it cannot blow up. */
+export function globMatch(pattern: string, path: string): boolean {
+  let p = 0;
+  let s = 0;
+  let star = -1;
+  let mark = 0;
+  while (s < path.length) {
+    const pc = pattern.charAt(p);
+    if (p < pattern.length && (pc === '?' || pc === path.charAt(s))) {
+      p++;
+      s++;
+    } else if (p < pattern.length && pc === '*') {
+      star = p++;
+      mark = s;
+    } else if (star >= 0) {
+      p = star + 1;
+      s = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern.charAt(p) === '*') p++;
+  return p === pattern.length;
+}
+
+function lowerAscii(text: string): string {
+  if (!hasUpper(text)) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    out += code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 0x20) : text.charAt(i);
+  }
+  return out;
+}
+
+/**
+ * Why a behavior refuses `uri`, or null when the URI is canonical and reaches the behavior it
+ * names. Refused: empty and dot segments (also as `%2E`), percent-encoded unreserved characters,
+ * encoded `/` and `\`, a literal `\`, `;` path parameters, control characters, broken `%`
+ * escapes, and any spelling that an origin decoding ASCII escapes and ignoring case would read as
+ * a protected pattern while CloudFront would not match it against that pattern.
+ * `%20`, `%2B`, `%25` and other escapes of reserved characters are meaning, not spelling: they
+ * pass as sent. The query string is not looked at.
+ */
+export function pathProblem(uri: string, config: GuardConfig): PathProblem | null {
+  const problem = spellingProblem(uri);
+  if (problem !== null) return problem;
+  const escaped = uri.indexOf('%') >= 0;
+  // Non-ASCII escapes must still be valid UTF-8 (no overlong `/`), which decodeURIComponent checks.
+  if (escaped) {
+    try {
+      decodeURIComponent(uri);
+    } catch {
+      return 'bad-percent-encoding';
+    }
+  }
+  const patterns = config.protectedPatterns;
+  // Without escapes or capitals the loose form is the URI itself, and a lower-case pattern then
+  // matches both or neither: nothing to compare.
+  const loose = escaped || hasUpper(uri) ? looseForm(uri) : null;
+  for (let i = 0; i < patterns.length; i++) {
+    const pattern = patterns[i];
+    const lower = lowerAscii(pattern);
+    if (loose === null && lower === pattern) continue;
+    if (globMatch(lower, loose === null ? uri : loose) && !globMatch(pattern, uri)) return 'protected-spelling';
+  }
+  return null;
+}
+
+function hasUpper(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x41 && code <= 0x5a) return true;
+  }
+  return false;
+}

@@ -1,0 +1,17 @@
+import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
+import { pathProblem, type GuardConfig } from '../shared/path-guard';
+import { edgeJsonResponse } from '../shared/responses';
+
+/**
+ * Step 0 of a guarded behavior: a URI that is not in canonical form is answered 400 (with
+ * `Cache-Control: no-store`) before the cache lookup, so no spelling of a protected path reaches
+ * an origin through a behavior without auth, and origins only ever see canonical paths.
+ *
+ * 400 rather than a redirect to the canonical path: which path a spelling means depends on the
+ * origin (does it merge `//`? decode `%2F`? ignore case?), so no canonical target is unambiguous.
+ */
+export function guardRequest(request: CloudFrontRequest, config: GuardConfig): CloudFrontResultResponse | undefined {
+  const problem = pathProblem(request.uri, config);
+  if (problem === null) return undefined;
+  return edgeJsonResponse(400, { error: 'non_canonical_path', error_description: problem });
+}

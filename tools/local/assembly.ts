@@ -22,6 +22,7 @@ import type {
   SecurityHeaderSetting,
 } from './model';
 import { FunctionAssemblyError, functionAssociations, keyValueStores } from './assembly-functions';
+import { KvsLimitError } from './kvs';
 import { CliError } from '../errors';
 
 /** A problem with the cloud assembly the user can fix; the message says how. */
@@ -107,7 +108,7 @@ export function readDistribution(appDir: string, stack?: string, options: { kvsF
   try {
     return buildModel(appDir, candidates[0].stack, candidates[0].logicalId, stacks, options.kvsFiles);
   } catch (e) {
-    if (e instanceof FunctionAssemblyError) throw new AssemblyError(e.message);
+    if (e instanceof FunctionAssemblyError || e instanceof KvsLimitError) throw new AssemblyError(e.message);
     throw e;
   }
 }

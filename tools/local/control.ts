@@ -1,7 +1,7 @@
 import type * as http from 'http';
 import { VirtualClock } from './clock';
 import type { EdgePipeline } from './pipeline';
-import { CONTROL_PREFIX, emptyStats } from './types';
+import { CONTROL_PREFIX } from './types';
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -35,7 +35,7 @@ export function handleControl(pipeline: EdgePipeline, req: http.IncomingMessage,
     }
   }
   if (route === 'stats/reset' && req.method === 'POST') {
-    pipeline.stats = emptyStats();
+    pipeline.resetStats();
     return json(res, 200, pipeline.stats);
   }
   return json(res, 404, { error: `unknown control endpoint ${req.method} ${url.pathname}; known: GET clock, POST clock/advance?seconds=N, GET stats, POST stats/reset, POST invalidate?path=/p&path=/q*` });

@@ -4,7 +4,13 @@ import type { DistributionModel } from './model';
 import { LocalEdgeError } from './types';
 
 /** Which local URL each origin key answers on, checked against what the distribution knows. */
-export function resolveOriginMap(model: DistributionModel, overrides: Readonly<Record<string, string>>, extraKeys: Set<string>): Map<string, URL> {
+export function resolveOriginMap(
+  model: DistributionModel,
+  overrides: Readonly<Record<string, string>>,
+  extraKeys: Set<string>,
+  notice: (message: string) => void = () => undefined,
+): Map<string, URL> {
+  const routes = functionsMayRoute(model);
   const valid = new Map<string, string>();
   for (const o of Object.values(model.origins)) {
     valid.set(o.id, o.id);
@@ -21,7 +27,9 @@ export function resolveOriginMap(model: DistributionModel, overrides: Readonly<R
       problems.push(`--origin ${key}=${value}: '${value}' is not an http:// or https:// URL (e.g. http://127.0.0.1:9000)`);
       continue;
     }
-    if (!valid.has(key) && !extraKeys.has(key)) {
+    if (!valid.has(key) && !extraKeys.has(key) && routes && key.includes('.')) {
+      notice(`--origin ${key}: not an origin of the distribution; used when a function routes a request to it`);
+    } else if (!valid.has(key) && !extraKeys.has(key)) {
       const keys = [...new Set([...valid.keys(), ...extraKeys])].join(', ');
       problems.push(`--origin ${key}=${value}: unknown origin key '${key}'; valid keys are the origin ids and domain names of the distribution: ${keys}`);
       continue;
@@ -37,6 +45,13 @@ export function resolveOriginMap(model: DistributionModel, overrides: Readonly<R
   return out;
 }
 
+/** Whether a function of the distribution can send requests to a domain that is not one of its origins. */
+function functionsMayRoute(model: DistributionModel): boolean {
+  return model.behaviors.some(
+    (b) => !!b.edgeFunctions['origin-request'] || Object.values(b.functions ?? {}).some((f) => !!f && /updateRequestOrigin/.test(f.code)),
+  );
+}
+
 /** Domain names an edge function may route to: its baked configuration is part of its code. */
 export function domainsInEdgeCode(model: DistributionModel): Set<string> {
   const out = new Set<string>();
@@ -50,6 +65,9 @@ export function domainsInEdgeCode(model: DistributionModel): Set<string> {
         const code = fs.readFileSync(path.join(fn.codeDir, file), 'utf8');
         for (const m of code.matchAll(/domainName["']?\s*:\s*["']([A-Za-z0-9.-]+\.[A-Za-z]{2,})["']/g)) out.add(m[1]);
       }
+    }
+    for (const fn of Object.values(b.functions ?? {})) {
+      for (const m of fn?.code.matchAll(/domainName["']?\s*:\s*["']([A-Za-z0-9.-]+\.[A-Za-z]{2,})["']/g) ?? []) out.add(m[1]);
     }
   }
   return out;

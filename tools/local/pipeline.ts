@@ -1,4 +1,6 @@
 import { CacheTier, type Served, type Upstream, type Validators } from './cache';
+import { FunctionFailure, type OriginChange } from './cf-function';
+import { type FunctionRunner, originsAfterChange } from './cf-function-runner';
 import type { Clock } from './clock';
 import {
   type CfOrigin,
@@ -16,6 +18,16 @@ import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './ori
 import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest } from './policies';
 import { decideTtl } from './ttl';
 import { type LocalEdgeStats, type Pop, type Processed, count, deviceHeaders, emptyStats, hex, LocalEdgeError } from './types';
+
+/** The CloudFront-* headers CloudFront adds for a viewer; who sees them depends on the behavior's policies. */
+function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): Record<string, string> {
+  return {
+    'CloudFront-Viewer-Country': country,
+    'CloudFront-Forwarded-Proto': viewerProtocol,
+    'CloudFront-Viewer-Address': `${req.clientIp}:0`,
+    ...deviceHeaders(getHeader(req.headers, 'user-agent')),
+  };
+}
 
 interface Target {
   readonly kind: 'http' | 's3';
@@ -37,16 +49,26 @@ export class EdgePipeline {
   private readonly shields = new Map<string, CacheTier>();
 
   constructor(
-    readonly model: DistributionModel,
+    /** Swapped by a reload (`--watch`), with the origin map and the functions. */
+    public model: DistributionModel,
     readonly clock: Clock,
     readonly pops: readonly Pop[],
-    private readonly originMap: Map<string, URL>,
+    public originMap: Map<string, URL>,
     private readonly warn: (message: string) => void,
+    /** The distribution's CloudFront Functions, loaded once. */
+    public functions: FunctionRunner,
   ) {
+    this.stats.functions = functions.stats;
     this.ctxBase = {
       distributionDomainName: `d${hex(`${model.stackName}/${model.logicalId}`, 13)}.cloudfront.net`,
       distributionId: `E${hex(`id-${model.stackName}/${model.logicalId}`, 13).toUpperCase()}`,
     };
+  }
+
+  resetStats(): void {
+    for (const k of Object.keys(this.functions.stats)) delete this.functions.stats[k];
+    this.stats = emptyStats();
+    this.stats.functions = this.functions.stats;
   }
 
   /** Every cache: the edge locations', then the shields'. */
@@ -98,14 +120,14 @@ export class EdgePipeline {
    * For an origin group, a failed primary (unreachable, or a failover status code) is followed by
    * the same steps against the secondary.
    */
-  async fetchOrigin(behavior: BehaviorModel, viewerReq: EdgeRequest, ctx: EventContext, viaId: string, validators?: Validators): Promise<Upstream> {
-    const group = this.model.originGroups?.[behavior.targetOriginId];
-    const members = group ? group.members : [behavior.targetOriginId];
+  async fetchOrigin(behavior: BehaviorModel, viewerReq: EdgeRequest, ctx: EventContext, viaId: string, validators?: Validators, change?: OriginChange): Promise<Upstream> {
+    // A viewer-request CloudFront Function may have picked another origin, or a group of its own.
+    const { members, failoverStatusCodes } = originsAfterChange(this.model, behavior.targetOriginId, change);
     let up: Upstream | undefined;
-    for (const [i, id] of members.entries()) {
-      up = await this.fetchFromOneOrigin(behavior, this.model.origins[id], viewerReq, ctx, viaId, validators);
+    for (const [i, origin] of members.entries()) {
+      up = await this.fetchFromOneOrigin(behavior, origin, viewerReq, ctx, viaId, validators);
       const last = i === members.length - 1;
-      const failover = group && (up.kind === 'Error' || group.failoverStatusCodes.includes(up.response.status));
+      const failover = members.length > 1 && (up.kind === 'Error' || failoverStatusCodes.includes(up.response.status));
       if (last || !failover) break;
     }
     return up!;
@@ -212,7 +234,24 @@ export class EdgePipeline {
       this.warn(`${e.kind}: ${e.message}`);
       return err(e.status, `The Lambda function associated with the CloudFront distribution ${e.kind === 'LambdaValidationError' ? 'returned an invalid response' : 'failed to execute'}.`, e.kind);
     };
+    const functionFailure = (e: unknown): Processed => {
+      if (!(e instanceof FunctionFailure)) throw e;
+      this.warn(`${e.kind}: ${e.message}`);
+      return err(e.status, `The CloudFront function associated with the CloudFront distribution ${e.kind === 'FunctionValidationError' ? 'returned an invalid value' : 'failed to run'}.`, e.kind);
+    };
+    const viewerHeaders = cloudFrontViewerHeaders(request, viewerProtocol, country);
     let req = request;
+    let originChange: OriginChange | undefined;
+    try {
+      const out = this.functions.viewerRequest(behavior, req, ctx, viewerHeaders);
+      if (out?.kind === 'response') {
+        applyResponseHeadersPolicy(behavior.responseHeadersPolicy, out.response.headers, req);
+        return { response: out.response, resultType: 'FunctionGeneratedResponse', behavior, request: req };
+      }
+      if (out) ({ request: req, originChange } = out);
+    } catch (e) {
+      return functionFailure(e);
+    }
     const vrq = behavior.edgeFunctions['viewer-request'];
     if (vrq) {
       count(this.stats.edgeFunctionInvocations, 'viewer-request');
@@ -230,22 +269,20 @@ export class EdgePipeline {
     }
     // CloudFront adds its viewer headers after the viewer-request function; they reach the cache key
     // and the origin only where a policy names them.
-    setHeader(req.headers, 'CloudFront-Viewer-Country', country);
-    setHeader(req.headers, 'CloudFront-Forwarded-Proto', viewerProtocol);
-    setHeader(req.headers, 'CloudFront-Viewer-Address', `${req.clientIp}:0`);
-    for (const [k, v] of Object.entries(deviceHeaders(getHeader(req.headers, 'user-agent')))) setHeader(req.headers, k, v);
+    for (const [k, v] of Object.entries(viewerHeaders)) setHeader(req.headers, k, v);
 
     const key = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
-    const originShield = this.primaryOrigin(behavior.targetOriginId).originShield;
-    const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v);
+    const routedPrimary = originsAfterChange(this.model, behavior.targetOriginId, originChange).members[0];
+    const originShield = routedPrimary.originShield;
+    const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v, originChange);
     let served: Served;
     try {
       if (cacheable) {
         const decide = this.decideFor(behavior);
         const upstream = originShield
           ? async (v?: Validators): Promise<Upstream> => {
-              const shield = this.shieldFor(this.primaryOrigin(behavior.targetOriginId));
+              const shield = this.shieldFor(routedPrimary);
               const s = await shield.lookup(key, toOrigin, decide);
               const fromOrigin = s.result === 'Miss' && !!s.upstream?.fromOrigin;
               if (!fromOrigin) this.stats.shieldHits++;
@@ -282,6 +319,13 @@ export class EdgePipeline {
     else if (served.result === 'Miss' && viaOrigin) resultType = 'Miss';
     else resultType = 'Hit';
     const detailed = served.result === 'Miss' && !viaOrigin ? 'OriginShieldHit' : served.result;
+    if (response.status < 400) {
+      try {
+        response = this.functions.viewerResponse(behavior, req, response, ctx);
+      } catch (e) {
+        return functionFailure(e);
+      }
+    }
     const vrs = behavior.edgeFunctions['viewer-response'];
     if (vrs && response.status < 400) {
       count(this.stats.edgeFunctionInvocations, 'viewer-response');

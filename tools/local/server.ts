@@ -1,14 +1,19 @@
 import * as http from 'http';
 import type { AddressInfo, Socket } from 'net';
 import { openAccessLog } from './access-log';
+import * as fs from 'fs';
 import { readDistribution } from './assembly';
+import { FunctionCodeError } from './cf-function';
+import { FunctionRunner } from './cf-function-runner';
+import { LocalKeyValueStore } from './kvs';
+import type { DistributionModel } from './model';
 import { CacheTier } from './cache';
 import { type Clock, RealClock, VirtualClock } from './clock';
 import { runtimeMismatch } from './edge-functions';
 import { cloudFrontErrorPage, reason } from './errors';
 import { domainsInEdgeCode, resolveOriginMap, warnUnmappedOrigins } from './origin-map';
 import { EdgePipeline } from './pipeline';
-import { hex, type LocalEdge, LocalEdgeError, type LocalEdgeOptions, MAX_REQUEST_HEADER_BYTES, newRequestId, type Pop, emptyStats } from './types';
+import { hex, type LocalEdge, LocalEdgeError, type LocalEdgeOptions, MAX_REQUEST_HEADER_BYTES, newRequestId, type Pop } from './types';
 import { ViewerEndpoint } from './viewer-request';
 
 export {
@@ -24,6 +29,19 @@ export type { BehaviorStats, LocalEdge, LocalEdgeOptions, LocalEdgeStats } from 
 export { domainsInEdgeCode } from './origin-map';
 
 const POP_CODES = ['IAD89-C1', 'FRA56-P3', 'NRT57-P2', 'GRU3-C1', 'SYD62-P1', 'BOM78-P4', 'CDG52-P1', 'LHR61-P5', 'SIN2-P1', 'SFO53-P2'];
+
+/** Calls `onChange` once a synth has finished rewriting the assembly (its manifest.json), debounced. */
+function watchAssembly(appDir: string, onChange: () => void): fs.FSWatcher {
+  let timer: NodeJS.Timeout | undefined;
+  const w = fs.watch(appDir, (_event, file) => {
+    if (file && file !== 'manifest.json' && !String(file).endsWith('.template.json')) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(onChange, 200);
+    timer.unref();
+  });
+  w.unref();
+  return w;
+}
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -60,9 +78,18 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
 
 /** Starts a local CloudFront edge that runs the distribution of a cloud assembly (or a given model). */
 export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
-  const model = options.distribution ?? readDistribution(options.app ?? 'cdk.out', options.stack);
+  const read = () => readDistribution(options.app ?? 'cdk.out', options.stack, { kvsFiles: options.kvsFiles });
+  const model = options.distribution ?? read();
   const warn = options.onWarning ?? ((m: string) => process.stderr.write(`tiered-cdn local: ${m}\n`));
-  const originMap = resolveOriginMap(model, options.origins ?? {}, domainsInEdgeCode(model));
+  const originMap = resolveOriginMap(model, options.origins ?? {}, domainsInEdgeCode(model), warn);
+  const loadFunctions = (m: DistributionModel, stores?: FunctionRunner['stores']) => {
+    try {
+      return new FunctionRunner(m, { budgetMs: options.functionBudgetMs, onLog: options.onFunctionLog ?? ((l) => process.stderr.write(`tiered-cdn local: ${l}\n`)) }, stores);
+    } catch (e) {
+      if (e instanceof FunctionCodeError) throw new LocalEdgeError(e.message);
+      throw e;
+    }
+  };
   warnUnmappedOrigins(model, originMap, warn);
   const mismatches = new Set(model.behaviors.flatMap((b) => Object.values(b.edgeFunctions).map((fn) => runtimeMismatch(fn!))));
   for (const m of mismatches) if (m) warn(m);
@@ -73,7 +100,40 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     const name = i < POP_CODES.length ? POP_CODES[i] : `LCL${i + 1}-P1`;
     return { name, cache: new CacheTier(name, clock), viaId: hex(`via-${name}`, 16) };
   });
-  const pipeline = new EdgePipeline(model, clock, pops, originMap, warn);
+  const pipeline = new EdgePipeline(model, clock, pops, originMap, warn, loadFunctions(model));
+  /**
+   * Reads the assembly again and swaps behaviors, policies and functions in; caches and key value
+   * store contents stay, as they do across a CloudFront deployment. On an error the running
+   * configuration stays and the error is returned.
+   */
+  const reload = (): { ok: true } | { ok: false; error: string } => {
+    if (options.distribution) return { ok: false, error: 'this local edge runs a distribution model given in code, not an assembly' };
+    try {
+      const next = read();
+      const nextMap = resolveOriginMap(next, options.origins ?? {}, domainsInEdgeCode(next));
+      // Stores that still exist keep what the data-plane API wrote; a new store starts from its import source.
+      const old = pipeline.functions.stores;
+      const stores = new Map(Object.values(next.keyValueStores ?? {}).map((s) => [s.logicalId, old.get(s.logicalId) ?? new LocalKeyValueStore(s)]));
+      const functions = loadFunctions(next, stores);
+      pipeline.model = next;
+      pipeline.originMap = nextMap;
+      pipeline.functions = functions;
+      pipeline.stats.functions = functions.stats;
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+  };
+  const watcher =
+    options.watch && !options.distribution
+      ? watchAssembly(options.app ?? 'cdk.out', () => {
+          const r = reload();
+          const m = pipeline.model;
+          if (r.ok) warn(`reloaded ${m.stackName}/${m.logicalId} from ${options.app ?? 'cdk.out'}: ${m.behaviors.length} behaviors, ${pipeline.functions.functionCount} CloudFront Functions`);
+          else warn(`kept the running configuration: ${r.error}`);
+          options.onReload?.(r);
+        })
+      : undefined;
   const log = openAccessLog(options.log);
   const viewers = new ViewerEndpoint(pipeline, { viewerCountry: options.viewerCountry ?? 'US', viewerProtocol: options.viewerProtocol ?? 'https' }, log, warn);
 
@@ -97,20 +157,22 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
-    distribution: model,
+    get distribution() {
+      return pipeline.model;
+    },
+    reload,
     pops: pops.map((p) => p.name),
     clock,
     get stats() {
       return pipeline.stats;
     },
-    resetStats() {
-      pipeline.stats = emptyStats();
-    },
+    resetStats: () => pipeline.resetStats(),
     invalidate: (paths) => pipeline.invalidate(paths),
     async settle() {
       await Promise.all(pipeline.allTiers().map((t) => t.settle()));
     },
     async close() {
+      watcher?.close();
       await Promise.all(pipeline.allTiers().map((t) => t.settle()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -3,6 +3,7 @@ import { CliError } from '../errors';
 import type { CacheTier } from './cache';
 import type { Clock } from './clock';
 import type { EdgeRequest, EdgeResponse } from './http-types';
+import type { FunctionStats } from './cf-function-runner';
 import type { BehaviorModel, DistributionModel } from './model';
 
 /* The local edge's public types and constants, and the small values its parts share. */
@@ -50,6 +51,16 @@ export interface LocalEdgeOptions {
   readonly viewerProtocol?: 'http' | 'https';
   /** Receives warnings (e.g. an origin with no --origin mapping). @default - printed to stderr */
   readonly onWarning?: (message: string) => void;
+  /** Key value store (logical id or name) -> import-source JSON file to load instead of the template's. */
+  readonly kvsFiles?: Readonly<Record<string, string>>;
+  /** Local compute time per CloudFront Function invocation reported as over budget. @default 1 */
+  readonly functionBudgetMs?: number;
+  /** Receives CloudFront Functions' console output and budget notices. @default - printed to stderr */
+  readonly onFunctionLog?: (line: string) => void;
+  /** Re-read `app` whenever a synth rewrites it, swapping behaviors, policies and functions without a restart. @default false */
+  readonly watch?: boolean;
+  /** Called after each reload `watch` triggers. */
+  readonly onReload?: (result: { ok: boolean; error?: string }) => void;
 }
 
 export interface BehaviorStats {
@@ -68,6 +79,8 @@ export interface LocalEdgeStats {
   byPop: Record<string, { requests: number; hits: number }>;
   shieldHits: number;
   edgeFunctionInvocations: Record<string, number>;
+  /** Per CloudFront Function (logical id): invocations, over-budget runs, highest compute utilization, failures. */
+  functions: Record<string, FunctionStats>;
 }
 
 export interface LocalEdge {
@@ -87,11 +100,13 @@ export interface LocalEdge {
   /** Waits for background refreshes (stale-while-revalidate) to finish. */
   settle(): Promise<void>;
   resetStats(): void;
+  /** Reads the assembly again (what `watch` does on a change); the running configuration stays on an error. */
+  reload(): { ok: true } | { ok: false; error: string };
   close(): Promise<void>;
 }
 
 export function emptyStats(): LocalEdgeStats {
-  return { viewerRequests: 0, originFetches: 0, results: {}, byBehavior: {}, byPop: {}, shieldHits: 0, edgeFunctionInvocations: {} };
+  return { viewerRequests: 0, originFetches: 0, results: {}, byBehavior: {}, byPop: {}, shieldHits: 0, edgeFunctionInvocations: {}, functions: {} };
 }
 
 /** 56 characters like CloudFront's request ids; random bytes are drawn in batches, one syscall per 256 ids. */

@@ -13,6 +13,9 @@ interface LocalOptions {
   viewerCountry: string;
   viewerProtocol: 'http' | 'https';
   json?: boolean;
+  kvsFile?: Record<string, string>;
+  watch?: boolean;
+  functionBudgetMs?: number;
 }
 
 export function register(program: Command): void {
@@ -30,6 +33,9 @@ export function register(program: Command): void {
     .addOption(new Option('--clock <kind>', "'virtual' freezes time until moved with POST /__tiered-cdn/clock/advance?seconds=N").choices(['real', 'virtual']).default('real'))
     .option('--viewer-country <code>', 'CloudFront-Viewer-Country of viewers (per request: x-tiered-cdn-viewer-country header)', 'US')
     .addOption(new Option('--viewer-protocol <p>', 'protocol viewers are taken to use (per request: x-tiered-cdn-viewer-protocol header)').choices(['https', 'http']).default('https'))
+    .option('--kvs-file <store=file>', 'load a key value store (logical id or name) from an import-source JSON file instead of the one in cdk.out (repeatable)', collectKvsFile)
+    .option('--watch', 're-read the assembly when a synth rewrites it: behaviors, policies and functions change without a restart')
+    .option('--function-budget-ms <ms>', 'local compute time per CloudFront Function run reported as over budget', budget, 1)
     .option('--json', 'print the startup summary as one JSON line')
     .addHelpText(
       'after',
@@ -56,6 +62,9 @@ Examples:
         clock: opts.clock,
         viewerCountry: opts.viewerCountry,
         viewerProtocol: opts.viewerProtocol,
+        kvsFiles: opts.kvsFile,
+        watch: opts.watch,
+        functionBudgetMs: opts.functionBudgetMs,
       });
       const d = edge.distribution;
       if (opts.json) {
@@ -88,6 +97,18 @@ function collectOrigin(value: string, previous: Record<string, string> | undefin
   const i = value.indexOf('=');
   if (i <= 0 || i === value.length - 1) throw new InvalidArgumentError(`expected KEY=URL (e.g. api.example.com=http://127.0.0.1:9000), got '${value}'`);
   return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
+}
+
+function collectKvsFile(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const i = value.indexOf('=');
+  if (i <= 0 || i === value.length - 1) throw new InvalidArgumentError(`expected STORE=FILE (e.g. RoutesStore=routes.json), got '${value}'`);
+  return { ...previous, [value.slice(0, i)]: value.slice(i + 1) };
+}
+
+function budget(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number of milliseconds above 0, got '${value}'`);
+  return n;
 }
 
 function port(value: string): number {

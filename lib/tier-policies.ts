@@ -125,11 +125,14 @@ export function securityHeadersBehavior(options: SecurityHeadersOptions = {}): c
 export function responseHeadersPolicyProps(
   tier: Tier,
   security: SecurityHeadersOptions,
+  removeHeaders: readonly string[] = [],
 ): cloudfront.ResponseHeadersPolicyProps {
   const cacheControl = tier === 'static' ? IMMUTABLE_CACHE_CONTROL : tier === 'html' ? HTML_CACHE_CONTROL : undefined;
   return {
     comment: `tiered-cdn ${tier} tier: security headers${cacheControl ? ' and default Cache-Control' : ''}`,
     securityHeadersBehavior: securityHeadersBehavior(security),
+    // Headers viewers never see (the cache tag header); CloudFront stores them before this applies.
+    ...(removeHeaders.length > 0 ? { removeHeaders: [...removeHeaders] } : {}),
     ...(cacheControl
       ? {
           // override: false keeps whatever Cache-Control the origin sent.

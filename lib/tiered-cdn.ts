@@ -18,6 +18,8 @@ import { validateProps } from './private/validate';
 import type { HttpOriginProps, RouteProps, Tier } from './routes';
 import type { StagingOptions } from './staging';
 import { PathGroups } from './path-groups';
+import type { CacheTagsOptions, ResolvedCacheTags } from './cache-tags';
+import { deploySite } from './site-deployment';
 import type { SecurityHeadersOptions } from './tier-policies';
 import type { TieredCdnWebAcl, WafOptions } from './web-acl';
 
@@ -27,11 +29,22 @@ export interface SiteProps {
   readonly source: string;
 
   /**
-   * Paths invalidated, each by its exact path, after every deployment of the site. Wildcards are
-   * refused: content-hashed assets never need invalidating.
+   * The site's entry documents, invalidated after every deployment of the site: with cache tags
+   * on, by the one tag item `#site:html` their objects carry; otherwise each by its exact path.
+   * Wildcards are refused: content-hashed assets never need invalidating.
    * @default - every `.html` file in `source`, plus `/` for a root `index.html`
    */
   readonly entryDocuments?: readonly string[];
+
+  /**
+   * Cache tags for site objects, by glob relative to `source` (`'products/**': ['catalog']`), in
+   * addition to the tags every object carries: `site`, and `site:html` (entry documents) or
+   * `site:assets` (everything else). Written as the objects' S3 metadata under the tag header's
+   * key; `tiered-cdn invalidate --tags catalog` then invalidates them. Needs `cacheTags`.
+   * @default - only the tags every object carries
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-by-tags.html
+   */
+  readonly tags?: Readonly<Record<string, readonly string[]>>;
 
   /**
    * Bring your own bucket instead of the one the construct creates.
@@ -134,6 +147,15 @@ export interface TieredCdnProps {
   readonly staging?: StagingOptions;
 
   /**
+   * CloudFront cache tags (`CacheTagConfig`): the distribution stores the tags each origin
+   * response names in one header, and `tiered-cdn invalidate --tags` invalidates by tag. The
+   * header is removed from viewer responses unless `sendToViewers`; `false` for no cache tags.
+   * @default - on, header `x-amz-meta-cache-tag` (S3 metadata `cache-tag`; custom origins send the header)
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-by-tags.html
+   */
+  readonly cacheTags?: CacheTagsOptions | false;
+
+  /**
    * Keep the generated Lambda@Edge functions when the stack is deleted. CloudFront deletes a
    * function's replicas hours after the distribution stops using it, and until then Lambda refuses
    * to delete the function, which fails the stack deletion. Retained functions are deleted by hand
@@ -189,8 +211,12 @@ export class TieredCdn extends Construct {
   public readonly cachePolicies: readonly cloudfront.ICachePolicy[];
   /** The origin request policies the construct created. */
   public readonly originRequestPolicies: readonly cloudfront.IOriginRequestPolicy[];
-  /** Paths invalidated after each site deployment. */
+  /** Paths invalidated after each site deployment (by the tag `site:html` when cache tags are on). */
   public readonly entryDocuments: readonly string[];
+  /** The cache tag settings (undefined with `cacheTags: false`). */
+  public readonly cacheTags?: ResolvedCacheTags;
+  /** Every deployment filling the site bucket, `siteDeployment` first (one per set of tags with cache tags on). */
+  public readonly siteDeployments: readonly s3deploy.BucketDeployment[] = [];
   /** The web ACL the construct created (undefined with `waf: false` or `waf.webAclArn`). */
   public readonly webAcl?: TieredCdnWebAcl;
   /** The origin lock-down header and its secret (undefined with `originVerify: false`). */
@@ -210,6 +236,7 @@ export class TieredCdn extends Construct {
     super(scope, id);
     const valid = validateProps(this, props);
     this.entryDocuments = valid.entryDocuments;
+    this.cacheTags = valid.cacheTags;
     // `tiered-cdn invalidate --stack ... --group html` finds the entry documents here.
     if (valid.entryDocuments.length > 0) PathGroups.of(this).add('html', valid.entryDocuments);
 
@@ -225,7 +252,8 @@ export class TieredCdn extends Construct {
     this.siteBucket = rendered.siteBucket;
     this.origins = rendered.origins;
 
-    const policies = new PolicyRenderer(this, props.routes, props.securityHeaders ?? {});
+    const hiddenHeaders = valid.cacheTags && !valid.cacheTags.sendToViewers ? [valid.cacheTags.headerName] : [];
+    const policies = new PolicyRenderer(this, props.routes, props.securityHeaders ?? {}, hiddenHeaders);
     this.responseHeadersPolicies = policies.responseHeadersPolicies;
     this.routes = policies.resolveRoutes([...valid.edgeConfigs.keys()], valid.edgeConfigs);
     const edgeFunctions = new EdgeFunctionRenderer(this, props.retainEdgeFunctionsOnDelete ?? true);
@@ -235,26 +263,36 @@ export class TieredCdn extends Construct {
     this.webAcl = webAcl;
     const inputs: DistributionInputs = { props, constructPath: this.node.path, origins: rendered, edgeFunctions, logBucket: this.logBucket, webAclId };
     this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(inputs, this.routes, ''));
+    applyCacheTagConfig(this.distribution, valid.cacheTags);
 
     if (props.staging) {
       this.stagingRoutes = props.staging.routes ? policies.resolveRoutes([...valid.stagingEdgeConfigs!.keys()], valid.stagingEdgeConfigs!) : this.routes;
       const staging = renderStaging(this, props.staging, this.distribution, distributionProps(inputs, this.stagingRoutes, 'Staging'));
       this.stagingDistribution = staging.distribution;
+      applyCacheTagConfig(this.stagingDistribution, valid.cacheTags);
       this.continuousDeploymentPolicy = staging.policy;
     }
     this.cachePolicies = policies.cachePolicies;
     this.originRequestPolicies = policies.originRequestPolicies;
 
     if (props.site && this.siteBucket) {
-      this.siteDeployment = new s3deploy.BucketDeployment(this, 'SiteDeployment', {
-        sources: [s3deploy.Source.asset(props.site.source)],
-        destinationBucket: this.siteBucket,
-        distribution: valid.entryDocuments.length > 0 ? this.distribution : undefined,
-        distributionPaths: valid.entryDocuments.length > 0 ? [...valid.entryDocuments] : undefined,
-        memoryLimit: 512,
+      this.siteDeployments = deploySite(this, {
+        source: props.site.source,
+        bucket: this.siteBucket,
+        distribution: this.distribution,
+        entryDocuments: valid.entryDocuments,
+        cacheTags: valid.cacheTags,
+        groups: valid.siteGroups,
       });
+      this.siteDeployment = this.siteDeployments[0];
       acknowledgeSiteDeploymentFindings(Stack.of(this), this.siteBucket);
     }
     if (props.monitoring !== false) this.monitoring = renderMonitoring(this, props.monitoring, this.distribution, this.edgeFunctions);
   }
+}
+
+/** `CacheTagConfig` has no L2 property yet (aws-cdk-lib 2.276 has `CfnDistribution.CacheTagConfigProperty` only). */
+function applyCacheTagConfig(distribution: cloudfront.Distribution, cacheTags: ResolvedCacheTags | undefined): void {
+  if (!cacheTags) return;
+  (distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.CacheTagConfig', { HeaderName: cacheTags.headerName });
 }

@@ -98,6 +98,21 @@ export function validatePaths(paths: readonly string[]): void {
 // Cache tags
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The tag header the construct configures by default. S3 returns an object's metadata key
+ * `cache-tag` as this header, and a custom origin sends the same header, so one name serves both.
+ */
+export const DEFAULT_CACHE_TAG_HEADER = 'x-amz-meta-cache-tag';
+/** S3 returns user metadata `<key>` as the response header `x-amz-meta-<key>`. */
+export const S3_METADATA_HEADER_PREFIX = 'x-amz-meta-';
+
+/** Tags every object of the site deployment carries. */
+export const SITE_TAG = 'site';
+/** Tag of the site's entry documents: the deploy invalidates `#site:html` when cache tags are on. */
+export const SITE_ENTRY_DOCUMENT_TAG = 'site:html';
+/** Tag of every other site object (content-hashed assets). */
+export const SITE_ASSET_TAG = 'site:assets';
+
 /** An invalidation item that starts with this character names a cache tag, not a path. */
 export const TAG_ITEM_PREFIX = '#';
 /** CloudFront's longest tag. */

@@ -36,6 +36,8 @@ export class PolicyRenderer {
     private readonly scope: Construct,
     allRoutes: readonly RouteProps[],
     private readonly securityHeaders: SecurityHeadersOptions,
+    /** Headers every response headers policy removes from viewer responses (the cache tag header). */
+    private readonly removeHeaders: readonly string[] = [],
   ) {
     this.assertedHeaders = [
       AUTH_SUB_HEADER,
@@ -78,7 +80,7 @@ export class PolicyRenderer {
     return (this.responseHeadersPolicies[tier] ??= new cloudfront.ResponseHeadersPolicy(
       this.scope,
       `${capitalize(tier)}ResponseHeaders`,
-      responseHeadersPolicyProps(tier, this.securityHeaders),
+      responseHeadersPolicyProps(tier, this.securityHeaders, this.removeHeaders),
     ));
   }
 

@@ -9,6 +9,7 @@ import { stagingProblems } from '../staging';
 import type { RouteEdgeConfig, TieredCdnProps } from '../tiered-cdn';
 import { Problems, show } from '../validation';
 import { WafOptions, wafProblems } from '../web-acl';
+import { ResolvedCacheTags, SiteObjectGroup, planSiteObjectTags, resolveCacheTags } from '../cache-tags';
 
 /** What validation of a TieredCdn's props resolved, for the renderers. */
 export interface ValidatedProps {
@@ -19,6 +20,10 @@ export interface ValidatedProps {
   readonly entryDocuments: string[];
   /** `props.waf` with its region-dependent default applied. */
   readonly waf: WafOptions | false;
+  /** Undefined with `cacheTags: false`. */
+  readonly cacheTags?: ResolvedCacheTags;
+  /** The site's objects grouped by their tags (with a site and cache tags on). */
+  readonly siteGroups?: SiteObjectGroup[];
 }
 
 /** Checks every prop, collects every problem and throws once (TieredCdnValidationError). */
@@ -29,6 +34,7 @@ export function validateProps(scope: Construct, props: TieredCdnProps): Validate
   const edgeConfigs = resolveEdgeConfigs(props, problems);
   const shieldRegions = resolveShieldRegions(props.origins ?? {}, props, stack.region, props.originShield ?? true, problems);
   const entryDocuments = props.site ? resolveEntryDocuments(props.site, problems) : [];
+  const { cacheTags, siteGroups } = validateCacheTags(props, entryDocuments, problems);
   if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
     problems.add(`'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
   }
@@ -39,7 +45,19 @@ export function validateProps(scope: Construct, props: TieredCdnProps): Validate
   const stagingEdgeConfigs = props.staging ? validateStaging(props, problems) : undefined;
   problems.throwIfAny(scope.node.path);
   for (const w of problems.warnings) Annotations.of(scope).addWarningV2(w.id, w.message);
-  return { edgeConfigs, stagingEdgeConfigs, shieldRegions, entryDocuments, waf };
+  return { edgeConfigs, stagingEdgeConfigs, shieldRegions, entryDocuments, waf, cacheTags, siteGroups };
+}
+
+function validateCacheTags(props: TieredCdnProps, entryDocuments: readonly string[], problems: Problems): Pick<ValidatedProps, 'cacheTags' | 'siteGroups'> {
+  const found: string[] = [];
+  const cacheTags = resolveCacheTags(props.cacheTags, props.site !== undefined, found);
+  let siteGroups: SiteObjectGroup[] | undefined;
+  if (props.site?.tags && !cacheTags) found.push(`'site.tags' needs cache tags, but 'cacheTags' is false.`);
+  else if (props.site && cacheTags && found.length === 0) {
+    siteGroups = planSiteObjectTags(props.site.source, entryDocuments, props.site.tags ?? {}, cacheTags.headerName, found);
+  }
+  problems.addAll(found);
+  return { cacheTags, siteGroups };
 }
 
 /**

@@ -84,8 +84,8 @@ describe('html tier (default behavior)', () => {
     expect(JSON.stringify(items)).not.toContain('immutable');
   });
 
-  test('entry documents are invalidated by exact path on deploy, never with a wildcard', () => {
-    const { template, cdn } = cdnStack(fullProps());
+  test('with cache tags off, entry documents are invalidated by exact path on deploy, never with a wildcard', () => {
+    const { template, cdn } = cdnStack(fullProps({ cacheTags: false }));
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
       DistributionPaths: ['/about.html', '/index.html', '/', '/variants/redesign/index.html', '/variants/redesign/'],
     });

@@ -369,6 +369,7 @@ function buildModel(appDir: string, stack: StackTemplate, logicalId: string, all
     originGroups,
     errorResponses,
     defaultRootObject: config.DefaultRootObject || undefined,
+    cacheTagHeader: config.CacheTagConfig?.HeaderName ? r.str(config.CacheTagConfig.HeaderName).toLowerCase() : undefined,
     keyValueStores: keyValueStores(appDir, resources, r, kvsFiles),
   };
 }
@@ -466,7 +467,12 @@ function bucketDeployments(appDir: string, resources: Record<string, Json>, r: R
     for (const [k, v] of Object.entries<Json>(p.SystemMetadata ?? {})) metadata[k.toLowerCase()] = r.str(v);
     for (const [k, v] of Object.entries<Json>(p.UserMetadata ?? {})) metadata[`x-amz-meta-${k.toLowerCase()}`] = r.str(v);
     const keyPrefix = p.DestinationBucketKeyPrefix ? r.str(p.DestinationBucketKeyPrefix).replace(/^\/+/, '') : '';
-    (out[bucketId] ??= []).push({ folders, keyPrefix, metadata });
+    // The deployment handler passes every --exclude, then every --include, to aws s3 sync.
+    const filters = [
+      ...(p.Exclude ?? []).map((f: Json) => ({ kind: 'exclude' as const, pattern: r.str(f) })),
+      ...(p.Include ?? []).map((f: Json) => ({ kind: 'include' as const, pattern: r.str(f) })),
+    ];
+    (out[bucketId] ??= []).push({ folders, keyPrefix, metadata, ...(filters.length > 0 ? { filters } : {}) });
   }
   return out;
 }

@@ -93,6 +93,11 @@ export interface S3Content {
   readonly keyPrefix: string;
   /** Lower-cased metadata headers set by the deployment (e.g. `cache-control`). */
   readonly metadata: Readonly<Record<string, string>>;
+  /**
+   * The deployment's `--exclude` then `--include` filters (aws s3 sync): a key is deployed unless
+   * the last filter matching it is an exclude. @default - every file
+   */
+  readonly filters?: readonly { readonly kind: 'exclude' | 'include'; readonly pattern: string }[];
 }
 
 export interface OriginModel {
@@ -138,6 +143,8 @@ export interface DistributionModel {
   readonly defaultRootObject?: string;
   /** Key value stores of the stack, by logical id. @default - none */
   readonly keyValueStores?: Readonly<Record<string, KeyValueStoreModel>>;
+  /** `CacheTagConfig.HeaderName`, lower case: the origin response header whose tags are stored. */
+  readonly cacheTagHeader?: string;
 }
 
 export type FunctionEventType = 'viewer-request' | 'viewer-response';

@@ -113,6 +113,41 @@ function xmlError(status: number, code: string, message: string, key: string): E
  * A private S3 bucket behind Origin Access Control, filled from the BucketDeployment's source
  * folders. A missing key is 403 AccessDenied, as S3 answers when the reader may not list the bucket.
  */
+/**
+ * Whether aws s3 sync deploys `key` under these filters: every file is in until a filter says
+ * otherwise, and the last matching filter wins. In patterns `*` matches any run of characters
+ * (`/` included), `?` one character, `[...]` / `[!...]` a character class.
+ */
+export function deployedBy(filters: NonNullable<S3Content['filters']>, key: string): boolean {
+  let included = true;
+  for (const f of filters) if (syncPattern(f.pattern).test(key)) included = f.kind === 'include';
+  return included;
+}
+
+const patternCache = new Map<string, RegExp>();
+function syncPattern(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (re) return re;
+  let src = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === '*') src += '.*';
+    else if (ch === '?') src += '.';
+    else if (ch === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) src += '\\[';
+      else {
+        const body = pattern.slice(i + 1, end);
+        src += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`.replace(/\\/g, '\\\\');
+        i = end;
+      }
+    } else src += ch.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  re = new RegExp(`^${src}$`, 's');
+  patternCache.set(pattern, re);
+  return re;
+}
+
 export function fetchS3(contents: readonly S3Content[], originPath: string, req: EdgeRequest): EdgeResponse {
   let key: string;
   try {
@@ -126,6 +161,7 @@ export function fetchS3(contents: readonly S3Content[], originPath: string, req:
   for (const c of contents) {
     if (!key.startsWith(c.keyPrefix)) continue;
     const rel = key.slice(c.keyPrefix.length);
+    if (c.filters && !deployedBy(c.filters, rel)) continue;
     for (const folder of c.folders) {
       const file = path.resolve(folder, rel);
       if (!file.startsWith(path.resolve(folder) + path.sep)) continue;

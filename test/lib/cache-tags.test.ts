@@ -1,0 +1,139 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { TieredCdnProps } from '../../lib';
+import { cdnStack, deref, distributionConfig, SITE_DIR, validationProblems } from '../helpers/stacks';
+
+const api = { domainName: 'api.example.com' };
+const routes: TieredCdnProps['routes'] = [
+  { pathPattern: '/assets/*', tier: 'static', origin: 'site' },
+  { pathPattern: '*', tier: 'html', origin: 'site' },
+  { pathPattern: '/api/*', tier: 'api', origin: 'api' },
+];
+
+function deployments(template: ReturnType<typeof cdnStack>['template']): Record<string, any> {
+  return template.findResources('Custom::CDKBucketDeployment');
+}
+
+describe('cache tags on by default', () => {
+  const { template, cdn } = cdnStack({ site: { source: SITE_DIR }, origins: { api }, routes });
+
+  test('the distribution stores the tags of the x-amz-meta-cache-tag header', () => {
+    expect(distributionConfig(template).CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-cache-tag' });
+    expect(cdn.cacheTags).toEqual({ headerName: 'x-amz-meta-cache-tag', sendToViewers: false });
+  });
+
+  test('every behavior removes the tag header from viewer responses', () => {
+    const config = distributionConfig(template);
+    for (const b of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) {
+      const policy = deref(template, b.ResponseHeadersPolicyId).Properties.ResponseHeadersPolicyConfig;
+      expect(policy.RemoveHeadersConfig).toEqual({ Items: [{ Header: 'x-amz-meta-cache-tag' }] });
+    }
+  });
+
+  test('site objects carry their tags as S3 metadata: assets site,site:assets, entry documents site,site:html', () => {
+    const all = Object.values(deployments(template)).map((d) => d.Properties);
+    expect(all).toHaveLength(2);
+    const assets = all.find((p) => p.UserMetadata['cache-tag'] === 'site,site:assets');
+    const html = all.find((p) => p.UserMetadata['cache-tag'] === 'site,site:html');
+    // The assets deployment syncs (and prunes) everything but the entry documents.
+    expect(assets.Exclude).toEqual(['about.html', 'index.html', 'variants/redesign/index.html']);
+    expect(assets.Include).toBeUndefined();
+    expect(assets.DistributionPaths).toBeUndefined();
+    expect(html.Exclude).toEqual(['*']);
+    expect(html.Include).toEqual(['about.html', 'index.html', 'variants/redesign/index.html']);
+  });
+
+  test('the deploy invalidates the entry documents with one tag item, after the assets are uploaded', () => {
+    const res = deployments(template);
+    const [htmlId, html] = Object.entries(res).find(([, d]) => d.Properties.UserMetadata['cache-tag'] === 'site,site:html')!;
+    expect(html.Properties.DistributionPaths).toEqual(['#site:html']);
+    expect(html.Properties.DistributionId.Ref).toMatch(/^Cdn/);
+    const assetsId = Object.keys(res).find((id) => id !== htmlId)!;
+    expect(html.DependsOn).toEqual(expect.arrayContaining([assetsId]));
+    // The construct id of the first deployment is unchanged, so upgrading does not replace it.
+    expect(assetsId).toMatch(/^CdnSiteDeploymentCustomResource/);
+    expect(cdn.siteDeployment).toBe(cdn.siteDeployments[0]);
+  });
+});
+
+describe('cache tags with options', () => {
+  test('user tags by glob split objects into one deployment per set of tags', () => {
+    const { template } = cdnStack({ site: { source: SITE_DIR, tags: { 'variants/**': ['experiment:redesign'], 'assets/*.css': ['css'] } }, origins: { api }, routes });
+    const byTags = Object.fromEntries(Object.values(deployments(template)).map((d) => [d.Properties.UserMetadata['cache-tag'], d.Properties]));
+    expect(Object.keys(byTags).sort()).toEqual(['site,site:assets', 'site,site:assets,css', 'site,site:html', 'site,site:html,experiment:redesign']);
+    expect(byTags['site,site:assets,css'].Include).toEqual(['assets/app.3f9c2a1b.css']);
+    expect(byTags['site,site:html,experiment:redesign'].Include).toEqual(['variants/redesign/index.html']);
+    expect([...byTags['site,site:assets'].Exclude].sort()).toEqual(['about.html', 'assets/app.3f9c2a1b.css', 'index.html', 'variants/redesign/index.html']);
+    // One deployment invalidates #site:html, and it runs after every other one.
+    const invalidating = Object.values(deployments(template)).filter((d) => d.Properties.DistributionPaths);
+    expect(invalidating).toHaveLength(1);
+    expect(invalidating[0].Properties.DistributionPaths).toEqual(['#site:html']);
+    expect(invalidating[0].DependsOn.filter((d: string) => /CustomResource/.test(d))).toHaveLength(3);
+  });
+
+  test('sendToViewers keeps the header, a custom header name is used everywhere', () => {
+    const { template } = cdnStack({ site: { source: SITE_DIR }, origins: { api }, routes, cacheTags: { headerName: 'X-Amz-Meta-Surrogate-Key', sendToViewers: true } });
+    expect(distributionConfig(template).CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-surrogate-key' });
+    const policy = deref(template, distributionConfig(template).DefaultCacheBehavior.ResponseHeadersPolicyId).Properties.ResponseHeadersPolicyConfig;
+    expect(policy.RemoveHeadersConfig).toBeUndefined();
+    expect(Object.values(deployments(template)).map((d) => Object.keys(d.Properties.UserMetadata)[0])).toEqual(['surrogate-key', 'surrogate-key']);
+  });
+
+  test('a distribution without a site may name any header its origins send', () => {
+    const { template } = cdnStack({ origins: { api }, routes: [{ pathPattern: '*', tier: 'api', origin: 'api' }], cacheTags: { headerName: 'Cache-Tag' } });
+    expect(distributionConfig(template).CacheTagConfig).toEqual({ HeaderName: 'cache-tag' });
+  });
+
+  test('cacheTags: false leaves CacheTagConfig out and deploys the site in one piece', () => {
+    const { template } = cdnStack({ site: { source: SITE_DIR }, origins: { api }, routes, cacheTags: false });
+    expect(distributionConfig(template).CacheTagConfig).toBeUndefined();
+    expect(Object.values(deployments(template))).toHaveLength(1);
+    const policy = deref(template, distributionConfig(template).DefaultCacheBehavior.ResponseHeadersPolicyId).Properties.ResponseHeadersPolicyConfig;
+    expect(policy.RemoveHeadersConfig).toBeUndefined();
+  });
+});
+
+describe('fails when', () => {
+  test('the header cannot be S3 metadata while there is a site bucket', () => {
+    expect(validationProblems({ site: { source: SITE_DIR }, origins: { api }, routes, cacheTags: { headerName: 'Cache-Tag' } })).toEqual([
+      expect.stringMatching(/^'cacheTags.headerName' must start with 'x-amz-meta-' .*got: "Cache-Tag"/),
+    ]);
+  });
+
+  test('the header is not a header name, or one CloudFront owns', () => {
+    expect(validationProblems({ origins: { api }, routes: [{ pathPattern: '*', tier: 'api', origin: 'api' }], cacheTags: { headerName: 'cache tag' } })[0]).toMatch(
+      /'cacheTags.headerName' must be an HTTP header name .*got: "cache tag"/,
+    );
+    expect(validationProblems({ origins: { api }, routes: [{ pathPattern: '*', tier: 'api', origin: 'api' }], cacheTags: { headerName: 'X-Amz-Cf-Tags' } })[0]).toMatch(/CloudFront owns or refuses/);
+  });
+
+  test('site tags break a tag rule, match nothing, or come without cache tags', () => {
+    const problems = validationProblems({ site: { source: SITE_DIR, tags: { 'assets/**': ['ok', 'bad tag', 'x*'], 'nothing/**': ['n'] } }, origins: { api }, routes });
+    expect(problems).toEqual([
+      `'site.tags["assets/**"]': tag "bad tag" contains " " (U+0020); tags are visible ASCII only (33-126: no spaces, no control or non-ASCII characters) (rule: characters).`,
+      `'site.tags["assets/**"]': tag "x*" contains *; tag invalidations match the exact tag, there are no wildcards (rule: wildcard).`,
+      expect.stringMatching(/^'site.tags' glob "nothing\/\*\*" matches no file/),
+    ]);
+    expect(validationProblems({ site: { source: SITE_DIR, tags: { '**': ['a'] } }, origins: { api }, routes, cacheTags: false })).toEqual([
+      "'site.tags' needs cache tags, but 'cacheTags' is false.",
+    ]);
+  });
+
+  test('an object would get more than 50 tags or more than 2 KB of metadata', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-site-'));
+    fs.writeFileSync(path.join(dir, 'index.html'), '<p>hi</p>');
+    try {
+      const many = Array.from({ length: 49 }, (_, i) => `t${i}`);
+      expect(validationProblems({ site: { source: dir, tags: { '*.html': many } }, routes: [{ pathPattern: '*', tier: 'html', origin: 'site' }] })).toEqual([
+        "site object 'index.html' gets 51 tags from 'site.tags'; CloudFront keeps at most 50 per object.",
+      ]);
+      const long = Array.from({ length: 9 }, (_, i) => `${i}${'x'.repeat(255)}`);
+      expect(validationProblems({ site: { source: dir, tags: { '*.html': long } }, routes: [{ pathPattern: '*', tier: 'html', origin: 'site' }] })[0]).toMatch(
+        /^site object 'index.html' would carry \d+ bytes of tag metadata; S3 allows 2048 bytes/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -10,6 +10,8 @@ import { type TestOrigin, request, startOrigin, synthApp } from './helpers';
  * against a real origin. The origin answers `/<status>/<name>?<response headers as a query>`:
  * `/404/a?cache-control=max-age%3D100` is a 404 with that Cache-Control. MinTTL 0, DefaultTTL 0,
  * MaxTTL 1000; ErrorCachingMinTTL 30 for 503 and 60 for 416, 10 s (the default) for the rest.
+ * `/min/*` has MinTTL 5; `/fwd/*` forwards X-Foo to the origin (origin request policy, not keyed).
+ * `/ranged/*` answers a `Range: bytes=a-b` with a 206 of the alphabet.
  */
 let origin: TestOrigin;
 let edge: LocalEdge;
@@ -25,8 +27,19 @@ beforeAll(async () => {
       maxTtl: Duration.seconds(1000),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
     });
+    const min5 = new cloudfront.CachePolicy(stack, 'Min5', {
+      minTtl: Duration.seconds(5),
+      defaultTtl: Duration.seconds(5),
+      maxTtl: Duration.seconds(1000),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+    });
+    const fwd = new cloudfront.OriginRequestPolicy(stack, 'Fwd', { headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('x-foo') });
     new cloudfront.Distribution(stack, 'Dist', {
       defaultBehavior: { origin: api, cachePolicy: policy },
+      additionalBehaviors: {
+        '/min/*': { origin: api, cachePolicy: min5 },
+        '/fwd/*': { origin: api, cachePolicy: policy, originRequestPolicy: fwd },
+      },
       errorResponses: [
         { httpStatus: 503, ttl: Duration.seconds(30) },
         { httpStatus: 416, ttl: Duration.seconds(60) },
@@ -42,6 +55,13 @@ beforeAll(async () => {
     const status = Number(url.pathname.split('/')[1]) || 200;
     const headers: Record<string, string> = { 'content-type': 'text/plain' };
     for (const [k, v] of url.searchParams) if (!k.startsWith('_')) headers[k] = v;
+    const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
+    if (url.pathname.startsWith('/ranged/') && range) {
+      const [start, end] = [Number(range[1]), Number(range[2])];
+      const body = ALPHABET.slice(start, end + 1);
+      return void res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${ALPHABET.length}` }).end(body);
+    }
+    if (url.pathname.startsWith('/ranged/') || url.pathname.startsWith('/whole/')) return void res.writeHead(200, headers).end(ALPHABET);
     const n = origin.requests.filter((r) => r.url === req.url).length;
     res.writeHead(status, headers).end(`${url.pathname} #${n}`);
   });
@@ -53,6 +73,7 @@ afterAll(async () => {
   await origin?.close();
 });
 
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
 const get = (p: string, headers?: Record<string, string>) => request(`${edge.url}${p}`, { headers });
 const originHits = (p: string) => origin.requests.filter((r) => r.url === p).length;
 const q = (headers: Record<string, string>) => `?${new URLSearchParams(headers)}`;
@@ -265,5 +286,64 @@ describe('a body that disagrees with Content-Length is served as received and no
     const second = await request(`${rawEdge.url}${p}`);
     expect(second.headers['x-cache']).toBe('Miss from cloudfront');
     expect(rawHits - before).toBe(2);
+  });
+});
+
+describe('Vary ("Content negotiation", "HTTP response headers that CloudFront removes or replaces")', () => {
+  test('Vary: * with MinTTL 0: every request goes to the origin, without conditional headers', async () => {
+    const p = `/200/star${q({ 'cache-control': 'max-age=100', vary: '*', etag: '"v1"' })}`;
+    await get(p);
+    const second = await get(p);
+    expect(second.headers['x-cache']).toBe('Miss from cloudfront');
+    const [, again] = origin.requests.filter((r) => r.url === p);
+    expect(again.headers['if-none-match']).toBeUndefined();
+  });
+
+  test('Vary: * with MinTTL above 0: cached, and the * is removed', async () => {
+    const p = `/min/star${q({ 'cache-control': 'max-age=100', vary: '*' })}`;
+    const first = await get(p);
+    expect(origin.requests.find((r) => r.url === p)).toBeDefined();
+    expect(first.headers.vary).toBeUndefined();
+    expect((await get(p)).headers['x-cache']).toBe('Hit from cloudfront');
+  });
+
+  test('values naming headers the behavior does not forward are removed; Accept-Encoding and Cookie stay', async () => {
+    const r = await get(`/200/vary${q({ vary: 'Accept-Encoding, X-Foo, Cookie, Accept-Language' })}`);
+    expect(r.headers.vary).toBe('Accept-Encoding, Cookie');
+  });
+
+  test('a header the behavior forwards stays in Vary; nothing left means no Vary at all', async () => {
+    expect((await get(`/fwd/vary${q({ vary: 'X-Foo, X-Bar' })}`)).headers.vary).toBe('X-Foo');
+    expect((await get(`/200/vary-none${q({ vary: 'X-Foo' })}`)).headers).not.toHaveProperty('vary');
+  });
+});
+
+describe('range GETs ("How CloudFront processes range GETs")', () => {
+  test('a range the edge does not hold is asked of the origin; its 206 is cached for that range', async () => {
+    const p = `/ranged/a${q({ 'cache-control': 'max-age=100' })}`;
+    const first = await get(p, { range: 'bytes=2-4' });
+    expect(first.status).toBe(206);
+    expect(first.text).toBe('cde');
+    expect(origin.requests.filter((r) => r.url === p)[0].headers.range).toBe('bytes=2-4');
+    const again = await get(p, { range: 'bytes=2-4' });
+    expect(again.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(again.text).toBe('cde');
+    expect(again.headers['content-range']).toBe('bytes 2-4/26');
+    expect(originHits(p)).toBe(1);
+    const other = await get(p, { range: 'bytes=5-6' });
+    expect(other.text).toBe('fg');
+    expect(originHits(p)).toBe(2);
+  });
+
+  test('an origin that ignores Range sends the whole object: cached, and every range is served from it', async () => {
+    const p = `/whole/b${q({ 'cache-control': 'max-age=100' })}`;
+    const first = await get(p, { range: 'bytes=0-2' });
+    expect(first.status).toBe(206);
+    expect(first.text).toBe('abc');
+    const other = await get(p, { range: 'bytes=3-5' });
+    expect(other.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(other.text).toBe('def');
+    expect((await get(p)).text).toBe(ALPHABET);
+    expect(originHits(p)).toBe(1);
   });
 });

@@ -15,7 +15,7 @@ import { cloudFrontErrorPage, reason } from './errors';
 import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, setHeader } from './http-types';
 import type { BehaviorModel, DistributionModel, OriginModel } from './model';
 import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
-import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest } from './policies';
+import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest, rangeCacheKey, viewerVary } from './policies';
 import { decideTtl } from './ttl';
 import { type LocalEdgeStats, type Pop, type Processed, count, deviceHeaders, emptyStats, hex, LocalEdgeError } from './types';
 
@@ -271,8 +271,13 @@ export class EdgePipeline {
     // and the origin only where a policy names them.
     for (const [k, v] of Object.entries(viewerHeaders)) setHeader(req.headers, k, v);
 
-    const key = cacheKey(behavior, req);
+    const plainKey = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
+    // A range GET: served from the whole object when the edge holds it fresh, else from a stored copy of
+    // that range, else asked of the origin with the Range header; a 206 is kept for that range.
+    const range = req.method === 'GET' ? getHeader(req.headers, 'range') : undefined;
+    const whole = range && cacheable ? pop.cache.stored(plainKey) : undefined;
+    const key = range && !(whole && whole.age < whole.decision.ttl && whole.response.status === 200) ? rangeCacheKey(plainKey, range) : plainKey;
     const routedPrimary = originsAfterChange(this.model, behavior.targetOriginId, originChange).members[0];
     const originShield = routedPrimary.originShield;
     const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v, originChange);
@@ -299,8 +304,13 @@ export class EdgePipeline {
             }
           : toOrigin;
         served = await pop.cache.lookup(key, upstream, decide);
+        // An origin that ignored the Range sent the whole object: it answers every range from now on.
+        if (key !== plainKey && served.result === 'Miss' && served.response.status === 200 && served.upstream) {
+          const whole = served.upstream;
+          await pop.cache.lookup(plainKey, async () => whole, decide);
+        }
       } else if (req.method === 'HEAD' && behavior.cachedMethods.includes('HEAD')) {
-        const stored = pop.cache.stored(cacheKey(behavior, { ...req, method: 'GET' }));
+        const stored = pop.cache.stored(plainKey);
         if (stored && stored.age < stored.decision.ttl) served = { response: stored.response, result: 'Hit', age: stored.age };
         else served = { response: (await toOrigin()).response, result: 'Miss' };
       } else {
@@ -319,6 +329,9 @@ export class EdgePipeline {
     else if (served.result === 'Miss' && viaOrigin) resultType = 'Miss';
     else resultType = 'Hit';
     const detailed = served.result === 'Miss' && !viaOrigin ? 'OriginShieldHit' : served.result;
+    const vary = viewerVary(behavior, getHeader(response.headers, 'vary'));
+    if (vary) setHeader(response.headers, 'Vary', vary);
+    else delete response.headers.vary;
     if (response.status < 400) {
       try {
         response = this.functions.viewerResponse(behavior, req, response, ctx);

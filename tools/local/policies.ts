@@ -98,7 +98,9 @@ export function originBoundRequest(behavior: BehaviorModel, req: EdgeRequest, vi
   const headers: CfHeaders = {};
   for (const [name, list] of Object.entries(req.headers)) {
     if (HOP_BY_HOP.has(name) || name === 'cookie') continue;
-    if (headerSelected(cp.headers, name) || headerSelected(orp?.headers, name)) headers[name] = list.map((e) => ({ ...e }));
+    // A range CloudFront does not hold is asked of the origin ("How CloudFront processes range GETs").
+    const forwarded = name === 'range' && req.method === 'GET';
+    if (forwarded || headerSelected(cp.headers, name) || headerSelected(orp?.headers, name)) headers[name] = list.map((e) => ({ ...e }));
   }
   const forwardHost = 'host' in headers;
   const cookies = parseCookies(req.headers).filter((c) => selects(cp.cookies, c.name) || selects(orp?.cookies, c.name));
@@ -145,4 +147,39 @@ export function applyResponseHeadersPolicy(policy: ResponseHeadersPolicyModel | 
     }
   }
   for (const name of policy.remove) delete headers[name];
+}
+
+/** The cache key of one byte range of an object: a stored 206 answers only that range again. */
+export function rangeCacheKey(key: string, range: string): string {
+  // Still a JSON array whose third element is the uri, so that invalidation finds it.
+  return JSON.stringify([...(JSON.parse(key) as unknown[]), `range=${range.replace(/\s+/g, '')}`]);
+}
+
+/** Whether a viewer header reaches the origin under this behavior (cache key or origin request policy). */
+export function forwardsHeader(behavior: BehaviorModel, name: string): boolean {
+  return headerSelected(behavior.cachePolicy.headers, name) || headerSelected(behavior.originRequestPolicy?.headers, name);
+}
+
+const DEVICE_HEADERS = ['cloudfront-is-desktop-viewer', 'cloudfront-is-mobile-viewer', 'cloudfront-is-smarttv-viewer', 'cloudfront-is-tablet-viewer'];
+
+/**
+ * The Vary header CloudFront sends viewers ("HTTP response headers that CloudFront removes or
+ * replaces"): Accept-Encoding and Cookie stay, so do headers the behavior forwards to the origin,
+ * and User-Agent when a device-type header is forwarded; every other value is removed, `*` too
+ * (with MinTTL 0 a `Vary: *` object is never served from the cache, see decideTtl). Undefined when
+ * nothing is left.
+ */
+export function viewerVary(behavior: BehaviorModel, vary: string | undefined): string | undefined {
+  if (vary === undefined) return undefined;
+  const keep = vary
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => {
+      const name = v.toLowerCase();
+      if (!name || name === '*') return false;
+      if (name === 'accept-encoding' || name === 'cookie') return true;
+      if (name === 'user-agent') return DEVICE_HEADERS.some((h) => forwardsHeader(behavior, h)) || forwardsHeader(behavior, 'user-agent');
+      return forwardsHeader(behavior, name);
+    });
+  return keep.length ? keep.join(', ') : undefined;
 }

@@ -73,7 +73,11 @@ export function decideTtl(
 ): TtlDecision {
   if (policy.maxTtl <= 0) return NOT_STORED('caching disabled (MaxTTL 0)');
   if (status >= 400) return decideErrorTtl(policy, status, headers, nowMs, errorResponses);
-  if (status === 304 || status === 206) return NOT_STORED(`status ${status} is not stored`);
+  if (status === 304) return NOT_STORED('status 304 is not stored');
+  // "If your origin returns Vary:* in the response, and if the value of Minimum TTL ... is 0,
+  // CloudFront caches the object but still forwards every subsequent request for the object to the
+  // origin" (Request and response behavior for custom origins: content negotiation).
+  if (policy.minTtl === 0 && varyStar(headers)) return NOT_STORED('Vary: * with MinTTL 0: every request goes to the origin');
   const cc = parseCacheControl(headers['cache-control']?.map((h) => h.value).join(','));
   const swrDirective = seconds(cc.get('stale-while-revalidate')) ?? 0;
   const sieDirective = seconds(cc.get('stale-if-error')) ?? 0;
@@ -143,4 +147,8 @@ function decideErrorTtl(
   const ttl = Math.max(minTtl, fromHeaders === undefined ? 0 : Math.min(fromHeaders, policy.maxTtl));
   const reason = fromHeaders === undefined ? `error caching min TTL ${minTtl}` : `greater of error caching min TTL ${minTtl} and ${fromHeaders}s from the origin`;
   return ttl > 0 ? { store: true, ttl, staleWhileRevalidate: 0, staleIfError: 0, reason } : NOT_STORED(`${reason} -> TTL 0`);
+}
+
+function varyStar(headers: CfHeaders): boolean {
+  return (headers.vary ?? []).some((h) => h.value.split(',').some((v) => v.trim() === '*'));
 }

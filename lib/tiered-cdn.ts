@@ -17,6 +17,7 @@ import { renderOriginVerify, renderStaging, renderWebAcl } from './private/prote
 import { validateProps } from './private/validate';
 import type { HttpOriginProps, RouteProps, Tier } from './routes';
 import type { StagingOptions } from './staging';
+import { edgeSetCookies, recordEdgeSetCookies } from './edge-metadata';
 import { PathGroups } from './path-groups';
 import type { CacheTagsOptions, ResolvedCacheTags } from './cache-tags';
 import { deploySite } from './site-deployment';
@@ -264,6 +265,7 @@ export class TieredCdn extends Construct {
     const inputs: DistributionInputs = { props, constructPath: this.node.path, origins: rendered, edgeFunctions, logBucket: this.logBucket, webAclId };
     this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(inputs, this.routes, ''));
     applyCacheTagConfig(this.distribution, valid.cacheTags);
+    recordEdgeSetCookies(this.distribution, edgeSetCookies(this.routes));
 
     if (props.staging) {
       this.stagingRoutes = props.staging.routes ? policies.resolveRoutes([...valid.stagingEdgeConfigs!.keys()], valid.stagingEdgeConfigs!) : this.routes;

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { ReferenceStack } from '../../lib/reference-stack';
-import { publicJwk } from '../../tools/dev-keys';
+import { loadDevKey, publicJwk } from '../../tools/dev-keys';
 
 const ROOT = path.join(__dirname, '..', '..');
 export const TEST_ISSUER = 'https://issuer.test/';
@@ -60,4 +60,37 @@ export function referenceAssembly(): ReferenceAssembly {
     return referenceAssembly();
   }
   return { dir, privateKey, kid: jwk.kid! };
+}
+
+export interface DevKeyAssembly {
+  /** The cloud assembly. */
+  readonly dir: string;
+  /** A project root whose `.tiered-cdn/` holds the development key the assembly trusts: run `tiered-cdn token` here. */
+  readonly root: string;
+}
+
+/**
+ * The reference stack as `npx cdk synth` writes it without an issuer: protected routes trust the
+ * development key, so tokens from `tiered-cdn token` (run in `root`) are accepted, as in `npm start`.
+ * Kept and reused like `referenceAssembly()`.
+ */
+export function devKeyAssembly(): DevKeyAssembly {
+  const root = path.join(os.tmpdir(), `tiered-cdn-devkey-${sourceHash()}`);
+  const dir = path.join(root, 'cdk.out');
+  if (fs.existsSync(path.join(dir, 'manifest.json'))) return { dir, root };
+  const staging = fs.mkdtempSync(`${root}-staging-`);
+  const devKey = loadDevKey(staging);
+  const app = new App({ outdir: path.join(staging, 'cdk.out') });
+  new ReferenceStack(app, 'TieredCdnReference', {
+    env: { region: 'us-east-1' },
+    auth: { issuer: devKey.issuer, audience: devKey.audience, jwks: devKey.jwks },
+  });
+  app.synth();
+  try {
+    fs.renameSync(staging, root);
+  } catch {
+    fs.rmSync(staging, { recursive: true, force: true });
+    return devKeyAssembly();
+  }
+  return { dir, root };
 }

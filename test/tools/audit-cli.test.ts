@@ -5,7 +5,7 @@ import * as path from 'path';
 import { freePort, runCli } from './invalidate-moto-server';
 
 /** An origin with known good and bad caching headers, one path per case. */
-const ORIGIN: Record<string, (req: http.IncomingMessage) => { headers: Record<string, string | string[]>; body: string }> = {
+const ORIGIN: Record<string, (req: http.IncomingMessage) => { status?: number; headers: Record<string, string | string[]>; body: string }> = {
   '/assets/app.3f9c2a1b.js': () => ({ headers: { 'cache-control': 'public, max-age=31536000, immutable' }, body: 'js' }),
   '/assets/app.8d41e0c7.css': () => ({ headers: { 'cache-control': 'public, max-age=3600' }, body: 'css' }),
   '/assets/logo.png': () => ({ headers: { 'cache-control': 'no-store' }, body: 'png' }),
@@ -14,6 +14,9 @@ const ORIGIN: Record<string, (req: http.IncomingMessage) => { headers: Record<st
   '/api/items': () => ({ headers: { 'cache-control': 'public, max-age=600', vary: 'Accept-Encoding, Cookie' }, body: '[]' }),
   '/api/session': () => ({ headers: { 'cache-control': 'public, s-maxage=60', 'set-cookie': ['sid=abc; Path=/', 'x=1'] }, body: 'ok' }),
   '/api/me/profile': (req) => ({ headers: { 'cache-control': 'private, no-store' }, body: req.headers.authorization ? 'alice' : 'anonymous' }),
+  '/api/shared': (req) => (req.headers.authorization ? { headers: { 'cache-control': 'public, s-maxage=300' }, body: '{"flags":[]}' } : { status: 401, headers: { 'cache-control': 'no-store' }, body: '' }),
+  '/api/whoami': (req) => ({ headers: { 'cache-control': 'public, s-maxage=60' }, body: `you are ${req.headers.authorization}` }),
+  '/edge-cookie': () => ({ headers: { 'cache-control': 'public, max-age=0, s-maxage=60', 'set-cookie': ['tcdn-vid=v1; Path=/', 'sid=abc; Path=/'] }, body: '<html>' }),
   '/api/greeting': (req) => ({ headers: { 'cache-control': 'public, s-maxage=60' }, body: req.headers.authorization ? 'hello alice' : 'hello' }),
 };
 
@@ -40,8 +43,8 @@ beforeAll(async () => {
       res.writeHead(404, { 'cache-control': 'no-store' }).end();
       return;
     }
-    const { headers, body } = handler(req);
-    res.writeHead(200, headers).end(body);
+    const { status, headers, body } = handler(req);
+    res.writeHead(status ?? 200, headers).end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -156,4 +159,75 @@ test('--app takes path patterns and tiers from a synthesized distribution', asyn
     ['/api/items', '/api/*', 'api'],
     ['/index.html', '*', 'html'],
   ]);
+});
+
+/** A JWT-shaped token (unsigned: the audit only reads `sub` to tell viewers apart). */
+function tokenOf(sub: string): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'RS256' })}.${part({ sub })}.sig`;
+}
+
+describe('viewers compared by --token', () => {
+  test('401 without a token against 200 with one is auth, not a per-user difference; with one token a note says to add another', async () => {
+    const run = await runCli(['audit', '--base', base, '--paths', '/api/shared', '--tier', 'api', '--token', tokenOf('alice')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\/api\/shared\s+no\s+401\s+api\s+ok/m);
+    expect(run.stdout).toMatch(/^\/api\/shared\s+sub=alice\s+200\s+api\s+ok/m);
+    expect(run.stdout).toContain('note: /api/shared refuses anonymous viewers: pass a second --token with another subject');
+  });
+
+  test('two subjects that get the same shared response pass', async () => {
+    const run = await runCli(['audit', '--base', base, '--paths', '/api/shared', '--tier', 'api', '--token', tokenOf('alice'), '--token', tokenOf('bob')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('0 error(s), 0 warning(s) in 3 response(s)');
+    expect(run.stdout).not.toContain('note:');
+  });
+
+  test('fails when two subjects get different publicly cacheable responses', async () => {
+    const run = await runCli(['audit', '--base', base, '--paths', '/api/whoami', '--tier', 'api', '--token', tokenOf('alice'), '--token', tokenOf('bob'), '--json']);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.rows.map((r: { viewer: string; findings: { rule: string }[] }) => `${r.viewer}: ${r.findings.map((f) => f.rule).join(',')}`)).toEqual([
+      'anonymous: public-differs-per-user',
+      'sub=alice: public-differs-per-user',
+      'sub=bob: public-differs-per-user',
+    ]);
+  });
+
+  test('fails with a usage message when both tokens name the same subject', async () => {
+    const run = await runCli(['audit', '--base', base, '--paths', '/api/shared', '--tier', 'api', '--token', tokenOf('alice'), '--token', tokenOf('alice')]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("--token 2 and --token 1 both have sub 'alice': to check that a shared route answers every user alike, pass tokens of two different subjects");
+  });
+});
+
+test('--app: cookies the metadata says the edge sets are not graded, an origin cookie on the same route still is', async () => {
+  const assembly = path.join(tmp, 'cdk.out-cookies');
+  fs.mkdirSync(assembly);
+  const policy = { Type: 'AWS::CloudFront::ResponseHeadersPolicy', Properties: { ResponseHeadersPolicyConfig: { Name: 'html', Comment: 'tiered-cdn html tier: security headers' } } };
+  const template = {
+    Resources: {
+      HtmlHeaders: policy,
+      Dist: {
+        Type: 'AWS::CloudFront::Distribution',
+        Metadata: { 'TieredCdn::EdgeSetCookies': { '*': ['tcdn-vid', 'tcdn-exp-home'] } },
+        Properties: {
+          DistributionConfig: {
+            DefaultCacheBehavior: { TargetOriginId: 'site', ResponseHeadersPolicyId: { Ref: 'HtmlHeaders' } },
+            Origins: [{ Id: 'site', DomainName: 'site.example.com' }],
+          },
+        },
+      },
+    },
+  };
+  fs.writeFileSync(path.join(assembly, 'Web.template.json'), JSON.stringify(template));
+  fs.writeFileSync(
+    path.join(assembly, 'manifest.json'),
+    JSON.stringify({ version: '48.0.0', artifacts: { Web: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Web.template.json' } } } }),
+  );
+  const run = await runCli(['audit', '--base', base, '--app', assembly, '--paths', '/edge-cookie', '--json']);
+  expect(run.code).toBe(1);
+  const [row] = JSON.parse(run.stdout).rows;
+  expect(row.edgeSetCookies).toEqual(['tcdn-vid']);
+  expect(row.findings.map((f: { rule: string }) => f.rule)).toEqual(['public-with-set-cookie']);
 });

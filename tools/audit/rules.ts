@@ -31,7 +31,7 @@ export interface ObservedResponse {
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The request carried the viewer's token. */
   readonly withToken: boolean;
-  /** The same path answered differently with and without the token (status or body). */
+  /** Two viewers that were both served (not 401/403) got different answers (status or body). */
   readonly differsPerUser: boolean;
 }
 

@@ -5,6 +5,7 @@ import { TIERS } from '../../lib/routes';
 import { compareSpecificity, matchesPathPattern } from '../../lib/path-pattern';
 import { distributionsOf } from '../diagram/model';
 import { loadTemplates } from '../diff/synth';
+import { EDGE_SET_COOKIES_METADATA_KEY, type EdgeSetCookies } from '../../lib/edge-metadata';
 import { Finding, ObservedResponse, gradeResponse } from './rules';
 import { CliError } from '../errors';
 
@@ -21,6 +22,8 @@ export interface AuditRoute {
   readonly tier: Tier;
   /** Paths to request; default: the pattern with its wildcards dropped. */
   readonly paths?: readonly string[];
+  /** Cookies the distribution's own edge functions set on this route's responses (from `--app`). */
+  readonly edgeSetCookies?: readonly string[];
 }
 
 /**
@@ -74,9 +77,19 @@ export function routesFromAssembly(dir: string): AuditRoute[] {
       `--app '${dir}' holds ${distributions.length} distributions (${distributions.map((d) => `${d.stack}/${d.name}`).join(', ') || 'none'}); pass --routes <file> instead`,
     );
   }
+  const cookies = edgeSetCookiesOf(templates[distributions[0].stack]);
   return distributions[0].behaviors
     .filter((b) => (TIERS as readonly string[]).includes(b.tier))
-    .map((b) => ({ pathPattern: b.pathPattern, tier: b.tier as Tier }));
+    .map((b) => ({ pathPattern: b.pathPattern, tier: b.tier as Tier, ...(cookies[b.pathPattern] ? { edgeSetCookies: cookies[b.pathPattern] } : {}) }));
+}
+
+/** The cookies the construct recorded its edge functions set, per path pattern (see lib/edge-metadata.ts). */
+function edgeSetCookiesOf(template: { Resources?: Record<string, any> }): EdgeSetCookies {
+  for (const res of Object.values(template.Resources ?? {})) {
+    const recorded = res?.Type === 'AWS::CloudFront::Distribution' ? res.Metadata?.[EDGE_SET_COOKIES_METADATA_KEY] : undefined;
+    if (recorded && typeof recorded === 'object') return recorded as EdgeSetCookies;
+  }
+  return {};
 }
 
 /** The tier of the route CloudFront would pick for `path`: most specific pattern first, `*` last. */
@@ -91,6 +104,7 @@ export interface Target {
   readonly path: string;
   readonly tier: Tier;
   readonly pathPattern?: string;
+  readonly edgeSetCookies?: readonly string[];
 }
 
 /** What to request: explicit paths mapped to their route's tier, else each route's sample paths. */
@@ -98,13 +112,13 @@ export function auditTargets(routes: readonly AuditRoute[], paths: readonly stri
   if (paths && paths.length > 0) {
     const unmatched: string[] = [];
     const targets = paths.map((p) => {
-      if (tier) return { path: p, tier };
       const route = tierForPath(routes, p);
+      if (tier) return { path: p, tier, ...(route?.edgeSetCookies ? { edgeSetCookies: route.edgeSetCookies } : {}) };
       if (!route) {
         unmatched.push(p);
         return undefined;
       }
-      return { path: p, tier: route.tier, pathPattern: route.pathPattern };
+      return { path: p, tier: route.tier, pathPattern: route.pathPattern, ...(route.edgeSetCookies ? { edgeSetCookies: route.edgeSetCookies } : {}) };
     });
     if (unmatched.length > 0) {
       throw new AuditInputError(
@@ -115,7 +129,12 @@ export function auditTargets(routes: readonly AuditRoute[], paths: readonly stri
   }
   if (routes.length === 0) throw new AuditInputError('nothing to audit: pass --routes <file> or --app cdk.out, and/or --paths <paths...>');
   return routes.flatMap((r) =>
-    (r.paths && r.paths.length > 0 ? r.paths : [samplePath(r.pathPattern)]).map((p) => ({ path: p, tier: r.tier, pathPattern: r.pathPattern })),
+    (r.paths && r.paths.length > 0 ? r.paths : [samplePath(r.pathPattern)]).map((p) => ({
+      path: p,
+      tier: r.tier,
+      pathPattern: r.pathPattern,
+      ...(r.edgeSetCookies ? { edgeSetCookies: r.edgeSetCookies } : {}),
+    })),
   );
 }
 
@@ -127,9 +146,13 @@ function samplePath(pattern: string): string {
 export interface AuditRow extends ObservedResponse {
   readonly tier: Tier;
   readonly pathPattern?: string;
+  /** `anonymous`, `sub=<subject>` of a JWT, or `token <n>` for an opaque one. */
+  readonly viewer: string;
   readonly findings: readonly Finding[];
   readonly sendInstead: readonly string[];
   readonly cacheControl?: string;
+  /** Set-Cookie names left out of the grading: the distribution's own edge functions set them. */
+  readonly edgeSetCookies?: readonly string[];
 }
 
 export interface AuditReport {
@@ -137,12 +160,15 @@ export interface AuditReport {
   readonly rows: readonly AuditRow[];
   readonly errors: number;
   readonly warnings: number;
+  /** What the audit could not check, and how to check it. */
+  readonly notes: readonly string[];
 }
 
 export interface AuditOptions {
   readonly base: string;
   readonly targets: readonly Target[];
-  readonly token?: string;
+  /** Viewers' tokens: each path is requested without a token and once per token. */
+  readonly tokens?: readonly string[];
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
 }
@@ -171,7 +197,69 @@ async function fetchOnce(url: string, headers: Record<string, string>, timeoutMs
   return { status: res.status, headers: out, bodyHash: crypto.createHash('sha256').update(body).digest('hex') };
 }
 
-/** Requests every target (with and without the token when one is given) and grades each answer. */
+/** The `sub` claim of a JWT, read without verifying it (only to name and tell viewers apart). */
+export function subjectOf(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const sub = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))?.sub;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Viewer {
+  readonly label: string;
+  readonly token?: string;
+}
+
+function viewersOf(tokens: readonly string[]): Viewer[] {
+  const seen = new Map<string, number>();
+  const viewers: Viewer[] = [{ label: 'anonymous' }];
+  tokens.forEach((token, i) => {
+    const sub = subjectOf(token);
+    if (sub !== undefined && seen.has(sub)) {
+      throw new AuditInputError(
+        `--token ${i + 1} and --token ${seen.get(sub)! + 1} both have sub '${sub}': to check that a shared route answers every user alike, pass tokens of two different subjects (tiered-cdn token --sub alice, --sub bob)`,
+      );
+    }
+    if (sub !== undefined) seen.set(sub, i);
+    viewers.push({ label: sub !== undefined ? `sub=${sub}` : `token ${i + 1}`, token });
+  });
+  return viewers;
+}
+
+/** A response a viewer was refused with: auth doing its job, not a response that differs per user. */
+const refused = (f: Fetched) => f.status === 401 || f.status === 403;
+
+/**
+ * Viewers (by index) whose answers differ from another viewer's. Only viewers that were served are
+ * compared: 401 without a token against 200 with one is authentication, so an authenticated route
+ * is checked by comparing two authenticated viewers with different subjects.
+ */
+function differingViewers(answers: readonly Fetched[]): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < answers.length; i++) {
+    for (let j = i + 1; j < answers.length; j++) {
+      const [a, b] = [answers[i], answers[j]];
+      if (refused(a) || refused(b)) continue;
+      if (a.status !== b.status || a.bodyHash !== b.bodyHash) out.add(i).add(j);
+    }
+  }
+  return out;
+}
+
+/** Set-Cookie headers without those the distribution's own edge functions set. */
+function originHeaders(headers: Record<string, string | string[]>, edgeCookies: readonly string[]): Record<string, string | string[]> {
+  const cookies = headers['set-cookie'];
+  if (!cookies || edgeCookies.length === 0) return headers;
+  const kept = (Array.isArray(cookies) ? cookies : [cookies]).filter((c) => !edgeCookies.includes(c.split('=')[0].trim()));
+  const { 'set-cookie': _dropped, ...rest } = headers;
+  return kept.length > 0 ? { ...rest, 'set-cookie': kept } : rest;
+}
+
+/** Requests every target as each viewer (anonymous, then one per token) and grades each answer. */
 export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
   let base: URL;
   try {
@@ -179,35 +267,45 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
   } catch {
     throw new AuditInputError(`--base must be an absolute URL such as https://d111111abcdef8.cloudfront.net, got: '${opts.base}'`);
   }
+  const viewers = viewersOf(opts.tokens ?? []);
   const rows: AuditRow[] = [];
+  const notes: string[] = [];
   for (const t of opts.targets) {
     const url = new URL(t.path, base).toString();
-    const plain = await fetchOnce(url, { ...opts.headers }, opts.timeoutMs ?? 10_000);
-    const variants: { withToken: boolean; fetched: Fetched }[] = [{ withToken: false, fetched: plain }];
-    if (opts.token !== undefined) {
-      const authed = await fetchOnce(url, { ...opts.headers, authorization: `Bearer ${opts.token}` }, opts.timeoutMs ?? 10_000);
-      variants.push({ withToken: true, fetched: authed });
+    const answers: Fetched[] = [];
+    for (const v of viewers) {
+      const headers = { ...opts.headers, ...(v.token !== undefined ? { authorization: `Bearer ${v.token}` } : {}) };
+      answers.push(await fetchOnce(url, headers, opts.timeoutMs ?? 10_000));
     }
-    const differs =
-      variants.length === 2 && (variants[0].fetched.status !== variants[1].fetched.status || variants[0].fetched.bodyHash !== variants[1].fetched.bodyHash);
-    for (const v of variants) {
+    const differs = differingViewers(answers);
+    const served = answers.filter((a) => !refused(a)).length;
+    if (viewers.length === 2 && refused(answers[0]) && !refused(answers[1])) {
+      notes.push(`${t.path} refuses anonymous viewers: pass a second --token with another subject to check that every user gets the same response.`);
+    }
+    const edgeCookies = t.edgeSetCookies ?? [];
+    viewers.forEach((v, i) => {
+      const headers = originHeaders(answers[i].headers, edgeCookies);
       const observed: ObservedResponse = {
         path: t.path,
-        status: v.fetched.status,
-        headers: v.fetched.headers,
-        withToken: v.withToken,
-        differsPerUser: differs,
+        status: answers[i].status,
+        headers,
+        withToken: v.token !== undefined,
+        differsPerUser: served > 1 && differs.has(i),
       };
       const grade = gradeResponse(t.tier, observed);
+      const ignored = headers === answers[i].headers ? [] : edgeCookies.filter((c) => JSON.stringify(answers[i].headers['set-cookie'] ?? '').includes(`${c}=`));
       rows.push({
         ...observed,
+        headers: answers[i].headers,
         tier: t.tier,
         pathPattern: t.pathPattern,
+        viewer: v.label,
         findings: grade.findings,
         sendInstead: grade.sendInstead,
-        cacheControl: typeof v.fetched.headers['cache-control'] === 'string' ? v.fetched.headers['cache-control'] : undefined,
+        cacheControl: typeof answers[i].headers['cache-control'] === 'string' ? (answers[i].headers['cache-control'] as string) : undefined,
+        ...(ignored.length > 0 ? { edgeSetCookies: ignored } : {}),
       });
-    }
+    });
   }
   const all = rows.flatMap((r) => r.findings);
   return {
@@ -215,6 +313,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
     rows,
     errors: all.filter((f) => f.severity === 'error').length,
     warnings: all.filter((f) => f.severity === 'warning').length,
+    notes,
   };
 }
 
@@ -224,12 +323,12 @@ export function formatReport(report: AuditReport): string {
   const lines: string[][] = [];
   const fixes: string[] = [];
   for (const r of report.rows) {
-    const cells = [r.path, r.withToken ? 'yes' : 'no', String(r.status), r.tier];
+    const cells = [r.path, r.withToken ? r.viewer : 'no', String(r.status), r.tier];
     const received = r.cacheControl ?? '(none)';
     if (r.findings.length === 0) lines.push([...cells, 'ok', '', received]);
     for (const f of r.findings) lines.push([...cells, f.severity, f.rule, received]);
     if (r.findings.length > 0) {
-      fixes.push(`${r.path}${r.withToken ? ' (with token)' : ''} [${r.tier}]:`);
+      fixes.push(`${r.path}${r.withToken ? ` (${r.viewer})` : ''} [${r.tier}]:`);
       for (const f of r.findings) fixes.push(`  ${f.severity}: ${f.message}`);
       for (const h of r.sendInstead) fixes.push(`  send instead: ${h}`);
     }
@@ -238,6 +337,10 @@ export function formatReport(report: AuditReport): string {
   const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   const out = [fmt(header), ...lines.map(fmt)];
   if (fixes.length > 0) out.push('', ...fixes);
+  const edgeCookies = [...new Set(report.rows.flatMap((r) => r.edgeSetCookies ?? []))];
+  if (edgeCookies.length > 0 || report.notes.length > 0) out.push('');
+  if (edgeCookies.length > 0) out.push(`not graded: Set-Cookie ${edgeCookies.join(', ')}, set by the distribution's own edge functions after the cache`);
+  for (const n of report.notes) out.push(`note: ${n}`);
   out.push('', `${report.errors} error(s), ${report.warnings} warning(s) in ${report.rows.length} response(s) from ${report.base}`);
   return `${out.join('\n')}\n`;
 }

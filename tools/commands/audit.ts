@@ -9,7 +9,7 @@ interface AuditOptions {
   app?: string;
   paths?: string[];
   tier?: Tier;
-  token?: string;
+  token: string[];
   header: Record<string, string>;
   timeout: number;
   strict?: boolean;
@@ -25,7 +25,12 @@ export function register(program: Command): void {
     .option('--app <dir>', "take the routes' path patterns and tiers from a synthesized distribution (cdk.out) instead of --routes")
     .option('--paths <paths...>', 'request these paths (their tier comes from the matching route, or from --tier)')
     .addOption(new Option('--tier <tier>', 'tier for every --paths entry').choices(TIERS as string[]))
-    .option('--token <jwt>', 'also request every path with Authorization: Bearer <jwt>, and flag publicly cacheable responses that differ (default: $TIERED_CDN_AUDIT_TOKEN)')
+    .option(
+      '--token <jwt>',
+      'also request every path as this viewer (Authorization: Bearer <jwt>), repeatable; publicly cacheable responses that differ between served viewers are flagged, so give two tokens with different subjects to check an authenticated route (default: $TIERED_CDN_AUDIT_TOKEN)',
+      collectToken,
+      [],
+    )
     .option('--header <name:value>', 'extra request header, repeatable', collectHeader, {})
     .option('--timeout <seconds>', 'per-request timeout', positive, 10)
     .option('--strict', 'exit non-zero on warnings too')
@@ -33,15 +38,20 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Rules: no Cache-Control; public caching with Set-Cookie or of a response that differs per user;
+Rules: no Cache-Control; public caching with Set-Cookie (cookies the distribution's own edge
+functions set are known with --app and not graded) or of a response that differs per user
+(compared between viewers that were served: 401 without a token against 200 with one is auth);
 no-store on static assets; a content-hashed asset without immutable; an api response with neither
 s-maxage nor private; Vary: * or Vary on Cookie/User-Agent/Authorization; max-age above s-maxage.
 Exit status: 0 clean, 1 errors (or warnings with --strict).
 
-Examples:
-  $ tiered-cdn audit --base https://d111111abcdef8.cloudfront.net --routes audit-routes.json
-  $ tiered-cdn audit --base https://d111111abcdef8.cloudfront.net --app cdk.out --paths /assets/app.8d41e0c7.js /api/catalog
-  $ tiered-cdn audit --base http://127.0.0.1:8080 --paths /api/config/flags --tier api --token "$JWT" --json`,
+Examples, against the local demo (npm start):
+  $ tiered-cdn audit --base http://127.0.0.1:8080 --app cdk.out
+  $ tiered-cdn audit --base http://127.0.0.1:8080 --app cdk.out --paths /index.html /about.html /api/products
+  $ ALICE=$(tiered-cdn token --sub alice) BOB=$(tiered-cdn token --sub bob)
+  $ tiered-cdn audit --base http://127.0.0.1:8080 --app cdk.out --paths /api/config/flags --token "$ALICE" --token "$BOB" --json
+Against a deployed distribution, with a route list of your own:
+  $ tiered-cdn audit --base https://d111111abcdef8.cloudfront.net --routes audit-routes.json`,
     )
     .action(async (opts: AuditOptions) => {
       const routes: AuditRoute[] = [...(opts.routes ? loadRoutes(opts.routes) : []), ...(opts.app ? routesFromAssembly(opts.app) : [])];
@@ -49,13 +59,17 @@ Examples:
       const report = await runAudit({
         base: opts.base,
         targets,
-        token: opts.token ?? (process.env.TIERED_CDN_AUDIT_TOKEN || undefined),
+        tokens: opts.token.length > 0 ? opts.token : process.env.TIERED_CDN_AUDIT_TOKEN ? [process.env.TIERED_CDN_AUDIT_TOKEN] : [],
         headers: opts.header,
         timeoutMs: opts.timeout * 1000,
       });
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;
     });
+}
+
+function collectToken(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function collectHeader(value: string, previous: Record<string, string>): Record<string, string> {

@@ -290,9 +290,9 @@ describe('a body that disagrees with Content-Length is served as received and no
 });
 
 describe('Vary ("Content negotiation", "HTTP response headers that CloudFront removes or replaces")', () => {
-  test('Vary: * with MinTTL 0: every request goes to the origin, without conditional headers', async () => {
+  test('Vary: * with MinTTL 0: passed on, and every request goes to the origin, without conditional headers', async () => {
     const p = `/200/star${q({ 'cache-control': 'max-age=100', vary: '*', etag: '"v1"' })}`;
-    await get(p);
+    expect((await get(p)).headers.vary).toBe('*');
     const second = await get(p);
     expect(second.headers['x-cache']).toBe('Miss from cloudfront');
     const [, again] = origin.requests.filter((r) => r.url === p);
@@ -332,6 +332,24 @@ describe('range GETs ("How CloudFront processes range GETs")', () => {
     expect(originHits(p)).toBe(1);
     const other = await get(p, { range: 'bytes=5-6' });
     expect(other.text).toBe('fg');
+    expect(originHits(p)).toBe(2);
+  });
+
+  test('a range inside a stored 206 of the same object is served from it', async () => {
+    const p = `/ranged/c${q({ 'cache-control': 'max-age=100' })}`;
+    await get(p, { range: 'bytes=10-19' });
+    for (const [range, text, contentRange] of [
+      ['bytes=12-14', 'mno', 'bytes 12-14/26'],
+      ['bytes=10-19', 'klmnopqrst', 'bytes 10-19/26'],
+    ]) {
+      const r = await get(p, { range });
+      expect(r.status).toBe(206);
+      expect(r.headers['x-cache']).toBe('Hit from cloudfront');
+      expect(r.text).toBe(text);
+      expect(r.headers['content-range']).toBe(contentRange);
+    }
+    expect(originHits(p)).toBe(1);
+    expect((await get(p, { range: 'bytes=18-21' })).text).toBe('stuv'); // beyond the stored part
     expect(originHits(p)).toBe(2);
   });
 

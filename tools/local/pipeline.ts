@@ -16,6 +16,7 @@ import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, setHeader
 import type { BehaviorModel, DistributionModel, OriginModel } from './model';
 import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
 import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest, rangeCacheKey, viewerVary } from './policies';
+import { fromStoredPartial } from './ranges';
 import { decideTtl } from './ttl';
 import { type LocalEdgeStats, type Pop, type Processed, count, deviceHeaders, emptyStats, hex, LocalEdgeError } from './types';
 
@@ -47,6 +48,8 @@ export class EdgePipeline {
   readonly agents = createOriginAgents();
   readonly ctxBase: { readonly distributionDomainName: string; readonly distributionId: string };
   private readonly shields = new Map<string, CacheTier>();
+  /** Per edge location and object, the cache keys of the byte ranges stored for it. */
+  private readonly storedRanges = new Map<string, Set<string>>();
 
   constructor(
     /** Swapped by a reload (`--watch`), with the origin map and the functions. */
@@ -303,7 +306,9 @@ export class EdgePipeline {
               };
             }
           : toOrigin;
-        served = await pop.cache.lookup(key, upstream, decide);
+        const partial = key !== plainKey ? this.fromStoredRanges(pop, plainKey, key, range!) : undefined;
+        served = partial ?? (await pop.cache.lookup(key, upstream, decide));
+        if (key !== plainKey && served.response.status === 206) this.rangesOf(pop, plainKey).add(key);
         // An origin that ignored the Range sent the whole object: it answers every range from now on.
         if (key !== plainKey && served.result === 'Miss' && served.response.status === 200 && served.upstream) {
           const whole = served.upstream;
@@ -350,6 +355,25 @@ export class EdgePipeline {
     }
     applyResponseHeadersPolicy(behavior.responseHeadersPolicy, response.headers, req);
     return { response, resultType, behavior, age: served.result === 'Miss' && viaOrigin ? undefined : served.age, request: req, detailed };
+  }
+
+  private rangesOf(pop: Pop, plainKey: string): Set<string> {
+    const id = `${pop.name} ${plainKey}`;
+    let set = this.storedRanges.get(id);
+    if (!set) this.storedRanges.set(id, (set = new Set()));
+    return set;
+  }
+
+  /** A range inside a fresh stored 206 of the same object (another range than the one asked for). */
+  private fromStoredRanges(pop: Pop, plainKey: string, key: string, range: string): Served | undefined {
+    for (const k of this.rangesOf(pop, plainKey)) {
+      if (k === key) continue;
+      const stored = pop.cache.stored(k);
+      if (!stored || stored.age >= stored.decision.ttl) continue;
+      const response = fromStoredPartial(stored.response, range);
+      if (response) return { response, result: 'Hit', age: stored.age };
+    }
+    return undefined;
   }
 
   /** CustomErrorResponses: the page named for an error code, fetched through the distribution. */

@@ -165,9 +165,9 @@ const DEVICE_HEADERS = ['cloudfront-is-desktop-viewer', 'cloudfront-is-mobile-vi
 /**
  * The Vary header CloudFront sends viewers ("HTTP response headers that CloudFront removes or
  * replaces"): Accept-Encoding and Cookie stay, so do headers the behavior forwards to the origin,
- * and User-Agent when a device-type header is forwarded; every other value is removed, `*` too
- * (with MinTTL 0 a `Vary: *` object is never served from the cache, see decideTtl). Undefined when
- * nothing is left.
+ * and User-Agent when a device-type header is forwarded; every other value is removed, and `*`
+ * when MinTTL is above 0 (under MinTTL 0 a `Vary: *` object is never served from the cache, see
+ * decideTtl). Undefined when nothing is left.
  */
 export function viewerVary(behavior: BehaviorModel, vary: string | undefined): string | undefined {
   if (vary === undefined) return undefined;
@@ -176,7 +176,9 @@ export function viewerVary(behavior: BehaviorModel, vary: string | undefined): s
     .map((v) => v.trim())
     .filter((v) => {
       const name = v.toLowerCase();
-      if (!name || name === '*') return false;
+      if (!name) return false;
+      // Under MinTTL 0 a `*` stays (such a response is never served from the cache); above it, it goes.
+      if (name === '*') return behavior.cachePolicy.minTtl === 0;
       if (name === 'accept-encoding' || name === 'cookie') return true;
       if (name === 'user-agent') return DEVICE_HEADERS.some((h) => forwardsHeader(behavior, h)) || forwardsHeader(behavior, 'user-agent');
       return forwardsHeader(behavior, name);

@@ -2,6 +2,7 @@ import type * as http from 'http';
 import { chooseEncoding, compress } from './compress';
 import type { Clock } from './clock';
 import { reason } from './errors';
+import { byteRange } from './ranges';
 import { type EdgeRequest, cloneHeaders, deleteHeader, getHeader, headersToNode, setHeader } from './http-types';
 import type { Pop, Processed } from './types';
 
@@ -35,23 +36,15 @@ export function notModifiedForViewer(p: Processed, viewerReq: EdgeRequest): Proc
 export function rangeForViewer(p: Processed, viewerReq: EdgeRequest): Processed {
   const range = getHeader(viewerReq.headers, 'range');
   if (!range || p.response.status !== 200 || viewerReq.method !== 'GET') return p;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return p;
   const size = p.response.body.length;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
+  const wanted = byteRange(range, size);
+  if (!wanted) return p;
   const headers = cloneHeaders(p.response.headers);
-  if (start >= size || start > end) {
+  if (wanted === 'unsatisfiable') {
     setHeader(headers, 'Content-Range', `bytes */${size}`);
     return { ...p, response: { status: 416, statusDescription: 'Requested Range Not Satisfiable', headers, body: Buffer.alloc(0) }, range: undefined };
   }
+  const [start, end] = wanted;
   setHeader(headers, 'Content-Range', `bytes ${start}-${end}/${size}`);
   return { ...p, response: { status: 206, statusDescription: 'Partial Content', headers, body: p.response.body.subarray(start, end + 1) }, range: [start, end] };
 }

@@ -129,7 +129,7 @@ test('invalidation removes a path, or a prefix ending in *, and nothing else', a
   expect((await get('/keep')).headers['x-cache']).toBe('Hit from cloudfront');
   const bad = await request(`${edge.url}/__tiered-cdn/invalidate?path=inv*x`, { method: 'POST' });
   expect(bad.status).toBe(400);
-  expect(bad.text).toContain("must start with '/'");
+  expect(bad.text).toContain("'inv*x': must start with / (use '/inv*x')");
 });
 
 describe('origin failover (origin group)', () => {

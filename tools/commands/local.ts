@@ -16,6 +16,8 @@ interface LocalOptions {
   kvsFile?: Record<string, string>;
   watch?: boolean;
   functionBudgetMs?: number;
+  cloudfrontPort: number;
+  invalidationSeconds: number;
 }
 
 export function register(program: Command): void {
@@ -36,6 +38,8 @@ export function register(program: Command): void {
     .option('--kvs-file <store=file>', 'load a key value store (logical id or name) from an import-source JSON file instead of the one in cdk.out (repeatable)', collectKvsFile)
     .option('--watch', 're-read the assembly when a synth rewrites it: behaviors, policies and functions change without a restart')
     .option('--function-budget-ms <ms>', 'local compute time per CloudFront Function run reported as over budget', budget, 1)
+    .option('--cloudfront-port <n>', 'port of the CloudFront invalidation API (0 picks a free one)', port, 0)
+    .option('--invalidation-seconds <s>', 'seconds an invalidation reads InProgress before Completed (objects leave the caches at once)', nonNegative, 1)
     .option('--json', 'print the startup summary as one JSON line')
     .addHelpText(
       'after',
@@ -44,7 +48,9 @@ The S3 site origin is served from the BucketDeployment's source folder in cdk.ou
 with --origin. Each response carries x-cache, age, via, x-amz-cf-pop and x-amz-cf-id as CloudFront
 sends them. With several --pops, requests go round-robin, or to the one named by the ${POP_HEADER}
 header (index or name). Control endpoints under ${CONTROL_PREFIX}: GET clock, POST clock/advance?seconds=N,
-GET stats, POST stats/reset.
+GET stats, POST stats/reset. The CloudFront invalidation API (CreateInvalidation, GetInvalidation,
+ListInvalidations) answers on its own port for the distribution id printed at startup:
+  $ tiered-cdn invalidate --endpoint <cloudfront endpoint> --distribution <id> --tags product:42 --wait
 
 Examples:
   $ npx cdk synth --quiet && tiered-cdn local --origin api.example.com=http://127.0.0.1:9000
@@ -65,17 +71,30 @@ Examples:
         kvsFiles: opts.kvsFile,
         watch: opts.watch,
         functionBudgetMs: opts.functionBudgetMs,
+        cloudfrontPort: opts.cloudfrontPort,
+        invalidationSeconds: opts.invalidationSeconds,
       });
       const d = edge.distribution;
       if (opts.json) {
         process.stdout.write(
-          `${JSON.stringify({ url: edge.url, stack: d.stackName, distribution: d.logicalId, pops: edge.pops, clock: edge.clock.kind, behaviors: d.behaviors.map((b) => b.pathPattern) })}\n`,
+          `${JSON.stringify({
+            url: edge.url,
+            stack: d.stackName,
+            distribution: d.logicalId,
+            pops: edge.pops,
+            clock: edge.clock.kind,
+            behaviors: d.behaviors.map((b) => b.pathPattern),
+            cloudfrontEndpoint: edge.cloudfrontEndpoint,
+            distributionId: edge.distributionId,
+            cacheTagHeader: d.cacheTagHeader ?? null,
+          })}\n`,
         );
       } else {
         const lines = [
           `tiered-cdn local: ${d.stackName}/${d.logicalId} listening on ${edge.url}`,
           `  behaviors: ${d.behaviors.map((b) => `${b.pathPattern} -> ${b.targetOriginId}`).join(', ')}`,
           `  edge locations: ${edge.pops.join(', ')}; clock: ${edge.clock.kind}`,
+          `  CloudFront API: ${edge.cloudfrontEndpoint} (distribution ${edge.distributionId}${d.cacheTagHeader ? `; cache tags from ${d.cacheTagHeader}` : ''})`,
           '  Ctrl-C to stop',
         ];
         process.stderr.write(`${lines.join('\n')}\n`);
@@ -108,6 +127,12 @@ function collectKvsFile(value: string, previous: Record<string, string> | undefi
 function budget(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number of milliseconds above 0, got '${value}'`);
+  return n;
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of seconds >= 0, got '${value}'`);
   return n;
 }
 

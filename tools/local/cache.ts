@@ -70,10 +70,10 @@ export class CacheTier {
   }
 
   /** Drops every stored object whose key the predicate accepts, as an invalidation does; returns how many. */
-  invalidate(match: (key: string) => boolean): number {
+  invalidate(match: (key: string, response: EdgeResponse) => boolean): number {
     let n = 0;
-    for (const key of [...this.entries.keys()]) {
-      if (match(key)) {
+    for (const [key, entry] of [...this.entries]) {
+      if (match(key, entry.response)) {
         this.entries.delete(key);
         n++;
       }

@@ -18,6 +18,8 @@ import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './ori
 import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest, rangeCacheKey, viewerVary } from './policies';
 import { fromStoredPartial } from './ranges';
 import { decideTtl } from './ttl';
+import { invalidationMatcher } from './invalidation';
+import { InvalidPathsError } from '../../lambda-edge/shared/invalidation';
 import { type LocalEdgeStats, type Pop, type Processed, count, deviceHeaders, emptyStats, hex, LocalEdgeError } from './types';
 
 /** The CloudFront-* headers CloudFront adds for a viewer; who sees them depends on the behavior's policies. */
@@ -80,20 +82,18 @@ export class EdgePipeline {
   }
 
   /**
-   * Removes the objects of these paths from every edge location and shield, as a CloudFront
-   * invalidation does; a path may end in `*` to match a prefix. Returns the number removed.
+   * Removes the objects of these paths and `#tag` items from every edge location and shield, as a
+   * CloudFront invalidation does: every variant; a path may end in `*` to match a prefix, a tag
+   * matches the objects whose tag header named it. Returns the number removed.
    */
-  invalidate(paths: readonly string[]): number {
-    const problems = paths.filter((p) => !p.startsWith('/') || p.slice(0, -1).includes('*'));
-    if (problems.length || paths.length === 0) {
-      throw new LocalEdgeError(`invalidation paths must start with '/' and may have '*' only at the end, got: ${JSON.stringify(paths)}`);
+  invalidate(items: readonly string[]): number {
+    let match: ReturnType<typeof invalidationMatcher>;
+    try {
+      match = invalidationMatcher(items, this.model.cacheTagHeader);
+    } catch (e) {
+      if (e instanceof InvalidPathsError) throw new LocalEdgeError(e.message);
+      throw e;
     }
-    const matchers = paths.map((p) => (p.endsWith('*') ? (uri: string) => uri.startsWith(p.slice(0, -1)) : (uri: string) => uri === p));
-    // The uri is the third element of every cache key (see cacheKey).
-    const match = (key: string) => {
-      const uri = (JSON.parse(key) as unknown[])[2] as string;
-      return matchers.some((m) => m(uri));
-    };
     return this.allTiers().reduce((n, t) => n + t.invalidate(match), 0);
   }
 

@@ -15,6 +15,7 @@ import { domainsInEdgeCode, resolveOriginMap, warnUnmappedOrigins } from './orig
 import { EdgePipeline } from './pipeline';
 import { hex, type LocalEdge, LocalEdgeError, type LocalEdgeOptions, MAX_REQUEST_HEADER_BYTES, newRequestId, type Pop } from './types';
 import { ViewerEndpoint } from './viewer-request';
+import { CloudFrontInvalidationApi } from './cloudfront-api';
 
 export {
   CONTROL_PREFIX,
@@ -74,6 +75,24 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     `HTTP/1.1 ${status} ${reason(status)}\r\nServer: CloudFront\r\nContent-Type: text/html\r\nContent-Length: ${page.body.length}\r\nX-Cache: Error from cloudfront\r\nConnection: close\r\n\r\n`,
   );
   socket.end(page.body);
+}
+
+/** The CloudFront invalidation API of the local edge, on its own port as CloudFront's API has its own host. */
+async function startCloudFrontApi(pipeline: EdgePipeline, host: string, options: LocalEdgeOptions, sockets: Set<Socket>): Promise<{ server: http.Server; port: number }> {
+  const seconds = options.invalidationSeconds ?? 1;
+  if (!Number.isFinite(seconds) || seconds < 0) throw new LocalEdgeError(`--invalidation-seconds must be a number >= 0, got: ${options.invalidationSeconds}`);
+  const api = new CloudFrontInvalidationApi(pipeline.ctxBase.distributionId, (items) => pipeline.invalidate(items), seconds);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => api.handle(req, Buffer.concat(chunks), res));
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await listen(server, options.cloudfrontPort ?? 0, host);
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
 /** Starts a local CloudFront edge that runs the distribution of a cloud assembly (or a given model). */
@@ -153,10 +172,14 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 8080, host);
   const port = (server.address() as AddressInfo).port;
+  const api = await startCloudFrontApi(pipeline, host, options, sockets);
+  const urlOf = (p: number) => `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: urlOf(port),
     port,
+    cloudfrontEndpoint: urlOf(api.port),
+    distributionId: pipeline.ctxBase.distributionId,
     get distribution() {
       return pipeline.model;
     },
@@ -178,6 +201,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       });
+      await new Promise<void>((resolve) => api.server.close(() => resolve()));
       pipeline.agents.http.destroy();
       pipeline.agents.https.destroy();
       await log.close();

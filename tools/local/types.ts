@@ -61,6 +61,10 @@ export interface LocalEdgeOptions {
   readonly watch?: boolean;
   /** Called after each reload `watch` triggers. */
   readonly onReload?: (result: { ok: boolean; error?: string }) => void;
+  /** Port of the CloudFront invalidation API (`cloudfrontEndpoint`), on `host`. @default 0 (a free port) */
+  readonly cloudfrontPort?: number;
+  /** Seconds an invalidation reads `InProgress` before `Completed` (objects leave the caches at once). @default 1 */
+  readonly invalidationSeconds?: number;
 }
 
 export interface BehaviorStats {
@@ -97,6 +101,14 @@ export interface LocalEdge {
    * end in `*` to match a prefix. Returns the number of objects removed.
    */
   invalidate(paths: readonly string[]): number;
+  /**
+   * The CloudFront API endpoint for invalidations (CreateInvalidation, GetInvalidation,
+   * ListInvalidations): `tiered-cdn invalidate --endpoint <this> --distribution <distributionId>`
+   * or any AWS SDK client.
+   */
+  readonly cloudfrontEndpoint: string;
+  /** The distribution id the CloudFront API answers for. */
+  readonly distributionId: string;
   /** Waits for background refreshes (stale-while-revalidate) to finish. */
   settle(): Promise<void>;
   resetStats(): void;

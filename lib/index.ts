@@ -12,3 +12,4 @@ export * from './web-acl';
 export * from './monitoring';
 export * from './origin-verify';
 export * from './staging';
+export * from './plan';

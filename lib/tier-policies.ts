@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import type { QueryStringKey, RouteMethods, Tier } from './routes';
+import type { QueryStringKey, RouteMethods, RouteProps, Tier } from './routes';
 
 /** `Cache-Control` sent to viewers for static assets when the origin sent none. */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
@@ -170,4 +170,27 @@ export function forwardOriginRequestPolicyProps(
 /** Routes whose origin request policy props are equal share one policy. */
 export function forwardSpecKey(forward: 'allViewer' | readonly string[], routingHeaders: readonly string[]): string {
   return JSON.stringify([forward === 'allViewer' ? forward : [...forward].map((h) => h.toLowerCase()).sort(), [...routingHeaders].sort()]);
+}
+
+/** The cache policy settings of a route's tier; none for the dynamic tier (CachingDisabled). */
+export function cacheSpecFor(route: RouteProps, extraHeaders: readonly string[]): CacheSpec | undefined {
+  switch (route.tier) {
+    case 'static':
+      return { tier: 'static', minTtl: ONE_YEAR, defaultTtl: ONE_YEAR, maxTtl: ONE_YEAR, headers: [...extraHeaders], queryStrings: 'none' };
+    case 'html': {
+      const ttl = route.maxTtl ?? DEFAULT_HTML_TTL;
+      return { tier: 'html', minTtl: Duration.seconds(0), defaultTtl: ttl, maxTtl: ttl, headers: [...extraHeaders], queryStrings: 'none' };
+    }
+    case 'api':
+      return {
+        tier: 'api',
+        minTtl: Duration.seconds(0),
+        defaultTtl: Duration.seconds(0),
+        maxTtl: route.maxTtl ?? DEFAULT_API_MAX_TTL,
+        headers: [...new Set([...(route.varyHeaders ?? []).map((h) => h.toLowerCase()), ...extraHeaders])],
+        queryStrings: route.queryStrings ?? 'all',
+      };
+    case 'dynamic':
+      return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -14,14 +14,16 @@ import { renderMonitoring } from './private/monitoring';
 import { renderLogBucket, renderOrigins } from './private/origins';
 import { PolicyRenderer } from './private/policies';
 import { renderOriginVerify, renderStaging, renderWebAcl } from './private/protection';
-import { validateProps } from './private/validate';
+import { addPlanMetadata } from './private/plan-metadata';
 import type { HttpOriginProps, RouteProps, Tier } from './routes';
 import type { StagingOptions } from './staging';
 import { edgeSetCookies, recordEdgeSetCookies } from './edge-metadata';
 import { PathGroups } from './path-groups';
+import { DistributionPlan, planDistribution } from './plan';
 import type { CacheTagsOptions, ResolvedCacheTags } from './cache-tags';
 import { deploySite } from './site-deployment';
 import type { SecurityHeadersOptions } from './tier-policies';
+import { TieredCdnValidationError } from './validation';
 import type { TieredCdnWebAcl, WafOptions } from './web-acl';
 
 /** The site bucket and what fills it. */
@@ -232,14 +234,19 @@ export class TieredCdn extends Construct {
   public readonly stagingRoutes?: readonly ResolvedRoute[];
   /** Lambda@Edge functions the construct generated, by `<event type> <path pattern>` of the first route using each. */
   public readonly edgeFunctions: Readonly<Record<string, cloudfront.experimental.EdgeFunction>>;
+  /** The design this construct rendered (see `planDistribution`); also in the template's Metadata under `TieredCdn::Plan`. */
+  public readonly plan: DistributionPlan;
 
   constructor(scope: Construct, id: string, props: TieredCdnProps) {
     super(scope, id);
-    const valid = validateProps(this, props);
-    this.entryDocuments = valid.entryDocuments;
-    this.cacheTags = valid.cacheTags;
+    const plan = planDistribution(props, { region: Stack.of(this).region });
+    if (plan.problems.length > 0) throw new TieredCdnValidationError(this.node.path, plan.problems);
+    for (const w of plan.warnings) Annotations.of(this).addWarningV2(w.id, w.message);
+    this.plan = plan;
+    this.entryDocuments = plan.entryDocuments;
+    this.cacheTags = plan.cacheTags;
     // `tiered-cdn invalidate --stack ... --group html` finds the entry documents here.
-    if (valid.entryDocuments.length > 0) PathGroups.of(this).add('html', valid.entryDocuments);
+    if (plan.entryDocuments.length > 0) PathGroups.of(this).add('html', plan.entryDocuments);
 
     this.logBucket = renderLogBucket(this, props.logBucket);
     this.originVerify = renderOriginVerify(this, props.originVerify, props.origins ?? {});
@@ -247,33 +254,34 @@ export class TieredCdn extends Construct {
       site: props.site,
       origins: props.origins ?? {},
       logBucket: this.logBucket,
-      shieldRegions: valid.shieldRegions,
+      shieldRegions: plan.shieldRegions,
       verifyHeaders: this.originVerify ? { [this.originVerify.headerName]: this.originVerify.headerValue } : undefined,
     });
     this.siteBucket = rendered.siteBucket;
     this.origins = rendered.origins;
 
-    const hiddenHeaders = valid.cacheTags && !valid.cacheTags.sendToViewers ? [valid.cacheTags.headerName] : [];
-    const policies = new PolicyRenderer(this, props.routes, props.securityHeaders ?? {}, hiddenHeaders);
+    const hiddenHeaders = plan.cacheTags && !plan.cacheTags.sendToViewers ? [plan.cacheTags.headerName] : [];
+    const policies = new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
     this.responseHeadersPolicies = policies.responseHeadersPolicies;
-    this.routes = policies.resolveRoutes([...valid.edgeConfigs.keys()], valid.edgeConfigs);
+    this.routes = policies.resolveRoutes(plan.behaviors);
     const edgeFunctions = new EdgeFunctionRenderer(this, props.retainEdgeFunctionsOnDelete ?? true);
     this.edgeFunctions = edgeFunctions.functions;
 
-    const { webAcl, webAclId } = renderWebAcl(this, valid.waf, this.routes);
+    const { webAcl, webAclId } = renderWebAcl(this, plan.waf, this.routes);
     this.webAcl = webAcl;
     const inputs: DistributionInputs = { props, constructPath: this.node.path, origins: rendered, edgeFunctions, logBucket: this.logBucket, webAclId };
     this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(inputs, this.routes, ''));
-    applyCacheTagConfig(this.distribution, valid.cacheTags);
+    applyCacheTagConfig(this.distribution, plan.cacheTags);
     recordEdgeSetCookies(this.distribution, edgeSetCookies(this.routes));
 
     if (props.staging) {
-      this.stagingRoutes = props.staging.routes ? policies.resolveRoutes([...valid.stagingEdgeConfigs!.keys()], valid.stagingEdgeConfigs!) : this.routes;
+      this.stagingRoutes = props.staging.routes ? policies.resolveRoutes(plan.staging!.behaviors) : this.routes;
       const staging = renderStaging(this, props.staging, this.distribution, distributionProps(inputs, this.stagingRoutes, 'Staging'));
       this.stagingDistribution = staging.distribution;
-      applyCacheTagConfig(this.stagingDistribution, valid.cacheTags);
+      applyCacheTagConfig(this.stagingDistribution, plan.cacheTags);
       this.continuousDeploymentPolicy = staging.policy;
     }
+    addPlanMetadata(this, plan, this.distribution, this.stagingDistribution);
     this.cachePolicies = policies.cachePolicies;
     this.originRequestPolicies = policies.originRequestPolicies;
 
@@ -282,9 +290,9 @@ export class TieredCdn extends Construct {
         source: props.site.source,
         bucket: this.siteBucket,
         distribution: this.distribution,
-        entryDocuments: valid.entryDocuments,
-        cacheTags: valid.cacheTags,
-        groups: valid.siteGroups,
+        entryDocuments: plan.entryDocuments,
+        cacheTags: plan.cacheTags,
+        groups: plan.siteGroups,
       });
       this.siteDeployment = this.siteDeployments[0];
       acknowledgeSiteDeploymentFindings(Stack.of(this), this.siteBucket);

@@ -105,6 +105,32 @@ describe('reference stack', () => {
     expect(passed.headers['x-auth-sub'].map((h: { value: string }) => h.value)).toEqual(['alice']);
   });
 
+  test('carries its plan in the template Metadata: one entry per behavior in distribution order, with its tier, and no key material', () => {
+    const json = template.toJSON();
+    const plan = json.Metadata['TieredCdn::Plan'];
+    expect(typeof plan.version).toBe('number');
+    const config = distributionConfig(template);
+    const patterns = [...config.CacheBehaviors.map((b: any) => b.PathPattern), '*'];
+    expect(plan.behaviors.map((b: any) => b.pathPattern)).toEqual(patterns);
+    expect(Object.fromEntries(plan.behaviors.map((b: any) => [b.pathPattern, b.tier]))).toEqual({
+      '/api/config/*': 'api',
+      '/api/me/*': 'dynamic',
+      '/assets/*': 'static',
+      '/api/*': 'api',
+      '*': 'html',
+    });
+    expect(json.Resources[plan.distribution].Type).toBe('AWS::CloudFront::Distribution');
+    expect(plan.routedDomains).toEqual(['api-eu.example.com']);
+    expect(plan.experiments.map((e: any) => [e.name, e.cookie, e.header])).toEqual([['home', 'tcdn-exp-home', 'x-experiment-home']]);
+    const text = JSON.stringify(plan);
+    for (const jwk of devKey.jwks.keys) {
+      expect(text).not.toContain(String(jwk.n ?? jwk.x));
+      expect(text).not.toContain(String(jwk.kid));
+    }
+    expect(text).not.toMatch(/"(d|p|q|dp|dq|qi|k)":/);
+    expect(text).not.toMatch(/PRIVATE KEY/);
+  });
+
   test('matches the reviewed snapshot (asset and code hashes masked)', () => {
     expect(normalizeTemplate(template.toJSON())).toMatchSnapshot();
   });

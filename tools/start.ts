@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { startDemoApi } from '../examples/demo-api/server';
 import { AssemblyError, readDistribution } from './local/assembly';
-import { LocalEdgeError, domainsInEdgeCode, startLocalEdge } from './local/server';
+import { LocalEdgeError, routedDomains, startLocalEdge } from './local/server';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   // Every custom origin of the distribution, and any origin an edge function routes to, is the demo API.
   const origins: Record<string, string> = {};
   for (const o of Object.values(model.origins)) if (o.kind === 'custom') origins[o.domainName] = api.url;
-  for (const domain of domainsInEdgeCode(model)) origins[domain] = api.url;
+  for (const domain of routedDomains(model)) origins[domain] = api.url;
   let edge;
   try {
     edge = await startLocalEdge({ app: appDir, port, pops, origins, log: arg('--log') });
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     '  TOKEN=$(npx tiered-cdn token --sub alice)',
     `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/me/profile   # 200, the API sees sub alice`,
     `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/config/flags # shared config, cached without the token`,
+    ...experimentLines(model, u),
     `  curl -s ${u}/__tiered-cdn/stats         # hits, misses and origin fetches so far`,
     '',
     'Ctrl-C to stop.',
@@ -87,6 +88,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** One line per experiment variant, with the cookie that pins it: the names come from the construct's plan. */
+function experimentLines(model: ReturnType<typeof readDistribution>, u: string): string[] {
+  return (model.plan?.experiments ?? []).flatMap((e) => {
+    const path = e.pathPatterns.includes('*') ? '/' : e.pathPatterns[0].replace(/\*.*$/, '');
+    return e.variants.map((v) => `  curl -si --cookie '${e.cookie}=${v.name}' ${u}${path}   # experiment ${e.name}: variant ${v.name} (${e.header} in the cache key)`);
+  });
 }
 
 /** A content-hashed file of the site's assets folder, to show the static tier. */

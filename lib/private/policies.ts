@@ -1,27 +1,22 @@
-import { Duration } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { Construct } from 'constructs';
-import { AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../../lambda-edge/shared/names';
-import { orderRoutes } from '../route-table';
-import type { RouteProps, Tier } from '../routes';
+import type { PlannedBehavior, PlannedOriginRequestPolicy } from '../plan';
+import type { Tier } from '../routes';
 import {
   CacheSpec,
   cacheSpecKey,
   cachePolicyProps,
-  DEFAULT_API_MAX_TTL,
-  DEFAULT_HTML_TTL,
   forwardOriginRequestPolicyProps,
   forwardSpecKey,
-  ONE_YEAR,
   responseHeadersPolicyProps,
   SecurityHeadersOptions,
 } from '../tier-policies';
-import type { ResolvedRoute, RouteEdgeConfig } from '../tiered-cdn';
+import type { ResolvedRoute } from '../tiered-cdn';
 import { capitalize } from './names';
 
 /**
- * Creates the cache, origin request and response headers policies of a TieredCdn on first use:
- * routes with equal settings share one policy, and construct ids follow the order of first use.
+ * Creates the cache, origin request and response headers policies a plan asks for, on first use:
+ * behaviors with equal settings share one policy, and construct ids follow the order of first use.
  */
 export class PolicyRenderer {
   readonly responseHeadersPolicies: Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>> = {};
@@ -29,43 +24,23 @@ export class PolicyRenderer {
   private dynamicOrp?: cloudfront.IOriginRequestPolicy;
   private readonly routingOrps = new Map<string, cloudfront.IOriginRequestPolicy>();
   private readonly forwardOrps = new Map<string, cloudfront.IOriginRequestPolicy>();
-  /** Identity headers a route without auth must drop: a viewer must never assert them itself. */
-  private readonly assertedHeaders: readonly string[];
 
   constructor(
     private readonly scope: Construct,
-    allRoutes: readonly RouteProps[],
     private readonly securityHeaders: SecurityHeadersOptions,
     /** Headers every response headers policy removes from viewer responses (the cache tag header). */
     private readonly removeHeaders: readonly string[] = [],
-  ) {
-    this.assertedHeaders = [
-      AUTH_SUB_HEADER,
-      AUTH_SCOPE_HEADER,
-      ...new Set(allRoutes.flatMap((r) => (r.auth?.forwardClaims ?? []).map((c) => `${AUTH_CLAIM_HEADER_PREFIX}${c.toLowerCase()}`))),
-    ];
-  }
+  ) {}
 
-  /** The routes in distribution order, each with its edge configuration and policies. */
-  resolveRoutes(routes: readonly RouteProps[], configs: Map<RouteProps, RouteEdgeConfig>): ResolvedRoute[] {
-    return orderRoutes(routes).map((route) => {
-      const edge = configs.get(route)!;
-      const spec = cacheSpecFor(route, edge.cacheKeyHeaders);
-      return {
-        ...route,
-        edge,
-        cachePolicy: spec ? this.cachePolicy(spec) : cloudfront.CachePolicy.CACHING_DISABLED,
-        originRequestPolicy:
-          route.tier === 'dynamic'
-            ? this.dynamicOriginRequestPolicy(route)
-            : route.forwardHeaders !== undefined
-              ? this.forwardOriginRequestPolicy(route.forwardHeaders, edge.originRequestHeaders)
-              : edge.originRequestHeaders.length > 0
-              ? this.routingOriginRequestPolicy(edge.originRequestHeaders)
-              : undefined,
-        responseHeadersPolicy: this.responseHeadersPolicy(route.tier),
-      };
-    });
+  /** The planned behaviors, each with its route, edge configuration and policies. */
+  resolveRoutes(behaviors: readonly PlannedBehavior[]): ResolvedRoute[] {
+    return behaviors.map((b) => ({
+      ...b.route,
+      edge: b.edgeConfig,
+      cachePolicy: b.cache ? this.cachePolicy(b.cache) : cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: b.originRequestPolicy ? this.originRequestPolicy(b.originRequestPolicy) : undefined,
+      responseHeadersPolicy: this.responseHeadersPolicy(b.responseHeadersPolicy),
+    }));
   }
 
   get cachePolicies(): cloudfront.ICachePolicy[] {
@@ -95,14 +70,22 @@ export class PolicyRenderer {
     return policy;
   }
 
-  private dynamicOriginRequestPolicy(route: RouteProps): cloudfront.IOriginRequestPolicy {
-    if (route.auth) return cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER;
-    return (this.dynamicOrp ??= new cloudfront.OriginRequestPolicy(this.scope, 'DynamicOriginRequestPolicy', {
-      comment: 'tiered-cdn dynamic tier: every viewer header but Host and the identity headers the edge asserts',
-      headerBehavior: cloudfront.OriginRequestHeaderBehavior.denyList('host', ...this.assertedHeaders),
-      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
-      cookieBehavior: cloudfront.OriginRequestCookieBehavior.all(),
-    }));
+  private originRequestPolicy(spec: PlannedOriginRequestPolicy): cloudfront.IOriginRequestPolicy {
+    switch (spec.kind) {
+      case 'all-viewer-except-host':
+        return cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER;
+      case 'dynamic':
+        return (this.dynamicOrp ??= new cloudfront.OriginRequestPolicy(this.scope, 'DynamicOriginRequestPolicy', {
+          comment: 'tiered-cdn dynamic tier: every viewer header but Host and the identity headers the edge asserts',
+          headerBehavior: cloudfront.OriginRequestHeaderBehavior.denyList(...spec.deniedHeaders),
+          queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+          cookieBehavior: cloudfront.OriginRequestCookieBehavior.all(),
+        }));
+      case 'routing':
+        return this.routingOriginRequestPolicy(spec.headers);
+      case 'forward':
+        return this.forwardOriginRequestPolicy(spec.forward, spec.routingHeaders);
+    }
   }
 
   /** A route's forwardHeaders (with the headers its origin routing needs): forwarded, not keyed. */
@@ -118,39 +101,16 @@ export class PolicyRenderer {
   }
 
   private routingOriginRequestPolicy(headers: readonly string[]): cloudfront.IOriginRequestPolicy {
-    const key = [...headers].sort().join(',');
+    const key = headers.join(',');
     let policy = this.routingOrps.get(key);
     if (!policy) {
       const n = this.routingOrps.size;
       policy = new cloudfront.OriginRequestPolicy(this.scope, `RoutingOriginRequestPolicy${n === 0 ? '' : n + 1}`, {
         comment: 'tiered-cdn: CloudFront viewer headers for geo/device origin routing',
-        headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...[...headers].sort()),
+        headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...headers),
       });
       this.routingOrps.set(key, policy);
     }
     return policy;
-  }
-}
-
-/** The cache policy settings of a route's tier; none for the dynamic tier (CachingDisabled). */
-export function cacheSpecFor(route: RouteProps, extraHeaders: readonly string[]): CacheSpec | undefined {
-  switch (route.tier) {
-    case 'static':
-      return { tier: 'static', minTtl: ONE_YEAR, defaultTtl: ONE_YEAR, maxTtl: ONE_YEAR, headers: [...extraHeaders], queryStrings: 'none' };
-    case 'html': {
-      const ttl = route.maxTtl ?? DEFAULT_HTML_TTL;
-      return { tier: 'html', minTtl: Duration.seconds(0), defaultTtl: ttl, maxTtl: ttl, headers: [...extraHeaders], queryStrings: 'none' };
-    }
-    case 'api':
-      return {
-        tier: 'api',
-        minTtl: Duration.seconds(0),
-        defaultTtl: Duration.seconds(0),
-        maxTtl: route.maxTtl ?? DEFAULT_API_MAX_TTL,
-        headers: [...new Set([...(route.varyHeaders ?? []).map((h) => h.toLowerCase()), ...extraHeaders])],
-        queryStrings: route.queryStrings ?? 'all',
-      };
-    case 'dynamic':
-      return undefined;
   }
 }

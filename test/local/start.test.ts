@@ -30,6 +30,11 @@ test('starts the demo API and the local edge, prints what to try, serves the api
     expect((await request(`${url}/api/products`)).headers['x-cache']).toBe('Hit from cloudfront');
     expect((await request(`${url}/api/me/profile`)).status).toBe(401);
     expect((await request(`${url}/`)).status).toBe(200);
+    // Experiment cookie names come from the plan in the template, and pin the variant they name.
+    expect(out).toContain(`curl -si --cookie 'tcdn-exp-home=redesign' ${url}/`);
+    const pinned = await request(`${url}/`, { headers: { cookie: 'tcdn-exp-home=redesign' } });
+    expect(pinned.status).toBe(200);
+    expect(pinned.body.toString()).toContain('<title>tiered-cdn demo (redesign)');
   } finally {
     child.kill('SIGTERM');
   }

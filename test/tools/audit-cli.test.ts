@@ -122,11 +122,23 @@ test('fails with a clear message on a path no route covers, or an unreachable ba
   expect(down.stderr).toContain(`request to http://127.0.0.1:${closed}/x failed: ECONNREFUSED`);
 });
 
-test('--app takes path patterns and tiers from a synthesized distribution', async () => {
+test('--app takes path patterns and tiers from a synthesized distribution (the plan in its Metadata)', async () => {
   const assembly = path.join(tmp, 'cdk.out');
   fs.mkdirSync(assembly);
-  const policy = (tier: string) => ({ Type: 'AWS::CloudFront::ResponseHeadersPolicy', Properties: { ResponseHeadersPolicyConfig: { Name: tier, Comment: `tiered-cdn ${tier} tier: security headers` } } });
+  // Policy comments say other tiers on purpose: the tier comes from the plan, never from comment text.
+  const policy = (tier: string) => ({ Type: 'AWS::CloudFront::ResponseHeadersPolicy', Properties: { ResponseHeadersPolicyConfig: { Name: tier, Comment: 'tiered-cdn dynamic tier: security headers' } } });
   const template = {
+    Metadata: {
+      'TieredCdn::Plan': {
+        version: 1,
+        distribution: 'Dist',
+        behaviors: [
+          { pathPattern: '/assets/*', tier: 'static' },
+          { pathPattern: '/api/*', tier: 'api' },
+          { pathPattern: '*', tier: 'html' },
+        ],
+      },
+    },
     Resources: {
       StaticHeaders: policy('static'),
       ApiHeaders: policy('api'),

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { type DemoApi, startDemoApi } from '../../examples/demo-api/server';
 import { buildProgram } from '../../tools/cli';
-import { type LocalEdge, domainsInEdgeCode, startLocalEdge } from '../../tools/local/server';
+import { type LocalEdge, routedDomains, startLocalEdge } from '../../tools/local/server';
 import { readDistribution } from '../../tools/local/assembly';
 import { devKeyAssembly } from '../local/reference-assembly';
 import { REPO_ROOT, runCli } from './invalidate-moto-server';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const model = readDistribution(assembly.dir);
   const origins: Record<string, string> = {};
   for (const o of Object.values(model.origins)) if (o.kind === 'custom') origins[o.domainName] = api.url;
-  for (const d of domainsInEdgeCode(model)) origins[d] = api.url;
+  for (const d of routedDomains(model)) origins[d] = api.url;
   edge = await startLocalEdge({ app: assembly.dir, port: 0, origins, onWarning: () => {} });
   // `tiered-cdn` on PATH, as after `npm install`, running this checkout.
   bin = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-audit-bin-'));

@@ -7,8 +7,12 @@ import { distributionsOf } from '../../tools/diagram/model';
 import { EMBED_END, EMBED_START, toMermaid } from '../../tools/diagram/mermaid';
 import { REPO_ROOT, runCli } from './invalidate-moto-server';
 
-/** A small distribution shaped like the construct's: tier comments on the policies, shield on one origin. */
-function synthSmallApp(outdir: string): void {
+/**
+ * A small distribution shaped like the construct's: a plan in the template Metadata naming each
+ * behavior's tier (as TieredCdn writes it), shield on one origin. `withPlan: false` leaves the plan
+ * out, as in a plain aws-cdk-lib distribution.
+ */
+function synthSmallApp(outdir: string, withPlan = true): void {
   // Path metadata is what `cdk synth` writes; the diagram names resources by construct path.
   const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true } });
   const stack = new Stack(app, 'Small', { env: { region: 'us-east-1' } });
@@ -20,7 +24,7 @@ function synthSmallApp(outdir: string): void {
     handler: 'index.handler',
     code: lambda.Code.fromInline('exports.handler = async (e) => e.Records[0].cf.request;'),
   });
-  new cloudfront.Distribution(stack, 'Dist', {
+  const dist = new cloudfront.Distribution(stack, 'Dist', {
     defaultBehavior: { origin: origins.S3BucketOrigin.withOriginAccessControl(bucket, { originId: 'site', originShieldRegion: 'us-east-1' }), cachePolicy: staticPolicy },
     additionalBehaviors: {
       '/api/*': {
@@ -31,6 +35,19 @@ function synthSmallApp(outdir: string): void {
       '/me/*': { origin: new origins.HttpOrigin('me.example.com', { originId: 'me' }), cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
     },
   });
+  if (withPlan) {
+    stack.templateOptions.metadata = {
+      'TieredCdn::Plan': {
+        version: 1,
+        distribution: stack.getLogicalId(dist.node.defaultChild as cloudfront.CfnDistribution),
+        behaviors: [
+          { pathPattern: '/api/*', tier: 'api' },
+          { pathPattern: '/me/*', tier: 'dynamic' },
+          { pathPattern: '*', tier: 'static' },
+        ],
+      },
+    };
+  }
   app.synth();
 }
 
@@ -69,6 +86,30 @@ test('reads behaviors in match order with tiers, edge functions, origins and Ori
       '  d_route2 --> d_origin_me',
     ]),
   );
+});
+
+test('without a plan (a plain aws-cdk-lib distribution), behaviors still chart: CachingDisabled is dynamic, the rest custom', () => {
+  const plain = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-diagram-plain-'));
+  try {
+    synthSmallApp(plain, false);
+    const template = JSON.parse(fs.readFileSync(path.join(plain, 'Small.template.json'), 'utf8'));
+    const [d] = distributionsOf('Small', template);
+    expect(d.behaviors.map((b) => [b.pathPattern, b.tier, b.originId])).toEqual([
+      ['/api/*', 'custom', 'api'],
+      ['/me/*', 'dynamic', 'me'],
+      ['*', 'custom', 'site'],
+    ]);
+    expect(toMermaid([d])).toContain('d_route1["1. /api/*"]');
+  } finally {
+    fs.rmSync(plain, { recursive: true, force: true });
+  }
+});
+
+test('a plan of an unknown version is ignored rather than misread', () => {
+  const template = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.out', 'Small.template.json'), 'utf8'));
+  template.Metadata['TieredCdn::Plan'].version = 99;
+  const [d] = distributionsOf('Small', template);
+  expect(d.behaviors.map((b) => b.tier)).toEqual(['custom', 'dynamic', 'custom']);
 });
 
 test('--out writes the chart; --check passes when fresh and exits 1 when stale', async () => {

@@ -1,4 +1,5 @@
 import type { Template } from '../diff/compare';
+import { plannedBehaviors } from '../plan';
 
 /**
  * What a synthesized CloudFront distribution does, read back from its CloudFormation template:
@@ -14,7 +15,10 @@ export interface EdgeFunctionRef {
 
 export interface BehaviorModel {
   readonly pathPattern: string;
-  /** `static`, `html`, `api`, `dynamic`, or `custom` when the policies are not the construct's. */
+  /**
+   * `static`, `html`, `api`, `dynamic` as the construct's plan (template Metadata `TieredCdn::Plan`)
+   * says; without a plan, `dynamic` for managed CachingDisabled and `custom` otherwise.
+   */
   readonly tier: string;
   readonly originId: string;
   readonly functions: readonly EdgeFunctionRef[];
@@ -38,7 +42,6 @@ export interface DistributionModel {
 }
 
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
-const TIER_COMMENT = /^tiered-cdn (static|html|api|dynamic) tier/;
 
 export function distributionsOf(stack: string, template: Template): DistributionModel[] {
   const resources: Record<string, any> = template.Resources ?? {};
@@ -51,16 +54,8 @@ export function distributionsOf(stack: string, template: Template): Distribution
   const refOf = (v: unknown): string | undefined =>
     v && typeof v === 'object' && 'Ref' in (v as object) ? String((v as { Ref: unknown }).Ref) : undefined;
 
-  const tierOf = (b: any): string => {
-    for (const key of ['ResponseHeadersPolicyId', 'CachePolicyId', 'OriginRequestPolicyId']) {
-      const id = refOf(b[key]);
-      const res = id ? resources[id] : undefined;
-      const config = res?.Properties?.ResponseHeadersPolicyConfig ?? res?.Properties?.CachePolicyConfig ?? res?.Properties?.OriginRequestPolicyConfig;
-      const m = typeof config?.Comment === 'string' ? TIER_COMMENT.exec(config.Comment) : null;
-      if (m) return m[1];
-    }
-    return b.CachePolicyId === CACHING_DISABLED ? 'dynamic' : 'custom';
-  };
+  const tierOf = (planned: ReturnType<typeof plannedBehaviors>, b: any, pathPattern: string): string =>
+    planned?.get(pathPattern)?.tier ?? (b.CachePolicyId === CACHING_DISABLED ? 'dynamic' : 'custom');
 
   const functionName = (arn: unknown): string => {
     const id = refOf(arn);
@@ -78,9 +73,10 @@ export function distributionsOf(stack: string, template: Template): Distribution
   for (const [logicalId, res] of Object.entries(resources)) {
     if (res?.Type !== 'AWS::CloudFront::Distribution') continue;
     const config = res.Properties?.DistributionConfig ?? {};
+    const planned = plannedBehaviors(template as { Metadata?: Record<string, unknown> }, logicalId);
     const behaviorOf = (b: any, pathPattern: string): BehaviorModel => ({
       pathPattern,
-      tier: tierOf(b),
+      tier: tierOf(planned, b, pathPattern),
       originId: String(b.TargetOriginId),
       functions: [
         ...(b.LambdaFunctionAssociations ?? []).map((a: any) => ({ eventType: String(a.EventType), name: functionName(a.LambdaFunctionARN), kind: 'lambda@edge' as const })),

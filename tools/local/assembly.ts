@@ -24,6 +24,7 @@ import type {
 import { FunctionAssemblyError, functionAssociations, keyValueStores } from './assembly-functions';
 import { KvsLimitError } from './kvs';
 import { CliError } from '../errors';
+import { planOf } from '../plan';
 
 /** A problem with the cloud assembly the user can fix; the message says how. */
 export class AssemblyError extends CliError {
@@ -371,6 +372,7 @@ function buildModel(appDir: string, stack: StackTemplate, logicalId: string, all
     defaultRootObject: config.DefaultRootObject || undefined,
     cacheTagHeader: config.CacheTagConfig?.HeaderName ? r.str(config.CacheTagConfig.HeaderName).toLowerCase() : undefined,
     keyValueStores: keyValueStores(appDir, resources, r, kvsFiles),
+    plan: planOf(stack.template, logicalId),
   };
 }
 

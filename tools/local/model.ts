@@ -1,3 +1,4 @@
+import type { PlanDocument } from '../../lib/plan';
 /**
  * The distribution as the local edge runs it: the parts of a synthesized
  * `AWS::CloudFront::Distribution` and its policies that decide what a viewer sees.
@@ -145,6 +146,12 @@ export interface DistributionModel {
   readonly keyValueStores?: Readonly<Record<string, KeyValueStoreModel>>;
   /** `CacheTagConfig.HeaderName`, lower case: the origin response header whose tags are stored. */
   readonly cacheTagHeader?: string;
+  /**
+   * The TieredCdn plan of this distribution (template Metadata `TieredCdn::Plan`). It names things
+   * (routed domains, experiment cookies and headers); it never changes what is emulated.
+   * @default - none: a plain CloudFront distribution
+   */
+  readonly plan?: PlanDocument;
 }
 
 export type FunctionEventType = 'viewer-request' | 'viewer-response';

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import type { DistributionModel } from './model';
 import { LocalEdgeError } from './types';
 
@@ -52,25 +50,13 @@ function functionsMayRoute(model: DistributionModel): boolean {
   );
 }
 
-/** Domain names an edge function may route to: its baked configuration is part of its code. */
-export function domainsInEdgeCode(model: DistributionModel): Set<string> {
-  const out = new Set<string>();
-  const seen = new Set<string>();
-  for (const b of model.behaviors) {
-    for (const fn of Object.values(b.edgeFunctions)) {
-      if (!fn || seen.has(fn.codeDir)) continue;
-      seen.add(fn.codeDir);
-      for (const file of fs.readdirSync(fn.codeDir)) {
-        if (!file.endsWith('.js')) continue;
-        const code = fs.readFileSync(path.join(fn.codeDir, file), 'utf8');
-        for (const m of code.matchAll(/domainName["']?\s*:\s*["']([A-Za-z0-9.-]+\.[A-Za-z]{2,})["']/g)) out.add(m[1]);
-      }
-    }
-    for (const fn of Object.values(b.functions ?? {})) {
-      for (const m of fn?.code.matchAll(/domainName["']?\s*:\s*["']([A-Za-z0-9.-]+\.[A-Za-z]{2,})["']/g) ?? []) out.add(m[1]);
-    }
-  }
-  return out;
+/**
+ * Domain names the distribution's edge functions may route requests to, as the construct planned
+ * them (template Metadata `TieredCdn::Plan`); none for a distribution without a plan, whose
+ * functions' targets are taken on trust (see `functionsMayRoute`).
+ */
+export function routedDomains(model: DistributionModel): Set<string> {
+  return new Set(model.plan?.routedDomains ?? []);
 }
 
 /** Says which origins will answer 502 or 403 for want of a mapping. */

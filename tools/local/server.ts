@@ -11,7 +11,7 @@ import { CacheTier } from './cache';
 import { type Clock, RealClock, VirtualClock } from './clock';
 import { runtimeMismatch } from './edge-functions';
 import { cloudFrontErrorPage, reason } from './errors';
-import { domainsInEdgeCode, resolveOriginMap, warnUnmappedOrigins } from './origin-map';
+import { routedDomains, resolveOriginMap, warnUnmappedOrigins } from './origin-map';
 import { EdgePipeline } from './pipeline';
 import { hex, type LocalEdge, LocalEdgeError, type LocalEdgeOptions, MAX_REQUEST_HEADER_BYTES, newRequestId, type Pop } from './types';
 import { ViewerEndpoint } from './viewer-request';
@@ -27,7 +27,7 @@ export {
   VIEWER_PROTOCOL_HOOK,
 } from './types';
 export type { BehaviorStats, LocalEdge, LocalEdgeOptions, LocalEdgeStats } from './types';
-export { domainsInEdgeCode } from './origin-map';
+export { routedDomains } from './origin-map';
 
 const POP_CODES = ['IAD89-C1', 'FRA56-P3', 'NRT57-P2', 'GRU3-C1', 'SYD62-P1', 'BOM78-P4', 'CDG52-P1', 'LHR61-P5', 'SIN2-P1', 'SFO53-P2'];
 
@@ -100,7 +100,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   const read = () => readDistribution(options.app ?? 'cdk.out', options.stack, { kvsFiles: options.kvsFiles });
   const model = options.distribution ?? read();
   const warn = options.onWarning ?? ((m: string) => process.stderr.write(`tiered-cdn local: ${m}\n`));
-  const originMap = resolveOriginMap(model, options.origins ?? {}, domainsInEdgeCode(model), warn);
+  const originMap = resolveOriginMap(model, options.origins ?? {}, routedDomains(model), warn);
   const loadFunctions = (m: DistributionModel, stores?: FunctionRunner['stores']) => {
     try {
       return new FunctionRunner(m, { budgetMs: options.functionBudgetMs, onLog: options.onFunctionLog ?? ((l) => process.stderr.write(`tiered-cdn local: ${l}\n`)) }, stores);
@@ -129,7 +129,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     if (options.distribution) return { ok: false, error: 'this local edge runs a distribution model given in code, not an assembly' };
     try {
       const next = read();
-      const nextMap = resolveOriginMap(next, options.origins ?? {}, domainsInEdgeCode(next));
+      const nextMap = resolveOriginMap(next, options.origins ?? {}, routedDomains(next));
       // Stores that still exist keep what the data-plane API wrote; a new store starts from its import source.
       const old = pipeline.functions.stores;
       const stores = new Map(Object.values(next.keyValueStores ?? {}).map((s) => [s.logicalId, old.get(s.logicalId) ?? new LocalKeyValueStore(s)]));

@@ -1,0 +1,387 @@
+import { Token } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type { ExperimentConfig, OriginRequestConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
+import {
+  AUTH_CLAIM_HEADER_PREFIX,
+  AUTH_SCOPE_HEADER,
+  AUTH_SUB_HEADER,
+  experimentCookie,
+  experimentHeader,
+  VIEWER_ID_COOKIE,
+} from '../lambda-edge/shared/names';
+import { ResolvedCacheTags, SiteObjectGroup, planSiteObjectTags, resolveCacheTags } from './cache-tags';
+import { monitoringProblems } from './monitoring';
+import { originVerifyProblems } from './origin-verify';
+import { orderRoutes, resolveEdgeConfigs, resolveEntryDocuments, resolveShieldRegions, validateRoutes } from './route-table';
+import { RouteMethods, RouteProps, SITE_ORIGIN, Tier } from './routes';
+import { stagingProblems } from './staging';
+import { CacheSpec, cacheSpecFor, DEFAULT_METHODS } from './tier-policies';
+import type { RouteEdgeConfig, TieredCdnProps } from './tiered-cdn';
+import { Problems, show } from './validation';
+import { WafOptions, wafProblems } from './web-acl';
+
+/**
+ * The design of a TieredCdn, computed from its props alone: what `TieredCdn` renders into
+ * CloudFormation, and (serialized by `planMetadata`) what the tools read back from the template.
+ *
+ * New facts go in as new optional fields of these interfaces; `PLAN_VERSION` changes only when a
+ * field changes meaning or goes away.
+ */
+
+/** Version of the plan's shape; tools refuse a plan whose version they do not know. */
+export const PLAN_VERSION = 1;
+
+/** Key under the template's top-level `Metadata` that holds the serialized plan. */
+export const PLAN_METADATA_KEY = 'TieredCdn::Plan';
+
+/** The environment a plan depends on. */
+export interface PlanEnvironment {
+  /** The stack's region (may be a token in an environment-agnostic stack). */
+  readonly region: string;
+}
+
+/** Edge function event types a plan generates functions for. */
+export type PlannedEventType = 'viewer-request' | 'viewer-response' | 'origin-request';
+
+/** One generated edge function of a behavior: the steps it runs and the configuration baked into it. */
+export interface PlannedEdgeStep<C> {
+  /** The steps, in the order the function runs them (`normalize`, `auth`, `experiments`, `routing`, ...). */
+  readonly steps: readonly string[];
+  readonly config: C;
+}
+
+export interface PlannedEdge {
+  readonly 'viewer-request'?: PlannedEdgeStep<ViewerRequestConfig>;
+  readonly 'viewer-response'?: PlannedEdgeStep<ViewerResponseConfig>;
+  readonly 'origin-request'?: PlannedEdgeStep<OriginRequestConfig>;
+}
+
+/** How a behavior's origin request policy is chosen. */
+export type PlannedOriginRequestPolicy =
+  /** Managed AllViewerExceptHostHeader (dynamic routes with auth: the edge asserted the identity headers). */
+  | { readonly kind: 'all-viewer-except-host' }
+  /** Every viewer header but Host and the identity headers the edge asserts (dynamic routes without auth). */
+  | { readonly kind: 'dynamic'; readonly deniedHeaders: readonly string[] }
+  /** The CloudFront viewer headers origin routing decides by. */
+  | { readonly kind: 'routing'; readonly headers: readonly string[] }
+  /** The route's `forwardHeaders`, with the headers its origin routing needs: forwarded, not keyed. */
+  | { readonly kind: 'forward'; readonly forward: 'allViewer' | readonly string[]; readonly routingHeaders: readonly string[] };
+
+/** One cache behavior, in distribution order. */
+export interface PlannedBehavior {
+  readonly pathPattern: string;
+  readonly tier: Tier;
+  /** Origin id (`'site'` for the site bucket). */
+  readonly origin: string;
+  readonly methods: RouteMethods;
+  /** Cache policy settings; absent for the dynamic tier (managed CachingDisabled). */
+  readonly cache?: CacheSpec;
+  readonly originRequestPolicy?: PlannedOriginRequestPolicy;
+  /** The response headers policy is the tier's. */
+  readonly responseHeadersPolicy: Tier;
+  readonly edge: PlannedEdge;
+  /** Event types of the route's own `edgeLambdas`. */
+  readonly customEdgeLambdas: readonly string[];
+  /** The route this behavior comes from (not serialized). */
+  readonly route: RouteProps;
+  /** The edge configuration as the renderers take it (not serialized). */
+  readonly edgeConfig: RouteEdgeConfig;
+}
+
+/** One origin and what the edge may route its requests to. */
+export interface PlannedOrigin {
+  readonly id: string;
+  readonly kind: 'site' | 'http';
+  /** The custom origin's domain name (absent for the site bucket, or when it is a token). */
+  readonly domainName?: string;
+  readonly originShieldRegion?: string;
+  /** An origin group: CloudFront retries on these statuses at the secondary. */
+  readonly failover?: { readonly domainName?: string; readonly statusCodes: readonly number[] };
+  /** Path patterns of the behaviors whose origin-request function may route requests here. */
+  readonly routedBy?: readonly string[];
+}
+
+/** An A/B experiment and the names the edge uses for it. */
+export interface PlannedExperiment {
+  readonly name: string;
+  readonly variants: readonly { readonly name: string; readonly weight: number }[];
+  /** Path patterns of the behaviors that run it. */
+  readonly pathPatterns: readonly string[];
+  /** Cookie that pins a viewer to a variant. */
+  readonly cookie: string;
+  /** Request header carrying the variant (part of the cache key). */
+  readonly header: string;
+  readonly forceCookie?: string;
+  readonly forceQuery?: string;
+}
+
+/** A problem that stops synthesis. */
+export type PlanProblem = string;
+
+export interface PlanWarning {
+  readonly id: string;
+  readonly message: string;
+}
+
+export interface DistributionPlan {
+  readonly version: number;
+  /** In CloudFront's evaluation order: ordered behaviors most specific first, the default (`*`) last. */
+  readonly behaviors: readonly PlannedBehavior[];
+  readonly origins: readonly PlannedOrigin[];
+  /** Domain names edge functions route requests to (origin routing targets), sorted. */
+  readonly routedDomains: readonly string[];
+  /** Paths invalidated after each site deployment. */
+  readonly entryDocuments: readonly string[];
+  readonly experiments: readonly PlannedExperiment[];
+  /** Cookie holding the viewer id experiments bucket by (present when there are experiments). */
+  readonly viewerIdCookie?: string;
+  /** The staging distribution's behaviors (with `staging`). */
+  readonly staging?: { readonly behaviors: readonly PlannedBehavior[] };
+  /** `waf` with its region-dependent default applied. */
+  readonly waf: WafOptions | false;
+  /** Origin Shield region by origin id (absent: no Origin Shield). */
+  readonly shieldRegions: Readonly<Record<string, string | undefined>>;
+  /** Cache tag settings; undefined with `cacheTags: false`. */
+  readonly cacheTags?: ResolvedCacheTags;
+  /** The site's objects grouped by their tags (with a site and cache tags on). */
+  readonly siteGroups?: SiteObjectGroup[];
+  readonly problems: readonly PlanProblem[];
+  readonly warnings: readonly PlanWarning[];
+}
+
+/**
+ * Plans a TieredCdn: validates every prop (all problems at once, in `problems`) and works out the
+ * behaviors, origins, edge functions and experiments. Reads nothing but the props, the environment
+ * and the site folder; creates no construct.
+ */
+export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): DistributionPlan {
+  const problems = new Problems();
+  validateRoutes(props, problems);
+  const edgeConfigs = resolveEdgeConfigs(props, problems);
+  const shieldRegions = resolveShieldRegions(props.origins ?? {}, props, env.region, props.originShield ?? true, problems);
+  const entryDocuments = props.site ? resolveEntryDocuments(props.site, problems) : [];
+  const { cacheTags, siteGroups } = planCacheTags(props, entryDocuments, problems);
+  if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
+    problems.add(`'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
+  }
+  const waf = wafDefault(props, env.region, problems);
+  if (waf !== false) problems.addAll(wafProblems(waf, env.region));
+  if (props.originVerify) problems.addAll(originVerifyProblems(props.originVerify));
+  if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
+  const stagingEdgeConfigs = props.staging ? validateStaging(props, problems) : undefined;
+  const failed = problems.count > 0;
+  const behaviors = failed ? [] : planBehaviors(props, edgeConfigs);
+  const stagingBehaviors = props.staging && !failed ? (props.staging.routes ? planBehaviors(props, stagingEdgeConfigs!) : behaviors) : undefined;
+  const experiments = planExperiments([...behaviors, ...(props.staging?.routes ? (stagingBehaviors ?? []) : [])]);
+  return {
+    version: PLAN_VERSION,
+    behaviors,
+    origins: planOrigins(props, shieldRegions, [...behaviors, ...(stagingBehaviors ?? [])]),
+    routedDomains: routedDomains([...behaviors, ...(stagingBehaviors ?? [])]),
+    entryDocuments,
+    experiments,
+    viewerIdCookie: experiments.length > 0 ? VIEWER_ID_COOKIE : undefined,
+    staging: stagingBehaviors ? { behaviors: stagingBehaviors } : undefined,
+    waf,
+    shieldRegions,
+    cacheTags,
+    siteGroups,
+    problems: problems.messages,
+    warnings: problems.warnings,
+  };
+}
+
+/** `configs` has a key per behavior: the route table's routes, plus the bare paths the path guard adds. */
+function planBehaviors(props: TieredCdnProps, configs: Map<RouteProps, RouteEdgeConfig>): PlannedBehavior[] {
+  const asserted = assertedHeaders(props.routes);
+  return orderRoutes([...configs.keys()]).map((route) => {
+    const edgeConfig = configs.get(route)!;
+    const originRequestPolicy: PlannedOriginRequestPolicy | undefined =
+      route.tier === 'dynamic'
+        ? route.auth
+          ? { kind: 'all-viewer-except-host' }
+          : { kind: 'dynamic', deniedHeaders: ['host', ...asserted] }
+        : route.forwardHeaders !== undefined
+          ? { kind: 'forward', forward: route.forwardHeaders, routingHeaders: edgeConfig.originRequestHeaders }
+          : edgeConfig.originRequestHeaders.length > 0
+            ? { kind: 'routing', headers: [...edgeConfig.originRequestHeaders].sort() }
+            : undefined;
+    return {
+      pathPattern: route.pathPattern,
+      tier: route.tier,
+      origin: route.origin,
+      methods: route.methods ?? DEFAULT_METHODS[route.tier],
+      cache: cacheSpecFor(route, edgeConfig.cacheKeyHeaders),
+      originRequestPolicy,
+      responseHeadersPolicy: route.tier,
+      edge: planEdge(edgeConfig),
+      customEdgeLambdas: (route.edgeLambdas ?? []).map((l) => l.eventType),
+      route,
+      edgeConfig,
+    };
+  });
+}
+
+/** Identity headers a route without auth must drop: a viewer must never assert them itself. */
+function assertedHeaders(routes: readonly RouteProps[]): string[] {
+  return [
+    AUTH_SUB_HEADER,
+    AUTH_SCOPE_HEADER,
+    ...new Set(routes.flatMap((r) => (r.auth?.forwardClaims ?? []).map((c) => `${AUTH_CLAIM_HEADER_PREFIX}${c.toLowerCase()}`))),
+  ];
+}
+
+function planEdge(edge: RouteEdgeConfig): PlannedEdge {
+  const vrq = edge.viewerRequest;
+  const orq = edge.originRequest;
+  return {
+    ...(vrq
+      ? {
+          'viewer-request': {
+            steps: [
+              ...(vrq.guard ? ['guard'] : []),
+              ...(vrq.normalize ? ['normalize'] : []),
+              ...(vrq.auth ? ['auth'] : []),
+              ...(vrq.experiments.length > 0 ? ['experiments'] : []),
+            ],
+            config: vrq,
+          },
+        }
+      : {}),
+    ...(edge.viewerResponse ? { 'viewer-response': { steps: ['experiment-cookies'], config: edge.viewerResponse } } : {}),
+    ...(orq
+      ? { 'origin-request': { steps: [...(orq.rules.length > 0 ? ['routing'] : []), ...((orq.variantPaths ?? []).length > 0 ? ['variant-paths'] : [])], config: orq } }
+      : {}),
+  };
+}
+
+function planOrigins(props: TieredCdnProps, shieldRegions: Readonly<Record<string, string | undefined>>, behaviors: readonly PlannedBehavior[]): PlannedOrigin[] {
+  const out: PlannedOrigin[] = [];
+  const routedBy = (id: string) => {
+    const patterns = [...new Set(behaviors.filter((b) => b.edge['origin-request']?.config.origins[id]).map((b) => b.pathPattern))];
+    return patterns.length > 0 ? { routedBy: patterns } : {};
+  };
+  if (props.site) {
+    out.push({
+      id: SITE_ORIGIN,
+      kind: 'site',
+      originShieldRegion: shieldRegions[SITE_ORIGIN],
+      ...(props.site.failoverBucket ? { failover: { statusCodes: [500, 502, 503, 504, 403, 404] } } : {}),
+    });
+  }
+  for (const [id, o] of Object.entries(props.origins ?? {})) {
+    const literal = (d: string | undefined) => (d !== undefined && !Token.isUnresolved(d) ? d : undefined);
+    out.push({
+      id,
+      kind: 'http',
+      domainName: literal(o.domainName),
+      originShieldRegion: shieldRegions[id],
+      ...(o.failoverDomainName ? { failover: { domainName: literal(o.failoverDomainName), statusCodes: [500, 502, 503, 504] } } : {}),
+      ...routedBy(id),
+    });
+  }
+  return out;
+}
+
+function routedDomains(behaviors: readonly PlannedBehavior[]): string[] {
+  const out = new Set<string>();
+  for (const b of behaviors) {
+    for (const target of Object.values(b.edge['origin-request']?.config.origins ?? {})) out.add(target.domainName);
+  }
+  return [...out].sort();
+}
+
+function planExperiments(behaviors: readonly PlannedBehavior[]): PlannedExperiment[] {
+  const byName = new Map<string, { config: ExperimentConfig; pathPatterns: string[] }>();
+  for (const b of behaviors) {
+    for (const e of b.edge['viewer-request']?.config.experiments ?? []) {
+      const seen = byName.get(e.name);
+      if (seen) {
+        if (!seen.pathPatterns.includes(b.pathPattern)) seen.pathPatterns.push(b.pathPattern);
+      } else byName.set(e.name, { config: e, pathPatterns: [b.pathPattern] });
+    }
+  }
+  return [...byName.values()].map(({ config, pathPatterns }) => ({
+    name: config.name,
+    variants: config.variants.map((v) => ({ name: v.name, weight: v.weight })),
+    pathPatterns,
+    cookie: experimentCookie(config.name),
+    header: experimentHeader(config.name),
+    ...(config.forceCookie ? { forceCookie: config.forceCookie } : {}),
+    ...(config.forceQuery ? { forceQuery: config.forceQuery } : {}),
+  }));
+}
+
+function planCacheTags(props: TieredCdnProps, entryDocuments: readonly string[], problems: Problems): { cacheTags?: ResolvedCacheTags; siteGroups?: SiteObjectGroup[] } {
+  const found: string[] = [];
+  const cacheTags = resolveCacheTags(props.cacheTags, props.site !== undefined, found);
+  let siteGroups: SiteObjectGroup[] | undefined;
+  if (props.site?.tags && !cacheTags) found.push(`'site.tags' needs cache tags, but 'cacheTags' is false.`);
+  else if (props.site && cacheTags && found.length === 0) {
+    siteGroups = planSiteObjectTags(props.site.source, entryDocuments, props.site.tags ?? {}, cacheTags.headerName, found);
+  }
+  problems.addAll(found);
+  return { cacheTags, siteGroups };
+}
+
+/**
+ * On by default where it can be: a CLOUDFRONT-scope web ACL exists only in us-east-1. Asked for
+ * explicitly elsewhere, it is an error; left to the default, a warning says what to do.
+ */
+function wafDefault(props: TieredCdnProps, region: string, problems: Problems): WafOptions | false {
+  const wafHere = Token.isUnresolved(region) || region === 'us-east-1';
+  if (props.waf === undefined && !wafHere) {
+    problems.warn(
+      'tiered-cdn:no-waf',
+      `No AWS WAF web ACL: a CLOUDFRONT-scope web ACL can only be created in us-east-1 and this stack is in ${region}. Create one in a us-east-1 stack and pass 'waf: { webAclArn }', or set 'waf: false' to silence this.`,
+    );
+  }
+  return props.waf ?? (wafHere ? {} : false);
+}
+
+function validateStaging(props: TieredCdnProps, problems: Problems): Map<RouteProps, RouteEdgeConfig> | undefined {
+  const staging = props.staging!;
+  problems.addAll(stagingProblems(staging));
+  const httpVersion = props.distributionOverrides?.httpVersion;
+  if (httpVersion === cloudfront.HttpVersion.HTTP2_AND_3 || httpVersion === cloudfront.HttpVersion.HTTP3) {
+    problems.add(`'staging' needs a distribution without HTTP/3 (CloudFront continuous deployment does not support it), but 'distributionOverrides.httpVersion' asks for it.`);
+  }
+  if (!staging.routes) return undefined;
+  // The staged table is checked like the primary one; its messages say where they come from.
+  const staged = new Problems();
+  const stagedProps = { ...props, routes: staging.routes };
+  validateRoutes(stagedProps, staged);
+  const configs = resolveEdgeConfigs(stagedProps, staged);
+  const primary = new Set(problems.messages);
+  problems.addAll(
+    staged.messages
+      .filter((m) => !primary.has(m))
+      .map((m) => (m.startsWith('routes[') ? `staging.${m}` : m.startsWith("'routes'") ? `'staging.routes'${m.slice(8)}` : `staging: ${m}`)),
+  );
+  return configs;
+}
+
+/**
+ * The plan as the template carries it (`TieredCdn::Plan` in the top-level Metadata), as tools read
+ * it. Fields beyond these may be present; readers ignore what they do not know.
+ */
+export interface PlanDocument {
+  readonly version: number;
+  /** Logical id of the distribution this plan describes. */
+  readonly distribution: string;
+  readonly behaviors: readonly PlanDocumentBehavior[];
+  readonly origins?: readonly PlannedOrigin[];
+  readonly routedDomains?: readonly string[];
+  readonly entryDocuments?: readonly string[];
+  readonly experiments?: readonly PlannedExperiment[];
+  readonly viewerIdCookie?: string;
+  readonly staging?: { readonly distribution?: string; readonly behaviors: readonly PlanDocumentBehavior[] };
+}
+
+export interface PlanDocumentBehavior {
+  readonly pathPattern: string;
+  readonly tier: Tier;
+  readonly origin?: string;
+  readonly methods?: RouteMethods;
+  readonly [field: string]: unknown;
+}

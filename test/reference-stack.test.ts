@@ -114,7 +114,9 @@ describe('reference stack', () => {
     expect(plan.behaviors.map((b: any) => b.pathPattern)).toEqual(patterns);
     expect(Object.fromEntries(plan.behaviors.map((b: any) => [b.pathPattern, b.tier]))).toEqual({
       '/api/config/*': 'api',
+      '/api/config': 'api',
       '/api/me/*': 'dynamic',
+      '/api/me': 'dynamic',
       '/assets/*': 'static',
       '/api/*': 'api',
       '*': 'html',

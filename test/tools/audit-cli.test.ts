@@ -218,6 +218,7 @@ test('--app: cookies the metadata says the edge sets are not graded, an origin c
   fs.mkdirSync(assembly);
   const policy = { Type: 'AWS::CloudFront::ResponseHeadersPolicy', Properties: { ResponseHeadersPolicyConfig: { Name: 'html', Comment: 'tiered-cdn html tier: security headers' } } };
   const template = {
+    Metadata: { 'TieredCdn::Plan': { version: 1, distribution: 'Dist', behaviors: [{ pathPattern: '*', tier: 'html' }] } },
     Resources: {
       HtmlHeaders: policy,
       Dist: {

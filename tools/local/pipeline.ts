@@ -326,14 +326,7 @@ export class EdgePipeline {
       return lambdaFailure(e);
     }
     let response: EdgeResponse = { ...served.response, headers: cloneHeaders(served.response.headers) };
-    const viaOrigin = served.result === 'Miss' && served.upstream?.fromOrigin !== false;
-    let resultType: string;
-    if (served.upstream?.kind === 'LambdaGeneratedResponse' && served.result === 'Miss') resultType = 'LambdaGeneratedResponse';
-    else if (response.status >= 400) resultType = 'Error';
-    else if (served.result === 'RefreshHit') resultType = 'RefreshHit';
-    else if (served.result === 'Miss' && viaOrigin) resultType = 'Miss';
-    else resultType = 'Hit';
-    const detailed = served.result === 'Miss' && !viaOrigin ? 'OriginShieldHit' : served.result;
+    const { viaOrigin, resultType, detailed } = resultTypes(served, response.status);
     const vary = viewerVary(behavior, getHeader(response.headers, 'vary'));
     if (vary) setHeader(response.headers, 'Vary', vary);
     else delete response.headers.vary;
@@ -395,4 +388,16 @@ export class EdgePipeline {
     const status = custom.responseCode ?? p.response.status;
     return { ...p, response: { ...page, status, statusDescription: reason(status) || page.statusDescription, headers: cloneHeaders(page.headers) } };
   }
+}
+
+/** x-edge-result-type and x-edge-detailed-result-type of what the cache served. */
+function resultTypes(served: Served, status: number): { viaOrigin: boolean; resultType: string; detailed: string } {
+  const viaOrigin = served.result === 'Miss' && served.upstream?.fromOrigin !== false;
+  let resultType: string;
+  if (served.upstream?.kind === 'LambdaGeneratedResponse' && served.result === 'Miss') resultType = 'LambdaGeneratedResponse';
+  else if (status >= 400) resultType = 'Error';
+  else if (served.result === 'RefreshHit') resultType = 'RefreshHit';
+  else if (served.result === 'Miss' && viaOrigin) resultType = 'Miss';
+  else resultType = 'Hit';
+  return { viaOrigin, resultType, detailed: served.result === 'Miss' && !viaOrigin ? 'OriginShieldHit' : served.result };
 }

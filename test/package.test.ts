@@ -6,50 +6,101 @@ import * as path from 'path';
 const ROOT = path.join(__dirname, '..');
 const CONSUMER = path.join(ROOT, 'examples', 'consumer');
 
+/** The fenced blocks of one README section (up to its first subsection), in order, with their language. */
+export function readmeBlocks(section: string): Array<{ lang: string; code: string }> {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf(`\n## ${section}\n`);
+  if (start < 0) throw new Error(`README.md has no section '## ${section}'`);
+  const end = readme.slice(start + 1).search(/\n##+ /);
+  const text = readme.slice(start, end < 0 ? undefined : start + 1 + end);
+  return [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], code: m[2] }));
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 /**
- * Packs the package as `npm publish` would, installs the tarball into a scratch project with the
- * consumer example, and synthesizes the consumer's own stack from it.
+ * Packs the package as `npm publish` would, installs the tarball into a scratch project, and
+ * synthesizes from it: the consumer example, and the stack file of README "Use it in your stack".
  */
 describe('library use', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-consumer-'));
+  const project = path.join(scratch, 'consumer');
   // `npm pack` builds dist/ in the checkout; leave the tree as it was.
   const hadDist = fs.existsSync(path.join(ROOT, 'dist'));
+  let packed: { filename: string; files: Array<{ path: string }> };
+
+  beforeAll(() => {
+    packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], ROOT))[0];
+    fs.cpSync(CONSUMER, project, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.includes('cdk.out') });
+    // The consumer's own aws-cdk-lib and constructs (and the README's dev tools) are links to this
+    // checkout's copies, so the test installs only what the tarball brings (copying aws-cdk-lib was
+    // most of its time).
+    const manifest = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8'));
+    for (const dep of ['aws-cdk-lib', 'constructs', 'aws-cdk', 'tsx', '@types/node']) manifest.dependencies[dep] = `file:${path.join(ROOT, 'node_modules', dep)}`;
+    delete manifest.dependencies['tiered-cdn'];
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--install-links=false', path.join(scratch, packed.filename)], project);
+  });
+
   afterAll(() => {
     fs.rmSync(scratch, { recursive: true, force: true });
     if (!hadDist) fs.rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
   });
 
-  test('a consumer stack installs the packed tarball and synthesizes with TieredCdn', () => {
-    const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
-    );
-    const tarball = path.join(scratch, packed[0].filename);
-    const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
+  test('the tarball holds the compiled library and edge entries, no tests, and installs as a real folder', () => {
+    const files = packed.files.map((f) => f.path);
     expect(files).toContain('dist/lib/index.js');
     expect(files).toContain('dist/lambda-edge/viewer-request/entry.js');
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('dist/test/'))).toBe(false);
-
-    const project = path.join(scratch, 'consumer');
-    fs.cpSync(CONSUMER, project, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.includes('cdk.out') });
-    // The consumer's own aws-cdk-lib and constructs are links to this checkout's copies, so the
-    // test installs only what the tarball brings (copying aws-cdk-lib was most of its time).
-    const manifest = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8'));
-    for (const peer of ['aws-cdk-lib', 'constructs']) manifest.dependencies[peer] = `file:${path.join(ROOT, 'node_modules', peer)}`;
-    delete manifest.dependencies['tiered-cdn'];
-    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify(manifest, null, 2));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--install-links=false', tarball], {
-      cwd: project,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     expect(fs.lstatSync(path.join(project, 'node_modules', 'tiered-cdn')).isSymbolicLink()).toBe(false);
+  });
 
+  test('a consumer stack installs the packed tarball and synthesizes with TieredCdn', () => {
     const outdir = path.join(project, 'cdk.out');
-    execFileSync('node', ['app.js'], { cwd: project, env: { ...process.env, CDK_OUTDIR: outdir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    run('node', ['app.js'], project, { CDK_OUTDIR: outdir });
     const template = JSON.parse(fs.readFileSync(path.join(outdir, 'ShopCdn.template.json'), 'utf8'));
     const dist = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::CloudFront::Distribution');
     const config = dist.Properties.DistributionConfig;
     expect(config.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/catalog/*', '/static/*', '/cart/*']);
     const catalog = config.Origins.find((o: any) => o.Id === 'catalog');
     expect(catalog.OriginShield).toEqual({ Enabled: true, OriginShieldRegion: 'eu-west-1' });
+  });
+
+  test('README "Use it in your stack": the install names the packed tarball; its stack file type-checks and synthesizes as written', () => {
+    const blocks = readmeBlocks('Use it in your stack');
+    const [install, jwks, app, synth] = blocks;
+    expect(blocks.map((b) => b.lang)).toEqual(['sh', 'sh', 'ts', 'sh']);
+    // The install commands: pack here, install that very file there (the registry installs of
+    // aws-cdk-lib & co. are replaced by links above).
+    expect(install.code).toContain('npm ci && npm pack');
+    expect(install.code).toContain(`TGZ=$PWD/${packed.filename}\n`);
+    expect(install.code).toMatch(/^npm install "\$TGZ" aws-cdk-lib constructs$/m);
+    expect(install.code).toMatch(/^npm install --save-dev aws-cdk@[\d.]+ tsx typescript@~5\.9 @types\/node@22$/m);
+
+    const dir = path.join(scratch, 'readme');
+    fs.mkdirSync(dir);
+    fs.symlinkSync(path.join(project, 'node_modules'), path.join(dir, 'node_modules'));
+    fs.writeFileSync(path.join(dir, 'cdk-app.ts'), app.code);
+    for (const line of [...jwks.code.split('\n'), ...synth.code.split('\n')].map((l) => l.replace(/\s+#.*$/, '')).filter(Boolean)) {
+      run('bash', ['-c', `set -eo pipefail; ${line}`], dir, { PATH: `${path.join(dir, 'node_modules', '.bin')}:${process.env.PATH}` });
+    }
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'jwks.json'), 'utf8')).keys).toHaveLength(1);
+
+    // Type-checks in a strict project of its own, against the installed package's declarations.
+    fs.writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['cdk-app.ts'] }),
+    );
+    run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir);
+
+    expect(fs.readFileSync(path.join(dir, 'site', 'index.html'), 'utf8')).toContain('<title>Shop</title>');
+    const template = JSON.parse(fs.readFileSync(path.join(dir, 'cdk.out', 'Shop.template.json'), 'utf8'));
+    const dist = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::CloudFront::Distribution');
+    const config = dist.Properties.DistributionConfig;
+    expect(config.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(expect.arrayContaining(['/api/products/*', '/api/me/*', '/assets/*']));
+    expect(Object.values<any>(template.Resources).some((r) => r.Type === 'AWS::WAFv2::WebACL')).toBe(true);
+    expect(Object.values<any>(template.Resources).some((r) => r.Type === 'AWS::CloudWatch::Alarm')).toBe(true);
   });
 });

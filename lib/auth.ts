@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { Duration, Token } from 'aws-cdk-lib';
 import type { AuthConfig, Jwk, Jwks, JwtAlgorithm } from '../lambda-edge/shared/config';
+import { jwkProblems, MIN_RSA_BITS, publicJwk, type JwkProblem } from '../lambda-edge/shared/jwk';
 import { show } from './validation';
 
 /** Algorithms the edge verifier accepts (asymmetric only: the edge holds no secrets). */
@@ -10,8 +11,6 @@ export const SUPPORTED_JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS38
 /** Default accepted clock difference between the token issuer and the edge. */
 export const DEFAULT_CLOCK_SKEW = Duration.seconds(30);
 const MAX_CLOCK_SKEW_SECONDS = 300;
-const MIN_RSA_BITS = 2048;
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /**
  * JWT validation at the edge for one route. The token is checked by the route's viewer-request
@@ -98,20 +97,6 @@ function isHttpsUrl(value: string): boolean {
   }
 }
 
-function keyAlgorithms(jwk: Jwk): JwtAlgorithm[] {
-  if (jwk.kty === 'RSA') return ['RS256', 'RS384', 'RS512', 'PS256'];
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return ['ES256'];
-  if (jwk.kty === 'EC' && jwk.crv === 'P-384') return ['ES384'];
-  if (jwk.kty === 'OKP' && (jwk.crv === 'Ed25519' || jwk.crv === 'Ed448')) return ['EdDSA'];
-  return [];
-}
-
-const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  RSA: ['kty', 'n', 'e'],
-  EC: ['kty', 'crv', 'x', 'y'],
-  OKP: ['kty', 'crv', 'x'],
-};
-
 function loadJwks(options: RouteAuthOptions, where: string, errors: string[]): unknown {
   const hasInline = options.jwks !== undefined;
   const hasFile = options.jwksFile !== undefined;
@@ -147,6 +132,42 @@ function loadJwks(options: RouteAuthOptions, where: string, errors: string[]): u
   }
 }
 
+/** The synth error for one problem of the shared JWK rules, naming the key and the fix. */
+function jwkProblemMessage(problem: JwkProblem, jwk: Jwk, at: string, algorithms: readonly JwtAlgorithm[]): string {
+  switch (problem.code) {
+    case 'not-an-object':
+      return `${at} must be a JWK object, got: ${show(jwk)}`;
+    case 'private-members':
+      return `${at} contains private key material (${problem.members.join(', ')}); bake only the public key: remove those members or export the public JWKS from your identity provider`;
+    case 'unsupported-kty':
+      return (
+        `${at}.kty must be 'RSA', 'EC' or 'OKP' (asymmetric signing keys), got: ${show(problem.kty)}` +
+        (problem.kty === 'oct' ? '; symmetric (HS*) secrets must never be shipped to the edge' : '')
+      );
+    case 'missing-kid':
+      return `${at}.kid must be a non-empty string (tokens select their key by kid), got: ${show(problem.kid)}`;
+    case 'not-for-signing':
+      return `${at}.use must be 'sig' for a signing key, got: ${show(problem.use)}`;
+    case 'key-ops-without-verify':
+      return `${at}.key_ops must include 'verify' when present, got: ${show(problem.keyOps)}`;
+    case 'unsupported-curve':
+      return `${at} is a ${jwk.kty} key on curve ${show(problem.crv)}, which no supported algorithm uses; use P-256, P-384 or Ed25519`;
+    case 'no-route-algorithm':
+      return (
+        `${at} (${show(jwk.kid)}) is a ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''} key, which matches none of the algorithms ${show(algorithms)}; ` +
+        `add ${problem.fits.join(' or ')} to algorithms or remove the key`
+      );
+    case 'alg-does-not-fit-key':
+      return `${at}.alg ${show(problem.alg)} cannot be used with a ${jwk.kty} key; a ${jwk.kty} key signs ${problem.fits.join(', ')}: fix alg or remove the key`;
+    case 'alg-not-allowed':
+      return `${at}.alg ${show(problem.alg)} is not in algorithms ${show(algorithms)}; add it to algorithms or remove the key`;
+    case 'malformed-member':
+      return `${at} (${show(jwk.kid)}) is not a valid ${jwk.kty} public key (member '${problem.member}' must be a base64url string)`;
+    case 'weak-rsa':
+      return `${at} (${show(jwk.kid)}) is a ${problem.bits}-bit RSA key; use at least ${MIN_RSA_BITS} bits`;
+  }
+}
+
 function checkKeys(raw: unknown, algorithms: readonly JwtAlgorithm[], where: string, errors: string[]): Jwk[] {
   const keys = (raw as { keys?: unknown } | undefined)?.keys;
   if (typeof raw !== 'object' || raw === null || !Array.isArray(keys)) {
@@ -161,69 +182,23 @@ function checkKeys(raw: unknown, algorithms: readonly JwtAlgorithm[], where: str
   const kids = new Set<string>();
   keys.forEach((key: unknown, i: number) => {
     const at = `${where}.jwks.keys[${i}]`;
-    if (typeof key !== 'object' || key === null || Array.isArray(key)) {
-      errors.push(`${at} must be a JWK object, got: ${show(key)}`);
-      return;
-    }
     const jwk = key as Jwk;
-    const before = errors.length;
-    const privateMembers = PRIVATE_JWK_MEMBERS.filter((m) => m in jwk);
-    if (privateMembers.length > 0) {
-      errors.push(
-        `${at} contains private key material (${privateMembers.join(', ')}); ` +
-          `bake only the public key: remove those members or export the public JWKS from your identity provider`,
-      );
-    }
-    if (!(jwk.kty in PUBLIC_MEMBERS)) {
-      errors.push(
-        `${at}.kty must be 'RSA', 'EC' or 'OKP' (asymmetric signing keys), got: ${show(jwk.kty)}` +
-          (jwk.kty === 'oct' ? '; symmetric (HS*) secrets must never be shipped to the edge' : ''),
-      );
-    }
-    if (typeof jwk.kid !== 'string' || jwk.kid === '') {
-      errors.push(`${at}.kid must be a non-empty string (tokens select their key by kid), got: ${show(jwk.kid)}`);
-    } else if (kids.has(jwk.kid)) {
-      errors.push(`${at}.kid ${show(jwk.kid)} is used by another key; every key needs its own kid`);
-    } else {
-      kids.add(jwk.kid);
-    }
-    if (jwk.use !== undefined && jwk.use !== 'sig') {
-      errors.push(`${at}.use must be 'sig' for a signing key, got: ${show(jwk.use)}`);
-    }
-    if (errors.length > before || !(jwk.kty in PUBLIC_MEMBERS)) return;
-    const fits = keyAlgorithms(jwk);
-    if (fits.length === 0) {
-      errors.push(`${at} is a ${jwk.kty} key on curve ${show(jwk.crv)}, which no supported algorithm uses; use P-256, P-384 or Ed25519`);
-      return;
-    }
-    // With no valid algorithm the algorithms message already says what to fix.
-    if (algorithms.length > 0 && !fits.some((a) => algorithms.includes(a))) {
-      errors.push(
-        `${at} (${show(jwk.kid)}) is a ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''} key, which matches none of the algorithms ${show(algorithms)}; ` +
-          `add ${fits.join(' or ')} to algorithms or remove the key`,
-      );
-      return;
-    }
-    if (algorithms.length > 0 && jwk.alg !== undefined && !algorithms.includes(jwk.alg as JwtAlgorithm)) {
-      errors.push(`${at}.alg ${show(jwk.alg)} is not in algorithms ${show(algorithms)}; add it to algorithms or remove the key`);
-      return;
-    }
-    const pub: Record<string, unknown> = {};
-    for (const m of PUBLIC_MEMBERS[jwk.kty]) pub[m] = jwk[m];
-    let imported: crypto.KeyObject;
+    // The same rules the edge applies to keys fetched from jwksUri (lambda-edge/shared/jwk.ts).
+    const problems = jwkProblems(key, algorithms);
+    const duplicate = typeof jwk?.kid === 'string' && jwk.kid !== '' && kids.has(jwk.kid);
+    if (typeof jwk?.kid === 'string') kids.add(jwk.kid);
+    if (duplicate) errors.push(`${at}.kid ${show(jwk.kid)} is used by another key; every key needs its own kid`);
+    for (const problem of problems) errors.push(jwkProblemMessage(problem, jwk, at, algorithms));
+    if (problems.length > 0 || duplicate) return;
+    // Node imports the key once here, so a key that is well-formed but not a point on its curve fails the synth.
     try {
-      imported = crypto.createPublicKey({ key: pub as crypto.JsonWebKey, format: 'jwk' });
+      crypto.createPublicKey({ key: publicJwk(jwk) as crypto.JsonWebKey, format: 'jwk' });
     } catch (err) {
       errors.push(`${at} (${show(jwk.kid)}) is not a valid ${jwk.kty} public key (${(err as Error).message})`);
       return;
     }
-    const bits = imported.asymmetricKeyDetails?.modulusLength;
-    if (jwk.kty === 'RSA' && bits !== undefined && bits < MIN_RSA_BITS) {
-      errors.push(`${at} (${show(jwk.kid)}) is a ${bits}-bit RSA key; use at least ${MIN_RSA_BITS} bits`);
-      return;
-    }
     // Only what verification needs is baked: smaller bundle, and nothing unexpected ships.
-    out.push({ ...pub, kid: jwk.kid, ...(jwk.alg ? { alg: jwk.alg } : {}) } as Jwk);
+    out.push(publicJwk(jwk));
   });
   return out;
 }

@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Jwk, Jwks } from '../lambda-edge/shared/config';
+import { ECDSA_ORDER } from '../lambda-edge/shared/jwk';
 
 /**
  * A development signing key, so the reference app and local runs have working auth without an
@@ -36,6 +37,17 @@ function b64url(data: Buffer | string): string {
   return Buffer.from(data).toString('base64url');
 }
 
+/** (r, s) -> (r, n - s) when s is above n/2: the one spelling the edge accepts (OpenSSL signs either). */
+function lowS(alg: string, signature: Buffer): Buffer {
+  const order = ECDSA_ORDER[alg as keyof typeof ECDSA_ORDER];
+  if (!order) return signature;
+  const half = signature.length / 2;
+  const s = BigInt(`0x${signature.subarray(half).toString('hex')}`);
+  if (s <= order >> 1n) return signature;
+  const low = Buffer.from((order - s).toString(16).padStart(half * 2, '0'), 'hex');
+  return Buffer.concat([signature.subarray(0, half), low]);
+}
+
 /**
  * Signs a compact JWS. The header is used as given, so tests can also build tokens a verifier
  * must refuse (an unknown kid, a `crit` header...).
@@ -53,7 +65,7 @@ export function signJwt(header: Record<string, unknown>, claims: Record<string, 
       saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST,
     });
   } else if (alg.startsWith('ES')) {
-    signature = crypto.sign(`sha${alg.slice(2)}`, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+    signature = lowS(alg, crypto.sign(`sha${alg.slice(2)}`, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }));
   } else if (alg === 'EdDSA') {
     signature = crypto.sign(null, Buffer.from(input), key);
   } else {

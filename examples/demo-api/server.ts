@@ -11,6 +11,7 @@
 import * as crypto from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import { identityOf } from '../identity-headers';
 
 export interface DemoApi {
   readonly url: string;
@@ -70,13 +71,14 @@ export function startDemoApi(options: { port?: number; host?: string } = {}): Pr
       });
     }
     if (p.startsWith('/api/me/')) {
-      const sub = req.headers['x-auth-sub'];
-      if (typeof sub !== 'string' || !sub) {
+      // The edge encodes identity values (examples/identity-headers.ts): decode, never compare raw.
+      const identity = identityOf(req.headers);
+      if (!identity?.sub) {
         return reply(401, 'private, no-store', { error: 'no verified identity: the edge asserts x-auth-sub after checking the token' });
       }
       return reply(200, 'private, no-store', {
-        sub,
-        scope: req.headers['x-auth-scope'] ?? null,
+        sub: identity.sub,
+        scope: identity.scopes.length > 0 ? identity.scopes.join(' ') : null,
         path: p,
         method: req.method,
         generatedAt: at,

@@ -1,14 +1,18 @@
-import { constants, createPublicKey, verify, type KeyObject } from 'crypto';
+import { createPublicKey, type KeyObject } from 'crypto';
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
-import type { AuthConfig, Jwk } from '../shared/config';
+import type { AuthConfig, Jwk, JwtAlgorithm } from '../shared/config';
+import { encodeIdentityValue } from '../shared/identity-header';
+import { jwkProblems, keyFitsAlgorithm, publicJwk } from '../shared/jwk';
 import { ASSERTED_HEADER_PREFIXES, AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../shared/names';
 import { edgeJsonResponse } from '../shared/responses';
+import { checkSignature, warmUpSignature } from './signature';
 
 // Verification is written on node:crypto rather than a JWT library: measured side by side
 // (docs/benchmarks.md, `npm run bench:edge`), aws-jwt-verify and jose both miss the warm-cost and
 // cold-start targets of a viewer-request function, and aws-jwt-verify cannot verify PS256.
 // What this file checks is the RFC 7515/7519 list, each check covered by an attack test.
-// keyFitsAlgorithm is the gate for every algorithm: anything it does not know is refused.
+// keyFitsAlgorithm (shared with the synth-time checks) is the gate for every algorithm: anything
+// it does not know is refused.
 
 /** Longer tokens are refused before any parsing: no identity provider issues them, attackers do. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -16,23 +20,13 @@ export const MAX_TOKEN_LENGTH = 8192;
 export const JWKS_REFRESH_INTERVAL_MS = 30_000;
 /** Viewer-request functions have 5 s in total; a slow IdP must not eat that budget. */
 export const JWKS_FETCH_TIMEOUT_MS = 1_500;
-const MAX_JWKS_BYTES = 64 * 1024;
+/** Larger JWKS documents are refused, counted while they stream in (a chunked body has no length). */
+export const MAX_JWKS_BYTES = 64 * 1024;
 
 // Strict base64url without padding, so one signature has exactly one spelling.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const KID_SHAPE = /^[\x21-\x7e]{1,256}$/;
-
-/** Digest per algorithm; EdDSA signs the message itself. Nothing symmetric, nothing unsigned. */
-const DIGEST: Readonly<Record<string, string | null>> = {
-  RS256: 'sha256',
-  RS384: 'sha384',
-  RS512: 'sha512',
-  PS256: 'sha256',
-  ES256: 'sha256',
-  ES384: 'sha384',
-  EdDSA: null,
-};
 
 export type AuthOutcome =
   | { readonly allow: true; readonly request: CloudFrontRequest }
@@ -62,50 +56,27 @@ class UnknownKid {
   constructor(readonly kid: string) {}
 }
 
-function keyFitsAlgorithm(jwk: Jwk, alg: string): boolean {
-  switch (alg) {
-    case 'RS256':
-    case 'RS384':
-    case 'RS512':
-    case 'PS256':
-      return jwk.kty === 'RSA';
-    case 'ES256':
-      return jwk.kty === 'EC' && jwk.crv === 'P-256';
-    case 'ES384':
-      return jwk.kty === 'EC' && jwk.crv === 'P-384';
-    case 'EdDSA':
-      return jwk.kty === 'OKP' && (jwk.crv === 'Ed25519' || jwk.crv === 'Ed448');
-    default:
-      return false;
-  }
-}
-
-const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  RSA: ['kty', 'n', 'e'],
-  EC: ['kty', 'crv', 'x', 'y'],
-  OKP: ['kty', 'crv', 'x'],
-};
-
 interface ImportedKey {
   readonly jwk: Jwk;
   readonly key: KeyObject;
 }
 
-/** Public keys imported once into native key objects, looked up by kid (a Map: no prototype keys). */
+/**
+ * Public keys imported once into native key objects, looked up by kid (a Map: no prototype keys).
+ * Fetched keys pass the same rules as baked ones (lambda-edge/shared/jwk.ts): a weak, private,
+ * malformed or non-signing key is left out, so a token naming it is refused as an unknown kid.
+ */
 class Keyring {
   private readonly byKid = new Map<string, ImportedKey>();
 
-  constructor(keys: readonly Jwk[]) {
-    for (const jwk of keys) {
-      if (typeof jwk.kid !== 'string' || this.byKid.has(jwk.kid)) continue;
-      if (jwk.use !== undefined && jwk.use !== 'sig') continue;
-      const members = PUBLIC_MEMBERS[jwk.kty];
-      if (!members) continue;
-      // Only the public members reach createPublicKey, so private material in a fetched JWKS is ignored.
-      const pub: Record<string, unknown> = {};
-      for (const m of members) pub[m] = jwk[m];
+  constructor(baked: readonly Jwk[], fetched: readonly unknown[] = [], algorithms: readonly JwtAlgorithm[] = []) {
+    // Baked keys were checked at synth time; fetched ones are checked here.
+    const usable = [...baked, ...fetched.filter((k) => jwkProblems(k, algorithms).length === 0)] as Jwk[];
+    for (const jwk of usable) {
+      if (this.byKid.has(jwk.kid as string)) continue;
       try {
-        this.byKid.set(jwk.kid, { jwk, key: createPublicKey({ key: pub as never, format: 'jwk' }) });
+        // Only the public members reach createPublicKey.
+        this.byKid.set(jwk.kid as string, { jwk, key: createPublicKey({ key: publicJwk(jwk) as never, format: 'jwk' }) });
       } catch {
         // a broken key in a fetched JWKS must not take the good ones down with it
       }
@@ -187,20 +158,6 @@ function decodeObject(segment: string): Json {
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-function checkSignature(alg: string, key: KeyObject, input: string, signatureB64: string): boolean {
-  const signature = Buffer.from(signatureB64, 'base64url');
-  const data = Buffer.from(input);
-  try {
-    if (alg === 'PS256') {
-      return verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, signature);
-    }
-    if (alg === 'ES256' || alg === 'ES384') return verify(DIGEST[alg], data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    return verify(DIGEST[alg], data, key, signature);
-  } catch {
-    return false; // OpenSSL refusing a hostile signature is a failed verification, not a crash
-  }
-}
-
 function tokenScopes(payload: Json): string[] {
   const scopes: string[] = [];
   if (typeof payload.scope === 'string') scopes.push(...payload.scope.split(' '));
@@ -210,19 +167,16 @@ function tokenScopes(payload: Json): string[] {
   return scopes.filter((s) => s !== '');
 }
 
-/** Header values must be printable ASCII for CloudFront; anything else is percent-encoded. */
-function headerValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
-}
 
 /**
  * Removes every header the edge asserts (`x-auth-*`) from a viewer request. Runs on every request
- * of every behavior, protected or not, so a viewer can never speak for the edge.
+ * of every behavior, protected or not, so a viewer can never speak for the edge. Names are folded
+ * as lenient origins fold them (case, and `_` read as `-`, as CGI and many frameworks do), so
+ * `X_Auth_Sub` is removed too.
  */
 export function stripAssertedHeaders(request: CloudFrontRequest): CloudFrontRequest {
   for (const name of Object.keys(request.headers)) {
-    const lower = name.toLowerCase();
+    const lower = name.toLowerCase().replace(/_/g, '-');
     if (ASSERTED_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))) delete request.headers[name];
   }
   return request;
@@ -245,13 +199,34 @@ function refusal(config: AuthConfig, rejection: Rejection): CloudFrontResultResp
   });
 }
 
-async function defaultFetchJwks(uri: string, timeoutMs: number): Promise<unknown> {
-  const res = await fetch(uri, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error', headers: { accept: 'application/json' } });
-  if (!res.ok) throw new Error(`JWKS fetch answered ${res.status}`);
-  if (Number(res.headers.get('content-length') ?? 0) > MAX_JWKS_BYTES) throw new Error('JWKS document too large');
-  const text = await res.text();
-  if (text.length > MAX_JWKS_BYTES) throw new Error('JWKS document too large');
-  return JSON.parse(text);
+/**
+ * Fetches and parses a JWKS document: no redirects, `timeoutMs` for the whole exchange, and at
+ * most `maxBytes`, counted while the body streams in so an endless chunked body is cut off at the
+ * limit instead of being read in full.
+ */
+export async function fetchJwksDocument(uri: string, timeoutMs: number, maxBytes = MAX_JWKS_BYTES): Promise<unknown> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const res = await fetch(uri, { signal: controller.signal, redirect: 'error', headers: { accept: 'application/json' } });
+    if (!res.ok || !res.body) throw new Error(`JWKS fetch answered ${res.status}`);
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) throw new Error('JWKS document too large');
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) throw new Error('JWKS document too large');
+      chunks.push(value);
+    }
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } finally {
+    clearTimeout(timer);
+    // Cuts the connection when the loop stopped early; a no-op once the body was read.
+    controller.abort();
+  }
 }
 
 export interface Authenticator {
@@ -343,11 +318,11 @@ class TokenVerifier {
    */
   warm(keyring: Keyring): void {
     const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    for (const { jwk } of keyring.keys()) {
-      const alg = [...this.allowed].find((a) => keyFitsAlgorithm(jwk, a) && (jwk.alg === undefined || jwk.alg === a));
+    for (const { jwk, key } of keyring.keys()) {
+      const alg = [...this.allowed].find((a) => keyFitsAlgorithm(jwk, a));
       if (!alg) continue;
       try {
-        this.verify(`${part({ alg, kid: jwk.kid })}.${part({ iss: this.config.issuer, exp: 1 })}.${'A'.repeat(86)}`, keyring);
+        this.verify(`${part({ alg, kid: jwk.kid })}.${part({ iss: this.config.issuer, exp: 1 })}.${warmUpSignature(alg, key)}`, keyring);
       } catch {
         // expected: the signature is made up; the point was to run the path once
       }
@@ -374,7 +349,7 @@ class JwksKeySource {
     options: AuthRuntimeOptions,
   ) {
     this.keyring = new Keyring(config.jwks.keys);
-    this.fetchJwks = options.fetchJwks ?? defaultFetchJwks;
+    this.fetchJwks = options.fetchJwks ?? fetchJwksDocument;
     this.refreshIntervalMs = options.refreshIntervalMs ?? JWKS_REFRESH_INTERVAL_MS;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? JWKS_FETCH_TIMEOUT_MS;
     this.now = options.now ?? Date.now;
@@ -398,11 +373,11 @@ class JwksKeySource {
   private adopt(doc: unknown): void {
     const keys = (doc as { keys?: unknown } | null)?.keys;
     if (!Array.isArray(keys)) return;
-    const fetched = keys.filter((k): k is Jwk => typeof k === 'object' && k !== null && typeof (k as Jwk).kty === 'string');
     const baked = this.config.jwks.keys;
     const bakedKids = new Set(baked.map((k) => k.kid));
     // Keys baked at synth time always stay; fetched keys can add kids but never replace one.
-    this.keyring = new Keyring([...baked, ...fetched.filter((k) => !bakedKids.has(k.kid))]);
+    const fetched = keys.filter((k) => !bakedKids.has((k as Jwk | null)?.kid));
+    this.keyring = new Keyring(baked, fetched, this.config.algorithms);
     this.onKeys(this.keyring);
   }
 }
@@ -414,12 +389,13 @@ function assertIdentity(config: AuthConfig, request: CloudFrontRequest, payload:
     return { allow: false, response: refusal(config, new Rejection('scope', 'token lacks a required scope')) };
   }
   const headers = request.headers;
-  if (typeof payload.sub === 'string') headers[AUTH_SUB_HEADER] = [{ key: AUTH_SUB_HEADER, value: headerValue(payload.sub) }];
-  if (scopes.length > 0) headers[AUTH_SCOPE_HEADER] = [{ key: AUTH_SCOPE_HEADER, value: headerValue(scopes.join(' ')) }];
+  if (typeof payload.sub === 'string') headers[AUTH_SUB_HEADER] = [{ key: AUTH_SUB_HEADER, value: encodeIdentityValue(payload.sub) }];
+  // Each scope encoded on its own: space is never left as is, so it separates scopes unambiguously.
+  if (scopes.length > 0) headers[AUTH_SCOPE_HEADER] = [{ key: AUTH_SCOPE_HEADER, value: scopes.map(encodeIdentityValue).join(' ') }];
   for (const claim of config.forwardClaims) {
     if (!Object.prototype.hasOwnProperty.call(payload, claim) || payload[claim] === undefined) continue;
     const name = `${AUTH_CLAIM_HEADER_PREFIX}${claim.toLowerCase()}`;
-    headers[name] = [{ key: name, value: headerValue(payload[claim]) }];
+    headers[name] = [{ key: name, value: encodeIdentityValue(payload[claim]) }];
   }
   return { allow: true, request };
 }

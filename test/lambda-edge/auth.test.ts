@@ -86,12 +86,12 @@ describe('verified tokens', () => {
     expect(outcome.allow).toBe(true);
   });
 
-  test('non-ASCII and object claims are forwarded as safe header values', async () => {
+  test('non-ASCII and object claims are forwarded as safe header values (percent-encoded; non-strings as ?JSON)', async () => {
     const token = mint(rsa, validClaims({ email: 'zoë@example.com', tenant: { id: 7 } }));
     const outcome = await run(viewerRequest(bearer(token)));
     if (!outcome.allow) throw new Error('refused');
-    expect(outcome.request.headers['x-auth-claim-email'][0].value).toBe('zo%C3%AB%40example.com');
-    expect(outcome.request.headers['x-auth-claim-tenant'][0].value).toBe('{"id":7}');
+    expect(outcome.request.headers['x-auth-claim-email'][0].value).toBe('zo%C3%AB@example.com');
+    expect(outcome.request.headers['x-auth-claim-tenant'][0].value).toBe('?%7B%22id%22:7%7D');
   });
 
   test('the token is read from the configured cookie when there is no Authorization header', async () => {

@@ -145,3 +145,27 @@ describe('protected routes of the reference app hold under any spelling', () => 
     );
   });
 });
+
+describe('identity headers reaching the origin cannot collide or be spoofed', () => {
+  const tokenWith = (claims: Record<string, unknown>) => {
+    const now = Math.floor(Date.now() / 1000);
+    return signJwt({ alg: 'RS256', typ: 'JWT', kid: assembly.kid }, { iss: TEST_ISSUER, aud: TEST_AUDIENCE, iat: now, exp: now + 600, ...claims }, assembly.privateKey);
+  };
+
+  test("subs 'é' and '%C3%A9' reach the origin as different x-auth-sub values", async () => {
+    const seen: unknown[] = [];
+    for (const sub of ['é', '%C3%A9']) {
+      expect((await raw('/api/me/profile', { authorization: `Bearer ${tokenWith({ sub })}` })).status).toBe(200);
+      seen.push(api.requests.at(-1)?.headers['x-auth-sub']);
+    }
+    expect(seen).toEqual(['%C3%A9', '%25C3%25A9']);
+  });
+
+  test('x_auth_sub and X-Auth_Sub from the viewer never reach the origin', async () => {
+    const r = await raw('/api/me/profile', { authorization: `Bearer ${tokenWith({ sub: 'bob' })}`, x_auth_sub: 'alice', 'X-Auth_Scope': 'admin' });
+    expect(r.status).toBe(200);
+    const headers = api.requests.at(-1)!.headers;
+    expect(headers['x-auth-sub']).toBe('bob');
+    expect(Object.keys(headers).filter((h) => /^x[-_]auth[-_]/i.test(h) && h !== 'x-auth-sub')).toEqual([]);
+  });
+});

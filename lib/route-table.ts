@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import type { GuardConfig, OriginTarget, ViewerRequestConfig } from '../lambda-edge/shared/config';
+import type { GuardConfig, OriginResponseConfig, OriginTarget, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
 import { resolveAuthConfig } from './auth';
 import { isOriginShieldRegion, originShieldRegionFor, ORIGIN_SHIELD_REGIONS } from './origin-shield';
 import { canonicalPattern, compareSpecificity, patternProblem, shadows } from './path-pattern';
@@ -282,10 +282,15 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
             experiments,
           }
         : undefined;
+    const targeted = targetedCacheControlOf(route, where, problems);
+    const viewerResponse: ViewerResponseConfig | undefined =
+      r?.viewerResponse || targeted ? { experiments: r?.viewerResponse?.experiments ?? [], ...(targeted ? { targetedCacheControl: true } : {}) } : undefined;
+    const originResponse: OriginResponseConfig | undefined = targeted ? { targetedCacheControl: true } : undefined;
     const generated = [
       viewerRequest && cloudfront.LambdaEdgeEventType.VIEWER_REQUEST,
-      r?.viewerResponse && cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE,
+      viewerResponse && cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE,
       r?.originRequest && cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST,
+      originResponse && cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE,
     ].filter(Boolean);
     for (const own of route.edgeLambdas ?? []) {
       const onlyGuard = guarded && !auth?.config && !r?.normalize && experiments.length === 0;
@@ -303,8 +308,9 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
     }
     out.set(route, {
       viewerRequest,
-      viewerResponse: r?.viewerResponse,
+      viewerResponse,
       originRequest: r?.originRequest,
+      originResponse,
       cacheKeyHeaders: r?.cacheKeyHeaders ?? [],
       originRequestHeaders: r?.originRequestHeaders ?? [],
     });
@@ -449,4 +455,18 @@ export function resolveEntryDocuments(site: SiteProps, problems: Problems): stri
   };
   walk(site.source, '');
   return found;
+}
+
+/** Whether the route honours CDN-Cache-Control / Surrogate-Control; problems when it cannot. */
+function targetedCacheControlOf(route: RouteProps, where: string, problems: Problems): boolean {
+  if (!route.targetedCacheControl) return false;
+  if (route.tier !== 'api' && route.tier !== 'html') {
+    problems.add(`${where}.targetedCacheControl is for 'api' and 'html' routes (CDN-Cache-Control sets what the edge caches); a '${route.tier}' route ${route.tier === 'static' ? 'is cached a year whatever the origin says' : 'is never cached'}. Remove it.`);
+    return false;
+  }
+  if (route.origin === SITE_ORIGIN) {
+    problems.add(`${where}.targetedCacheControl needs a custom origin: S3 objects cannot send CDN-Cache-Control or Surrogate-Control. Remove it, or route to an origin in 'origins'.`);
+    return false;
+  }
+  return true;
 }

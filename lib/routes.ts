@@ -74,6 +74,18 @@ export interface RouteProps extends RouteRoutingProps {
   readonly queryStrings?: QueryStringKey;
 
   /**
+   * Honour `CDN-Cache-Control` (RFC 9213) and, below it, `Surrogate-Control` from the origin of
+   * this `api` or `html` route: their directives set what CloudFront caches (TTL, no-store,
+   * stale-while-revalidate, stale-if-error, within MinTTL/MaxTTL) while viewers keep receiving the
+   * origin's own Cache-Control, and never the targeted fields. Adds an origin-response function
+   * (cache misses only) and a viewer-response function (every request: Lambda@Edge request and
+   * duration charges) to the behavior. Responses without a targeted field are unchanged.
+   * @default false
+   * @see https://www.rfc-editor.org/rfc/rfc9213
+   */
+  readonly targetedCacheControl?: boolean;
+
+  /**
    * Longest time an origin's `s-maxage` / `max-age` may keep a response in the cache (`api`), or
    * how long an HTML document is cached when the origin says nothing (`html`).
    * @default - api: 1 day; html: 60 seconds

@@ -4,7 +4,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import type { OriginRequestConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
+import type { OriginRequestConfig, OriginResponseConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
 import type { MonitoringOptions, TieredCdnMonitoring } from './monitoring';
 import { acknowledgeSiteDeploymentFindings } from './nag';
 import type { OriginVerify, OriginVerifyOptions } from './origin-verify';
@@ -182,6 +182,8 @@ export interface RouteEdgeConfig {
   readonly viewerRequest?: ViewerRequestConfig;
   readonly viewerResponse?: ViewerResponseConfig;
   readonly originRequest?: OriginRequestConfig;
+  /** With `targetedCacheControl`: CDN-Cache-Control / Surrogate-Control become the edge's Cache-Control. */
+  readonly originResponse?: OriginResponseConfig;
   /** Headers the route's cache policy adds (experiment variants, routing decisions). */
   readonly cacheKeyHeaders: readonly string[];
   /** Headers the route's origin request policy adds (CloudFront viewer headers for routing). */

@@ -78,6 +78,8 @@ export interface ViewerRequestConfig {
 /** Viewer-response function of one cache behavior (sets experiment cookies, even on cache hits). */
 export interface ViewerResponseConfig {
   readonly experiments: readonly ExperimentConfig[];
+  /** Gives viewers back the origin's Cache-Control after a targeted field set the edge's. @default false */
+  readonly targetedCacheControl?: boolean;
 }
 
 export type OriginTarget =
@@ -136,4 +138,12 @@ export interface OriginRequestConfig {
   readonly variantDocuments?: readonly string[];
 }
 
-export type EdgeFunctionKind = 'viewer-request' | 'viewer-response' | 'origin-request';
+/**
+ * Origin-response function of one cache behavior: CDN-Cache-Control / Surrogate-Control become the
+ * Cache-Control CloudFront caches by (see shared/targeted-cache-control.ts).
+ */
+export interface OriginResponseConfig {
+  readonly targetedCacheControl: boolean;
+}
+
+export type EdgeFunctionKind = 'viewer-request' | 'viewer-response' | 'origin-request' | 'origin-response';

@@ -2,6 +2,7 @@ import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontResponse, CloudFro
 import type { ExperimentConfig, ViewerResponseConfig } from '../shared/config';
 import { decodeSetCookieInstruction } from '../shared/experiment-cookies';
 import { EXPERIMENT_SET_COOKIE_HEADER, experimentCookie, VIEWER_ID_COOKIE } from '../shared/names';
+import { type CfHeaders, toViewer } from '../shared/targeted-cache-control';
 
 /**
  * The `Set-Cookie` values for the cookies the viewer-request step asked for. Runs on cache hits
@@ -44,6 +45,7 @@ export function applyCookies(response: CloudFrontResponse, setCookies: readonly 
 export function createHandler(config: ViewerResponseConfig) {
   return async (event: CloudFrontResponseEvent): Promise<CloudFrontResponse> => {
     const { request, response } = event.Records[0].cf;
-    return applyCookies(response, decide(request, config));
+    const restored = config.targetedCacheControl ? { ...response, headers: toViewer(response.headers as CfHeaders) as CloudFrontHeaders } : response;
+    return applyCookies(restored, decide(request, config));
   };
 }

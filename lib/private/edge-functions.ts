@@ -10,10 +10,11 @@ import type { ResolvedRoute } from '../tiered-cdn';
 import { pascal, routeSlug } from './names';
 
 /** The event types of generated functions, in the order behaviors list them. */
-const GENERATED: readonly { kind: EdgeFunctionKind; field: 'viewerRequest' | 'viewerResponse' | 'originRequest'; eventType: cloudfront.LambdaEdgeEventType }[] = [
+const GENERATED: readonly { kind: EdgeFunctionKind; field: 'viewerRequest' | 'viewerResponse' | 'originRequest' | 'originResponse'; eventType: cloudfront.LambdaEdgeEventType }[] = [
   { kind: 'viewer-request', field: 'viewerRequest', eventType: cloudfront.LambdaEdgeEventType.VIEWER_REQUEST },
   { kind: 'viewer-response', field: 'viewerResponse', eventType: cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE },
   { kind: 'origin-request', field: 'originRequest', eventType: cloudfront.LambdaEdgeEventType.ORIGIN_REQUEST },
+  { kind: 'origin-response', field: 'originResponse', eventType: cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE },
 ];
 
 /**

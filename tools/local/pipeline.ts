@@ -15,7 +15,7 @@ import { cloudFrontErrorPage, reason } from './errors';
 import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, setHeader } from './http-types';
 import type { BehaviorModel, DistributionModel, OriginModel } from './model';
 import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
-import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest, rangeCacheKey, viewerVary } from './policies';
+import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest, applyViewerVary, rangeCacheKey } from './policies';
 import { fromStoredPartial } from './ranges';
 import { decideTtl } from './ttl';
 import { invalidationMatcher } from './invalidation';
@@ -276,11 +276,7 @@ export class EdgePipeline {
 
     const plainKey = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
-    // A range GET: served from the whole object when the edge holds it fresh, else from a stored copy of
-    // that range, else asked of the origin with the Range header; a 206 is kept for that range.
-    const range = req.method === 'GET' ? getHeader(req.headers, 'range') : undefined;
-    const whole = range && cacheable ? pop.cache.stored(plainKey) : undefined;
-    const key = range && !(whole && whole.age < whole.decision.ttl && whole.response.status === 200) ? rangeCacheKey(plainKey, range) : plainKey;
+    const { key, range } = this.rangeKey(pop, plainKey, req, cacheable);
     const routedPrimary = originsAfterChange(this.model, behavior.targetOriginId, originChange).members[0];
     const originShield = routedPrimary.originShield;
     const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v, originChange);
@@ -306,7 +302,7 @@ export class EdgePipeline {
               };
             }
           : toOrigin;
-        const partial = key !== plainKey ? this.fromStoredRanges(pop, plainKey, key, range!) : undefined;
+        const partial = key !== plainKey ? this.fromStoredRanges(pop, plainKey, key, range ?? '') : undefined;
         served = partial ?? (await pop.cache.lookup(key, upstream, decide));
         if (key !== plainKey && served.response.status === 206) this.rangesOf(pop, plainKey).add(key);
         // An origin that ignored the Range sent the whole object: it answers every range from now on.
@@ -327,9 +323,7 @@ export class EdgePipeline {
     }
     let response: EdgeResponse = { ...served.response, headers: cloneHeaders(served.response.headers) };
     const { viaOrigin, resultType, detailed } = resultTypes(served, response.status);
-    const vary = viewerVary(behavior, getHeader(response.headers, 'vary'));
-    if (vary) setHeader(response.headers, 'Vary', vary);
-    else delete response.headers.vary;
+    applyViewerVary(behavior, response.headers);
     if (response.status < 400) {
       try {
         response = this.functions.viewerResponse(behavior, req, response, ctx);
@@ -348,6 +342,18 @@ export class EdgePipeline {
     }
     applyResponseHeadersPolicy(behavior.responseHeadersPolicy, response.headers, req);
     return { response, resultType, behavior, age: served.result === 'Miss' && viaOrigin ? undefined : served.age, request: req, detailed };
+  }
+
+  /**
+   * A range GET is served from the whole object when the edge holds it fresh, else from a stored copy
+   * of that range (or one holding it), else asked of the origin with the Range header.
+   */
+  private rangeKey(pop: Pop, plainKey: string, req: EdgeRequest, cacheable: boolean): { key: string; range?: string } {
+    const range = req.method === 'GET' ? getHeader(req.headers, 'range') : undefined;
+    if (!range) return { key: plainKey };
+    const whole = cacheable ? pop.cache.stored(plainKey) : undefined;
+    const fresh = whole && whole.age < whole.decision.ttl && whole.response.status === 200;
+    return { key: fresh ? plainKey : rangeCacheKey(plainKey, range), range };
   }
 
   private rangesOf(pop: Pop, plainKey: string): Set<string> {

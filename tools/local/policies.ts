@@ -185,3 +185,10 @@ export function viewerVary(behavior: BehaviorModel, vary: string | undefined): s
     });
   return keep.length ? keep.join(', ') : undefined;
 }
+
+/** Replaces the response's Vary with what CloudFront sends viewers (see viewerVary). */
+export function applyViewerVary(behavior: BehaviorModel, headers: CfHeaders): void {
+  const vary = viewerVary(behavior, getHeader(headers, 'vary'));
+  if (vary) setHeader(headers, 'Vary', vary);
+  else delete headers.vary;
+}

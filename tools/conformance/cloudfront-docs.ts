@@ -100,7 +100,7 @@ export const UNDOCUMENTED: readonly Undocumented[] = [
   { ids: /^other-authorization$/, topic: 'Authorization in requests', note: 'Not in the Developer Guide. AWS\'s knowledge center: "You can\'t use an origin request policy to forward the Authorization header. The header must be a part of the cache key". The api tier keys on no Authorization, so the cached copy answers.' },
   { ids: /^partial-/, topic: 'Partial objects', note: 'The stored 206 in these tests is inconsistent (Content-Range bytes 4-9 with a 5-byte body) or asks CloudFront to complete a partial object; the guide says neither. The local edge never serves from a 206 whose body disagrees with its Content-Range.' },
   { ids: /^stale-warning-/, topic: 'Warning', note: 'Warning headers are not documented; the local edge adds none.' },
-  { ids: /^surrogate-/, topic: 'Surrogate-Control', note: 'The Expiration page names only Cache-Control and Expires; CloudFront does not document reading Surrogate-Control or sending Surrogate-Capability, and the local edge does neither.' },
+  { ids: /^surrogate-/, topic: 'Surrogate-Control', note: 'The Expiration page names only Cache-Control and Expires; CloudFront does not document reading Surrogate-Control or sending Surrogate-Capability, and the local edge does neither. (A route can opt in with `targetedCacheControl`, edge functions that make CDN-Cache-Control or Surrogate-Control the TTL; the configuration above does not.)' },
 ];
 
 export type Verdict =

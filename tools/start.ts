@@ -4,9 +4,9 @@
  * port), --pops N, --no-synth (reuse cdk.out), --app DIR (with --no-synth: another assembly), --log FILE.
  */
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { startDemoApi } from '../examples/demo-api/server';
+import { tryLines } from './demo-try';
 import { AssemblyError, readDistribution } from './local/assembly';
 import { LocalEdgeError, routedDomains, startLocalEdge } from './local/server';
 
@@ -61,24 +61,14 @@ async function main(): Promise<void> {
     if (err instanceof LocalEdgeError) fail(`${err.message}${port === 8080 ? ' (npm start -- --port 8081)' : ''}`);
     throw err;
   }
-  const asset = firstAsset(model.origins);
   const u = edge.url;
   const lines = [
     '',
     `Local edge  ${u}   (${model.stackName}, ${edge.pops.length} edge location(s))`,
     `Demo API    ${api.url}   (origin for ${Object.keys(origins).join(', ')})`,
     '',
-    'Try (run each twice: x-cache goes from Miss to Hit where the tier caches):',
-    `  curl -si ${u}/                          # HTML entry document from the site bucket, short TTL`,
-    asset ? `  curl -si ${u}${asset}   # static tier: immutable, cached a year` : '',
-    `  curl -si ${u}/api/products              # api tier: s-maxage=60, stale-while-revalidate=30`,
-    `  curl -si '${u}/api/products?utm_source=x' # tracking parameters do not split the cache`,
-    `  curl -si ${u}/api/me/profile            # dynamic tier, no token: 401 from the edge`,
-    '  TOKEN=$(npx tiered-cdn token --sub alice)',
-    `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/me/profile   # 200, the API sees sub alice`,
-    `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/config/flags # shared config, cached without the token`,
-    ...experimentLines(model, u),
-    `  curl -s ${u}/__tiered-cdn/stats         # hits, misses and origin fetches so far`,
+    'Try (each line runs as written; the cookie jar demo.jar keeps one viewer across runs):',
+    ...tryLines(model, u),
     '',
     'Ctrl-C to stop.',
   ];
@@ -91,27 +81,4 @@ async function main(): Promise<void> {
 }
 
 /** One line per experiment variant, with the cookie that pins it: the names come from the construct's plan. */
-function experimentLines(model: ReturnType<typeof readDistribution>, u: string): string[] {
-  return (model.plan?.experiments ?? []).flatMap((e) => {
-    const path = e.pathPatterns.includes('*') ? '/' : e.pathPatterns[0].replace(/\*.*$/, '');
-    return e.variants.map((v) => `  curl -si --cookie '${e.cookie}=${v.name}' ${u}${path}   # experiment ${e.name}: variant ${v.name} (${e.header} in the cache key)`);
-  });
-}
-
-/** A content-hashed file of the site's assets folder, to show the static tier. */
-function firstAsset(origins: ReturnType<typeof readDistribution>['origins']): string | undefined {
-  for (const o of Object.values(origins)) {
-    for (const c of o.s3Content) {
-      for (const folder of c.folders) {
-        const dir = path.join(folder, 'assets');
-        if (fs.existsSync(dir)) {
-          const f = fs.readdirSync(dir).find((n) => fs.statSync(path.join(dir, n)).isFile());
-          if (f) return `/${c.keyPrefix}assets/${f}`;
-        }
-      }
-    }
-  }
-  return undefined;
-}
-
 main().catch((err) => fail(err instanceof Error ? (err.stack ?? err.message) : String(err)));

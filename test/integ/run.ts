@@ -28,7 +28,7 @@ import { loadDevKey } from '../../tools/dev-keys';
 const ROOT = path.resolve(__dirname, '..', '..');
 const REGION = 'us-east-1';
 const PROTECTED_PATH = '/members/profile';
-const ASSET_PATH = '/assets/app.8d41e0c7.js';
+const ASSET_PATH = '/assets/app.5a4476ea.js';
 
 const log = (line: string) => process.stdout.write(`[integ] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -115,7 +115,7 @@ test('only the first 50 tags of an object are stored', async () => {
 
 test('site objects carry their tags from S3 metadata: #site:html reaches the entry documents, not the assets', async () => {
   const pages = ['/index.html', '/about.html', '/variants/redesign/index.html'];
-  const assets = ['/assets/app.3f9c2a1b.css', '/assets/app.8d41e0c7.js'];
+  const assets = ['/assets/app.df385d03.css', '/assets/app.5a4476ea.js'];
   await warm([...pages, ...assets]);
   await invalidate(['#site:html']);
   for (const u of pages) expect((await get(u, 0)).headers['x-cache']).toBe('Miss from cloudfront');

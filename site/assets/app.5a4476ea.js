@@ -3,6 +3,7 @@
   var m = document.cookie.match(/(?:^|; )tcdn-exp-home=([^;]+)/);
   if (m) {
     var p = document.createElement('p');
+    p.className = 'variant';
     p.textContent = 'Experiment "home": variant ' + decodeURIComponent(m[1]);
     document.body.appendChild(p);
   }

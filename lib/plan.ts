@@ -10,6 +10,7 @@ import {
   VIEWER_ID_COOKIE,
 } from '../lambda-edge/shared/names';
 import { ResolvedCacheTags, SiteObjectGroup, planSiteObjectTags, resolveCacheTags } from './cache-tags';
+import { cloudFrontFunctionProblems, experimentStoreData, type StepRuntime, viewerStepPlan } from './edge/runtime-plan';
 import { monitoringProblems } from './monitoring';
 import { originVerifyProblems } from './origin-verify';
 import { orderRoutes, resolveEdgeConfigs, resolveEntryDocuments, resolveShieldRegions, validateRoutes } from './route-table';
@@ -47,6 +48,11 @@ export type PlannedEventType = 'viewer-request' | 'viewer-response' | 'origin-re
 export interface PlannedEdgeStep<C> {
   /** The steps, in the order the function runs them (`normalize`, `auth`, `experiments`, `routing`, ...). */
   readonly steps: readonly string[];
+  /**
+   * Where the steps run: a CloudFront Function for viewer steps that need no network and no
+   * RSA/ECDSA, else Lambda@Edge (see lib/edge/runtime-plan.ts).
+   */
+  readonly runtime?: StepRuntime;
   readonly config: C;
 }
 
@@ -173,6 +179,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   const behaviors = failed ? [] : planBehaviors(props, edgeConfigs);
   const stagingBehaviors = props.staging && !failed ? (props.staging.routes ? planBehaviors(props, stagingEdgeConfigs!) : behaviors) : undefined;
   const experiments = planExperiments([...behaviors, ...(props.staging?.routes ? (stagingBehaviors ?? []) : [])]);
+  if (!failed) problems.addAll(runtimeProblems([...behaviors, ...(stagingBehaviors ?? [])], experiments));
   return {
     version: PLAN_VERSION,
     behaviors,
@@ -214,7 +221,7 @@ function planBehaviors(props: TieredCdnProps, configs: Map<RouteProps, RouteEdge
       cache: cacheSpecFor(route, edgeConfig.cacheKeyHeaders),
       originRequestPolicy,
       responseHeadersPolicy: route.tier,
-      edge: planEdge(edgeConfig),
+      edge: planEdge(edgeConfig, route),
       customEdgeLambdas: (route.edgeLambdas ?? []).map((l) => l.eventType),
       route,
       edgeConfig,
@@ -231,9 +238,21 @@ function assertedHeaders(routes: readonly RouteProps[]): string[] {
   ];
 }
 
-function planEdge(edge: RouteEdgeConfig): PlannedEdge {
+/** What CloudFront refuses in the generated CloudFront Functions and their store (sizes). */
+function runtimeProblems(behaviors: readonly PlannedBehavior[], experiments: readonly PlannedExperiment[]): string[] {
+  const out: string[] = [];
+  for (const b of behaviors) {
+    if (b.edge['viewer-request']?.runtime !== 'cloudfront-function' && b.edge['viewer-response']?.runtime !== 'cloudfront-function') continue;
+    out.push(...cloudFrontFunctionProblems(`route ${show(b.pathPattern)}`, b.edgeConfig.viewerRequest, b.edgeConfig.viewerResponse));
+  }
+  out.push(...experimentStoreData(experiments).problems);
+  return [...new Set(out)];
+}
+
+function planEdge(edge: RouteEdgeConfig, route: RouteProps): PlannedEdge {
   const vrq = edge.viewerRequest;
   const orq = edge.originRequest;
+  const viewer = viewerStepPlan(route, vrq, edge.viewerResponse)?.runtime;
   return {
     ...(vrq
       ? {
@@ -244,13 +263,21 @@ function planEdge(edge: RouteEdgeConfig): PlannedEdge {
               ...(vrq.auth ? ['auth'] : []),
               ...(vrq.experiments.length > 0 ? ['experiments'] : []),
             ],
+            runtime: viewer,
             config: vrq,
           },
         }
       : {}),
-    ...(edge.viewerResponse ? { 'viewer-response': { steps: ['experiment-cookies'], config: edge.viewerResponse } } : {}),
+    ...(edge.viewerResponse ? { 'viewer-response': { steps: ['experiment-cookies'], runtime: viewer, config: edge.viewerResponse } } : {}),
     ...(orq
-      ? { 'origin-request': { steps: [...(orq.rules.length > 0 ? ['routing'] : []), ...((orq.variantPaths ?? []).length > 0 ? ['variant-paths'] : [])], config: orq } }
+      ? {
+          'origin-request': {
+            steps: [...(orq.rules.length > 0 ? ['routing'] : []), ...((orq.variantPaths ?? []).length > 0 ? ['variant-paths'] : [])],
+            // Origin events exist only for Lambda@Edge; it runs on cache misses only.
+            runtime: 'lambda@edge' as const,
+            config: orq,
+          },
+        }
       : {}),
   };
 }

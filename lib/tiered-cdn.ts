@@ -238,6 +238,10 @@ export class TieredCdn extends Construct {
   public readonly edgeFunctions: Readonly<Record<string, cloudfront.experimental.EdgeFunction>>;
   /** The design this construct rendered (see `planDistribution`); also in the template's Metadata under `TieredCdn::Plan`. */
   public readonly plan: DistributionPlan;
+  /** CloudFront Functions the construct generated for viewer steps of routes without auth, by `<event type> <path pattern>`. */
+  public readonly cloudFrontFunctions: Readonly<Record<string, cloudfront.Function>>;
+  /** The KeyValueStore holding experiment weights (when a CloudFront Function runs an experiment). */
+  public readonly keyValueStore?: cloudfront.KeyValueStore;
 
   constructor(scope: Construct, id: string, props: TieredCdnProps) {
     super(scope, id);
@@ -266,8 +270,9 @@ export class TieredCdn extends Construct {
     const policies = new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
     this.responseHeadersPolicies = policies.responseHeadersPolicies;
     this.routes = policies.resolveRoutes(plan.behaviors);
-    const edgeFunctions = new EdgeFunctionRenderer(this, props.retainEdgeFunctionsOnDelete ?? true);
+    const edgeFunctions = new EdgeFunctionRenderer(this, props.retainEdgeFunctionsOnDelete ?? true, plan.experiments);
     this.edgeFunctions = edgeFunctions.functions;
+    this.cloudFrontFunctions = edgeFunctions.cloudFrontFunctions;
 
     const { webAcl, webAclId } = renderWebAcl(this, plan.waf, this.routes);
     this.webAcl = webAcl;
@@ -299,6 +304,7 @@ export class TieredCdn extends Construct {
       this.siteDeployment = this.siteDeployments[0];
       acknowledgeSiteDeploymentFindings(Stack.of(this), this.siteBucket);
     }
+    this.keyValueStore = edgeFunctions.keyValueStore;
     if (props.monitoring !== false) this.monitoring = renderMonitoring(this, props.monitoring, this.distribution, this.edgeFunctions);
   }
 }

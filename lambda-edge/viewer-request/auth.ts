@@ -3,7 +3,7 @@ import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontResultResponse } f
 import type { AuthConfig, Jwk, JwtAlgorithm } from '../shared/config';
 import { encodeIdentityValue } from '../shared/identity-header';
 import { jwkProblems, keyFitsAlgorithm, publicJwk } from '../shared/jwk';
-import { ASSERTED_HEADER_PREFIXES, AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../shared/names';
+import { AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../shared/names';
 import { edgeJsonResponse } from '../shared/responses';
 import { checkSignature, warmUpSignature } from './signature';
 
@@ -168,19 +168,8 @@ function tokenScopes(payload: Json): string[] {
 }
 
 
-/**
- * Removes every header the edge asserts (`x-auth-*`) from a viewer request. Runs on every request
- * of every behavior, protected or not, so a viewer can never speak for the edge. Names are folded
- * as lenient origins fold them (case, and `_` read as `-`, as CGI and many frameworks do), so
- * `X_Auth_Sub` is removed too.
- */
-export function stripAssertedHeaders(request: CloudFrontRequest): CloudFrontRequest {
-  for (const name of Object.keys(request.headers)) {
-    const lower = name.toLowerCase().replace(/_/g, '-');
-    if (ASSERTED_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))) delete request.headers[name];
-  }
-  return request;
-}
+// The strip step has no crypto in it, so CloudFront Functions bundle it from its own module.
+export { stripAssertedHeaders } from './strip';
 
 function quoted(value: string): string {
   return `"${value.replace(/["\\]/g, '')}"`;

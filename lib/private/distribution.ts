@@ -66,5 +66,10 @@ function behavior(inputs: DistributionInputs, route: ResolvedRoute, idPrefix: st
     responseHeadersPolicy: route.responseHeadersPolicy,
     compress: true,
     edgeLambdas: inputs.edgeFunctions.edgeLambdasFor(route, idPrefix),
+    functionAssociations: nonEmpty(inputs.edgeFunctions.functionAssociationsFor(route, idPrefix)),
   };
+}
+
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
 }

@@ -36,9 +36,9 @@ function serializeBehavior(b: PlannedBehavior): PlanDocumentBehavior {
     ...(b.originRequestPolicy ? { originRequestPolicy: b.originRequestPolicy } : {}),
     responseHeadersPolicy: b.responseHeadersPolicy,
     edge: {
-      ...(vrq ? { 'viewer-request': { steps: vrq.steps, config: serializeViewerRequest(vrq.config) } } : {}),
+      ...(vrq ? { 'viewer-request': { steps: vrq.steps, runtime: vrq.runtime, config: serializeViewerRequest(vrq.config) } } : {}),
       ...(b.edge['viewer-response'] ? { 'viewer-response': b.edge['viewer-response'] } : {}),
-      ...(orq ? { 'origin-request': { steps: orq.steps, config: serializeOriginRequest(orq.config) } } : {}),
+      ...(orq ? { 'origin-request': { steps: orq.steps, runtime: orq.runtime, config: serializeOriginRequest(orq.config) } } : {}),
     },
     ...(b.customEdgeLambdas.length > 0 ? { customEdgeLambdas: b.customEdgeLambdas } : {}),
   };

@@ -26,6 +26,13 @@ function associations(template: any, pattern: string): Record<string, any> {
   );
 }
 
+/** CloudFront Functions of a behavior: event type -> the AWS::CloudFront::Function's properties. */
+function cfFunctions(template: any, pattern: string): Record<string, any> {
+  return Object.fromEntries(
+    (behaviorFor(template, pattern).FunctionAssociations ?? []).map((a: any) => [a.EventType, template.toJSON().Resources[a.FunctionARN['Fn::GetAtt'][0]].Properties]),
+  );
+}
+
 function functionOf(template: any, arn: { Ref: string }): any {
   const version = deref(template, arn);
   return deref(template, version.Properties.FunctionName).Properties;
@@ -95,8 +102,19 @@ describe('edge functions in the distribution', () => {
       Headers: ['x-experiment-home'],
     });
     expect(cachePolicyOf(template, '/api/*').ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig).toEqual({ HeaderBehavior: 'none' });
-    expect(Object.keys(associations(template, '*')).sort()).toEqual(['viewer-request', 'viewer-response']);
+    // No auth on the route: both viewer steps run as CloudFront Functions, none as Lambda@Edge.
+    const fns = cfFunctions(template, '*');
+    expect(Object.keys(fns).sort()).toEqual(['viewer-request', 'viewer-response']);
+    expect(fns['viewer-request'].FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+    expect(fns['viewer-request'].FunctionCode.length).toBeLessThanOrEqual(10240);
+    expect(associations(template, '*')).toEqual({});
+    // The experiment's weights are read from the store the construct creates with the deployed weights.
+    const [store] = Object.values(template.toJSON().Resources as Record<string, any>).filter((r) => r.Type === 'AWS::CloudFront::KeyValueStore');
+    expect(store).toBeDefined();
+    expect(fns['viewer-request'].FunctionConfig.KeyValueStoreAssociations).toHaveLength(1);
+    expect(fns['viewer-response'].FunctionConfig.KeyValueStoreAssociations).toBeUndefined();
     expect(associations(template, '/api/*')).toEqual({});
+    expect(cfFunctions(template, '/api/*')).toEqual({});
   });
 
   test('geo routing adds an origin-request function (30 s) and CloudFront-Viewer-Country to the origin request', () => {
@@ -137,14 +155,47 @@ describe('edge functions in the distribution', () => {
     });
   });
 
-  test('query normalization alone adds a viewer-request function', () => {
+  test('query normalization alone adds a viewer-request CloudFront Function, no Lambda@Edge and no store', () => {
     const { template } = cdnStack(props([{ pathPattern: '/api/*', tier: 'api', origin: 'api', queryNormalization: {} }]));
-    expect(Object.keys(associations(template, '/api/*'))).toEqual(['viewer-request']);
+    expect(Object.keys(cfFunctions(template, '/api/*'))).toEqual(['viewer-request']);
+    expect(associations(template, '/api/*')).toEqual({});
+    expect(Object.values(template.toJSON().Resources as Record<string, any>).some((r) => r.Type === 'AWS::CloudFront::KeyValueStore')).toBe(false);
+  });
+
+  test('a route with its own viewer-response Lambda@Edge keeps its generated viewer steps on Lambda@Edge (CloudFront cannot mix the kinds on viewer events)', () => {
+    const { template } = cdnStack((stack) => {
+      const fn = new lambda.Function(stack, 'Mine', {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async (e) => e.Records[0].cf.response;'),
+      });
+      return props([], {
+        routes: [
+          { pathPattern: '*', tier: 'html', origin: 'site', queryNormalization: {}, edgeLambdas: [{ eventType: cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE, functionVersion: fn.currentVersion }] },
+        ],
+      });
+    });
+    expect(cfFunctions(template, '*')).toEqual({});
+    expect(Object.keys(associations(template, '*')).sort()).toEqual(['viewer-request', 'viewer-response']);
   });
 });
 
 describe('edge validation', () => {
   const problems = validationProblems;
+
+  test('fails when a route\'s viewer steps outgrow a CloudFront Function (10 KB), naming the size', () => {
+    const experiments = Array.from({ length: 14 }, (_, i) => ({
+      name: `experiment-number-${i}`,
+      variants: [
+        { name: `control-variant-long-name-${i}`, weight: 1 },
+        { name: `treatment-variant-long-name-${i}`, weight: 1 },
+      ],
+    }));
+    const found = problems(props([], { routes: [{ pathPattern: '*', tier: 'html', origin: 'site', experiments }] }));
+    expect(found).toEqual([
+      expect.stringMatching(/^route "\*": its viewer-request steps \(experiments\) are 1\d{4} bytes as a CloudFront Function; CloudFront allows 10240 bytes\. Split the route, or use fewer experiments or path-guard patterns on it\.$/),
+    ]);
+  });
 
   test('fails when a route already using viewer-request also brings its own viewer-request function', () => {
     const p = (stack: any) => {

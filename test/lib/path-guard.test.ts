@@ -36,7 +36,11 @@ describe('the path guard in the distribution', () => {
       expect(guardOf(cdn, p)).toBeUndefined();
       expect(behaviorFor(template, p).LambdaFunctionAssociations ?? []).toEqual([]);
     }
-    expect(behaviorFor(template, '/api/*').LambdaFunctionAssociations.map((a: any) => a.EventType)).toEqual(['viewer-request']);
+    // Without auth on it, /api/* runs the guard as a CloudFront Function; the protected routes keep Lambda@Edge.
+    expect(behaviorFor(template, '/api/*').FunctionAssociations.map((a: any) => a.EventType)).toEqual(['viewer-request']);
+    expect(behaviorFor(template, '/api/*').LambdaFunctionAssociations ?? []).toEqual([]);
+    expect(behaviorFor(template, '/api/me/*').LambdaFunctionAssociations.map((a: any) => a.EventType)).toEqual(['viewer-request']);
+    expect(behaviorFor(template, '/api/me/*').FunctionAssociations ?? []).toEqual([]);
   });
 
   test('a route that can be routed to a protected origin is guarded too', () => {

@@ -172,9 +172,10 @@ describe('observability', () => {
     const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     const retention = Object.values<any>(template.findResources('Custom::LogRetention'));
-    // Two viewer-request functions (auth on /api/me/* and /api/me, the path guard on /api/*) x two Regions.
-    expect(retention).toHaveLength(4);
-    expect(retention.map((r) => r.Properties.LogGroupRegion).sort()).toEqual(['eu-west-1', 'eu-west-1', 'us-east-1', 'us-east-1']);
+    // One Lambda@Edge viewer-request function (auth on /api/me/* and /api/me) x two Regions; the path
+    // guard on /api/* is a CloudFront Function, whose logs CloudFront keeps in us-east-1 on its own.
+    expect(retention).toHaveLength(2);
+    expect(retention.map((r) => r.Properties.LogGroupRegion).sort()).toEqual(['eu-west-1', 'us-east-1']);
     for (const r of retention) {
       expect(r.Properties.RetentionInDays).toBe(7);
       expect(JSON.stringify(r.Properties.LogGroupName)).toContain('/aws/lambda/us-east-1.');

@@ -27,7 +27,9 @@ describe('routing options through TieredCdn', () => {
       ],
     });
     const events = (behaviorFor(template, '*').LambdaFunctionAssociations ?? []).map((a: { EventType: string }) => a.EventType);
-    expect(events.sort()).toEqual(['origin-request', 'viewer-request', 'viewer-response']);
+    // The origin-request step (runs on misses only) stays Lambda@Edge; the viewer steps are CloudFront Functions.
+    expect(events.sort()).toEqual(['origin-request']);
+    expect((behaviorFor(template, '*').FunctionAssociations ?? []).map((a: { EventType: string }) => a.EventType).sort()).toEqual(['viewer-request', 'viewer-response']);
 
     const route = cdn.routes.find((r) => r.pathPattern === '*')!;
     const { dir } = bundleEdgeFunction('origin-request', route.edge.originRequest);

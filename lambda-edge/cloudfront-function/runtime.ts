@@ -1,0 +1,49 @@
+/**
+ * What the steps take from Node that cloudfront-js-2.0 lacks or names differently. esbuild points
+ * the steps' `crypto` import here and injects `URLSearchParams` (see lib/edge/cloudfront-function.ts).
+ * `__cfCrypto` is the runtime's own `crypto` module, imported on the first line of the function code.
+ */
+interface CfHash {
+  update(s: string): CfHash;
+  digest(enc?: string): unknown;
+}
+declare const __cfCrypto: { createHash(alg: string): CfHash };
+
+export function createHash(alg: string) {
+  return __cfCrypto.createHash(alg);
+}
+
+let counter = 0;
+
+/**
+ * A random version-4-shaped UUID. CloudFront Functions have no random-bytes API, so this hashes
+ * Math.random draws with the clock and a counter: a viewer id only has to be unique and spread
+ * evenly over the hash space, which SHA-256 of unique input gives.
+ */
+export function randomUUID(): string {
+  counter++;
+  const hex = String(__cfCrypto.createHash('sha256').update(Math.random() + ':' + Math.random() + ':' + Date.now() + ':' + counter).digest('hex'));
+  const variant = ((parseInt(hex.charAt(16), 16) & 3) | 8).toString(16);
+  return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-4' + hex.slice(13, 16) + '-' + variant + hex.slice(17, 20) + '-' + hex.slice(20, 32);
+}
+
+/** The one URLSearchParams method the steps use: the first value of a parameter, decoded. */
+export function URLSearchParams(this: { q: string }, query: string) {
+  this.q = query;
+}
+URLSearchParams.prototype.get = function get(this: { q: string }, name: string): string | null {
+  for (const part of this.q.split('&')) {
+    const eq = part.indexOf('=');
+    const raw = eq < 0 ? part : part.slice(0, eq);
+    if (decode(raw) === name) return eq < 0 ? '' : decode(part.slice(eq + 1));
+  }
+  return null;
+};
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}

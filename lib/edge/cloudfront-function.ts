@@ -1,0 +1,61 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as esbuild from 'esbuild';
+import { CONFIG_CONSTANT } from './bundle';
+
+/** CloudFront's limit on a function's code ("Quotas on CloudFront Functions"). */
+export const CLOUDFRONT_FUNCTION_CODE_LIMIT = 10 * 1024;
+
+export type CloudFrontFunctionKind = 'viewer-request' | 'viewer-response';
+
+const ROOT = path.resolve(__dirname, '..', '..', 'lambda-edge', 'cloudfront-function');
+
+function source(name: string): string {
+  for (const ext of ['.ts', '.js']) {
+    const candidate = path.join(ROOT, `${name}${ext}`);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(`tiered-cdn: CloudFront Function source '${name}' not found under ${ROOT}`);
+}
+
+export interface CloudFrontFunctionCode {
+  readonly code: string;
+  readonly bytes: number;
+}
+
+/**
+ * The code of one generated CloudFront Function (cloudfront-js-2.0): the same pure step modules the
+ * Lambda@Edge bundles run, bundled by esbuild with `config` inlined, behind a top-level `handler`.
+ * `keyValueStore` adds the `cloudfront` module import the function reads its store through.
+ */
+export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: { keyValueStore?: boolean } = {}): CloudFrontFunctionCode {
+  const result = esbuild.buildSync({
+    entryPoints: [source(kind)],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    globalName: '__tcdn',
+    platform: 'neutral',
+    // The runtime implements ES 5.1 with parts of ES 6-12; esbuild lowers what es2019 lacks.
+    target: 'es2019',
+    write: false,
+    legalComments: 'none',
+    inject: [source('runtime')],
+    // The steps' `import ... from 'crypto'` reads the runtime's own module through runtime.ts.
+    alias: { crypto: source('runtime') },
+    define: { [CONFIG_CONSTANT]: JSON.stringify(config) },
+    logLevel: 'silent',
+  });
+  const body = result.outputFiles[0].text.trim();
+  const lines = [
+    // The runtime wants module imports first in the code.
+    ...(options.keyValueStore ? ["import cf from 'cloudfront';"] : []),
+    "import crypto from 'crypto';",
+    'var __cfCrypto = crypto;',
+    ...(options.keyValueStore ? ['var __cfKvs = function () { return cf.kvs(); };'] : []),
+    body,
+    options.keyValueStore ? 'async function handler(event) { return await __tcdn.handler(event); }' : 'function handler(event) { return __tcdn.handler(event); }',
+  ];
+  const code = `${lines.join('\n')}\n`;
+  return { code, bytes: Buffer.byteLength(code, 'utf8') };
+}

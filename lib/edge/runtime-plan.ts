@@ -1,0 +1,79 @@
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type { ExperimentConfig, ViewerRequestConfig, ViewerResponseConfig } from '../../lambda-edge/shared/config';
+import { kvsExperimentKey, type KvsExperimentValue } from '../../lambda-edge/shared/experiment-kvs';
+import { kvsItemProblem } from '../../lambda-edge/shared/kvs-limits';
+import type { RouteProps } from '../routes';
+import { buildCloudFrontFunctionCode, CLOUDFRONT_FUNCTION_CODE_LIMIT, type CloudFrontFunctionCode } from './cloudfront-function';
+
+/**
+ * Which runtime runs each edge step of a route: the cheapest that can. CloudFront Functions
+ * ($0.10 per million, no cold start) run every viewer step that needs no network and no RSA/ECDSA;
+ * JWT verification (RS256/ES256) needs Lambda@Edge, and CloudFront cannot combine the two kinds on
+ * a behavior's viewer events, so a route with auth keeps all its viewer steps on Lambda@Edge.
+ * Origin routing stays an origin-request Lambda@Edge: it runs on cache misses only.
+ */
+export type StepRuntime = 'cloudfront-function' | 'lambda@edge';
+
+export interface ViewerStepPlan {
+  readonly runtime: StepRuntime;
+  /** Why, in a sentence (for `tiered-cdn diagram` and docs). */
+  readonly reason: string;
+}
+
+const VIEWER_EVENTS: readonly string[] = [cloudfront.LambdaEdgeEventType.VIEWER_REQUEST, cloudfront.LambdaEdgeEventType.VIEWER_RESPONSE];
+
+/** The runtime of a route's viewer-request and viewer-response steps; undefined when it has none. */
+export function viewerStepPlan(route: RouteProps, viewerRequest?: ViewerRequestConfig, viewerResponse?: ViewerResponseConfig): ViewerStepPlan | undefined {
+  if (!viewerRequest && !viewerResponse) return undefined;
+  if (viewerRequest?.auth) return { runtime: 'lambda@edge', reason: 'auth verifies RS256/ES256 tokens, which CloudFront Functions cannot (hash and HMAC only)' };
+  if ((route.edgeLambdas ?? []).some((l) => VIEWER_EVENTS.includes(l.eventType))) {
+    return { runtime: 'lambda@edge', reason: "the route's own edgeLambdas use a viewer event, and CloudFront cannot combine Lambda@Edge and CloudFront Functions on viewer events" };
+  }
+  return { runtime: 'cloudfront-function', reason: 'no network and no RSA/ECDSA needed' };
+}
+
+const built = new Map<string, CloudFrontFunctionCode>();
+
+/** The generated code, built once per synth for each distinct configuration. */
+export function cloudFrontFunctionCode(kind: 'viewer-request' | 'viewer-response', config: unknown, keyValueStore: boolean): CloudFrontFunctionCode {
+  const key = `${kind} ${keyValueStore} ${JSON.stringify(config)}`;
+  let code = built.get(key);
+  if (!code) built.set(key, (code = buildCloudFrontFunctionCode(kind, config, { keyValueStore })));
+  return code;
+}
+
+/** Problems with a route's generated CloudFront Functions: CloudFront refuses code over 10 KB. */
+export function cloudFrontFunctionProblems(where: string, viewerRequest?: ViewerRequestConfig, viewerResponse?: ViewerResponseConfig): string[] {
+  const out: string[] = [];
+  const check = (kind: 'viewer-request' | 'viewer-response', config: unknown, steps: string, kvs: boolean) => {
+    const { bytes } = cloudFrontFunctionCode(kind, config, kvs);
+    if (bytes > CLOUDFRONT_FUNCTION_CODE_LIMIT) {
+      out.push(
+        `${where}: its ${kind} steps (${steps}) are ${bytes} bytes as a CloudFront Function; CloudFront allows ${CLOUDFRONT_FUNCTION_CODE_LIMIT} bytes. Split the route, or use fewer experiments or path-guard patterns on it.`,
+      );
+    }
+  };
+  if (viewerRequest) {
+    const steps = [viewerRequest.guard && 'path guard', viewerRequest.normalize && 'query normalization', viewerRequest.experiments.length > 0 && 'experiments'].filter(Boolean).join(', ') || 'header strip';
+    check('viewer-request', viewerRequest, steps, viewerRequest.experiments.length > 0);
+  }
+  if (viewerResponse) check('viewer-response', viewerResponse, 'experiment cookies', false);
+  return out;
+}
+
+/** The initial contents of the experiment store: each experiment's deployed weights, one key each. */
+export function experimentStoreData(experiments: ReadonlyArray<Pick<ExperimentConfig, 'name' | 'variants'>>): { data: Array<{ key: string; value: string }>; problems: string[] } {
+  const data: Array<{ key: string; value: string }> = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const e of experiments) {
+    if (seen.has(e.name)) continue;
+    seen.add(e.name);
+    const value: KvsExperimentValue = { weights: Object.fromEntries(e.variants.map((v) => [v.name, v.weight])) };
+    const item = { key: kvsExperimentKey(e.name), value: JSON.stringify(value) };
+    const problem = kvsItemProblem(item.key, item.value);
+    if (problem) problems.push(`experiment '${e.name}': ${problem} in the KeyValueStore; use shorter variant names or fewer variants.`);
+    data.push(item);
+  }
+  return { data, problems };
+}

@@ -62,6 +62,7 @@ beforeAll(async () => {
       return void res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${ALPHABET.length}` }).end(body);
     }
     if (url.pathname.startsWith('/ranged/') || url.pathname.startsWith('/whole/')) return void res.writeHead(200, headers).end(ALPHABET);
+    if (headers.etag && req.headers['if-none-match'] === headers.etag) return void res.writeHead(304, headers).end();
     const n = origin.requests.filter((r) => r.url === req.url).length;
     res.writeHead(status, headers).end(`${url.pathname} #${n}`);
   });
@@ -148,6 +149,17 @@ describe('error caching ("How CloudFront processes HTTP 4xx and 5xx status codes
   });
 });
 
+describe('redirects ("How CloudFront processes HTTP 3xx status codes from your origin")', () => {
+  test.each([307, 308])('%i is cached only with a Cache-Control header: an Expires alone is not enough', async (status) => {
+    await expectNotCached(`/${status}/exp${q({ location: '/x', expires: new Date(Date.now() + 100_000).toUTCString() })}`);
+    await expectCachedFor(`/${status}/cc${q({ location: '/x', 'cache-control': 'max-age=50' })}`, 50);
+  });
+
+  test.each([301, 302])('%i follows the usual rules: cached until its Expires', (status) =>
+    expectCachedFor(`/${status}/exp${q({ location: '/x', date: new Date(0).toUTCString(), expires: new Date(40_000).toUTCString() })}`, 40),
+  );
+});
+
 describe('an expired copy stands in for a failed origin ("Origin unavailable")', () => {
   async function expectStaleServed(name: string, failure: 'status' | 'close' | 'hang'): Promise<void> {
     const p = `/200/${name}`;
@@ -181,6 +193,18 @@ describe('an expired copy stands in for a failed origin ("Origin unavailable")',
     expect((await get(url)).text).toBe(`${p} #3`);
   });
 
+  test('stale-if-error=60 and an origin that does not answer: served stale after the read timeout', async () => {
+    const p = '/200/sie-hang';
+    const url = `${p}${q({ 'cache-control': 'max-age=10, stale-if-error=60' })}`;
+    await get(url);
+    edge.clock.advance!(30);
+    down.set(p, 'hang');
+    const r = await get(url);
+    expect(r.status).toBe(200);
+    expect(r.text).toBe(`${p} #1`);
+    down.delete(p);
+  });
+
   test('an origin that limited it with stale-if-error=5 gets the error once that is over', async () => {
     const p = '/200/sie';
     const url = `${p}${q({ 'cache-control': 'max-age=10, stale-if-error=5' })}`;
@@ -190,6 +214,29 @@ describe('an expired copy stands in for a failed origin ("Origin unavailable")',
     const r = await get(url);
     expect(r.status).toBe(503);
     down.delete(p);
+  });
+
+  test('a revalidation the origin answers with 503 instead of 304 serves the expired object', async () => {
+    const p = '/200/reval';
+    const url = `${p}${q({ 'cache-control': 'max-age=10', etag: '"e1"' })}`;
+    await get(url);
+    edge.clock.advance!(11);
+    down.set(p, 'status');
+    const r = await get(url);
+    expect(r.status).toBe(200);
+    expect(r.text).toBe(`${p} #1`);
+    expect(origin.requests.filter((x) => x.url === url)[1].headers['if-none-match']).toBe('"e1"');
+    down.delete(p);
+  });
+
+  test("a viewer's conditional GET for an expired object: revalidated with the origin, then 304 to the viewer", async () => {
+    const url = `/200/cond${q({ 'cache-control': 'max-age=10', etag: '"c1"' })}`;
+    await get(url);
+    edge.clock.advance!(11);
+    const r = await get(url, { 'if-none-match': '"c1"' });
+    expect(r.status).toBe(304);
+    expect(r.headers['x-cache']).toBe('RefreshHit from cloudfront');
+    expect(originHits(url)).toBe(2);
   });
 
   test('without a cached copy the viewer gets the error: 502 for a closed connection', async () => {

@@ -36,6 +36,7 @@ export const PAGES = {
   errorTtl: guide('Control how long CloudFront caches errors', 'custom-error-pages-expiration.html'),
   expiration: guide('Manage how long content stays in the cache (expiration)', 'Expiration.html'),
   customOrigin: guide('Request and response behavior for custom origins', 'RequestAndResponseBehaviorCustomOrigin.html'),
+  redirects: guide('How CloudFront processes HTTP 3xx status codes from your origin', 'http-3xx-status-codes.html'),
   ranges: guide('How CloudFront processes partial requests for an object (range GETs)', 'RangeGETs.html'),
   cacheKey: guide('Understand the cache key', 'understanding-the-cache-key.html'),
   frameOptions: { title: 'CloudFront API Reference: ResponseHeadersPolicyFrameOptions', url: 'https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ResponseHeadersPolicyFrameOptions.html' },
@@ -65,6 +66,7 @@ const Q = {
     'A Boolean that determines whether CloudFront overrides the X-Frame-Options HTTP response header received from the origin with the one specified in this response headers policy. [The api tier sets X-Frame-Options: DENY with Override.]',
   ranges:
     'If the cache in that edge location already contains the entire object or the requested portion of the object, CloudFront immediately serves the requested range from the cache. ... If the origin supports Range GET requests: It returns the requested range. CloudFront serves the requested range and also caches it for future requests.',
+  redirects: 'CloudFront caches 307 and 308 responses only when you include the Cache-Control header in responses from the origin. [These have only Expires.]',
   methods: 'CloudFront forwards only GET, HEAD, and OPTIONS requests. [The api tier allows GET, HEAD, OPTIONS; any other method is answered 403 by CloudFront.]',
 };
 
@@ -85,6 +87,8 @@ export const DOCUMENTED: readonly Documented[] = [
   { ids: /Set-Cookie$|^other-set-cookie$/, page: PAGES.customOrigin, quote: Q.setCookie, cloudfront: 'fail' },
   { ids: /X-Frame-Options$/, page: PAGES.frameOptions, quote: Q.overrideHeaders, cloudfront: 'fail' },
   { ids: /^partial-store-partial-reuse-partial$|^partial-store-complete-reuse-/, page: PAGES.ranges, quote: Q.ranges, cloudfront: 'pass' },
+  { ids: /^status-30[78]-fresh$/, page: PAGES.redirects, quote: Q.redirects, cloudfront: 'fail' },
+  { ids: /^status-30[78]-stale$/, page: PAGES.redirects, quote: Q.redirects, cloudfront: 'pass' },
   { ids: /^invalidate-|^method-POST$/, page: PAGES.allowedMethods, quote: Q.methods, cloudfront: 'fail' },
 ];
 

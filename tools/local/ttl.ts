@@ -74,6 +74,9 @@ export function decideTtl(
   if (policy.maxTtl <= 0) return NOT_STORED('caching disabled (MaxTTL 0)');
   if (status >= 400) return decideErrorTtl(policy, status, headers, nowMs, errorResponses);
   if (status === 304) return NOT_STORED('status 304 is not stored');
+  // "CloudFront caches 307 and 308 responses only when you include the Cache-Control header in
+  // responses from the origin" (How CloudFront processes HTTP 3xx status codes from your origin).
+  if ((status === 307 || status === 308) && !headers['cache-control']?.length) return NOT_STORED(`status ${status} without Cache-Control is not cached`);
   // "If your origin returns Vary:* in the response, and if the value of Minimum TTL ... is 0,
   // CloudFront caches the object but still forwards every subsequent request for the object to the
   // origin" (Request and response behavior for custom origins: content negotiation).

@@ -41,6 +41,18 @@ function values(v: CfValue): string[] {
   return v.multiValue && v.multiValue.length ? v.multiValue.map((m) => m.value) : [v.value];
 }
 
+export function headersToLambda(map: CfMap): CloudFrontHeaders {
+  const headers: CloudFrontHeaders = {};
+  for (const name of Object.keys(map)) headers[name] = values(map[name]).map((value) => ({ key: name, value }));
+  return headers;
+}
+
+export function headersFromLambda(headers: CloudFrontHeaders): CfMap {
+  const pairs: Array<[string, string]> = [];
+  for (const name of Object.keys(headers)) for (const { value } of headers[name]) pairs.push([name, value]);
+  return toMap(pairs);
+}
+
 export function toLambdaRequest(event: CfEvent): CloudFrontRequest {
   const r = event.request;
   const headers: CloudFrontHeaders = {};

@@ -91,7 +91,7 @@ export class EdgeFunctionRenderer {
     const out: cloudfront.EdgeLambda[] = [];
     const viewerOnFunctions = viewerStepPlan(route, route.edge.viewerRequest, route.edge.viewerResponse)?.runtime === 'cloudfront-function';
     for (const { kind, field, eventType } of GENERATED) {
-      if (viewerOnFunctions && kind !== 'origin-request') continue;
+      if (viewerOnFunctions && (kind === 'viewer-request' || kind === 'viewer-response')) continue;
       const config = route.edge[field];
       if (config) out.push({ eventType, functionVersion: this.edgeFunction(kind, config, route, idPrefix) });
     }

@@ -13,8 +13,12 @@ test('targetedCacheControl adds an origin-response and a viewer-response functio
     ],
   });
   const types = (p: string) => (behaviorFor(template, p).LambdaFunctionAssociations ?? []).map((a: { EventType: string }) => a.EventType).sort();
-  expect(types('/api/products/*')).toEqual(['origin-response', 'viewer-response']);
+  const functionTypes = (p: string) => (behaviorFor(template, p).FunctionAssociations ?? []).map((a: { EventType: string }) => a.EventType).sort();
+  // origin-response is Lambda@Edge (misses only); the viewer-response step, on a route without auth, a CloudFront Function.
+  expect(types('/api/products/*')).toEqual(['origin-response']);
+  expect(functionTypes('/api/products/*')).toEqual(['viewer-response']);
   expect(types('*')).toEqual([]);
+  expect(functionTypes('*')).toEqual([]);
 });
 
 test('fails when asked for on a static or dynamic route, or on the site bucket', () => {

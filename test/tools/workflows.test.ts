@@ -41,6 +41,7 @@ test('ci installs, tests with moto, synthesizes and lints the templates', () => 
   expect(ci).toMatch(/- run: npm ci\n/);
   expect(ci).toMatch(/run: npm test\n/);
   expect(ci).toMatch(/run: npm test\n\s+env:\n\s+TIERED_CDN_REQUIRE_PYTHON_TOOLS: '1'/);
+  expect(ci).toMatch(/run: npm run conformance -- --no-write\n/);
   expect(ci).toMatch(/npx cdk synth --quiet/);
   expect(ci).toMatch(/cfn-lint .*cdk\.out\/\*\.template\.json/);
 });

@@ -24,10 +24,10 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const unknown = args.filter((a) => a !== '--no-write' && a !== '--json' && a !== '--help');
   if (args.includes('--help') || unknown.length) {
-    process.stderr.write(
+    (unknown.length ? process.stderr : process.stdout).write(
       `${unknown.length ? `unknown option: ${unknown.join(' ')}\n` : ''}usage: npm run conformance [-- --no-write] [-- --json]\n` +
         '  runs the http-cache-tests suite through the local edge and writes docs/conformance.md\n' +
-        '  --no-write  do not write docs/conformance.md\n  --json      print totals and disagreements as JSON\n',
+        '  --no-write  do not write docs/conformance.md or the differences list in docs/local-edge.md\n  --json      print totals and disagreements as JSON\n',
     );
     return unknown.length ? 2 : 0;
   }

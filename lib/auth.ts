@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import { Duration, Token } from 'aws-cdk-lib';
 import type { AuthConfig, Jwk, Jwks, JwtAlgorithm } from '../lambda-edge/shared/config';
 import { jwkProblems, MIN_RSA_BITS, publicJwk, type JwkProblem } from '../lambda-edge/shared/jwk';
-import { show } from './validation';
+import { Problem, problem, show } from './validation';
 
 /** Algorithms the edge verifier accepts (asymmetric only: the edge holds no secrets). */
 export const SUPPORTED_JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'];
@@ -97,37 +97,36 @@ function isHttpsUrl(value: string): boolean {
   }
 }
 
-function loadJwks(options: RouteAuthOptions, where: string, errors: string[]): unknown {
+function loadJwks(options: RouteAuthOptions, where: string, errors: Problem[]): unknown {
   const hasInline = options.jwks !== undefined;
   const hasFile = options.jwksFile !== undefined;
   if (hasInline && hasFile) {
-    errors.push(`${where}.jwks and ${where}.jwksFile are both set; give the keys once, inline or as a file`);
+    errors.push(problem('auth-jwks-and-jwks-file', `${where}.jwks and ${where}.jwksFile are both set; give the keys once, inline or as a file`));
     return undefined;
   }
   if (!hasInline && !hasFile) {
-    errors.push(
-      `${where} has no keys: set jwks (the issuer's public JWKS object) or jwksFile (path of a JWKS JSON file); ` +
+    errors.push(problem('auth-jwks-missing', `${where} has no keys: set jwks (the issuer's public JWKS object) or jwksFile (path of a JWKS JSON file); ` +
         `jwksUri alone is not enough because keys are baked in at synth time`,
-    );
+    ));
     return undefined;
   }
   if (hasInline) return options.jwks;
   const file = options.jwksFile as string;
   if (typeof file !== 'string' || Token.isUnresolved(file)) {
-    errors.push(`${where}.jwksFile must be a file path known at synth time, got: ${show(file)}`);
+    errors.push(problem('auth-jwks-file-not-literal', `${where}.jwksFile must be a file path known at synth time, got: ${show(file)}`));
     return undefined;
   }
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    errors.push(`${where}.jwksFile ${show(file)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path (relative paths start at the directory cdk runs in)`);
+    errors.push(problem('auth-jwks-file-unreadable', `${where}.jwksFile ${show(file)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path (relative paths start at the directory cdk runs in)`));
     return undefined;
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    errors.push(`${where}.jwksFile ${show(file)} is not valid JSON (${(err as Error).message}); it must hold a JWKS: {"keys":[...]}`);
+    errors.push(problem('auth-jwks-file-invalid-json', `${where}.jwksFile ${show(file)} is not valid JSON (${(err as Error).message}); it must hold a JWKS: {"keys":[...]}`));
     return undefined;
   }
 }
@@ -168,14 +167,14 @@ function jwkProblemMessage(problem: JwkProblem, jwk: Jwk, at: string, algorithms
   }
 }
 
-function checkKeys(raw: unknown, algorithms: readonly JwtAlgorithm[], where: string, errors: string[]): Jwk[] {
+function checkKeys(raw: unknown, algorithms: readonly JwtAlgorithm[], where: string, errors: Problem[]): Jwk[] {
   const keys = (raw as { keys?: unknown } | undefined)?.keys;
   if (typeof raw !== 'object' || raw === null || !Array.isArray(keys)) {
-    errors.push(`${where}.jwks must be a JWKS object {"keys":[...]}, got: ${show(raw)}`);
+    errors.push(problem('auth-jwks-not-object', `${where}.jwks must be a JWKS object {"keys":[...]}, got: ${show(raw)}`));
     return [];
   }
   if (keys.length === 0) {
-    errors.push(`${where}.jwks has no keys; add the issuer's public signing keys`);
+    errors.push(problem('auth-jwks-empty', `${where}.jwks has no keys; add the issuer's public signing keys`));
     return [];
   }
   const out: Jwk[] = [];
@@ -187,14 +186,14 @@ function checkKeys(raw: unknown, algorithms: readonly JwtAlgorithm[], where: str
     const problems = jwkProblems(key, algorithms);
     const duplicate = typeof jwk?.kid === 'string' && jwk.kid !== '' && kids.has(jwk.kid);
     if (typeof jwk?.kid === 'string') kids.add(jwk.kid);
-    if (duplicate) errors.push(`${at}.kid ${show(jwk.kid)} is used by another key; every key needs its own kid`);
-    for (const problem of problems) errors.push(jwkProblemMessage(problem, jwk, at, algorithms));
+    if (duplicate) errors.push(problem('auth-jwk-kid-duplicate', `${at}.kid ${show(jwk.kid)} is used by another key; every key needs its own kid`));
+    for (const found of problems) errors.push(problem(`auth-jwk-${found.code}`, jwkProblemMessage(found, jwk, at, algorithms)));
     if (problems.length > 0 || duplicate) return;
     // Node imports the key once here, so a key that is well-formed but not a point on its curve fails the synth.
     try {
       crypto.createPublicKey({ key: publicJwk(jwk) as crypto.JsonWebKey, format: 'jwk' });
     } catch (err) {
-      errors.push(`${at} (${show(jwk.kid)}) is not a valid ${jwk.kty} public key (${(err as Error).message})`);
+      errors.push(problem('auth-jwk-invalid-key', `${at} (${show(jwk.kid)}) is not a valid ${jwk.kty} public key (${(err as Error).message})`));
       return;
     }
     // Only what verification needs is baked: smaller bundle, and nothing unexpected ships.
@@ -203,23 +202,22 @@ function checkKeys(raw: unknown, algorithms: readonly JwtAlgorithm[], where: str
   return out;
 }
 
-function checkAlgorithms(value: unknown, where: string, errors: string[]): JwtAlgorithm[] {
+function checkAlgorithms(value: unknown, where: string, errors: Problem[]): JwtAlgorithm[] {
   if (value === undefined) return ['RS256'];
   if (!Array.isArray(value) || value.length === 0) {
-    errors.push(`${where}.algorithms must be a non-empty list such as ['RS256'], got: ${show(value)}`);
+    errors.push(problem('auth-algorithms-empty', `${where}.algorithms must be a non-empty list such as ['RS256'], got: ${show(value)}`));
     return [];
   }
   const ok: JwtAlgorithm[] = [];
   for (const alg of value as unknown[]) {
     if (typeof alg === 'string' && alg.toLowerCase() === 'none') {
-      errors.push(`${where}.algorithms contains ${show(alg)}: unsigned tokens are never accepted; use ${SUPPORTED_JWT_ALGORITHMS.join(', ')}`);
+      errors.push(problem('auth-algorithm-none', `${where}.algorithms contains ${show(alg)}: unsigned tokens are never accepted; use ${SUPPORTED_JWT_ALGORITHMS.join(', ')}`));
     } else if (typeof alg === 'string' && /^HS\d+$/i.test(alg)) {
-      errors.push(
-        `${where}.algorithms contains ${show(alg)}: HMAC needs the shared secret at the edge and lets a public key be used as a secret; ` +
+      errors.push(problem('auth-algorithm-hmac', `${where}.algorithms contains ${show(alg)}: HMAC needs the shared secret at the edge and lets a public key be used as a secret; ` +
           `use an asymmetric algorithm (${SUPPORTED_JWT_ALGORITHMS.join(', ')})`,
-      );
+      ));
     } else if (!SUPPORTED_JWT_ALGORITHMS.includes(alg as JwtAlgorithm)) {
-      errors.push(`${where}.algorithms contains ${show(alg)}, which the edge verifier does not support; use ${SUPPORTED_JWT_ALGORITHMS.join(', ')}`);
+      errors.push(problem('auth-algorithm-unsupported', `${where}.algorithms contains ${show(alg)}, which the edge verifier does not support; use ${SUPPORTED_JWT_ALGORITHMS.join(', ')}`));
     } else if (!ok.includes(alg as JwtAlgorithm)) {
       ok.push(alg as JwtAlgorithm);
     }
@@ -227,15 +225,15 @@ function checkAlgorithms(value: unknown, where: string, errors: string[]): JwtAl
   return ok;
 }
 
-function checkStringList(value: unknown, prop: string, pattern: RegExp, hint: string, errors: string[]): string[] {
+function checkStringList(value: unknown, prop: string, pattern: RegExp, hint: string, errors: Problem[]): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
-    errors.push(`${prop} must be a list of strings, got: ${show(value)}`);
+    errors.push(problem('auth-list-not-strings', `${prop} must be a list of strings, got: ${show(value)}`));
     return [];
   }
   const out: string[] = [];
   for (const item of value as unknown[]) {
-    if (typeof item !== 'string' || !pattern.test(item)) errors.push(`${prop} contains ${show(item)}; ${hint}`);
+    if (typeof item !== 'string' || !pattern.test(item)) errors.push(problem('auth-list-item-invalid', `${prop} contains ${show(item)}; ${hint}`));
     else out.push(item);
   }
   return out;
@@ -248,29 +246,27 @@ function checkStringList(value: unknown, prop: string, pattern: RegExp, hint: st
  *
  * @param where how messages name the options, e.g. `routes['/api/me/*'].auth`
  */
-export function resolveAuthConfig(options: RouteAuthOptions, where: string): { config?: AuthConfig; errors: string[] } {
-  const errors: string[] = [];
+export function resolveAuthConfig(options: RouteAuthOptions, where: string): { config?: AuthConfig; errors: Problem[] } {
+  const errors: Problem[] = [];
   if (typeof options !== 'object' || options === null) {
-    return { errors: [`${where} must be an object with at least issuer, audience and jwks, got: ${show(options)}`] };
+    return { errors: [problem('auth-not-object', `${where} must be an object with at least issuer, audience and jwks, got: ${show(options)}`)] };
   }
 
   const issuer = options.issuer;
   if (typeof issuer !== 'string' || Token.isUnresolved(issuer) || !isHttpsUrl(issuer)) {
-    errors.push(
-      `${where}.issuer must be the issuer's https URL exactly as it appears in the iss claim (known at synth time), got: ${show(issuer)}`,
-    );
+    errors.push(problem('auth-issuer-invalid', `${where}.issuer must be the issuer's https URL exactly as it appears in the iss claim (known at synth time), got: ${show(issuer)}`,
+    ));
   }
 
   let audience: string[] | null = null;
   if (!('audience' in options) || options.audience === undefined) {
-    errors.push(
-      `${where}.audience is missing; set the audience your tokens are minted for (e.g. 'my-api'), ` +
+    errors.push(problem('auth-audience-missing', `${where}.audience is missing; set the audience your tokens are minted for (e.g. 'my-api'), ` +
         `or null to skip the check explicitly (tokens for any application of this issuer would then pass)`,
-    );
+    ));
   } else if (options.audience !== null) {
     const list = typeof options.audience === 'string' ? [options.audience] : options.audience;
     if (!Array.isArray(list) || list.length === 0 || list.some((a) => typeof a !== 'string' || a === '' || Token.isUnresolved(a))) {
-      errors.push(`${where}.audience must be a non-empty string, a non-empty list of them, or null, got: ${show(options.audience)}`);
+      errors.push(problem('auth-audience-invalid', `${where}.audience must be a non-empty string, a non-empty list of them, or null, got: ${show(options.audience)}`));
     } else {
       audience = [...list];
     }
@@ -282,7 +278,7 @@ export function resolveAuthConfig(options: RouteAuthOptions, where: string): { c
   if (options.clockSkew !== undefined) {
     const seconds = options.clockSkew instanceof Duration ? options.clockSkew.toSeconds() : options.clockSkew;
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_CLOCK_SKEW_SECONDS) {
-      errors.push(`${where}.clockSkew must be between 0 and ${MAX_CLOCK_SKEW_SECONDS} seconds, got: ${show(options.clockSkew instanceof Duration ? options.clockSkew.toHumanString() : options.clockSkew)}`);
+      errors.push(problem('auth-clock-skew-range', `${where}.clockSkew must be between 0 and ${MAX_CLOCK_SKEW_SECONDS} seconds, got: ${show(options.clockSkew instanceof Duration ? options.clockSkew.toHumanString() : options.clockSkew)}`));
     } else {
       clockSkewSeconds = seconds;
     }
@@ -292,16 +288,16 @@ export function resolveAuthConfig(options: RouteAuthOptions, where: string): { c
   const forwardClaims = checkStringList(options.forwardClaims, `${where}.forwardClaims`, /^[A-Za-z0-9_.-]{1,64}$/, 'claim names become header names (x-auth-claim-<name>): use letters, digits, _ . - (at most 64)', errors);
 
   if (options.cookieName !== undefined && (typeof options.cookieName !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(options.cookieName))) {
-    errors.push(`${where}.cookieName must be a valid cookie name (letters, digits and !#$%&'*+.^_\`|~-), got: ${show(options.cookieName)}`);
+    errors.push(problem('auth-cookie-name-invalid', `${where}.cookieName must be a valid cookie name (letters, digits and !#$%&'*+.^_\`|~-), got: ${show(options.cookieName)}`));
   }
 
   const realm = options.realm ?? 'tiered-cdn';
   if (typeof realm !== 'string' || !/^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(realm)) {
-    errors.push(`${where}.realm must be 1-64 printable ASCII characters without quotes or backslashes, got: ${show(realm)}`);
+    errors.push(problem('auth-realm-invalid', `${where}.realm must be 1-64 printable ASCII characters without quotes or backslashes, got: ${show(realm)}`));
   }
 
   if (options.jwksUri !== undefined && (typeof options.jwksUri !== 'string' || Token.isUnresolved(options.jwksUri) || !isHttpsUrl(options.jwksUri))) {
-    errors.push(`${where}.jwksUri must be an https URL known at synth time (the issuer's JWKS endpoint), got: ${show(options.jwksUri)}`);
+    errors.push(problem('auth-jwks-uri-invalid', `${where}.jwksUri must be an https URL known at synth time (the issuer's JWKS endpoint), got: ${show(options.jwksUri)}`));
   }
 
   const rawJwks = loadJwks(options, where, errors);

@@ -10,7 +10,7 @@ import {
   checkTag,
   normalizeTag,
 } from '../lambda-edge/shared/invalidation';
-import { show } from './validation';
+import { show, Problem, problem } from './validation';
 
 /**
  * CloudFront cache tags: the distribution stores the tags an origin sends in one response header
@@ -50,18 +50,17 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 export const S3_USER_METADATA_BYTES = 2048;
 
 /** The cache tags settings, or undefined with `cacheTags: false`; problems say what to change. */
-export function resolveCacheTags(option: CacheTagsOptions | false | undefined, hasSite: boolean, problems: string[]): ResolvedCacheTags | undefined {
+export function resolveCacheTags(option: CacheTagsOptions | false | undefined, hasSite: boolean, problems: Problem[]): ResolvedCacheTags | undefined {
   if (option === false) return undefined;
   const raw = option?.headerName ?? DEFAULT_CACHE_TAG_HEADER;
   const headerName = raw.toLowerCase();
   if (!TOKEN.test(headerName)) {
-    problems.push(`'cacheTags.headerName' must be an HTTP header name (letters, digits and - only, no spaces), got: ${show(raw)}.`);
+    problems.push(problem('cache-tags-header-invalid', `'cacheTags.headerName' must be an HTTP header name (letters, digits and - only, no spaces), got: ${show(raw)}.`));
   } else if (RESERVED_HEADER.test(headerName)) {
-    problems.push(`'cacheTags.headerName' ${show(raw)} is a header CloudFront owns or refuses from origins; use the default 'x-amz-meta-cache-tag' or another name of your own.`);
+    problems.push(problem('cache-tags-header-reserved', `'cacheTags.headerName' ${show(raw)} is a header CloudFront owns or refuses from origins; use the default 'x-amz-meta-cache-tag' or another name of your own.`));
   } else if (hasSite && (!headerName.startsWith(S3_METADATA_HEADER_PREFIX) || headerName.length === S3_METADATA_HEADER_PREFIX.length)) {
-    problems.push(
-      `'cacheTags.headerName' must start with 'x-amz-meta-' (and name a key after it) when the distribution has a site bucket: S3 returns object metadata '<key>' as 'x-amz-meta-<key>', so the site's objects can only carry their tags under such a name; got: ${show(raw)}. Use the default 'x-amz-meta-cache-tag', which custom origins can send too.`,
-    );
+    problems.push(problem('cache-tags-header-not-s3-metadata', `'cacheTags.headerName' must start with 'x-amz-meta-' (and name a key after it) when the distribution has a site bucket: S3 returns object metadata '<key>' as 'x-amz-meta-<key>', so the site's objects can only carry their tags under such a name; got: ${show(raw)}. Use the default 'x-amz-meta-cache-tag', which custom origins can send too.`,
+    ));
   }
   return { headerName, sendToViewers: option?.sendToViewers ?? false };
 }
@@ -94,14 +93,14 @@ export function planSiteObjectTags(
   entryDocuments: readonly string[],
   userTags: Readonly<Record<string, readonly string[]>>,
   headerName: string,
-  problems: string[],
+  problems: Problem[],
 ): SiteObjectGroup[] {
   for (const [glob, tags] of Object.entries(userTags)) {
     if (glob.trim() === '' || glob.startsWith('/')) {
-      problems.push(`'site.tags' keys are globs relative to 'site.source' (e.g. 'blog/**/*.html'), got: ${show(glob)}.`);
+      problems.push(problem('site-tags-glob-invalid', `'site.tags' keys are globs relative to 'site.source' (e.g. 'blog/**/*.html'), got: ${show(glob)}.`));
     }
     for (const tag of tags) {
-      for (const p of checkTag(tag)) problems.push(`'site.tags[${show(glob)}]': tag ${show(p.tag)} ${p.reason} (rule: ${p.rule}).`);
+      for (const p of checkTag(tag)) problems.push(problem('site-tags-tag-invalid', `'site.tags[${show(glob)}]': tag ${show(p.tag)} ${p.reason} (rule: ${p.rule}).`, `site.tags[${JSON.stringify(glob)}]`));
     }
   }
   const keys = listKeys(source);
@@ -121,11 +120,11 @@ export function planSiteObjectTags(
     }
     const unique = dedupe(tags);
     if (unique.length > MAX_TAGS_PER_OBJECT) {
-      problems.push(`site object '${key}' gets ${unique.length} tags from 'site.tags'; CloudFront keeps at most ${MAX_TAGS_PER_OBJECT} per object.`);
+      problems.push(problem('site-object-too-many-tags', `site object '${key}' gets ${unique.length} tags from 'site.tags'; CloudFront keeps at most ${MAX_TAGS_PER_OBJECT} per object.`, 'site.tags'));
     }
     const bytes = Buffer.byteLength(metadataKey) + Buffer.byteLength(unique.join(','));
     if (bytes > S3_USER_METADATA_BYTES) {
-      problems.push(`site object '${key}' would carry ${bytes} bytes of tag metadata; S3 allows ${S3_USER_METADATA_BYTES} bytes of user metadata per object: give it fewer or shorter tags in 'site.tags'.`);
+      problems.push(problem('site-object-tag-metadata-too-large', `site object '${key}' would carry ${bytes} bytes of tag metadata; S3 allows ${S3_USER_METADATA_BYTES} bytes of user metadata per object: give it fewer or shorter tags in 'site.tags'.`, 'site.tags'));
     }
     const id = unique.join(',');
     const group = groups.get(id) ?? { tags: unique, keys: [], entryDocuments: entry, rest: false };
@@ -133,7 +132,7 @@ export function planSiteObjectTags(
     groups.set(id, group);
   }
   for (const glob of Object.keys(userTags)) {
-    if (!matched.has(glob)) problems.push(`'site.tags' glob ${show(glob)} matches no file in 'site.source' (${source}); globs are relative to the folder, e.g. 'blog/**'.`);
+    if (!matched.has(glob)) problems.push(problem('site-tags-glob-unmatched', `'site.tags' glob ${show(glob)} matches no file in 'site.source' (${source}); globs are relative to the folder, e.g. 'blog/**'.`));
   }
   return [...groups.values()];
 }

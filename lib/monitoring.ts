@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { show } from './validation';
+import { show, Problem, problem } from './validation';
 
 /** Dashboards, alarms and edge log retention of a TieredCdn. */
 export interface MonitoringOptions {
@@ -45,15 +45,15 @@ export interface MonitoringOptions {
 
 const LOOKS_LIKE_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-export function monitoringProblems(options: MonitoringOptions): string[] {
-  const problems: string[] = [];
+export function monitoringProblems(options: MonitoringOptions): Problem[] {
+  const problems: Problem[] = [];
   const pct = (prop: string, v: number | false | undefined) => {
-    if (typeof v === 'number' && !(v > 0 && v < 100)) problems.push(`'monitoring.${prop}' is a percentage between 0 and 100 (exclusive), got: ${show(v)}.`);
+    if (typeof v === 'number' && !(v > 0 && v < 100)) problems.push(problem('monitoring-percent-range', `'monitoring.${prop}' is a percentage between 0 and 100 (exclusive), got: ${show(v)}.`));
   };
   pct('serverErrorRatePercent', options.serverErrorRatePercent);
   pct('minCacheHitRatePercent', options.minCacheHitRatePercent);
   const bad = (options.edgeLogRegions ?? []).filter((r) => !Token.isUnresolved(r) && !LOOKS_LIKE_REGION.test(r));
-  if (bad.length > 0) problems.push(`'monitoring.edgeLogRegions' takes Region codes such as 'eu-west-1', got: ${show(bad)}.`);
+  if (bad.length > 0) problems.push(problem('monitoring-region-invalid', `'monitoring.edgeLogRegions' takes Region codes such as 'eu-west-1', got: ${show(bad)}.`));
   return problems;
 }
 

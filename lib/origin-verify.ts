@@ -1,7 +1,7 @@
 import { SecretValue } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { show } from './validation';
+import { show, Problem, problem } from './validation';
 
 /** Header CloudFront adds to every request to a custom origin, so the origin can refuse others. */
 export const DEFAULT_ORIGIN_VERIFY_HEADER = 'x-origin-verify';
@@ -37,11 +37,11 @@ const HEADER = /^[A-Za-z0-9-]{1,64}$/;
 /** Headers CloudFront refuses as origin custom headers. */
 const RESERVED = ['host', 'authorization', 'cookie', 'content-length', 'via', 'x-forwarded-for', 'x-real-ip', 'connection'];
 
-export function originVerifyProblems(options: OriginVerifyOptions): string[] {
+export function originVerifyProblems(options: OriginVerifyOptions): Problem[] {
   const name = options.headerName ?? DEFAULT_ORIGIN_VERIFY_HEADER;
-  if (!HEADER.test(name)) return [`'originVerify.headerName' must be letters, digits and '-', got: ${show(name)}.`];
+  if (!HEADER.test(name)) return [problem('origin-verify-header-invalid', `'originVerify.headerName' must be letters, digits and '-', got: ${show(name)}.`)];
   if (RESERVED.includes(name.toLowerCase()) || /^x-(amz|edge)-/i.test(name)) {
-    return [`'originVerify.headerName' ${show(name)} is a header CloudFront does not allow as an origin custom header; use e.g. 'x-origin-verify'.`];
+    return [problem('origin-verify-header-reserved', `'originVerify.headerName' ${show(name)} is a header CloudFront does not allow as an origin custom header; use e.g. 'x-origin-verify'.`)];
   }
   return [];
 }

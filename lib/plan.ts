@@ -18,7 +18,7 @@ import { RouteMethods, RouteProps, SITE_ORIGIN, Tier } from './routes';
 import { stagingProblems } from './staging';
 import { CacheSpec, cacheSpecFor, DEFAULT_METHODS } from './tier-policies';
 import type { RouteEdgeConfig, TieredCdnProps } from './tiered-cdn';
-import { Problems, show } from './validation';
+import { Problems, show, Problem, problem } from './validation';
 import { WafOptions, wafProblems } from './web-acl';
 
 /**
@@ -121,8 +121,8 @@ export interface PlannedExperiment {
   readonly forceQuery?: string;
 }
 
-/** A problem that stops synthesis. */
-export type PlanProblem = string;
+/** A problem that stops synthesis: `{ code, path, message }`. */
+export type PlanProblem = Problem;
 
 export interface PlanWarning {
   readonly id: string;
@@ -168,7 +168,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   const entryDocuments = props.site ? resolveEntryDocuments(props.site, problems) : [];
   const { cacheTags, siteGroups } = planCacheTags(props, entryDocuments, problems);
   if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
-    problems.add(`'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
+    problems.add('domain-names-without-certificate', `'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
   }
   const waf = wafDefault(props, env.region, problems);
   if (waf !== false) problems.addAll(wafProblems(waf, env.region));
@@ -179,7 +179,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   const behaviors = failed ? [] : planBehaviors(props, edgeConfigs);
   const stagingBehaviors = props.staging && !failed ? (props.staging.routes ? planBehaviors(props, stagingEdgeConfigs!) : behaviors) : undefined;
   const experiments = planExperiments([...behaviors, ...(props.staging?.routes ? (stagingBehaviors ?? []) : [])]);
-  if (!failed) problems.addAll(runtimeProblems([...behaviors, ...(stagingBehaviors ?? [])], experiments));
+  if (!failed) problems.addAll(runtimeProblems(props, [...behaviors, ...(stagingBehaviors ?? [])], experiments));
   return {
     version: PLAN_VERSION,
     behaviors,
@@ -193,7 +193,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
     shieldRegions,
     cacheTags,
     siteGroups,
-    problems: problems.messages,
+    problems: problems.problems,
     warnings: problems.warnings,
   };
 }
@@ -239,14 +239,25 @@ function assertedHeaders(routes: readonly RouteProps[]): string[] {
 }
 
 /** What CloudFront refuses in the generated CloudFront Functions and their store (sizes). */
-function runtimeProblems(behaviors: readonly PlannedBehavior[], experiments: readonly PlannedExperiment[]): string[] {
-  const out: string[] = [];
+function runtimeProblems(props: TieredCdnProps, behaviors: readonly PlannedBehavior[], experiments: readonly PlannedExperiment[]): Problem[] {
+  const out = new Map<string, Problem>();
+  const pathOf = (route: RouteProps) => {
+    const i = props.routes.indexOf(route);
+    const j = props.staging?.routes?.indexOf(route) ?? -1;
+    return i >= 0 ? `routes[${i}]` : j >= 0 ? `staging.routes[${j}]` : 'routes';
+  };
   for (const b of behaviors) {
     if (b.edge['viewer-request']?.runtime !== 'cloudfront-function' && b.edge['viewer-response']?.runtime !== 'cloudfront-function') continue;
-    out.push(...cloudFrontFunctionProblems(`route ${show(b.pathPattern)}`, b.edgeConfig.viewerRequest, b.edgeConfig.viewerResponse));
+    for (const message of cloudFrontFunctionProblems(`route ${show(b.pathPattern)}`, b.edgeConfig.viewerRequest, b.edgeConfig.viewerResponse)) {
+      out.set(message, problem('cloudfront-function-too-large', message, pathOf(b.route)));
+    }
   }
-  out.push(...experimentStoreData(experiments).problems);
-  return [...new Set(out)];
+  for (const message of experimentStoreData(experiments).problems) {
+    const name = experiments.find((e) => message.startsWith(`experiment '${e.name}'`));
+    const route = name ? behaviors.find((b) => name.pathPatterns.includes(b.pathPattern))?.route : undefined;
+    out.set(message, problem('experiment-store-value-too-large', message, route ? `${pathOf(route)}.experiments` : 'routes'));
+  }
+  return [...out.values()];
 }
 
 function planEdge(edge: RouteEdgeConfig, route: RouteProps): PlannedEdge {
@@ -340,10 +351,10 @@ function planExperiments(behaviors: readonly PlannedBehavior[]): PlannedExperime
 }
 
 function planCacheTags(props: TieredCdnProps, entryDocuments: readonly string[], problems: Problems): { cacheTags?: ResolvedCacheTags; siteGroups?: SiteObjectGroup[] } {
-  const found: string[] = [];
+  const found: Problem[] = [];
   const cacheTags = resolveCacheTags(props.cacheTags, props.site !== undefined, found);
   let siteGroups: SiteObjectGroup[] | undefined;
-  if (props.site?.tags && !cacheTags) found.push(`'site.tags' needs cache tags, but 'cacheTags' is false.`);
+  if (props.site?.tags && !cacheTags) found.push(problem('site-tags-without-cache-tags', `'site.tags' needs cache tags, but 'cacheTags' is false.`));
   else if (props.site && cacheTags && found.length === 0) {
     siteGroups = planSiteObjectTags(props.site.source, entryDocuments, props.site.tags ?? {}, cacheTags.headerName, found);
   }
@@ -371,20 +382,17 @@ function validateStaging(props: TieredCdnProps, problems: Problems): Map<RoutePr
   problems.addAll(stagingProblems(staging));
   const httpVersion = props.distributionOverrides?.httpVersion;
   if (httpVersion === cloudfront.HttpVersion.HTTP2_AND_3 || httpVersion === cloudfront.HttpVersion.HTTP3) {
-    problems.add(`'staging' needs a distribution without HTTP/3 (CloudFront continuous deployment does not support it), but 'distributionOverrides.httpVersion' asks for it.`);
+    problems.add('staging-http3', `'staging' needs a distribution without HTTP/3 (CloudFront continuous deployment does not support it), but 'distributionOverrides.httpVersion' asks for it.`);
   }
   if (!staging.routes) return undefined;
-  // The staged table is checked like the primary one; its messages say where they come from.
+  // The staged table is checked like the primary one, under its own path (`staging.routes[i]`);
+  // what it shares with the primary props (origins, site) is reported once.
   const staged = new Problems();
   const stagedProps = { ...props, routes: staging.routes };
-  validateRoutes(stagedProps, staged);
-  const configs = resolveEdgeConfigs(stagedProps, staged);
-  const primary = new Set(problems.messages);
-  problems.addAll(
-    staged.messages
-      .filter((m) => !primary.has(m))
-      .map((m) => (m.startsWith('routes[') ? `staging.${m}` : m.startsWith("'routes'") ? `'staging.routes'${m.slice(8)}` : `staging: ${m}`)),
-  );
+  validateRoutes(stagedProps, staged, 'staging.routes');
+  const configs = resolveEdgeConfigs(stagedProps, staged, 'staging.routes');
+  const seen = new Set(problems.problems.map((p) => `${p.code} ${p.path}`));
+  problems.addAll(staged.problems.filter((p) => !seen.has(`${p.code} ${p.path}`)));
   return configs;
 }
 

@@ -34,37 +34,35 @@ const ORIGIN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 const LOOKS_LIKE_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-export function validateRoutes(props: TieredCdnProps, problems: Problems): void {
+/** `base` names the table in paths and messages: `'routes'`, or `'staging.routes'` for the staged table. */
+export function validateRoutes(props: TieredCdnProps, problems: Problems, base = 'routes'): void {
   const routes = props.routes;
   const originIds = new Set([...Object.keys(props.origins ?? {}), ...(props.site ? [SITE_ORIGIN] : [])]);
 
   if (!Array.isArray(routes) || routes.length === 0) {
-    problems.add(`'routes' must list at least the default route { pathPattern: '*' }, got: ${show(routes)}.`);
+    problems.add('routes-empty', `'${base}' must list at least the default route { pathPattern: '*' }, got: ${show(routes)}.`);
     return;
   }
   if (routes.length > MAX_BEHAVIORS) {
-    problems.add(
-      `'routes' has ${routes.length} routes; CloudFront allows ${MAX_BEHAVIORS} cache behaviors per distribution. Merge routes that share a tier and origin under one pattern.`,
+    problems.add('routes-too-many', `'${base}' has ${routes.length} routes; CloudFront allows ${MAX_BEHAVIORS} cache behaviors per distribution. Merge routes that share a tier and origin under one pattern.`,
     );
   }
   const defaults = routes.filter((r) => r.pathPattern === '*');
   if (defaults.length !== 1) {
-    problems.add(
-      `'routes' must have exactly one default route with pathPattern '*', got ${defaults.length}. It becomes the distribution's default behavior.`,
+    problems.add('routes-default-count', `'${base}' must have exactly one default route with pathPattern '*', got ${defaults.length}. It becomes the distribution's default behavior.`,
     );
   }
   for (const id of Object.keys(props.origins ?? {})) {
-    if (id === SITE_ORIGIN) problems.add(`'origins.${id}': the id '${SITE_ORIGIN}' is reserved for the site bucket; rename the origin.`);
-    else if (!ORIGIN_ID.test(id)) problems.add(`'origins.${id}': origin ids use letters, digits, '-' and '_' (1-64), got: ${show(id)}.`);
+    if (id === SITE_ORIGIN) problems.add('origin-id-reserved', `'origins.${id}': the id '${SITE_ORIGIN}' is reserved for the site bucket; rename the origin.`, `origins.${id}`);
+    else if (!ORIGIN_ID.test(id)) problems.add('origin-id-invalid', `'origins.${id}': origin ids use letters, digits, '-' and '_' (1-64), got: ${show(id)}.`, `origins.${id}`);
   }
   for (const [id, o] of Object.entries(props.origins ?? {})) {
     if (!Token.isUnresolved(o.domainName) && !DOMAIN.test(o.domainName)) {
-      problems.add(
-        `'origins.${id}.domainName' must be a bare domain name (no scheme, port or path; HTTPS is always used), got: ${show(o.domainName)}.`,
+      problems.add('origin-domain-invalid', `'origins.${id}.domainName' must be a bare domain name (no scheme, port or path; HTTPS is always used), got: ${show(o.domainName)}.`,
       );
     }
     if (o.originPath !== undefined && (!o.originPath.startsWith('/') || o.originPath.endsWith('/'))) {
-      problems.add(`'origins.${id}.originPath' must start with '/' and not end with '/', got: ${show(o.originPath)}.`);
+      problems.add('origin-path-invalid', `'origins.${id}.originPath' must start with '/' and not end with '/', got: ${show(o.originPath)}.`);
     }
     checkSeconds(problems, `origins.${id}.connectionTimeout`, o.connectionTimeout, 1, 10);
     checkSeconds(problems, `origins.${id}.readTimeout`, o.readTimeout, 1, 180);
@@ -73,68 +71,63 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems): void 
 
   const seen = new Map<string, number>();
   routes.forEach((route, i) => {
-    const where = `routes[${i}] (${show(route.pathPattern)})`;
+    const where = `${base}[${i}] (${show(route.pathPattern)})`;
     const pattern = route.pathPattern;
     if (typeof pattern !== 'string') {
-      problems.add(`${where}.pathPattern must be a string, got: ${show(pattern)}.`);
+      problems.add('route-pattern-not-string', `${where}.pathPattern must be a string, got: ${show(pattern)}.`);
       return;
     }
     const why = patternProblem(pattern);
-    if (why) problems.add(`${where}.pathPattern ${why}.`);
+    if (why) problems.add('route-pattern-invalid', `${where}.pathPattern ${why}.`);
     const norm = canonicalPattern(pattern);
     if (pattern !== '*' && seen.has(norm)) {
-      problems.add(`${where}.pathPattern duplicates routes[${seen.get(norm)}]; CloudFront would only ever use the first.`);
+      problems.add('route-pattern-duplicate', `${where}.pathPattern duplicates ${base}[${seen.get(norm)}]; CloudFront would only ever use the first.`);
     }
     seen.set(norm, i);
 
     if (!TIERS.includes(route.tier)) {
-      problems.add(`${where}.tier must be one of ${TIERS.map((t) => `'${t}'`).join(', ')}, got: ${show(route.tier)}.`);
+      problems.add('route-tier-invalid', `${where}.tier must be one of ${TIERS.map((t) => `'${t}'`).join(', ')}, got: ${show(route.tier)}.`);
     }
     if (!originIds.has(route.origin)) {
       const known = [...originIds].map((o) => `'${o}'`).join(', ') || 'none';
-      problems.add(
-        `${where}.origin ${show(route.origin)} is not a known origin (known: ${known}).` +
+      problems.add('route-origin-unknown', `${where}.origin ${show(route.origin)} is not a known origin (known: ${known}).` +
           (route.origin === SITE_ORIGIN ? " Set 'site' to use the site bucket." : " Add it to 'origins'."),
       );
     }
     if (route.methods === 'ALL' && route.tier !== 'dynamic') {
-      problems.add(
-        `${where}.methods 'ALL' allows writes (POST, PUT, PATCH, DELETE) on the cached '${route.tier}' tier; route writes to a 'dynamic' route.`,
+      problems.add('route-methods-write-on-cached', `${where}.methods 'ALL' allows writes (POST, PUT, PATCH, DELETE) on the cached '${route.tier}' tier; route writes to a 'dynamic' route.`,
       );
     }
     if (route.varyHeaders && route.varyHeaders.length > 0) {
       if (route.tier !== 'api') {
-        problems.add(`${where}.varyHeaders is only for 'api' routes (a '${route.tier}' route keys on no headers), got: ${show(route.varyHeaders)}.`);
+        problems.add('vary-headers-wrong-tier', `${where}.varyHeaders is only for 'api' routes (a '${route.tier}' route keys on no headers), got: ${show(route.varyHeaders)}.`);
       }
       for (const h of route.varyHeaders) {
         if (PER_USER_HEADERS.includes(h.toLowerCase())) {
-          problems.add(
-            `${where}.varyHeaders contains ${show(h)}: a shared cache keyed on it stores one copy per user. Use a 'dynamic' route for per-user responses.`,
+          problems.add('vary-headers-per-user', `${where}.varyHeaders contains ${show(h)}: a shared cache keyed on it stores one copy per user. Use a 'dynamic' route for per-user responses.`,
           );
         } else if (!HEADER_NAME.test(h)) {
-          problems.add(`${where}.varyHeaders contains ${show(h)}, which is not a valid header name.`);
+          problems.add('vary-headers-invalid-name', `${where}.varyHeaders contains ${show(h)}, which is not a valid header name.`);
         }
       }
       if (route.varyHeaders.length > 10) {
-        problems.add(`${where}.varyHeaders names ${route.varyHeaders.length} headers; a cache policy allows 10.`);
+        problems.add('vary-headers-too-many', `${where}.varyHeaders names ${route.varyHeaders.length} headers; a cache policy allows 10.`);
       }
     }
     if (route.queryStrings !== undefined && route.tier !== 'api') {
-      problems.add(`${where}.queryStrings is only for 'api' routes, got: ${show(route.queryStrings)}.`);
+      problems.add('query-strings-wrong-tier', `${where}.queryStrings is only for 'api' routes, got: ${show(route.queryStrings)}.`);
     }
     if (Array.isArray(route.queryStrings) && route.queryStrings.length > 10) {
-      problems.add(`${where}.queryStrings names ${route.queryStrings.length} query strings; a cache policy allows 10.`);
+      problems.add('query-strings-too-many', `${where}.queryStrings names ${route.queryStrings.length} query strings; a cache policy allows 10.`);
     }
     if (route.maxTtl !== undefined) {
       if (route.tier === 'static' || route.tier === 'dynamic') {
-        problems.add(`${where}.maxTtl is only for 'api' and 'html' routes ('${route.tier}' TTLs are fixed).`);
+        problems.add('max-ttl-wrong-tier', `${where}.maxTtl is only for 'api' and 'html' routes ('${route.tier}' TTLs are fixed).`);
       } else if (!Token.isUnresolved(route.maxTtl.toSeconds()) && route.maxTtl.toSeconds() <= 0) {
-        problems.add(
-          `${where}.maxTtl must be above MinTTL (0 s), got: ${route.maxTtl.toSeconds()} s. Use a 'dynamic' route for content that must never be cached.`,
+        problems.add('max-ttl-not-positive', `${where}.maxTtl must be above MinTTL (0 s), got: ${route.maxTtl.toSeconds()} s. Use a 'dynamic' route for content that must never be cached.`,
         );
       } else if (route.tier === 'html' && route.maxTtl.toSeconds() > 300) {
-        problems.add(
-          `${where}.maxTtl ${route.maxTtl.toSeconds()} s is long for HTML entry documents, which reference new asset names after each deploy; use at most 300 s.`,
+        problems.add('max-ttl-too-long', `${where}.maxTtl ${route.maxTtl.toSeconds()} s is long for HTML entry documents, which reference new asset names after each deploy; use at most 300 s.`,
         );
       }
     }
@@ -148,7 +141,11 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems): void 
     for (let j = i + 1; j < ordered.length; j++) {
       const [a, b] = [ordered[i].pathPattern, ordered[j].pathPattern];
       if (canonicalPattern(a) !== canonicalPattern(b) && shadows(a, b)) {
-        problems.add(`route ${show(b)} can never match: ${show(a)} comes first and covers every path it matches.`);
+        problems.add(
+          'route-shadowed',
+          `${base === 'routes' ? '' : `'${base}': `}route ${show(b)} can never match: ${show(a)} comes first and covers every path it matches.`,
+          `${base}[${routes.indexOf(ordered[j])}].pathPattern`,
+        );
       }
     }
   }
@@ -174,7 +171,7 @@ function withVariantDocuments(
   const plan = planVariantDocuments(files, variantPaths, route.experiments ?? []);
   for (const m of plan.missing) {
     const message = describeMissing(m, where, props.site.source);
-    if (m.mode === 'error') problems.add(message);
+    if (m.mode === 'error') problems.add('variant-document-missing', message, `${where}.experiments`);
     else problems.warn('tiered-cdn:missing-variant-documents', message);
   }
   return { ...r, originRequest: { ...r.originRequest!, variantDocuments: plan.variantDocuments } };
@@ -186,46 +183,43 @@ const MAX_ORIGIN_REQUEST_HEADERS = 10;
 /** `forwardHeaders` and `sharedAcrossUsers`: headers an origin sees without them keying the cache. */
 function checkForwardHeaders(problems: Problems, where: string, route: RouteProps): void {
   if (route.sharedAcrossUsers !== undefined && !route.auth) {
-    problems.add(`${where}.sharedAcrossUsers is only for routes with 'auth' (it says their responses are the same for every authenticated user).`);
+    problems.add('shared-across-users-without-auth', `${where}.sharedAcrossUsers is only for routes with 'auth' (it says their responses are the same for every authenticated user).`);
   }
   const fwd = route.forwardHeaders;
   if (fwd === undefined) return;
   if (route.tier !== 'api' && route.tier !== 'html') {
-    problems.add(
-      `${where}.forwardHeaders is only for 'api' and 'html' routes (a '${route.tier}' route ${route.tier === 'dynamic' ? 'forwards every viewer header already' : 'asks the origin nothing per viewer'}), got: ${show(fwd)}.`,
+    problems.add('forward-headers-wrong-tier', `${where}.forwardHeaders is only for 'api' and 'html' routes (a '${route.tier}' route ${route.tier === 'dynamic' ? 'forwards every viewer header already' : 'asks the origin nothing per viewer'}), got: ${show(fwd)}.`,
     );
     return;
   }
   if (fwd === 'allViewer') return;
   if (!Array.isArray(fwd)) {
-    problems.add(`${where}.forwardHeaders must be 'allViewer' or a list of header names, got: ${show(fwd)}.`);
+    problems.add('forward-headers-invalid', `${where}.forwardHeaders must be 'allViewer' or a list of header names, got: ${show(fwd)}.`);
     return;
   }
   const vary = (route.varyHeaders ?? []).map((h) => h.toLowerCase());
   for (const h of fwd) {
     const name = typeof h === 'string' ? h.toLowerCase() : '';
     if (!HEADER_NAME.test(name)) {
-      problems.add(`${where}.forwardHeaders contains ${show(h)}, which is not a valid header name.`);
+      problems.add('forward-headers-invalid-name', `${where}.forwardHeaders contains ${show(h)}, which is not a valid header name.`);
     } else if (name === 'authorization') {
-      problems.add(
-        `${where}.forwardHeaders contains ${show(h)}: CloudFront refuses an origin request policy that forwards Authorization, so that no cached copy answers another user's credentials. Authorization reaches the origin only on a 'dynamic' route.`,
+      problems.add('forward-headers-authorization', `${where}.forwardHeaders contains ${show(h)}: CloudFront refuses an origin request policy that forwards Authorization, so that no cached copy answers another user's credentials. Authorization reaches the origin only on a 'dynamic' route.`,
       );
     } else if (name === 'cookie' && !(route.auth && route.sharedAcrossUsers === true)) {
-      problems.add(
-        `${where}.forwardHeaders contains ${show(h)}: on a shared '${route.tier}' tier the origin would see each user's cookies while one cached copy answers everyone. Use a 'dynamic' route, or, for an authenticated route whose responses are the same for every user by design, set 'auth' and 'sharedAcrossUsers: true'.`,
+      problems.add('forward-headers-cookie', `${where}.forwardHeaders contains ${show(h)}: on a shared '${route.tier}' tier the origin would see each user's cookies while one cached copy answers everyone. Use a 'dynamic' route, or, for an authenticated route whose responses are the same for every user by design, set 'auth' and 'sharedAcrossUsers: true'.`,
       );
     } else if (vary.includes(name)) {
-      problems.add(`${where}.forwardHeaders contains ${show(h)}, which is already in varyHeaders: cache key headers always reach the origin.`);
+      problems.add('forward-headers-in-vary', `${where}.forwardHeaders contains ${show(h)}, which is already in varyHeaders: cache key headers always reach the origin.`);
     }
   }
   const headers = fwd.filter((h) => typeof h === 'string' && h.toLowerCase() !== 'cookie');
   if (headers.length > MAX_ORIGIN_REQUEST_HEADERS) {
-    problems.add(`${where}.forwardHeaders names ${headers.length} headers; an origin request policy allows ${MAX_ORIGIN_REQUEST_HEADERS}. Use 'allViewer' to forward every viewer header.`);
+    problems.add('forward-headers-too-many', `${where}.forwardHeaders names ${headers.length} headers; an origin request policy allows ${MAX_ORIGIN_REQUEST_HEADERS}. Use 'allViewer' to forward every viewer header.`);
   }
 }
 
 /** Viewer-request, viewer-response and origin-request configuration of every route; problems collected. */
-export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): Map<RouteProps, RouteEdgeConfig> {
+export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems, base = 'routes'): Map<RouteProps, RouteEdgeConfig> {
   let files: string[] | undefined | null = null;
   const siteFiles = (): string[] | undefined => {
     if (files === null) {
@@ -250,23 +244,21 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
   const out = new Map<RouteProps, RouteEdgeConfig>();
   const guard = guardPlan(props.routes);
   props.routes.forEach((route, i) => {
-    const where = `routes[${i}] (${show(route.pathPattern)})`;
+    const where = `${base}[${i}] (${show(route.pathPattern)})`;
     const cached = route.tier !== 'dynamic';
     const auth = route.auth !== undefined ? resolveAuthConfig(route.auth, `${where}.auth`) : undefined;
     if (auth) problems.addAll(auth.errors);
     if (route.originRouting && !cached) {
-      problems.add(
-        `${where}.originRouting is not supported on a 'dynamic' route: its origin request policy forwards viewer headers, not the CloudFront viewer headers routing decides by. Route the path with an 'api' route, or deploy one dynamic route per origin.`,
+      problems.add('origin-routing-on-dynamic', `${where}.originRouting is not supported on a 'dynamic' route: its origin request policy forwards viewer headers, not the CloudFront viewer headers routing decides by. Route the path with an 'api' route, or deploy one dynamic route per origin.`,
       );
     }
     const hasFailover = route.origin === SITE_ORIGIN ? !!props.site?.failoverBucket : !!props.origins?.[route.origin]?.failoverDomainName;
     if (route.originRouting && hasFailover) {
-      problems.add(
-        `${where}.originRouting cannot be combined with failover of origin '${route.origin}': CloudFront runs the origin-request function again for the failover request, which would route it back to the same origin. Drop one of them.`,
+      problems.add('origin-routing-with-failover', `${where}.originRouting cannot be combined with failover of origin '${route.origin}': CloudFront runs the origin-request function again for the failover request, which would route it back to the same origin. Drop one of them.`,
       );
     }
     if ((route.originRouting?.rules ?? []).some((r) => r.origin === SITE_ORIGIN)) {
-      problems.add(`${where}.originRouting cannot route to the site bucket ('${SITE_ORIGIN}'); route to custom origins.`);
+      problems.add('origin-routing-to-site', `${where}.originRouting cannot route to the site bucket ('${SITE_ORIGIN}'); route to custom origins.`);
     }
     const routing = resolveRouteRouting(route, targets, { where, cached });
     problems.addAll(routing.errors);
@@ -295,14 +287,12 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
     for (const own of route.edgeLambdas ?? []) {
       const onlyGuard = guarded && !auth?.config && !r?.normalize && experiments.length === 0;
       if (onlyGuard && own.eventType === cloudfront.LambdaEdgeEventType.VIEWER_REQUEST) {
-        problems.add(
-          `${where}.edgeLambdas has a viewer-request function, but the route reaches an origin that serves routes with auth, so its viewer-request must run the path guard (otherwise '/api//me' spellings of a protected path pass unauthenticated). Move the function to another event type or route, or drop it.`,
+        problems.add('edge-lambdas-guard-conflict', `${where}.edgeLambdas has a viewer-request function, but the route reaches an origin that serves routes with auth, so its viewer-request must run the path guard (otherwise '/api//me' spellings of a protected path pass unauthenticated). Move the function to another event type or route, or drop it.`,
         );
         continue;
       }
       if (generated.includes(own.eventType)) {
-        problems.add(
-          `${where}.edgeLambdas has a ${own.eventType} function, but the route's auth, experiments, routing or query normalization already use that event type (CloudFront allows one function per event type per behavior). Drop one of them.`,
+        problems.add('edge-lambdas-event-conflict', `${where}.edgeLambdas has a ${own.eventType} function, but the route's auth, experiments, routing or query normalization already use that event type (CloudFront allows one function per event type per behavior). Drop one of them.`,
         );
       }
     }
@@ -319,8 +309,7 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems): M
   // path gets a behavior of its own with the same settings.
   for (const [route, bare] of guard.bareRoutes) out.set(bare, out.get(route)!);
   if (out.size > MAX_BEHAVIORS && props.routes.length <= MAX_BEHAVIORS) {
-    problems.add(
-      `'routes' needs ${out.size} cache behaviors (${guard.bareRoutes.size} added so that each protected 'prefix/*' also protects 'prefix'); CloudFront allows ${MAX_BEHAVIORS}. Merge routes.`,
+    problems.add('routes-too-many-behaviors', `'${base}' needs ${out.size} cache behaviors (${guard.bareRoutes.size} added so that each protected 'prefix/*' also protects 'prefix'); CloudFront allows ${MAX_BEHAVIORS}. Merge routes.`,
     );
   }
   return out;
@@ -366,7 +355,7 @@ export function guardPlan(routes: readonly RouteProps[]): {
 function checkSeconds(problems: Problems, prop: string, d: Duration | undefined, min: number, max: number): void {
   if (d === undefined || Token.isUnresolved(d.toSeconds())) return;
   const s = d.toSeconds();
-  if (s < min || s > max) problems.add(`'${prop}' must be ${min}-${max} seconds, got: ${s}.`);
+  if (s < min || s > max) problems.add('origin-timeout-range', `'${prop}' must be ${min}-${max} seconds, got: ${s}.`);
 }
 
 function checkEdgeLambda(problems: Problems, where: string, fn: cloudfront.EdgeLambda): void {
@@ -377,8 +366,7 @@ function checkEdgeLambda(problems: Problems, where: string, fn: cloudfront.EdgeL
   const env = Stack.of(lambdaFn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
   const keys = Object.keys(env?.variables ?? {});
   if (keys.length > 0) {
-    problems.add(
-      `${where}: function '${lambdaFn.node.path}' has environment variables ${show(keys)}, which Lambda@Edge does not support. Bake configuration into the code at synth time, or mark them with addEnvironment(key, value, { removeInEdge: true }).`,
+    problems.add('edge-lambda-environment', `${where}: function '${lambdaFn.node.path}' has environment variables ${show(keys)}, which Lambda@Edge does not support. Bake configuration into the code at synth time, or mark them with addEnvironment(key, value, { removeInEdge: true }).`,
     );
   }
 }
@@ -397,28 +385,22 @@ export function resolveShieldRegions(
     const prop = explicit !== undefined ? `origins.${id}.originShield` : id === SITE_ORIGIN ? 'the stack region' : `origins.${id}.region`;
     if (explicit !== undefined) {
       if (!isOriginShieldRegion(explicit)) {
-        problems.add(
-          `'${prop}' ${show(explicit)} is not a region with Origin Shield; choose one of ${ORIGIN_SHIELD_REGIONS.join(', ')}.`,
-        );
+        problems.add('origin-shield-region-invalid', `'${prop}' ${show(explicit)} is not a region with Origin Shield; choose one of ${ORIGIN_SHIELD_REGIONS.join(', ')}.`, id === SITE_ORIGIN ? 'originShield' : prop);
       }
       out[id] = explicit;
       return;
     }
     if (region === undefined || Token.isUnresolved(region)) {
-      problems.add(
-        `Origin Shield for origin '${id}' needs a region: set the stack's env.region, '${id === SITE_ORIGIN ? 'originShield: false' : `origins.${id}.region`}', or 'originShield: false'.`,
-      );
+      problems.add('origin-shield-region-missing', `Origin Shield for origin '${id}' needs a region: set the stack's env.region, '${id === SITE_ORIGIN ? 'originShield: false' : `origins.${id}.region`}', or 'originShield: false'.`, id === SITE_ORIGIN ? 'env.region' : `origins.${id}.region`);
       return;
     }
     if (!LOOKS_LIKE_REGION.test(region)) {
-      problems.add(`'${prop}' must be an AWS Region code such as 'us-east-1', got: ${show(region)}.`);
+      problems.add('origin-region-invalid', `'${prop}' must be an AWS Region code such as 'us-east-1', got: ${show(region)}.`, id === SITE_ORIGIN ? 'env.region' : prop);
       return;
     }
     const shield = originShieldRegionFor(region);
     if (!shield) {
-      problems.add(
-        `'${prop}' ${show(region)} has no known Origin Shield region; set 'origins.${id}.originShield' to one of ${ORIGIN_SHIELD_REGIONS.join(', ')}.`,
-      );
+      problems.add('origin-shield-region-unknown', `'${prop}' ${show(region)} has no known Origin Shield region; set 'origins.${id}.originShield' to one of ${ORIGIN_SHIELD_REGIONS.join(', ')}.`, id === SITE_ORIGIN ? 'env.region' : prop);
       return;
     }
     out[id] = shield;
@@ -430,14 +412,13 @@ export function resolveShieldRegions(
 
 export function resolveEntryDocuments(site: SiteProps, problems: Problems): string[] {
   if (!fs.existsSync(site.source) || !fs.statSync(site.source).isDirectory()) {
-    problems.add(`'site.source' must be a folder, got: ${show(site.source)} (resolved to ${path.resolve(site.source)}).`);
+    problems.add('site-source-not-folder', `'site.source' must be a folder, got: ${show(site.source)} (resolved to ${path.resolve(site.source)}).`);
     return [];
   }
   if (site.entryDocuments) {
     for (const p of site.entryDocuments) {
       if (!p.startsWith('/') || /[*?]/.test(p)) {
-        problems.add(
-          `'site.entryDocuments' entries are exact paths starting with '/' (no wildcards: assets are content-hashed), got: ${show(p)}.`,
+        problems.add('site-entry-document-invalid', `'site.entryDocuments' entries are exact paths starting with '/' (no wildcards: assets are content-hashed), got: ${show(p)}.`,
         );
       }
     }
@@ -461,11 +442,11 @@ export function resolveEntryDocuments(site: SiteProps, problems: Problems): stri
 function targetedCacheControlOf(route: RouteProps, where: string, problems: Problems): boolean {
   if (!route.targetedCacheControl) return false;
   if (route.tier !== 'api' && route.tier !== 'html') {
-    problems.add(`${where}.targetedCacheControl is for 'api' and 'html' routes (CDN-Cache-Control sets what the edge caches); a '${route.tier}' route ${route.tier === 'static' ? 'is cached a year whatever the origin says' : 'is never cached'}. Remove it.`);
+    problems.add('targeted-cache-control-wrong-tier', `${where}.targetedCacheControl is for 'api' and 'html' routes (CDN-Cache-Control sets what the edge caches); a '${route.tier}' route ${route.tier === 'static' ? 'is cached a year whatever the origin says' : 'is never cached'}. Remove it.`);
     return false;
   }
   if (route.origin === SITE_ORIGIN) {
-    problems.add(`${where}.targetedCacheControl needs a custom origin: S3 objects cannot send CDN-Cache-Control or Surrogate-Control. Remove it, or route to an origin in 'origins'.`);
+    problems.add('targeted-cache-control-on-site', `${where}.targetedCacheControl needs a custom origin: S3 objects cannot send CDN-Cache-Control or Surrogate-Control. Remove it, or route to an origin in 'origins'.`);
     return false;
   }
   return true;

@@ -15,7 +15,7 @@ import {
   VIEWER_COUNTRY_HEADER,
   VIEWER_ID_COOKIE,
 } from '../lambda-edge/shared/names';
-import { show } from './validation';
+import { show, Problem, problem } from './validation';
 
 /*
  * Route-table options for A/B experiments, geo/device origin routing and query normalization,
@@ -176,7 +176,7 @@ export interface QueryNormalizationProps {
 /** What validation and resolution return: the baked configuration when `errors` is empty. */
 export interface Resolution<T> {
   readonly config?: T;
-  readonly errors: string[];
+  readonly errors: Problem[];
 }
 
 /** Cookie lifetime used when `cookieMaxAge` is not set. */
@@ -224,92 +224,83 @@ export function resolveExperiments(
   experiments: readonly ExperimentProps[] | undefined,
   where = 'experiments',
 ): Resolution<ExperimentConfig[]> {
-  const errors: string[] = [];
+  const errors: Problem[] = [];
   const configs: ExperimentConfig[] = [];
   const seen = new Map<string, number>();
   (experiments ?? []).forEach((e, i) => {
     const at = `${where}[${i}]`;
     if (typeof e.name !== 'string' || Token.isUnresolved(e.name) || !EXPERIMENT_NAME.test(e.name) || e.name.length > 32) {
       const suggestion = typeof e.name === 'string' && slug(e.name) ? ` such as ${show(slug(e.name))}` : '';
-      errors.push(
-        `${at}.name must be lower-case letters, digits and single hyphens, at most 32 characters ` +
+      errors.push(problem('experiment-name-invalid', `${at}.name must be lower-case letters, digits and single hyphens, at most 32 characters ` +
           `(it names the header x-experiment-<name> and the cookie ${EXPERIMENT_COOKIE_PREFIX}<name>), ` +
           `got: ${show(e.name)}. Use a name${suggestion}.`,
-      );
+      ));
     } else if (seen.has(e.name)) {
-      errors.push(
-        `${at}.name ${show(e.name)} is already used by ${where}[${seen.get(e.name)}]: both would write the ` +
+      errors.push(problem('experiment-name-duplicate', `${at}.name ${show(e.name)} is already used by ${where}[${seen.get(e.name)}]: both would write the ` +
           `same header and cookie. Give each experiment of a route its own name.`,
-      );
+      ));
     } else {
       seen.set(e.name, i);
     }
 
     const variants = e.variants ?? [];
     if (variants.length < 2) {
-      errors.push(
-        `${at}.variants needs at least two variants to split viewers between, got ${variants.length}: ` +
+      errors.push(problem('experiment-variants-too-few', `${at}.variants needs at least two variants to split viewers between, got ${variants.length}: ` +
           `${show(variants.map((v) => v.name))}. Add a control variant.`,
-      );
+      ));
     }
     const variantNames = new Set<string>();
     variants.forEach((v, j) => {
       const vat = `${at}.variants[${j}]`;
       if (typeof v.name !== 'string' || !VARIANT_NAME.test(v.name)) {
-        errors.push(
-          `${vat}.name must be 1-32 letters, digits, '_' or '-' (it is sent as a header value and ` +
+        errors.push(problem('variant-name-invalid', `${vat}.name must be 1-32 letters, digits, '_' or '-' (it is sent as a header value and ` +
             `stored in a cookie), got: ${show(v.name)}.`,
-        );
+        ));
       } else if (variantNames.has(v.name)) {
-        errors.push(`${vat}.name ${show(v.name)} appears twice in ${at}.variants: variant names must be unique.`);
+        errors.push(problem('variant-name-duplicate', `${vat}.name ${show(v.name)} appears twice in ${at}.variants: variant names must be unique.`));
       }
       variantNames.add(v.name);
       if (v.pathPrefix !== undefined && (typeof v.pathPrefix !== 'string' || !PATH_PREFIX.test(v.pathPrefix))) {
-        errors.push(
-          `${vat}.pathPrefix must start with '/', not end with '/', and hold only letters, digits, ` +
+        errors.push(problem('variant-path-prefix-invalid', `${vat}.pathPrefix must start with '/', not end with '/', and hold only letters, digits, ` +
             `'.', '_', '~', '-' and '/' between segments, got: ${show(v.pathPrefix)}. Example: '/variants/${v.name}'.`,
-        );
+        ));
       }
       if (typeof v.weight !== 'number' || Token.isUnresolved(v.weight) || !Number.isFinite(v.weight) || v.weight <= 0) {
-        errors.push(
-          `${vat}.weight must be a positive, finite number known at synth (weights are baked into the ` +
+        errors.push(problem('variant-weight-invalid', `${vat}.weight must be a positive, finite number known at synth (weights are baked into the ` +
             `edge function), got: ${show(v.weight)}. Use a relative share such as 50.`,
-        );
+        ));
       }
     });
 
     if (e.forceCookie !== undefined) {
       if (!COOKIE_NAME.test(e.forceCookie)) {
-        errors.push(`${at}.forceCookie must be a cookie name (letters, digits, '-', '_', '.'), got: ${show(e.forceCookie)}.`);
+        errors.push(problem('experiment-force-cookie-invalid', `${at}.forceCookie must be a cookie name (letters, digits, '-', '_', '.'), got: ${show(e.forceCookie)}.`));
       } else if (e.forceCookie.startsWith(EXPERIMENT_COOKIE_PREFIX) || e.forceCookie === VIEWER_ID_COOKIE) {
-        errors.push(
-          `${at}.forceCookie ${show(e.forceCookie)} collides with the cookies the edge sets ` +
+        errors.push(problem('experiment-force-cookie-reserved', `${at}.forceCookie ${show(e.forceCookie)} collides with the cookies the edge sets ` +
             `(${EXPERIMENT_COOKIE_PREFIX}*, ${VIEWER_ID_COOKIE}). Use another name such as ${show(`qa-${e.name}`)}.`,
-        );
+        ));
       }
     }
     if (e.forceQuery !== undefined && !QUERY_NAME.test(e.forceQuery)) {
-      errors.push(
-        `${at}.forceQuery must be a query parameter name of letters, digits, '.', '_', '~' or '-', ` +
+      errors.push(problem('experiment-force-query-invalid', `${at}.forceQuery must be a query parameter name of letters, digits, '.', '_', '~' or '-', ` +
           `got: ${show(e.forceQuery)}.`,
-      );
+      ));
     }
 
     if (e.missingVariantDocuments !== undefined && e.missingVariantDocuments !== 'fallback' && e.missingVariantDocuments !== 'error') {
-      errors.push(`${at}.missingVariantDocuments must be 'fallback' or 'error', got: ${show(e.missingVariantDocuments)}.`);
+      errors.push(problem('experiment-missing-variant-documents-invalid', `${at}.missingVariantDocuments must be 'fallback' or 'error', got: ${show(e.missingVariantDocuments)}.`));
     }
 
     const maxAge = e.cookieMaxAge ?? DEFAULT_EXPERIMENT_COOKIE_MAX_AGE;
     let seconds = NaN;
     if (maxAge.isUnresolved()) {
-      errors.push(`${at}.cookieMaxAge must be known at synth (it is baked into the edge function), got: <token>.`);
+      errors.push(problem('experiment-cookie-max-age-token', `${at}.cookieMaxAge must be known at synth (it is baked into the edge function), got: <token>.`));
     } else {
       seconds = maxAge.toSeconds({ integral: false });
       if (!(seconds >= 1 && seconds <= MAX_COOKIE_AGE_SECONDS && Number.isInteger(seconds))) {
-        errors.push(
-          `${at}.cookieMaxAge must be a whole number of seconds between 1 second and 400 days ` +
+        errors.push(problem('experiment-cookie-max-age-range', `${at}.cookieMaxAge must be a whole number of seconds between 1 second and 400 days ` +
             `(browsers cap cookies at 400 days), got: ${seconds} seconds.`,
-        );
+        ));
       }
     }
 
@@ -346,23 +337,22 @@ function cacheKeyOf(country: boolean, device: boolean): RoutingCacheKey {
   return country ? (device ? 'country-and-device' : 'country') : device ? 'device' : 'none';
 }
 
-function checkTarget(id: string, target: OriginTarget, at: string, errors: string[]): void {
+function checkTarget(id: string, target: OriginTarget, at: string, errors: Problem[]): void {
   const where = `${at} (origin ${show(id)})`;
   if (typeof target.domainName !== 'string' || Token.isUnresolved(target.domainName)) {
-    errors.push(
-      `${where}: domainName is a deploy-time value (${show(target.domainName)}); routed origins are baked into ` +
+    errors.push(problem('routing-target-domain-token', `${where}: domainName is a deploy-time value (${show(target.domainName)}); routed origins are baked into ` +
         `the edge function at synth, so give the origin a literal domain name.`,
-    );
+    ));
   } else if (target.domainName === '' || target.domainName.includes(':') || target.domainName.includes('/')) {
-    errors.push(`${where}: domainName must be a host name without scheme, port or path, got: ${show(target.domainName)}.`);
+    errors.push(problem('routing-target-domain-invalid', `${where}: domainName must be a host name without scheme, port or path, got: ${show(target.domainName)}.`));
   }
   if (target.path !== '' && (!target.path.startsWith('/') || target.path.endsWith('/'))) {
-    errors.push(`${where}: path must be empty or start with '/' and not end with '/', got: ${show(target.path)}.`);
+    errors.push(problem('routing-target-path-invalid', `${where}: path must be empty or start with '/' and not end with '/', got: ${show(target.path)}.`));
   }
   if (target.kind === 'custom') {
     const p = target.port;
     if (!(p === 80 || p === 443 || (Number.isInteger(p) && p >= 1024 && p <= 65535))) {
-      errors.push(`${where}: port must be 80, 443 or 1024-65535 (CloudFront's rule for origins), got: ${show(p)}.`);
+      errors.push(problem('routing-target-port-invalid', `${where}: port must be 80, 443 or 1024-65535 (CloudFront's rule for origins), got: ${show(p)}.`));
     }
   }
 }
@@ -379,25 +369,25 @@ export function resolveOriginRouting(
 ): Resolution<OriginRequestConfig> {
   const where = options.where ?? 'originRouting';
   const cached = options.cached ?? true;
-  const errors: string[] = [];
+  const errors: Problem[] = [];
   const key: RoutingCacheKey = props.routingCacheKey ?? 'none';
   const validKeys: readonly RoutingCacheKey[] = ['none', 'country', 'device', 'country-and-device'];
   if (!validKeys.includes(key)) {
-    errors.push(`${where}.routingCacheKey must be one of ${validKeys.map((k) => `'${k}'`).join(', ')}, got: ${show(key)}.`);
+    errors.push(problem('routing-cache-key-invalid', `${where}.routingCacheKey must be one of ${validKeys.map((k) => `'${k}'`).join(', ')}, got: ${show(key)}.`));
   }
   if (!props.rules || props.rules.length === 0) {
-    errors.push(`${where}.rules is empty: give at least one rule, or drop originRouting from the route.`);
+    errors.push(problem('routing-rules-empty', `${where}.rules is empty: give at least one rule, or drop originRouting from the route.`));
   }
   const rules: RoutingRule[] = [];
   const used = new Set<string>();
   (props.rules ?? []).forEach((rule, i) => {
     const at = `${where}.rules[${i}]`;
     if (rule.countries === undefined && rule.device === undefined) {
-      errors.push(`${at} has neither countries nor device, so it would match nothing. Give one of them.`);
+      errors.push(problem('routing-rule-matches-nothing', `${at} has neither countries nor device, so it would match nothing. Give one of them.`));
     }
     const countries: string[] = [];
     if (rule.countries !== undefined) {
-      if (rule.countries.length === 0) errors.push(`${at}.countries is empty: list at least one country code, e.g. ['DE'].`);
+      if (rule.countries.length === 0) errors.push(problem('routing-rule-countries-empty', `${at}.countries is empty: list at least one country code, e.g. ['DE'].`));
       for (const code of rule.countries) {
         if (typeof code === 'string' && ISO_COUNTRIES.has(code)) {
           countries.push(code);
@@ -409,17 +399,16 @@ export function resolveOriginRouting(
           : ISO_COUNTRIES.has(upper)
             ? `; write it in upper case: '${upper}'`
             : '';
-        errors.push(`${at}.countries: ${show(code)} is not an ISO 3166-1 alpha-2 country code${hint}.`);
+        errors.push(problem('routing-rule-country-invalid', `${at}.countries: ${show(code)} is not an ISO 3166-1 alpha-2 country code${hint}.`));
       }
     }
     if (rule.device !== undefined && !(rule.device in DEVICE_HEADERS)) {
-      errors.push(`${at}.device must be one of ${Object.keys(DEVICE_HEADERS).map((d) => `'${d}'`).join(', ')}, got: ${show(rule.device)}.`);
+      errors.push(problem('routing-rule-device-invalid', `${at}.device must be one of ${Object.keys(DEVICE_HEADERS).map((d) => `'${d}'`).join(', ')}, got: ${show(rule.device)}.`));
     }
     if (!(rule.origin in origins)) {
-      errors.push(
-        `${at}.origin ${show(rule.origin)} is not a known origin. Known origins: ` +
+      errors.push(problem('routing-rule-origin-unknown', `${at}.origin ${show(rule.origin)} is not a known origin. Known origins: ` +
           `${Object.keys(origins).map((o) => `'${o}'`).join(', ') || 'none'}. Add it to the origins or fix the id.`,
-      );
+      ));
     } else {
       used.add(rule.origin);
     }
@@ -432,12 +421,11 @@ export function resolveOriginRouting(
           keysCountry(key) || rule.countries !== undefined,
           keysDevice(key) || rule.device !== undefined,
         );
-        errors.push(
-          `${at} sends ${describeRule(rule)} to origin ${show(rule.origin)}, which is taken to serve different ` +
+        errors.push(problem('routing-cache-key-missing', `${at} sends ${describeRule(rule)} to origin ${show(rule.origin)}, which is taken to serve different ` +
             `content, but ${where}.routingCacheKey is '${key}': its responses and the route origin's would share ` +
             `cache entries and be served to the wrong viewers. Set routingCacheKey: '${needed}', or set ` +
             `sameContent: true on the rule if ${show(rule.origin)} serves the same content.`,
-        );
+        ));
       }
     }
     rules.push({
@@ -449,10 +437,10 @@ export function resolveOriginRouting(
 
   const by = decidesBy(props.rules ?? []);
   if (keysCountry(key) && !by.country) {
-    errors.push(`${where}.routingCacheKey '${key}' keys the cache by country, but no rule decides by country: it would split the cache for nothing. Drop 'country' from it.`);
+    errors.push(problem('routing-cache-key-country-unused', `${where}.routingCacheKey '${key}' keys the cache by country, but no rule decides by country: it would split the cache for nothing. Drop 'country' from it.`));
   }
   if (keysDevice(key) && by.devices.length === 0) {
-    errors.push(`${where}.routingCacheKey '${key}' keys the cache by device, but no rule decides by device: it would split the cache for nothing. Drop 'device' from it.`);
+    errors.push(problem('routing-cache-key-device-unused', `${where}.routingCacheKey '${key}' keys the cache by device, but no rule decides by device: it would split the cache for nothing. Drop 'device' from it.`));
   }
 
   const targets: Record<string, OriginTarget> = {};
@@ -487,11 +475,11 @@ export function resolveQueryNormalization(
   experiments: readonly ExperimentProps[] = [],
   where = 'queryNormalization',
 ): Resolution<NormalizeConfig> {
-  const errors: string[] = [];
+  const errors: Problem[] = [];
   const checkNames = (names: readonly string[] | undefined, prop: string): void => {
     (names ?? []).forEach((n, i) => {
       if (typeof n !== 'string' || n === '' || /[&=#?\s]/.test(n)) {
-        errors.push(`${where}.${prop}[${i}] must be a non-empty parameter name without '&', '=', '#', '?' or spaces, got: ${show(n)}.`);
+        errors.push(problem('query-param-name-invalid', `${where}.${prop}[${i}] must be a non-empty parameter name without '&', '=', '#', '?' or spaces, got: ${show(n)}.`));
       }
     });
   };
@@ -499,7 +487,7 @@ export function resolveQueryNormalization(
   checkNames(props.dropPrefixes, 'dropPrefixes');
   checkNames(props.allowlist, 'allowlist');
   if (props.allowlist !== undefined && props.allowlist.length === 0) {
-    errors.push(`${where}.allowlist is empty, which would drop every parameter. Omit it to keep all non-tracking parameters.`);
+    errors.push(problem('query-allowlist-empty', `${where}.allowlist is empty, which would drop every parameter. Omit it to keep all non-tracking parameters.`));
   }
   let allowlist = props.allowlist ? [...props.allowlist] : undefined;
   if (allowlist) {

@@ -1,7 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { RouteProps } from './routes';
-import { show } from './validation';
+import { show, Problem, problem } from './validation';
 
 /** Prefix CloudFront requires of the header that selects the staging distribution. */
 export const STAGING_HEADER_PREFIX = 'aws-cf-cd-';
@@ -45,26 +45,26 @@ export interface StagingOptions {
   readonly routes?: readonly RouteProps[];
 }
 
-export function stagingProblems(staging: StagingOptions): string[] {
-  const problems: string[] = [];
+export function stagingProblems(staging: StagingOptions): Problem[] {
+  const problems: Problem[] = [];
   if ((staging.header === undefined) === (staging.weight === undefined)) {
-    problems.push(`'staging' selects viewers by 'header' or by 'weight': give exactly one, got ${staging.header ? 'both' : 'neither'}.`);
+    problems.push(problem('staging-selection', `'staging' selects viewers by 'header' or by 'weight': give exactly one, got ${staging.header ? 'both' : 'neither'}.`));
   }
   if (staging.header) {
     const name = staging.header.name;
     if (!Token.isUnresolved(name) && (!name.toLowerCase().startsWith(STAGING_HEADER_PREFIX) || !/^[A-Za-z0-9-]+$/.test(name))) {
-      problems.push(`'staging.header.name' must start with '${STAGING_HEADER_PREFIX}' (CloudFront's rule) and use letters, digits and '-', got: ${show(name)}.`);
+      problems.push(problem('staging-header-name-invalid', `'staging.header.name' must start with '${STAGING_HEADER_PREFIX}' (CloudFront's rule) and use letters, digits and '-', got: ${show(name)}.`));
     }
-    if (!staging.header.value) problems.push(`'staging.header.value' must not be empty.`);
+    if (!staging.header.value) problems.push(problem('staging-header-value-empty', `'staging.header.value' must not be empty.`));
   }
   if (staging.weight !== undefined && !(staging.weight > 0 && staging.weight <= MAX_STAGING_WEIGHT)) {
-    problems.push(`'staging.weight' must be above 0 and at most ${MAX_STAGING_WEIGHT} (CloudFront's limit), got: ${show(staging.weight)}.`);
+    problems.push(problem('staging-weight-range', `'staging.weight' must be above 0 and at most ${MAX_STAGING_WEIGHT} (CloudFront's limit), got: ${show(staging.weight)}.`));
   }
   if (staging.stickiness) {
-    if (staging.weight === undefined) problems.push(`'staging.stickiness' applies to 'weight' selection only.`);
+    if (staging.weight === undefined) problems.push(problem('staging-stickiness-without-weight', `'staging.stickiness' applies to 'weight' selection only.`));
     for (const key of ['idle', 'maxSession'] as const) {
       const sec = staging.stickiness[key].toSeconds();
-      if (sec < 300 || sec > 3600) problems.push(`'staging.stickiness.${key}' must be 300-3600 seconds, got: ${sec}.`);
+      if (sec < 300 || sec > 3600) problems.push(problem('staging-stickiness-range', `'staging.stickiness.${key}' must be 300-3600 seconds, got: ${sec}.`));
     }
   }
   return problems;

@@ -1,7 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { show } from './validation';
+import { show, Problem, problem } from './validation';
 
 /** AWS managed rule groups every web ACL gets unless `managedRules` is false. */
 export const MANAGED_RULE_GROUPS: readonly string[] = [
@@ -61,33 +61,32 @@ export interface WafOptions {
 const COUNTRY = /^[A-Z]{2}$/;
 
 /** Problems with the WAF options, collected for the construct's one error. */
-export function wafProblems(waf: WafOptions, stackRegion: string): string[] {
-  const problems: string[] = [];
+export function wafProblems(waf: WafOptions, stackRegion: string): Problem[] {
+  const problems: Problem[] = [];
   const limit = (prop: string, v: number | undefined) => {
     if (v !== undefined && (!Number.isInteger(v) || v < 100 || v > 2_000_000_000)) {
-      problems.push(`'waf.${prop}' must be a whole number from 100 to 2,000,000,000 requests per 5 minutes, got: ${show(v)}.`);
+      problems.push(problem('waf-rate-limit-range', `'waf.${prop}' must be a whole number from 100 to 2,000,000,000 requests per 5 minutes, got: ${show(v)}.`));
     }
   };
   limit('rateLimit', waf.rateLimit);
   if (waf.apiRateLimit !== false) limit('apiRateLimit', waf.apiRateLimit);
   for (const prop of ['allowCountries', 'denyCountries'] as const) {
     const bad = (waf[prop] ?? []).filter((c) => !COUNTRY.test(c));
-    if (bad.length > 0) problems.push(`'waf.${prop}' takes ISO 3166 alpha-2 codes in upper case, got: ${show(bad)}.`);
+    if (bad.length > 0) problems.push(problem('waf-countries-invalid', `'waf.${prop}' takes ISO 3166 alpha-2 codes in upper case, got: ${show(bad)}.`));
   }
   if (waf.allowCountries && waf.denyCountries) {
-    problems.push(`'waf.allowCountries' and 'waf.denyCountries' exclude each other: allowing a list already blocks the rest.`);
+    problems.push(problem('waf-countries-both', `'waf.allowCountries' and 'waf.denyCountries' exclude each other: allowing a list already blocks the rest.`));
   }
   if (waf.allowCountries && waf.allowCountries.length === 0) {
-    problems.push(`'waf.allowCountries' is empty, which would block every viewer; leave it out to allow all countries.`);
+    problems.push(problem('waf-allow-countries-empty', `'waf.allowCountries' is empty, which would block every viewer; leave it out to allow all countries.`));
   }
   if (waf.webAclArn !== undefined) {
     if (!Token.isUnresolved(waf.webAclArn) && !/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+/.test(waf.webAclArn)) {
-      problems.push(`'waf.webAclArn' must be the ARN of a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/...), got: ${show(waf.webAclArn)}.`);
+      problems.push(problem('waf-web-acl-arn-invalid', `'waf.webAclArn' must be the ARN of a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/...), got: ${show(waf.webAclArn)}.`));
     }
   } else if (!Token.isUnresolved(stackRegion) && stackRegion !== 'us-east-1') {
-    problems.push(
-      `'waf': a CLOUDFRONT-scope web ACL can only be created in us-east-1, and this stack is in ${show(stackRegion)}. Create the web ACL in a us-east-1 stack and pass its ARN as 'waf.webAclArn', or set 'waf: false'.`,
-    );
+    problems.push(problem('waf-region', `'waf': a CLOUDFRONT-scope web ACL can only be created in us-east-1, and this stack is in ${show(stackRegion)}. Create the web ACL in a us-east-1 stack and pass its ARN as 'waf.webAclArn', or set 'waf: false'.`,
+    ));
   }
   return problems;
 }

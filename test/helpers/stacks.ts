@@ -2,7 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { TieredCdn, TieredCdnProps, TieredCdnValidationError } from '../../lib';
+import { Problem, TieredCdn, TieredCdnProps, TieredCdnValidationError } from '../../lib';
 
 export const SITE_DIR = path.join(__dirname, '..', '..', 'site');
 
@@ -54,8 +54,8 @@ export function cachePolicyOf(template: Template, pathPattern: string): any {
   return deref(template, behaviorFor(template, pathPattern).CachePolicyId).Properties.CachePolicyConfig;
 }
 
-/** The problems a TieredCdn validation error lists for these props; fails when none is thrown. */
-export function validationProblems(props: Parameters<typeof cdnStack>[0], region?: string): string[] {
+/** The problems (`{ code, path, message }`) a TieredCdn validation error lists for these props; fails when none is thrown. */
+export function validationErrors(props: Parameters<typeof cdnStack>[0], region?: string): Problem[] {
   try {
     cdnStack(props, region);
   } catch (err) {
@@ -63,4 +63,14 @@ export function validationProblems(props: Parameters<typeof cdnStack>[0], region
     throw err;
   }
   throw new Error('expected a TieredCdnValidationError');
+}
+
+/** The messages of those problems. */
+export function validationProblems(props: Parameters<typeof cdnStack>[0], region?: string): string[] {
+  return validationErrors(props, region).map((p) => p.message);
+}
+
+/** `code path` of each of those problems, the stable part to assert. */
+export function validationCodes(props: Parameters<typeof cdnStack>[0], region?: string): string[] {
+  return validationErrors(props, region).map((p) => `${p.code} ${p.path}`);
 }

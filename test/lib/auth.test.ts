@@ -14,10 +14,15 @@ const ecJwk = publicJwk(crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }
 
 const minimal: RouteAuthOptions = { issuer: 'https://login.example.com/', audience: 'my-api', jwks: { keys: [rsaJwk] } };
 
-function errorsOf(options: RouteAuthOptions): string[] {
+function problemsOf(options: RouteAuthOptions) {
   const { config, errors } = resolveAuthConfig(options, WHERE);
   if (errors.length > 0) expect(config).toBeUndefined();
   return errors;
+}
+
+/** The problems' messages. */
+function errorsOf(options: RouteAuthOptions): string[] {
+  return problemsOf(options).map((p) => p.message);
 }
 
 describe('resolveAuthConfig', () => {
@@ -84,6 +89,15 @@ describe('resolveAuthConfig', () => {
   test('collects every problem at once', () => {
     const errors = errorsOf({ issuer: 'nope', audience: undefined as never, algorithms: ['HS256', 'none'] as never, jwks: { keys: [] } });
     expect(errors).toHaveLength(5);
+    // Each with a stable code and the path of its prop (the route label in the message is not part of the path).
+    const coded = problemsOf({ issuer: 'nope', audience: undefined as never, algorithms: ['HS256', 'none'] as never, jwks: { keys: [] } });
+    expect(coded.map((p) => `${p.code} ${p.path}`)).toEqual([
+      "auth-issuer-invalid routes['/api/me/*'].auth.issuer",
+      "auth-audience-missing routes['/api/me/*'].auth.audience",
+      "auth-algorithm-hmac routes['/api/me/*'].auth.algorithms",
+      "auth-algorithm-none routes['/api/me/*'].auth.algorithms",
+      "auth-jwks-empty routes['/api/me/*'].auth.jwks",
+    ]);
   });
 
   test('fails when audience is omitted', () => {

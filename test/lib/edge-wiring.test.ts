@@ -223,7 +223,11 @@ describe('edge validation', () => {
     }
     expect(caught).toBeInstanceOf(TieredCdnValidationError);
     expect((caught as TieredCdnValidationError).problems).toEqual([
-      `routes[1] ("/api/me/*").edgeLambdas has a viewer-request function, but the route's auth, experiments, routing or query normalization already use that event type (CloudFront allows one function per event type per behavior). Drop one of them.`,
+      {
+        code: 'edge-lambdas-event-conflict',
+        path: 'routes[1].edgeLambdas',
+        message: `routes[1] ("/api/me/*").edgeLambdas has a viewer-request function, but the route's auth, experiments, routing or query normalization already use that event type (CloudFront allows one function per event type per behavior). Drop one of them.`,
+      },
     ]);
   });
 

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { RouteProps, TieredCdnProps } from '../../lib';
-import { behaviorFor, cdnStack, distributionConfig, SITE_DIR, validationProblems } from '../helpers/stacks';
+import { behaviorFor, cdnStack, distributionConfig, SITE_DIR, validationCodes, validationProblems } from '../helpers/stacks';
 
 const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kty: 'RSA', kid: 'k1', alg: 'RS256' };
@@ -96,6 +96,10 @@ describe('WAF', () => {
       `'waf.allowCountries' and 'waf.denyCountries' exclude each other: allowing a list already blocks the rest.`,
       `'waf.webAclArn' must be the ARN of a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/...), got: "arn:aws:wafv2:eu-west-1:1:regional/webacl/x".`,
     ]);
+    expect(
+      validationCodes(props({ waf: { rateLimit: 50, allowCountries: ['de'], denyCountries: ['KP'], webAclArn: 'arn:aws:wafv2:eu-west-1:1:regional/webacl/x' } })),
+    ).toEqual(['waf-rate-limit-range waf.rateLimit', 'waf-countries-invalid waf.allowCountries', 'waf-countries-both waf.allowCountries', 'waf-web-acl-arn-invalid waf.webAclArn']);
+    expect(validationCodes(props({ waf: { rateLimit: 1000 } }), 'eu-west-1')).toEqual(['waf-region waf']);
   });
 });
 
@@ -294,5 +298,15 @@ describe('staging (continuous deployment)', () => {
     expect(problems(props({ staging: { weight: 0.5 } }))).toEqual([
       `'staging.weight' must be above 0 and at most 0.15 (CloudFront's limit), got: 0.5.`,
     ]);
+  });
+
+  test('the staged table is validated under its own path: a staged route problem is at staging.routes[i], a shared origin problem is reported once', () => {
+    const staged = [...routes, { pathPattern: '/x/*', tier: 'api' as const, origin: 'nope' }];
+    expect(validationCodes(props({ staging: { header: { name: 'x-stage', value: 'y' }, routes: staged } }))).toEqual([
+      'staging-header-name-invalid staging.header.name',
+      'route-origin-unknown staging.routes[4].origin',
+    ]);
+    const badOrigin = props({ staging: { weight: 0.1, routes }, origins: { api: { domainName: 'https://api.example.com' } } });
+    expect(validationCodes(badOrigin)).toEqual(['origin-domain-invalid origins.api.domainName']);
   });
 });

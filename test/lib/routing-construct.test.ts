@@ -57,7 +57,8 @@ describe('routing options through TieredCdn', () => {
     expect(error).toBeInstanceOf(TieredCdnValidationError);
     const { problems } = error as TieredCdnValidationError;
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain('originRouting.rules[0] sends viewers from DE to origin "eu", which is taken to serve different content');
-    expect(problems[0]).toContain("Set routingCacheKey: 'country', or set sameContent: true on the rule");
+    expect([problems[0].code, problems[0].path]).toEqual(['routing-cache-key-missing', 'routes[1].originRouting.rules[0]']);
+    expect(problems[0].message).toContain('originRouting.rules[0] sends viewers from DE to origin "eu", which is taken to serve different content');
+    expect(problems[0].message).toContain("Set routingCacheKey: 'country', or set sameContent: true on the rule");
   });
 });

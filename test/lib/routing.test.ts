@@ -1,14 +1,19 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import type { OriginTarget } from '../../lambda-edge/shared/config';
-import {
-  resolveExperiments,
-  resolveOriginRouting,
-  resolveQueryNormalization,
-  resolveRouteRouting,
-  routingHeaders,
-  type ExperimentProps,
-  type OriginRoutingProps,
-} from '../../lib/routing';
+import * as routing from '../../lib/routing';
+import { routingHeaders, type ExperimentProps, type OriginRoutingProps } from '../../lib/routing';
+
+/** The resolvers with their problems' messages, which these tests read; codes and paths are asserted where they are the point. */
+function withMessages<A extends unknown[], C>(fn: (...args: A) => { config?: C; errors: readonly { message: string }[] }) {
+  return (...args: A) => {
+    const { config, errors } = fn(...args);
+    return { ...(config !== undefined ? { config } : {}), errors: errors.map((e) => e.message) };
+  };
+}
+const resolveExperiments = withMessages(routing.resolveExperiments);
+const resolveOriginRouting = withMessages(routing.resolveOriginRouting);
+const resolveQueryNormalization = withMessages(routing.resolveQueryNormalization);
+const resolveRouteRouting = withMessages(routing.resolveRouteRouting);
 
 const HOMEPAGE: ExperimentProps = {
   name: 'homepage',
@@ -347,8 +352,8 @@ describe('resolveRouteRouting', () => {
     expect(config).toEqual({ experiments: [], cacheKeyHeaders: [], originRequestHeaders: [] });
   });
 
-  it("collects the problems of every part, prefixed with the route", () => {
-    const { config, errors } = resolveRouteRouting(
+  it("collects the problems of every part, prefixed with the route: each with its code and prop path", () => {
+    const { config, errors } = routing.resolveRouteRouting(
       {
         experiments: [{ name: 'x', variants: [{ name: 'a', weight: 1 }] }],
         originRouting: { rules: [{ countries: ['DE'], origin: 'nowhere' }] },
@@ -358,7 +363,13 @@ describe('resolveRouteRouting', () => {
       { where: "routes[3] '/api/*'" },
     );
     expect(config).toBeUndefined();
-    expect(errors.map((e) => e.slice(0, e.indexOf(' ', 16)))).toEqual([
+    expect(errors.map((e) => [e.code, e.path])).toEqual([
+      ['experiment-variants-too-few', 'routes[3].experiments[0].variants'],
+      ['routing-rule-origin-unknown', 'routes[3].originRouting.rules[0].origin'],
+      ['routing-cache-key-missing', 'routes[3].originRouting.rules[0]'],
+      ['query-allowlist-empty', 'routes[3].queryNormalization.allowlist'],
+    ]);
+    expect(errors.map((e) => e.message.slice(0, e.message.indexOf(' ', 16)))).toEqual([
       "routes[3] '/api/*'.experiments[0].variants",
       "routes[3] '/api/*'.originRouting.rules[0].origin",
       "routes[3] '/api/*'.originRouting.rules[0]",

@@ -1,7 +1,7 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RouteProps, TieredCdn, TieredCdnProps, TieredCdnValidationError } from '../../lib';
+import { Problem, RouteProps, TieredCdn, TieredCdnProps, TieredCdnValidationError } from '../../lib';
 import { SITE_DIR, testOutdir } from '../helpers/stacks';
 
 const site = { source: SITE_DIR };
@@ -15,7 +15,7 @@ function build(props: Partial<TieredCdnProps> | ((stack: Stack) => Partial<Tiere
   new TieredCdn(stack, 'Cdn', { site, origins: { api }, routes: [html], ...p });
 }
 
-function problemsOf(props: Parameters<typeof build>[0], region?: string): string[] {
+function errorsOf(props: Parameters<typeof build>[0], region?: string): Problem[] {
   try {
     build(props, region);
   } catch (err) {
@@ -25,7 +25,53 @@ function problemsOf(props: Parameters<typeof build>[0], region?: string): string
   throw new Error('expected a TieredCdnValidationError');
 }
 
+/** The problems' messages: what a user reads. */
+function problemsOf(props: Parameters<typeof build>[0], region?: string): string[] {
+  return errorsOf(props, region).map((p) => p.message);
+}
+
+/** `code path` of each problem: what code branches on. */
+function codesOf(props: Parameters<typeof build>[0], region?: string): string[] {
+  return errorsOf(props, region).map((p) => `${p.code} ${p.path}`);
+}
+
 describe('validation', () => {
+  test('every problem carries a stable code and the path of the prop it is about, all reported at once', () => {
+    const auth = { issuer: 'https://login.example.com/', jwks: { keys: [] } } as never;
+    expect(
+      codesOf({
+        origins: { api, 'bad id!': api, eu: { domainName: 'eu.example.com', connectionTimeout: Duration.seconds(30) } },
+        domainNames: ['cdn.example.com'],
+        monitoring: { serverErrorRatePercent: 120, edgeLogRegions: ['mars'] },
+        routes: [
+          html,
+          { pathPattern: '/x/*', tier: 'api', origin: 'apii' },
+          { pathPattern: '/me/*', tier: 'dynamic', origin: 'api', auth },
+          { pathPattern: '/a/*', tier: 'static', origin: 'site', maxTtl: Duration.seconds(5), varyHeaders: ['x-a'] },
+          { pathPattern: '/g/*', tier: 'api', origin: 'api', originRouting: { rules: [{ device: 'watch' as never, origin: 'eu', sameContent: true }] } },
+        ],
+      }),
+    ).toEqual([
+      'origin-id-invalid origins.bad id!',
+      'origin-timeout-range origins.eu.connectionTimeout',
+      'route-origin-unknown routes[1].origin',
+      'vary-headers-wrong-tier routes[3].varyHeaders',
+      'max-ttl-wrong-tier routes[3].maxTtl',
+      'auth-audience-missing routes[2].auth.audience',
+      'auth-jwks-empty routes[2].auth.jwks',
+      'routing-rule-device-invalid routes[4].originRouting.rules[0].device',
+      'domain-names-without-certificate domainNames',
+      'monitoring-percent-range monitoring.serverErrorRatePercent',
+      'monitoring-region-invalid monitoring.edgeLogRegions',
+    ]);
+  });
+
+  test('the error lists every message with its code', () => {
+    expect(() => build({ routes: [html, { pathPattern: '/x/*', tier: 'api', origin: 'apii' }] })).toThrow(
+      `  - routes[1] ("/x/*").origin "apii" is not a known origin (known: 'api', 'site'). Add it to 'origins'. [route-origin-unknown]`,
+    );
+  });
+
   test('fails when a route names an unknown origin, listing the known ones', () => {
     expect(problemsOf({ routes: [html, { pathPattern: '/x/*', tier: 'api', origin: 'apii' }] })).toEqual([
       `routes[1] ("/x/*").origin "apii" is not a known origin (known: 'api', 'site'). Add it to 'origins'.`,

@@ -13,9 +13,9 @@ describe('tiered-cdn', () => {
     for (const cmd of ['local', 'invalidate', 'audit', 'diff', 'diagram', 'token']) expect(run.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
   });
 
-  test('an unknown command exits 1 and says so', async () => {
+  test('an unknown command is a usage error: exit 2, one line and where the commands are listed', async () => {
     const run = await runCli(['purge'], {}, REPO_ROOT);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain("error: unknown command 'purge'");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("error: unknown command 'purge'\nrun 'tiered-cdn --help' for the commands\n");
   });
 });

@@ -61,9 +61,9 @@ test('a token minted for another audience is refused by the edge', async () => {
   expect(outcome.allow).toBe(false);
 });
 
-test('token fails with exit 1 and says why on a bad --exp-in', () => {
+test('token is a usage error (exit 2) and says why on a bad --exp-in', () => {
   const res = cli('token', '--exp-in', 'soon');
-  expect(res.code).toBe(1);
+  expect(res.code).toBe(2);
   expect(res.stderr).toContain('expected a positive duration such as 90s, 15m, 1h or 7d, got: "soon"');
 });
 

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from '../errors';
 import { DEV_AUDIENCE, loadDevKey } from '../dev-keys';
 
@@ -24,10 +24,32 @@ export function parseDuration(value: string): number {
   return Number(match[1]) * UNITS[match[2] || 's'];
 }
 
+/**
+ * Claims `--claim` refuses, with the way to set them: the registered claims this command sets
+ * itself (and `scope`, which has its own option). Silently overriding or dropping them would mint
+ * a token other than the one asked for.
+ */
+export const RESERVED_CLAIMS: Readonly<Record<string, string>> = {
+  iss: 'is always the development issuer (the key only signs for it)',
+  sub: 'is set with --sub',
+  aud: 'is set with --aud',
+  exp: 'is set with --exp-in',
+  iat: 'is the time of minting',
+  nbf: 'is not supported (the token is valid from iat)',
+  jti: 'is not supported',
+  scope: 'is set with --scope',
+};
+
 function collectClaim(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`expected name=value, got: ${JSON.stringify(value)}`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+  const name = value.slice(0, eq);
+  if (Object.prototype.hasOwnProperty.call(RESERVED_CLAIMS, name)) {
+    const how = RESERVED_CLAIMS[name];
+    const option = /--[a-z-]+/.exec(how)?.[0];
+    throw new InvalidArgumentError(`'${name}' ${how}${option ? `: use ${option} ${value.slice(eq + 1)}` : ''}, not --claim`);
+  }
+  return { ...previous, [name]: value.slice(eq + 1) };
 }
 
 export function register(program: Command): void {
@@ -39,12 +61,17 @@ export function register(program: Command): void {
     )
     .option('--sub <subject>', 'sub claim', 'dev-user')
     .option('--scope <scopes>', 'scope claim, space-separated (e.g. "read:me write:me")')
-    .option('--exp-in <duration>', 'lifetime: 90s, 15m, 1h, 7d', parseDuration, 3600)
+    .addOption(new Option('--exp-in <duration>', 'lifetime: 90s, 15m, 1h, 7d').argParser(parseDuration).default(3600, '1h'))
     .option('--aud <audience>', 'aud claim', DEV_AUDIENCE)
-    .option('--claim <name=value>', 'extra string claim, repeatable', collectClaim, {})
+    .option(
+      '--claim <name=value>',
+      `extra string claim, repeatable; refuses ${Object.keys(RESERVED_CLAIMS).join(', ')} (set by the options above or fixed)`,
+      collectClaim,
+      {},
+    )
     .option('--print-jwks', 'print the public JWKS of the development key instead of a token')
     .option('--json', 'print a JSON object (token and claims, or the JWKS) on stdout')
-    .option('--dir <path>', 'project root holding .tiered-cdn/', process.cwd())
+    .addOption(new Option('--dir <path>', 'project root holding .tiered-cdn/').default(process.cwd(), 'the current folder'))
     .addHelpText('after', '\nExample:\n  curl -H "Authorization: Bearer $(npx tiered-cdn token --scope read:me)" http://127.0.0.1:8080/api/me/\n')
     .action((options: TokenOptions) => {
       let key;

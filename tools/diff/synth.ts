@@ -7,8 +7,8 @@ import { DEV_KEY_DIR } from '../dev-keys';
 import { CliError } from '../errors';
 
 export class DiffInputError extends CliError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options: { hint?: string } = {}) {
+    super(message, options);
     this.name = 'DiffInputError';
   }
 }
@@ -96,8 +96,13 @@ function git(cwd: string, args: readonly string[]): string {
   return res.stdout.trim();
 }
 
+/** The git work tree holding `cwd`; outside one, says how to compare two templates instead. */
 export function repoRoot(cwd: string): string {
-  return git(cwd, ['rev-parse', '--show-toplevel']);
+  const res = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd, encoding: 'utf8' });
+  if (res.status === 0) return res.stdout.trim();
+  throw new DiffInputError(`${cwd} is not in a git repository, so there is no --base commit to synthesize`, {
+    hint: 'compare two synthesized templates instead: tiered-cdn diff --old before.template.json --new cdk.out (each a *.template.json file or a cdk.out folder)',
+  });
 }
 
 /** The commit a ref names; a clear error when there is none (a shallow CI checkout, a typo). */

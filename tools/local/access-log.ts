@@ -32,22 +32,38 @@ export interface AccessLog {
   close(): Promise<void>;
 }
 
-/** `target`: a file path (appended), `'-'` for stdout, or a function receiving each line. */
+/**
+ * `target`: a file path (appended), `'-'` for stdout, or a function receiving each line. The
+ * `#Version`/`#Fields` header is written with the first line, so nothing reaches stdout (or a new
+ * file) before the edge listens and serves: a start that fails (port in use) prints only its error.
+ */
 export function openAccessLog(target: string | ((line: string) => void) | undefined): AccessLog {
   if (!target) return { enabled: false, write() {}, close: async () => {} };
   if (typeof target === 'function') {
     return { enabled: true, write: (r) => target(formatLogLine(r)), close: async () => {} };
   }
   if (target === '-') {
-    process.stdout.write(LOG_HEADER);
-    return { enabled: true, write: (r) => process.stdout.write(`${formatLogLine(r)}\n`), close: async () => {} };
+    let started = false;
+    return {
+      enabled: true,
+      write: (r) => {
+        process.stdout.write(`${started ? '' : LOG_HEADER}${formatLogLine(r)}\n`);
+        started = true;
+      },
+      close: async () => {},
+    };
   }
-  const fresh = !fs.existsSync(target) || fs.statSync(target).size === 0;
-  const stream = fs.createWriteStream(target, { flags: 'a' });
-  if (fresh) stream.write(LOG_HEADER);
+  let stream: fs.WriteStream | undefined;
   return {
     enabled: true,
-    write: (r) => stream.write(`${formatLogLine(r)}\n`),
-    close: () => new Promise((resolve) => stream.end(resolve)),
+    write: (r) => {
+      if (!stream) {
+        const fresh = !fs.existsSync(target) || fs.statSync(target).size === 0;
+        stream = fs.createWriteStream(target, { flags: 'a' });
+        if (fresh) stream.write(LOG_HEADER);
+      }
+      stream.write(`${formatLogLine(r)}\n`);
+    },
+    close: () => new Promise((resolve) => (stream ? stream.end(resolve) : resolve())),
   };
 }

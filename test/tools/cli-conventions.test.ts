@@ -1,0 +1,97 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { buildProgram } from '../../tools/cli';
+import { referenceAssembly } from '../local/reference-assembly';
+import { CLI, REPO_ROOT, runCli } from './invalidate-moto-server';
+
+/** The conventions every tiered-cdn command keeps, tried on the commands where they were broken. */
+
+describe('a bad option value: the one-line error, where the options are, exit 2', () => {
+  test.each([
+    [['local', '--port', 'abc'], "error: option '--port <n>' argument 'abc' is invalid. expected a port from 0 to 65535, got 'abc'", 'local'],
+    [['token', '--exp-in', '0'], "error: option '--exp-in <duration>' argument '0' is invalid. expected a positive duration such as 90s, 15m, 1h or 7d, got: \"0\"", 'token'],
+    [['audit', '--base', 'http://127.0.0.1:1', '--timeout', 'soon'], "error: option '--timeout <seconds>' argument 'soon' is invalid. expected a number of seconds > 0, got 'soon'", 'audit'],
+    [['diagram', '--bogus'], "error: unknown option '--bogus'", 'diagram'],
+  ])('%j', async (args, error, command) => {
+    const run = await runCli(args, {}, REPO_ROOT);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`${error}\nrun 'tiered-cdn ${command} --help' for its options\n`);
+  });
+});
+
+test('output into a closed pipe ends quietly (tiered-cdn local --help | head -1)', async () => {
+  const child = spawn(process.execPath, [CLI, 'local', '--help'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The reader goes away before the command writes anything, as `head -1` does after one line.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+});
+
+describe('token --claim', () => {
+  test.each([
+    ['sub=bob', "'sub' is set with --sub: use --sub bob, not --claim"],
+    ['exp=1', "'exp' is set with --exp-in: use --exp-in 1, not --claim"],
+    ['iss=https://evil.example/', "'iss' is always the development issuer (the key only signs for it), not --claim"],
+  ])('refuses the registered claim %s, saying how to set it', async (claim, message) => {
+    const run = await runCli(['token', '--claim', claim, '--dir', os.tmpdir()], {}, REPO_ROOT);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+  });
+
+  test('sets other claims, and --help says which it refuses', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-token-'));
+    try {
+      const run = await runCli(['token', '--claim', 'team=core', '--sub', 'alice', '--json', '--dir', dir], {}, REPO_ROOT);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).claims).toEqual(expect.objectContaining({ team: 'core', sub: 'alice' }));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const help = (await runCli(['token', '--help'], {}, REPO_ROOT)).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('refuses iss, sub, aud, exp, iat, nbf, jti, scope');
+  });
+});
+
+test('help shows defaults in the format the option takes, and no empty ones', () => {
+  let all = '';
+  for (const command of buildProgram().commands) {
+    command.configureOutput({ writeOut: (s) => (all += s) });
+    command.outputHelp();
+  }
+  expect(all).toMatch(/--exp-in <duration>\s+lifetime: 90s, 15m, 1h, 7d \(default: 1h\)/);
+  expect(all).not.toMatch(/\(default: (\[\]|\{\}|3600)\)/);
+});
+
+test('local: nothing on stdout when the edge cannot listen (port in use), only the error on stderr', async () => {
+  const blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const port = (blocker.address() as net.AddressInfo).port;
+  try {
+    const run = await runCli(['local', '--app', referenceAssembly().dir, '--port', String(port)], {}, REPO_ROOT);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+  } finally {
+    blocker.close();
+  }
+});
+
+test('diff outside a git repository says how to compare two templates', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-nogit-'));
+  try {
+    const run = await runCli(['diff'], { GIT_CEILING_DIRECTORIES: os.tmpdir() }, dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${fs.realpathSync(dir)} is not in a git repository`);
+    expect(run.stderr).toContain('hint: compare two synthesized templates instead: tiered-cdn diff --old before.template.json --new cdk.out');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DistributionModel } from './local/model';
+import { CONTROL_HEADER } from './local/types';
 
 /**
  * The "Try" list `npm start` prints: commands that run as written against the local edge and show
@@ -26,7 +27,7 @@ export function tryLines(model: DistributionModel, u: string): string[] {
     '  TOKEN=$(npx tiered-cdn token --sub alice)',
     `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/me/profile   # 200: the API sees sub alice`,
     `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/config/flags   # shared config: run twice, Miss then Hit (one copy for every user)`,
-    `  curl -s ${u}/__tiered-cdn/stats   # hits, misses and origin fetches so far`,
+    `  curl -s -H '${CONTROL_HEADER}: 1' ${u}/__tiered-cdn/stats   # hits, misses and origin fetches so far (control endpoints need this header)`,
   ];
 }
 

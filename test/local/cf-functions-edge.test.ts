@@ -163,7 +163,7 @@ test('a function adding a disallowed header fails with 502 FunctionValidationErr
 });
 
 test('stats count invocations per function', async () => {
-  const res = await request(`${edge.url}/__tiered-cdn/stats`);
+  const res = await request(`${edge.url}/__tiered-cdn/stats`, { headers: { 'x-tiered-cdn-control': '1' } });
   const stats = JSON.parse(res.text);
   const names = Object.keys(stats.functions);
   expect(names.some((n) => n.startsWith('Rewrite'))).toBe(true);

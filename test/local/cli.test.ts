@@ -194,14 +194,14 @@ describe('requests CloudFront refuses', () => {
 
   test('the virtual clock moves only through its control endpoint', async () => {
     await request(`${edge.url}/clocked`);
-    const before = await request(`${edge.url}/__tiered-cdn/clock`);
-    const adv = await request(`${edge.url}/__tiered-cdn/clock/advance?seconds=59`, { method: 'POST' });
+    const before = await request(`${edge.url}/__tiered-cdn/clock`, { headers: { 'x-tiered-cdn-control': '1' } });
+    const adv = await request(`${edge.url}/__tiered-cdn/clock/advance?seconds=59`, { method: 'POST', headers: { 'x-tiered-cdn-control': '1' } });
     expect(adv.status).toBe(200);
     expect(Date.parse(JSON.parse(adv.text).now) - Date.parse(JSON.parse(before.text).now)).toBe(59_000);
     expect((await request(`${edge.url}/clocked`)).headers.age).toBe('59');
-    await request(`${edge.url}/__tiered-cdn/clock/advance?seconds=1`, { method: 'POST' });
+    await request(`${edge.url}/__tiered-cdn/clock/advance?seconds=1`, { method: 'POST', headers: { 'x-tiered-cdn-control': '1' } });
     expect((await request(`${edge.url}/clocked`)).headers['x-cache']).toBe('Miss from cloudfront');
-    const bad = await request(`${edge.url}/__tiered-cdn/clock/advance?seconds=-3`, { method: 'POST' });
+    const bad = await request(`${edge.url}/__tiered-cdn/clock/advance?seconds=-3`, { method: 'POST', headers: { 'x-tiered-cdn-control': '1' } });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('got: \\"-3\\"');
   });

@@ -123,11 +123,11 @@ test('invalidation removes a path, or a prefix ending in *, and nothing else', a
   expect(byApi).toBe(1);
   expect((await get('/inv/a')).headers['x-cache']).toBe('Miss from cloudfront');
   expect((await get('/inv/b/c')).headers['x-cache']).toBe('Hit from cloudfront');
-  const r = await request(`${edge.url}/__tiered-cdn/invalidate?path=/inv/*`, { method: 'POST' });
+  const r = await request(`${edge.url}/__tiered-cdn/invalidate?path=/inv/*`, { method: 'POST', headers: { 'x-tiered-cdn-control': '1' } });
   expect(JSON.parse(r.text)).toEqual({ paths: ['/inv/*'], invalidated: 2 });
   expect((await get('/inv/b/c')).headers['x-cache']).toBe('Miss from cloudfront');
   expect((await get('/keep')).headers['x-cache']).toBe('Hit from cloudfront');
-  const bad = await request(`${edge.url}/__tiered-cdn/invalidate?path=inv*x`, { method: 'POST' });
+  const bad = await request(`${edge.url}/__tiered-cdn/invalidate?path=inv*x`, { method: 'POST', headers: { 'x-tiered-cdn-control': '1' } });
   expect(bad.status).toBe(400);
   expect(bad.text).toContain("'inv*x': must start with / (use '/inv*x')");
 });

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CONTROL_PREFIX, POP_HEADER, startLocalEdge } from '../local/server';
+import { CONTROL_HEADER, CONTROL_PREFIX, POP_HEADER, startLocalEdge } from '../local/server';
 
 interface LocalOptions {
   app: string;
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--pops <n>', 'number of edge locations, each with its own cache', count, 1)
     .option('--log <file>', "access log lines (CloudFront standard log fields): appended to FILE, or '-' for stdout", '-')
     .option('--no-log', 'no access log')
-    .addOption(new Option('--clock <kind>', "'virtual' freezes time until moved with POST /__tiered-cdn/clock/advance?seconds=N").choices(['real', 'virtual']).default('real'))
+    .addOption(new Option('--clock <kind>', "'virtual' freezes time until moved with POST /__tiered-cdn/clock/advance?seconds=N (header x-tiered-cdn-control: 1)").choices(['real', 'virtual']).default('real'))
     .option('--viewer-country <code>', 'CloudFront-Viewer-Country of viewers (per request: x-tiered-cdn-viewer-country header)', 'US')
     .addOption(new Option('--viewer-protocol <p>', 'protocol viewers are taken to use (per request: x-tiered-cdn-viewer-protocol header)').choices(['https', 'http']).default('https'))
     .option('--kvs-file <store=file>', 'load a key value store (logical id or name) from an import-source JSON file instead of the one in cdk.out (repeatable)', collectKvsFile)
@@ -48,7 +48,9 @@ The S3 site origin is served from the BucketDeployment's source folder in cdk.ou
 with --origin. Each response carries x-cache, age, via, x-amz-cf-pop and x-amz-cf-id as CloudFront
 sends them. With several --pops, requests go round-robin, or to the one named by the ${POP_HEADER}
 header (index or name). Control endpoints under ${CONTROL_PREFIX}: GET clock, POST clock/advance?seconds=N,
-GET stats, POST stats/reset. The CloudFront invalidation API (CreateInvalidation, GetInvalidation,
+GET stats, POST stats/reset, POST invalidate?path=P. They answer only requests that carry the
+${CONTROL_HEADER} header (any value), name localhost or an IP address in Host, and come from no page
+of another origin: a web page open in a browser cannot reach them. The CloudFront invalidation API (CreateInvalidation, GetInvalidation,
 ListInvalidations) answers on its own port for the distribution id printed at startup:
   $ tiered-cdn invalidate --endpoint <cloudfront endpoint> --distribution <id> --tags product:42 --wait
 

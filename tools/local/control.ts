@@ -1,6 +1,7 @@
 import type * as http from 'http';
 import { VirtualClock } from './clock';
 import type { EdgePipeline } from './pipeline';
+import { controlRefusal } from './control-guard';
 import { CONTROL_PREFIX } from './types';
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {
@@ -9,12 +10,17 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The endpoints under CONTROL_PREFIX that tests and tools steer the local edge with. */
-export function handleControl(pipeline: EdgePipeline, req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string): void {
+/**
+ * The endpoints under CONTROL_PREFIX that tests and tools steer the local edge with. Refused (403)
+ * unless the request could only have been sent on purpose (see controlRefusal).
+ */
+export function handleControl(pipeline: EdgePipeline, req: http.IncomingMessage, res: http.ServerResponse, rawUrl: string, port: number): void {
   const clock = pipeline.clock;
   const url = new URL(rawUrl, 'http://local');
   const route = url.pathname.slice(CONTROL_PREFIX.length);
   req.resume();
+  const refused = controlRefusal(req, port);
+  if (refused) return json(res, 403, { error: refused });
   if (route === 'clock' && req.method === 'GET') return json(res, 200, { kind: clock.kind, now: new Date(clock.now()).toISOString() });
   if (route === 'clock/advance' && req.method === 'POST') {
     if (!(clock instanceof VirtualClock)) return json(res, 409, { error: 'the clock is real; start the local edge with --clock virtual to move time' });

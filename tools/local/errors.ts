@@ -4,6 +4,7 @@ const REASONS: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   413: 'Request Entity Too Large',
   502: 'Bad Gateway',
   503: 'Service Unavailable',

@@ -158,6 +158,11 @@ export function fetchS3(contents: readonly S3Content[], originPath: string, req:
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return xmlError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', key);
   }
+  // S3 keys are literal strings: `assets/../index.html` is its own (missing) key, never index.html,
+  // and no deployment writes keys with `.`, `..` or empty segments.
+  if (key.split('/').some((segment, i, all) => segment === '.' || segment === '..' || (segment === '' && i < all.length - 1))) {
+    return xmlError(403, 'AccessDenied', 'Access Denied', key);
+  }
   for (const c of contents) {
     if (!key.startsWith(c.keyPrefix)) continue;
     const rel = key.slice(c.keyPrefix.length);

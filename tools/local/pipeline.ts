@@ -203,7 +203,11 @@ export class EdgePipeline {
   }
 
   /** The whole path of one viewer request through one edge location, without writing it out. */
-  async processRequest(request: EdgeRequest, pop: Pop, requestId: string, viewerProtocol: string, country: string): Promise<Processed> {
+  /**
+   * `body` reads the viewer's request body; it is called only once the viewer-request functions
+   * let the request go on (before them only for a Lambda@Edge function that asks for the body).
+   */
+  async processRequest(request: EdgeRequest, pop: Pop, requestId: string, viewerProtocol: string, country: string, body?: () => Promise<Buffer>): Promise<Processed> {
     const behavior = matchBehavior(this.model.behaviors, request.uri);
     const bs = (this.stats.byBehavior[behavior.pathPattern] ??= { requests: 0, originFetches: 0, results: {} });
     bs.requests++;
@@ -256,6 +260,7 @@ export class EdgePipeline {
       return functionFailure(e);
     }
     const vrq = behavior.edgeFunctions['viewer-request'];
+    if (vrq?.includeBody && body) req = { ...req, body: await body() };
     if (vrq) {
       count(this.stats.edgeFunctionInvocations, 'viewer-request');
       try {
@@ -270,6 +275,7 @@ export class EdgePipeline {
         return lambdaFailure(e);
       }
     }
+    if (body && !vrq?.includeBody) req = { ...req, body: await body() };
     // CloudFront adds its viewer headers after the viewer-request function; they reach the cache key
     // and the origin only where a policy names them.
     for (const [k, v] of Object.entries(viewerHeaders)) setHeader(req.headers, k, v);

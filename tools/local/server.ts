@@ -13,11 +13,13 @@ import { runtimeMismatch } from './edge-functions';
 import { cloudFrontErrorPage, reason } from './errors';
 import { routedDomains, resolveOriginMap, warnUnmappedOrigins } from './origin-map';
 import { EdgePipeline } from './pipeline';
-import { hex, type LocalEdge, LocalEdgeError, type LocalEdgeOptions, MAX_REQUEST_HEADER_BYTES, newRequestId, type Pop } from './types';
+import { HEADERS_TIMEOUT_MS, hex, type LocalEdge, LocalEdgeError, type LocalEdgeOptions, MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEADER_BYTES, newRequestId, type Pop } from './types';
 import { ViewerEndpoint } from './viewer-request';
+import { apiRefusal } from './control-guard';
 import { CloudFrontInvalidationApi } from './cloudfront-api';
 
 export {
+  CONTROL_HEADER,
   CONTROL_PREFIX,
   LocalEdgeError,
   MAX_REQUEST_HEADER_BYTES,
@@ -69,8 +71,10 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
     return;
   }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW' || err.code === 'HPE_URI_TOO_LONG';
-  const status = tooLarge ? 413 : 400;
-  const page = cloudFrontErrorPage(status, tooLarge ? `Bad request: the request line and headers exceed ${MAX_REQUEST_HEADER_BYTES} bytes.` : 'Bad request.', newRequestId());
+  const tooSlow = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = tooLarge ? 413 : tooSlow ? 408 : 400;
+  const detail = tooLarge ? `Bad request: the request line and headers exceed ${MAX_REQUEST_HEADER_BYTES} bytes.` : tooSlow ? 'The request headers did not arrive in time.' : 'Bad request.';
+  const page = cloudFrontErrorPage(status, detail, newRequestId());
   socket.write(
     `HTTP/1.1 ${status} ${reason(status)}\r\nServer: CloudFront\r\nContent-Type: text/html\r\nContent-Length: ${page.body.length}\r\nX-Cache: Error from cloudfront\r\nConnection: close\r\n\r\n`,
   );
@@ -82,7 +86,16 @@ async function startCloudFrontApi(pipeline: EdgePipeline, host: string, options:
   const seconds = options.invalidationSeconds ?? 1;
   if (!Number.isFinite(seconds) || seconds < 0) throw new LocalEdgeError(`--invalidation-seconds must be a number >= 0, got: ${options.invalidationSeconds}`);
   const api = new CloudFrontInvalidationApi(pipeline.ctxBase.distributionId, (items) => pipeline.invalidate(items), seconds);
+  let port = 0;
   const server = http.createServer((req, res) => {
+    // Like the control endpoints: no page of another origin, no DNS-rebound name.
+    const refused = apiRefusal(req, port);
+    if (refused) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: refused }));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => api.handle(req, Buffer.concat(chunks), res));
@@ -92,7 +105,8 @@ async function startCloudFrontApi(pipeline: EdgePipeline, host: string, options:
     s.on('close', () => sockets.delete(s));
   });
   await listen(server, options.cloudfrontPort ?? 0, host);
-  return { server, port: (server.address() as AddressInfo).port };
+  port = (server.address() as AddressInfo).port;
+  return { server, port };
 }
 
 /** Starts a local CloudFront edge that runs the distribution of a cloud assembly (or a given model). */
@@ -154,9 +168,29 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         })
       : undefined;
   const log = openAccessLog(options.log);
-  const viewers = new ViewerEndpoint(pipeline, { viewerCountry: options.viewerCountry ?? 'US', viewerProtocol: options.viewerProtocol ?? 'https' }, log, warn);
+  let port = 0;
+  const viewers = new ViewerEndpoint(
+    pipeline,
+    {
+      viewerCountry: options.viewerCountry ?? 'US',
+      viewerProtocol: options.viewerProtocol ?? 'https',
+      port: () => port,
+      maxRequestBodyBytes: options.maxRequestBodyBytes ?? MAX_REQUEST_BODY_BYTES,
+    },
+    log,
+    warn,
+  );
 
-  const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES, keepAliveTimeout: 5000 }, (req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const serverOptions: http.ServerOptions = {
+    maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
+    keepAliveTimeout: 5000,
+    // Slow header senders (slowloris) are answered 408 and cut off; Node checks every interval.
+    headersTimeout,
+    requestTimeout: 0,
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
+  const server = http.createServer(serverOptions, (req, res) => {
     viewers.handle(req, res).catch((e) => {
       warn(`internal error: ${e instanceof Error ? e.stack : String(e)}`);
       if (!res.headersSent) res.writeHead(502);
@@ -171,7 +205,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   });
   const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 8080, host);
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const api = await startCloudFrontApi(pipeline, host, options, sockets);
   const urlOf = (p: number) => `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
 

@@ -25,6 +25,22 @@ export const POP_HEADER = 'x-tiered-cdn-pop';
 export const VIEWER_COUNTRY_HOOK = 'x-tiered-cdn-viewer-country';
 export const VIEWER_PROTOCOL_HOOK = 'x-tiered-cdn-viewer-protocol';
 export const CONTROL_PREFIX = '/__tiered-cdn/';
+/**
+ * Header every control request must carry (any value). A web page cannot send a custom header to
+ * another origin without a CORS preflight, which the local edge never grants, so a page the
+ * developer happens to have open cannot invalidate or move the clock.
+ */
+export const CONTROL_HEADER = 'x-tiered-cdn-control';
+
+/**
+ * Largest request body accepted (413 beyond it, refused from Content-Length or while streaming).
+ * CloudFront's quota page last published 20 GB as the "maximum file size for HTTP GET, POST, and
+ * PUT requests"; the current page lists no body quota besides the 20,480 bytes of request line
+ * and headers.
+ */
+export const MAX_REQUEST_BODY_BYTES = 20 * 1024 ** 3;
+/** A viewer gets this long to send its request line and headers; slower senders get 408 and are cut off. */
+export const HEADERS_TIMEOUT_MS = 10_000;
 
 export interface LocalEdgeOptions {
   /** Cloud assembly folder. @default 'cdk.out' */
@@ -45,6 +61,10 @@ export interface LocalEdgeOptions {
   readonly log?: string | ((line: string) => void);
   /** @default 'real' */
   readonly clock?: 'real' | 'virtual';
+  /** Largest request body accepted; larger ones are answered 413 without being read. @default MAX_REQUEST_BODY_BYTES (20 GB) */
+  readonly maxRequestBodyBytes?: number;
+  /** Time a viewer gets to send the request line and headers. @default HEADERS_TIMEOUT_MS (10 s) */
+  readonly headersTimeoutMs?: number;
   /** CloudFront-Viewer-Country for viewers that do not say (`x-tiered-cdn-viewer-country`). @default 'US' */
   readonly viewerCountry?: string;
   /** The protocol viewers are taken to use; the local edge itself speaks HTTP. @default 'https' */

@@ -20,6 +20,16 @@ import { notModifiedForViewer, rangeForViewer, writeResponse } from './viewer-re
 export interface ViewerDefaults {
   readonly viewerCountry: string;
   readonly viewerProtocol: 'http' | 'https';
+  /** The port the edge listens on, once it does: control requests must name it in Host. */
+  readonly port: () => number;
+  readonly maxRequestBodyBytes: number;
+}
+
+/** The request body ended early, or grew past the limit: the connection is cut. */
+export class RequestBodyError extends Error {
+  constructor(readonly tooLarge: boolean) {
+    super(tooLarge ? 'request body too large' : 'request body ended early');
+  }
 }
 
 /** What the viewer sent, with the local edge's steering headers taken off. */
@@ -48,18 +58,31 @@ export class ViewerEndpoint {
     const started = process.hrtime.bigint();
     const requestId = newRequestId();
     const rawUrl = req.url ?? '/';
-    if (rawUrl.startsWith(CONTROL_PREFIX)) return handleControl(this.pipeline, req, res, rawUrl);
+    if (rawUrl.startsWith(CONTROL_PREFIX)) return handleControl(this.pipeline, req, res, rawUrl, this.defaults.port());
     // The edge location is picked on arrival, before the body is read, so round-robin follows arrival order.
     const pop = this.pickPop(req);
-    let body: Buffer;
+    const max = this.defaults.maxRequestBodyBytes;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) return this.refuseBody(req, res, requestId);
+    // The body is read only once the viewer-request functions let the request go on (a 401 is
+    // answered while an upload is still arriving), and only up to the limit.
+    let reading: Promise<Buffer> | undefined;
+    const body = (): Promise<Buffer> => (reading ??= readBody(req, max));
+    const input = this.viewerInput(req, rawUrl, Buffer.alloc(0), pop, started, requestId);
+    let p: Processed;
     try {
-      body = await readBody(req);
-    } catch {
+      p = await this.answer(input, body);
+    } catch (e) {
+      if (!(e instanceof RequestBodyError)) throw e;
+      if (e.tooLarge) return this.refuseBody(req, res, requestId);
       res.destroy();
       return;
     }
-    const input = this.viewerInput(req, rawUrl, body, pop, started, requestId);
-    const p = await this.answer(input);
+    // A body nobody read (the edge answered first) is not drained: the connection closes instead.
+    if (!req.complete && reading === undefined) {
+      res.setHeader('connection', 'close');
+      res.once('finish', () => req.socket.destroy());
+    }
     let bytes = 0;
     let served: Processed | undefined;
     try {
@@ -70,6 +93,13 @@ export class ViewerEndpoint {
       res.destroy();
     }
     if (this.log.enabled) this.writeLog(req, input, p, served, bytes);
+  }
+
+  /** 413 for a body beyond the limit, as CloudFront refuses it; the rest of the upload is never read. */
+  private refuseBody(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): void {
+    const page = cloudFrontErrorPage(413, `Bad request: the request body exceeds ${this.defaults.maxRequestBodyBytes} bytes.`, requestId);
+    res.writeHead(413, { 'content-type': 'text/html', 'content-length': page.body.length, server: 'CloudFront', 'x-cache': 'Error from cloudfront', connection: 'close' });
+    res.end(page.body, () => req.socket.destroy());
   }
 
   private pickPop(req: http.IncomingMessage): Pop {
@@ -101,7 +131,7 @@ export class ViewerEndpoint {
   }
 
   /** CloudFront's answer to one viewer request, counted in the statistics. */
-  private async answer(input: ViewerInput): Promise<Processed> {
+  private async answer(input: ViewerInput, body: () => Promise<Buffer>): Promise<Processed> {
     const { rawUrl, request: viewerReq, requestId, pop, viewerProtocol, country } = input;
     const stats = this.pipeline.stats;
     stats.viewerRequests++;
@@ -114,9 +144,10 @@ export class ViewerEndpoint {
       p = { response: cloudFrontErrorPage(400, 'Bad request.', requestId), resultType: 'Error', request: viewerReq };
     } else {
       try {
-        p = await this.pipeline.processRequest({ ...viewerReq, headers: cloneHeaders(viewerReq.headers) }, pop, requestId, viewerProtocol, country);
+        p = await this.pipeline.processRequest({ ...viewerReq, headers: cloneHeaders(viewerReq.headers) }, pop, requestId, viewerProtocol, country, body);
         if (p.response.status >= 400) p = await this.pipeline.customErrorPage(p, pop, requestId, viewerProtocol, country);
       } catch (e) {
+        if (e instanceof RequestBodyError) throw e;
         this.warn(`internal error on ${viewerReq.method} ${rawUrl}: ${e instanceof Error ? e.stack : String(e)}`);
         p = { response: cloudFrontErrorPage(502, 'Internal error in the local edge.', requestId), resultType: 'Error', request: viewerReq };
       }
@@ -151,7 +182,7 @@ export class ViewerEndpoint {
       'x-edge-request-id': input.requestId,
       'x-host-header': getHeader(headers, 'host'),
       'cs-protocol': viewerProtocol,
-      'cs-bytes': request.body.length + rawUrl.length,
+      'cs-bytes': Number(req.headers['content-length'] ?? 0) + rawUrl.length,
       'time-taken': seconds.toFixed(3),
       'x-forwarded-for': getHeader(headers, 'x-forwarded-for'),
       'ssl-protocol': viewerProtocol === 'https' ? 'TLSv1.3' : undefined,
@@ -169,11 +200,21 @@ export class ViewerEndpoint {
   }
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        req.pause();
+        reject(new RequestBodyError(true));
+        return;
+      }
+      chunks.push(c);
+    });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', () => reject(new RequestBodyError(false)));
+    req.on('aborted', () => reject(new RequestBodyError(false)));
   });
 }

@@ -40,11 +40,18 @@ export function normalizeTemplate(json: unknown): unknown {
 describe('reference stack', () => {
   test('has the behaviors of the route table, most specific first, and one for the bare path of each protected prefix', () => {
     const config = distributionConfig(template);
-    expect(config.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/api/config/*', '/api/config', '/api/me/*', '/assets/*', '/api/me', '/api/*']);
+    expect(config.CacheBehaviors.map((b: any) => b.PathPattern)).toEqual(['/api/categories/*', '/api/config/*', '/api/config', '/api/me/*', '/assets/*', '/api/me', '/api/*']);
     // `/api/me/*` does not match `/api/me`: without its own behavior, it would reach the API through `/api/*` unauthenticated.
     expect(behaviorFor(template, '/api/me').LambdaFunctionAssociations).toEqual(behaviorFor(template, '/api/me/*').LambdaFunctionAssociations);
     expect(behaviorFor(template, '/api/config').CachePolicyId).toEqual(behaviorFor(template, '/api/config/*').CachePolicyId);
     expect(config.DefaultCacheBehavior.TargetOriginId).toBe('site');
+  });
+
+  test('the categories route honours CDN-Cache-Control: origin-response Lambda@Edge, viewer steps as CloudFront Functions', () => {
+    const b = behaviorFor(template, '/api/categories/*');
+    expect((b.LambdaFunctionAssociations ?? []).map((a: any) => a.EventType)).toEqual(['origin-response']);
+    expect((b.FunctionAssociations ?? []).map((a: any) => a.EventType).sort()).toEqual(['viewer-request', 'viewer-response']);
+    expect(distributionConfig(template).CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-cache-tag' });
   });
 
   test('applies the tier policies to the routes', () => {
@@ -65,7 +72,8 @@ describe('reference stack', () => {
     expect(kinds('/api/*')).toEqual({ functions: ['viewer-request'], lambdas: ['origin-request'] });
     for (const p of ['/api/me/*', '/api/me', '/api/config/*', '/api/config']) expect(kinds(p)).toEqual({ functions: [], lambdas: ['viewer-request'] });
     const fns = Object.values(resources).filter((r) => r.Type === 'AWS::CloudFront::Function');
-    expect(fns.length).toBe(3);
+    // `*` (2), `/api/*` (1), and `/api/categories/*` (2: its viewer-response restores the origin's Cache-Control).
+    expect(fns.length).toBe(5);
     for (const f of fns) {
       expect(f.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
       expect(Buffer.byteLength(f.Properties.FunctionCode)).toBeLessThanOrEqual(10240);
@@ -136,6 +144,7 @@ describe('reference stack', () => {
     const patterns = [...config.CacheBehaviors.map((b: any) => b.PathPattern), '*'];
     expect(plan.behaviors.map((b: any) => b.pathPattern)).toEqual(patterns);
     expect(Object.fromEntries(plan.behaviors.map((b: any) => [b.pathPattern, b.tier]))).toEqual({
+      '/api/categories/*': 'api',
       '/api/config/*': 'api',
       '/api/config': 'api',
       '/api/me/*': 'dynamic',

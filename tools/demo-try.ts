@@ -9,7 +9,7 @@ import { CONTROL_HEADER } from './local/types';
  * a jar, so a second run is the same viewer: same variant, and a cache hit. test/local/start.test.ts
  * runs every line and checks what its comment promises.
  */
-export function tryLines(model: DistributionModel, u: string): string[] {
+export function tryLines(model: DistributionModel, u: string, cloudfront?: { readonly endpoint: string; readonly distributionId: string }): string[] {
   const asset = largestAsset(model);
   return [
     `  curl -si -b demo.jar -c demo.jar ${u}/   # HTML from the site bucket: run twice, x-cache Miss then Hit (the jar keeps your variant)`,
@@ -27,6 +27,13 @@ export function tryLines(model: DistributionModel, u: string): string[] {
     '  TOKEN=$(npx tiered-cdn token --sub alice)',
     `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/me/profile   # 200: the API sees sub alice`,
     `  curl -si -H "Authorization: Bearer $TOKEN" ${u}/api/config/flags   # shared config: run twice, Miss then Hit (one copy for every user)`,
+    ...(cloudfront
+      ? [
+          `  curl -si ${u}/api/categories/brewing   # CDN-Cache-Control: 300 s at the edge, browsers get max-age=60: run twice, Miss then Hit`,
+          `  npx tiered-cdn invalidate --endpoint ${cloudfront.endpoint} --distribution ${cloudfront.distributionId} --tags product:p-200 --wait   # cache tag: every cached response that shows p-200`,
+          `  curl -s -D - -o /dev/null ${u}/api/categories/brewing   # Miss: the listing showed p-200, the tag invalidated it`,
+        ]
+      : []),
     `  curl -s -H '${CONTROL_HEADER}: 1' ${u}/__tiered-cdn/stats   # hits, misses and origin fetches so far (control endpoints need this header)`,
   ];
 }

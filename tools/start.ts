@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     `Demo API    ${api.url}   (origin for ${Object.keys(origins).join(', ')})`,
     '',
     'Try (each line runs as written; the cookie jar demo.jar keeps one viewer across runs):',
-    ...tryLines(model, u),
+    ...tryLines(model, u, { endpoint: edge.cloudfrontEndpoint, distributionId: edge.distributionId }),
     '',
     'Ctrl-C to stop.',
   ];

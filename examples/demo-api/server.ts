@@ -1,6 +1,9 @@
 /**
  * A small HTTP API that sends what each cache tier of the reference app expects from an origin:
- *   /api/products...   public, shared:       s-maxage=60, stale-while-revalidate=30 (tier api)
+ *   /api/products...   public, shared:       s-maxage=60, stale-while-revalidate=30 (tier api), tagged
+ *                                            product:<id> and category:<name> (x-amz-meta-cache-tag)
+ *   /api/categories/<name>  browsers max-age=60; CDN-Cache-Control: max-age=300, stale-while-revalidate=60
+ *                                            (tier api with targetedCacheControl), tagged like products
  *   /api/config/...    shared by all users:  s-maxage=300, stale-if-error=3600 (tier api, authenticated)
  *   /api/me/...        per user:             private, no-store; echoes the x-auth-sub the edge asserted (tier dynamic)
  * Every response says how many requests the origin has served for its path (x-demo-origin-count),
@@ -12,6 +15,7 @@ import * as crypto from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { identityOf } from '../identity-headers';
+import { DEFAULT_CACHE_TAG_HEADER } from '../../lambda-edge/shared/invalidation';
 
 export interface DemoApi {
   readonly url: string;
@@ -22,10 +26,16 @@ export interface DemoApi {
 }
 
 const PRODUCTS = [
-  { id: 'p-100', name: { en: 'Espresso cup', de: 'Espressotasse', fr: 'Tasse à espresso' }, price: 9.5 },
-  { id: 'p-200', name: { en: 'Pour-over kettle', de: 'Wasserkessel', fr: 'Bouilloire' }, price: 42 },
-  { id: 'p-300', name: { en: 'Hand grinder', de: 'Handmühle', fr: 'Moulin manuel' }, price: 65 },
+  { id: 'p-100', category: 'cups', name: { en: 'Espresso cup', de: 'Espressotasse', fr: 'Tasse à espresso' }, price: 9.5 },
+  { id: 'p-200', category: 'brewing', name: { en: 'Pour-over kettle', de: 'Wasserkessel', fr: 'Bouilloire' }, price: 42 },
+  { id: 'p-300', category: 'brewing', name: { en: 'Hand grinder', de: 'Handmühle', fr: 'Moulin manuel' }, price: 65 },
 ];
+
+/** The cache tags of a response listing these products: each product and each category it shows. */
+function tagsOf(products: readonly (typeof PRODUCTS)[number][]): Record<string, string> {
+  const tags = [...new Set(products.flatMap((x) => [`product:${x.id}`, `category:${x.category}`]))];
+  return tags.length > 0 ? { [DEFAULT_CACHE_TAG_HEADER]: tags.join(', ') } : {};
+}
 
 type Lang = 'en' | 'de' | 'fr';
 
@@ -57,10 +67,24 @@ export function startDemoApi(options: { port?: number; host?: string } = {}): Pr
     if (p === '/api/products' || p.startsWith('/api/products/')) {
       const lang = language(req.headers['accept-language'] as string | undefined);
       const id = p.split('/')[3];
-      const items = PRODUCTS.filter((x) => !id || x.id === id).map((x) => ({ id: x.id, name: x.name[lang], price: x.price }));
+      const shown = PRODUCTS.filter((x) => !id || x.id === id);
+      const items = shown.map((x) => ({ id: x.id, category: x.category, name: x.name[lang], price: x.price }));
       if (id && items.length === 0) return reply(404, 'public, s-maxage=10', { error: `no product '${id}'` });
       return reply(200, 'public, s-maxage=60, stale-while-revalidate=30', { items, lang, page: url.searchParams.get('page') ?? '1', generatedAt: at }, {
         'content-language': lang,
+        ...tagsOf(shown),
+      });
+    }
+    if (p.startsWith('/api/categories/')) {
+      const lang = language(req.headers['accept-language'] as string | undefined);
+      const category = p.split('/')[3];
+      const shown = PRODUCTS.filter((x) => x.category === category);
+      if (shown.length === 0) return reply(404, 'public, s-maxage=10', { error: `no category '${category}'` });
+      // Browsers keep it a minute; the CDN five minutes, and a tag invalidation ends that early.
+      return reply(200, 'public, max-age=60', { category, items: shown.map((x) => ({ id: x.id, name: x.name[lang], price: x.price })), lang, generatedAt: at }, {
+        'content-language': lang,
+        'cdn-cache-control': 'max-age=300, stale-while-revalidate=60',
+        ...tagsOf(shown),
       });
     }
     if (p.startsWith('/api/config/')) {

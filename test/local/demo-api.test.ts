@@ -38,3 +38,15 @@ test('counts requests per path, visible in x-demo-origin-count', async () => {
   expect(second.headers['x-demo-origin-count']).toBe('2');
   expect(api.counts.get('/api/products/p-200')).toBe(2);
 });
+
+test('products and categories carry cache tags; categories send CDN-Cache-Control', async () => {
+  const one = await request(`${api.url}/api/products/p-200`);
+  expect(one.headers['x-amz-meta-cache-tag']).toBe('product:p-200, category:brewing');
+  const list = await request(`${api.url}/api/products`);
+  expect(list.headers['x-amz-meta-cache-tag']).toBe('product:p-100, category:cups, product:p-200, category:brewing, product:p-300');
+  const cat = await request(`${api.url}/api/categories/brewing`);
+  expect(cat.headers['cache-control']).toBe('public, max-age=60');
+  expect(cat.headers['cdn-cache-control']).toBe('max-age=300, stale-while-revalidate=60');
+  expect(cat.headers['x-amz-meta-cache-tag']).toBe('product:p-200, category:brewing, product:p-300');
+  expect((await request(`${api.url}/api/categories/none`)).status).toBe(404);
+});

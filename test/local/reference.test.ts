@@ -3,6 +3,7 @@ import { signJwt } from '../../tools/dev-keys';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
 import { type ReferenceAssembly, TEST_AUDIENCE, TEST_ISSUER, referenceAssembly } from './reference-assembly';
 import { type TestOrigin, request, send, startOrigin } from './helpers';
+import { runCli } from '../tools/invalidate-moto-server';
 
 /**
  * The reference app end to end: synthesized in-process with a key pair made here, its edge bundles
@@ -154,5 +155,31 @@ describe('A/B experiment on the HTML entry documents', () => {
     const fresh = await get('/');
     const cookies = ([] as string[]).concat(fresh.headers['set-cookie'] ?? []);
     expect(cookies.some((c) => /^tcdn-exp-home=(control|redesign);/.test(c))).toBe(true);
+  });
+});
+
+describe('cache tags and CDN-Cache-Control with the demo API', () => {
+  const pop = (n: number) => ({ 'x-tiered-cdn-pop': String(n) });
+
+  test('categories: 300 s at the edge from CDN-Cache-Control, browsers keep max-age=60, no tag header', async () => {
+    const first = await get('/api/categories/cups', pop(0));
+    expect(first.status).toBe(200);
+    expect(first.headers['cache-control']).toBe('public, max-age=60');
+    expect(first.headers['cdn-cache-control']).toBeUndefined();
+    expect(first.headers['x-amz-meta-cache-tag']).toBeUndefined();
+    edge.clock.advance!(299);
+    const hit = await get('/api/categories/cups', pop(0));
+    expect(hit.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(hit.headers['cache-control']).toBe('public, max-age=60');
+  });
+
+  test('invalidate --tags product:p-200 reaches the product and its category listing, nothing else', async () => {
+    const urls = ['/api/products/p-200', '/api/categories/brewing', '/api/products/p-100', '/api/categories/cups'];
+    for (const u of urls) for (const n of [0, 1]) await get(u, pop(n));
+    const before = new Map(urls.map((u) => [u, api.counts.get(u) ?? 0]));
+    const run = await runCli(['invalidate', '--endpoint', edge.cloudfrontEndpoint, '--distribution', edge.distributionId, '--tags', 'product:p-200']);
+    expect(run.code).toBe(0);
+    for (const n of [0, 1]) for (const u of urls) await get(u, pop(n));
+    expect(urls.map((u) => (api.counts.get(u) ?? 0) - before.get(u)!)).toEqual([1, 1, 0, 0]);
   });
 });

@@ -51,6 +51,16 @@ const PROMISES: Array<[RegExp, number, (r: Ran) => void]> = [
     expect([status(a), header(a, 'x-cache')]).toEqual([200, 'Miss from cloudfront']);
     expect([status(b), header(b, 'x-cache')]).toEqual([200, 'Hit from cloudfront']);
   }],
+  [/^curl -si \S+\/api\/categories\/brewing$/, 2, ({ outputs: [a, b] }) => {
+    expect([status(a), header(a, 'x-cache'), header(a, 'cache-control')]).toEqual([200, 'Miss from cloudfront', 'public, max-age=60']);
+    expect([status(b), header(b, 'x-cache'), header(b, 'cache-control')]).toEqual([200, 'Hit from cloudfront', 'public, max-age=60']);
+    expect(header(b, 'cdn-cache-control')).toBeUndefined();
+  }],
+  [/^npx tiered-cdn invalidate --endpoint http:\/\/\S+ --distribution E[0-9A-F]+ --tags product:p-200 --wait$/, 1, ({ outputs: [a] }) => {
+    expect(a).toContain('1/1 invalidation completed');
+    expect(a).toMatch(/invalidated 1 tag on E[0-9A-F]+/);
+  }],
+  [/^curl -s -D - -o \/dev\/null \S+\/api\/categories\/brewing$/, 1, ({ outputs: [a] }) => expect([status(a), header(a, 'x-cache')]).toEqual([200, 'Miss from cloudfront'])],
   [/^curl -s -H 'x-tiered-cdn-control: 1' \S+\/__tiered-cdn\/stats$/, 1, ({ outputs: [a] }) => expect(JSON.parse(a)).toEqual(expect.objectContaining({ viewerRequests: expect.any(Number) }))],
 ];
 

@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('--max-attempts <n>', 'attempts per API call for throttling and transient errors (SDK retry strategy)', positiveInt, 8)
     .option('--dry-run', 'print what would be invalidated and stop')
     .option('--json', 'print the result as JSON on stdout')
-    .option('--endpoint <url>', 'CloudFront (and CloudFormation) API endpoint, for a non-AWS endpoint such as a local emulator')
+    .option('--endpoint <url>', 'CloudFront (and CloudFormation) API endpoint, for a non-AWS endpoint such as the local edge (placeholder credentials on loopback when none are configured)')
     .addHelpText(
       'after',
       `
@@ -84,6 +84,7 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
     }
     const clientConfig = {
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.endpoint && isLoopback(opts.endpoint) && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE ? { credentials: LOOPBACK_CREDENTIALS } : {}),
       maxAttempts: opts.maxAttempts,
       retryMode: 'standard' as const,
     };
@@ -194,6 +195,22 @@ function readPathsFile(file: string): string[] {
     .map((l) => l.trim())
     // '# note' is a comment; '#tag' (no space) is a cache tag item, as CloudFront spells it.
     .filter((l) => l !== '' && !/^#(\s|$)/.test(l));
+}
+
+/**
+ * An emulator on this machine (the local edge, moto) checks no signature, but the SDK signs every
+ * request and fails without credentials: loopback endpoints get placeholder ones unless the
+ * environment names real ones.
+ */
+const LOOPBACK_CREDENTIALS = { accessKeyId: 'local-emulator', secretAccessKey: 'local-emulator' };
+
+function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 function seconds(value: string): number {

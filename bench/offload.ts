@@ -19,6 +19,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { ReferenceStack } from '../lib/reference-stack';
 import { publicJwk, signJwt } from '../tools/dev-keys';
 import { type DistributionModel, type LocalEdge, readDistribution, startLocalEdge } from '../tools/local';
+import { lowerBound } from './offload-bound';
 
 type Tier = 'static' | 'html' | 'api' | 'config' | 'dynamic';
 const TIERS: Tier[] = ['static', 'html', 'api', 'config', 'dynamic'];
@@ -118,20 +119,6 @@ function makeTrace(count: number, minutes: number, pops: number, seed: number): 
   return out;
 }
 
-/** Fewest origin fetches any single shared cache could make: one per key per TTL window. */
-function lowerBound(trace: TraceRequest[], ttl: Record<Tier, number>): Record<Tier, number> {
-  const last = new Map<string, number>();
-  const out: Record<Tier, number> = { static: 0, html: 0, api: 0, config: 0, dynamic: 0 };
-  for (const r of trace) {
-    const t = last.get(r.key);
-    if (r.tier === 'dynamic' || t === undefined || r.at >= t + ttl[r.tier]) {
-      out[r.tier]++;
-      last.set(r.key, r.at);
-    }
-  }
-  return out;
-}
-
 const tierOf = (p: string): Tier =>
   p.startsWith('/assets/') ? 'static' : p.startsWith('/api/me/') ? 'dynamic' : p.startsWith('/api/config/') ? 'config' : p.startsWith('/api/') ? 'api' : 'html';
 
@@ -221,6 +208,10 @@ async function replay(name: string, trace: TraceRequest[], tokens: string[], tar
       headers.cookie += `; session=${tokens[r.user]}`;
     }
     const res = await get(`${target.url}${r.path}`, headers);
+    // A stale-while-revalidate refresh runs behind the response; it reaches the origin before the
+    // clock moves on, at the request that triggered it, as CloudFront refreshes at once. Otherwise
+    // it reached the origin at the next request's time, born late, and the api tier "beat" the bound.
+    if (target.edge) await target.edge.settle();
     out.requests[r.tier]++;
     if (res.status !== 200) {
       out.errors++;
@@ -366,7 +357,7 @@ async function main(): Promise<void> {
   await runEdge('tiered, no Origin Shield', { distribution: withoutShield(reference) });
   await runEdge('tiered + Origin Shield', { distribution: reference });
 
-  const bound = lowerBound(trace, { static: 31536000, html: 60, api: 60, config: 300, dynamic: 0 });
+  const bound = lowerBound(trace, { static: 31536000, html: 60, api: 60, config: 300, dynamic: 0 }, TIERS);
   const total = trace.length;
   const boundTotal = TIERS.reduce((s, t) => s + bound[t], 0);
   const lines: string[] = [];

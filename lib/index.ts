@@ -3,7 +3,6 @@ export { MAX_BEHAVIORS, orderRoutes } from './route-table';
 export * from './routes';
 export * from './tier-policies';
 export * from './origin-shield';
-export * from './path-pattern';
 export * from './validation';
 export * from './path-groups';
 export * from './auth';

@@ -5,7 +5,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { GuardConfig, OriginResponseConfig, OriginTarget, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
 import { resolveAuthConfig } from './auth';
 import { isOriginShieldRegion, originShieldRegionFor, ORIGIN_SHIELD_REGIONS } from './origin-shield';
-import { canonicalPattern, compareSpecificity, patternProblem, shadows } from './path-pattern';
+import { canonicalPattern, compareSpecificity, patternProblem, shadows } from '../lambda-edge/shared/path-pattern';
 import { HttpOriginProps, RouteProps, SITE_ORIGIN, TIERS } from './routes';
 import { type ResolvedRouteRouting, resolveRouteRouting } from './routing';
 import type { RouteEdgeConfig, SiteProps, TieredCdnProps } from './tiered-cdn';

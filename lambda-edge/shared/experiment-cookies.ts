@@ -1,5 +1,6 @@
 import type { CloudFrontHeaders } from 'aws-lambda';
 import type { ExperimentConfig } from './config';
+import { parseCookies, unquote } from './cookies';
 import { experimentCookie, VIEWER_ID_COOKIE } from './names';
 
 /**
@@ -14,18 +15,10 @@ export const VIEWER_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 /** Cookies of a request, first occurrence wins (RFC 6265 sends the most specific path first). */
 export function readCookies(headers: CloudFrontHeaders): Map<string, string> {
   const jar = new Map<string, string>();
-  const cookieHeaders = headers.cookie;
-  if (!cookieHeaders) return jar;
-  for (const { value } of cookieHeaders) {
-    for (const pair of value.split(';')) {
-      const eq = pair.indexOf('=');
-      if (eq === -1) continue;
-      const name = pair.slice(0, eq).trim();
-      if (!name || jar.has(name)) continue;
-      let v = pair.slice(eq + 1).trim();
-      if (v.length >= 2 && v.charCodeAt(0) === 34 && v.charCodeAt(v.length - 1) === 34) v = v.slice(1, -1);
-      jar.set(name, v);
-    }
+  const pairs = parseCookies((headers.cookie ?? []).map((h) => h.value));
+  for (const pair of pairs) {
+    if (!pair.hasValue || !pair.name || jar.has(pair.name)) continue;
+    jar.set(pair.name, unquote(pair.value));
   }
   return jar;
 }

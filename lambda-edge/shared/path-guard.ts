@@ -11,6 +11,10 @@
  * run time. Shared by the construct (which decides which patterns are protected) and the edge.
  */
 
+import { globMatch } from './path-pattern';
+
+export { globMatch };
+
 /** What the construct bakes into the guard of one behavior. */
 export interface GuardConfig {
   /** Path patterns of every behavior with auth, in CloudFront syntax with a leading `/`. */
@@ -108,31 +112,6 @@ function looseForm(uri: string): string {
     out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
   }
   return out;
-}
-
-/** CloudFront path-pattern matching (`*` any run, `?` one character), iterative so it cannot blow up. */
-export function globMatch(pattern: string, path: string): boolean {
-  let p = 0;
-  let s = 0;
-  let star = -1;
-  let mark = 0;
-  while (s < path.length) {
-    const pc = pattern.charAt(p);
-    if (p < pattern.length && (pc === '?' || pc === path.charAt(s))) {
-      p++;
-      s++;
-    } else if (p < pattern.length && pc === '*') {
-      star = p++;
-      mark = s;
-    } else if (star >= 0) {
-      p = star + 1;
-      s = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.length && pattern.charAt(p) === '*') p++;
-  return p === pattern.length;
 }
 
 function lowerAscii(text: string): string {

@@ -6,6 +6,7 @@ import { jwkProblems, keyFitsAlgorithm, publicJwk } from '../shared/jwk';
 import { AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '../shared/names';
 import { edgeJsonResponse } from '../shared/responses';
 import { checkSignature, warmUpSignature } from './signature';
+import { cookieValues } from '../shared/cookies';
 
 // Verification is written on node:crypto rather than a JWT library: measured side by side
 // (docs/benchmarks.md, `npm run bench:edge`), aws-jwt-verify and jose both miss the warm-cost and
@@ -99,18 +100,6 @@ function singleHeader(headers: CloudFrontHeaders, name: string): string | undefi
   return values[0].value;
 }
 
-function cookieValues(headers: CloudFrontHeaders, cookieName: string): string[] {
-  const found: string[] = [];
-  for (const { value } of headers.cookie ?? []) {
-    for (const part of value.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq < 0) continue;
-      if (part.slice(0, eq).trim() === cookieName) found.push(part.slice(eq + 1).trim());
-    }
-  }
-  return found;
-}
-
 /** Reads the token from `Authorization: Bearer` or, failing that, the configured cookie. */
 function extractToken(request: CloudFrontRequest, cookieName: string | undefined): string {
   const authorization = singleHeader(request.headers, 'authorization');
@@ -121,7 +110,7 @@ function extractToken(request: CloudFrontRequest, cookieName: string | undefined
     return match[1];
   }
   if (cookieName) {
-    const values = cookieValues(request.headers, cookieName);
+    const values = cookieValues((request.headers.cookie ?? []).map((h) => h.value), cookieName);
     if (values.length > 1) throw invalid('token cookie sent more than once');
     if (values.length === 1 && values[0] !== '') return values[0];
   }

@@ -2,7 +2,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { Construct } from 'constructs';
 import { acknowledgeOriginVerifyFindings } from '../nag';
 import { OriginVerify, OriginVerifyOptions } from '../origin-verify';
-import { literalPrefix } from '../path-pattern';
+import { literalPrefix } from '../../lambda-edge/shared/path-pattern';
 import type { HttpOriginProps } from '../routes';
 import { StagingOptions, stagingPolicyConfig } from '../staging';
 import type { ResolvedRoute } from '../tiered-cdn';

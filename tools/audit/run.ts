@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import type { Tier } from '../../lib/routes';
 import { TIERS } from '../../lib/routes';
-import { compareSpecificity, matchesPathPattern } from '../../lib/path-pattern';
+import { compareSpecificity, matchesPathPattern } from '../../lambda-edge/shared/path-pattern';
 import { distributionsOf } from '../diagram/model';
 import { loadTemplates } from '../diff/synth';
 import { EDGE_SET_COOKIES_METADATA_KEY, type EdgeSetCookies } from '../../lib/edge-metadata';

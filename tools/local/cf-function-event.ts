@@ -2,6 +2,7 @@ import { GENERATED_BODY_LIMIT, READ_ONLY_HEADERS, isDisallowedHeader } from './e
 import { FunctionFailure } from './cf-function';
 import type { CfHeaders, EdgeRequest, EdgeResponse } from './http-types';
 import type { CloudFrontFunctionModel } from './model';
+import { parseCookies } from '../../lambda-edge/shared/cookies';
 
 /**
  * The event object CloudFront Functions receive ("CloudFront Functions event structure", version
@@ -79,16 +80,7 @@ export function querystringFromFunction(qs: unknown, fn: CloudFrontFunctionModel
 }
 
 function parseCookieHeader(values: string[]): Array<[string, { value: string }]> {
-  const out: Array<[string, { value: string }]> = [];
-  for (const header of values) {
-    for (const part of header.split(';')) {
-      const p = part.trim();
-      if (!p) continue;
-      const i = p.indexOf('=');
-      out.push(i < 0 ? [p, { value: '' }] : [p.slice(0, i), { value: p.slice(i + 1) }]);
-    }
-  }
-  return out;
+  return parseCookies(values).map((c): [string, { value: string }] => [c.name, { value: c.value }]);
 }
 
 function headersToFunction(headers: CfHeaders, skip: string): Record<string, FnValue> {

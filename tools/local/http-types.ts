@@ -1,3 +1,4 @@
+import { parseCookies as parseCookiePairs } from '../../lambda-edge/shared/cookies';
 /** Headers as Lambda@Edge events carry them: lower-case name -> list of `{ key, value }`. */
 export type CfHeaders = Record<string, Array<{ key?: string; value: string }>>;
 
@@ -107,15 +108,7 @@ export interface Cookie {
   readonly raw: string;
 }
 
+/** The viewer's cookies, name and pair as sent (lambda-edge/shared/cookies.ts parses them). */
 export function parseCookies(headers: CfHeaders): Cookie[] {
-  const out: Cookie[] = [];
-  for (const h of headers.cookie ?? []) {
-    for (const part of h.value.split(';')) {
-      const raw = part.trim();
-      if (!raw) continue;
-      const eq = raw.indexOf('=');
-      out.push({ name: eq < 0 ? raw : raw.slice(0, eq).trim(), raw });
-    }
-  }
-  return out;
+  return parseCookiePairs((headers.cookie ?? []).map((h) => h.value)).map((c) => ({ name: c.name, raw: c.raw }));
 }

@@ -1,3 +1,4 @@
+import { CLOUDFRONT_VIEWER_HEADER_KEYS, FORWARDED_PROTO_HEADER, VIEWER_ADDRESS_HEADER, VIEWER_COUNTRY_HEADER } from '../../lambda-edge/shared/names';
 import { CacheTier, type Served, type Upstream, type Validators } from './cache';
 import { FunctionFailure, type OriginChange } from './cf-function';
 import { type FunctionRunner, originsAfterChange } from './cf-function-runner';
@@ -25,9 +26,9 @@ import { type LocalEdgeStats, type Pop, type Processed, count, deviceHeaders, em
 /** The CloudFront-* headers CloudFront adds for a viewer; who sees them depends on the behavior's policies. */
 function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): Record<string, string> {
   return {
-    'CloudFront-Viewer-Country': country,
-    'CloudFront-Forwarded-Proto': viewerProtocol,
-    'CloudFront-Viewer-Address': `${req.clientIp}:0`,
+    [CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_COUNTRY_HEADER]]: country,
+    [CLOUDFRONT_VIEWER_HEADER_KEYS[FORWARDED_PROTO_HEADER]]: viewerProtocol,
+    [CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_ADDRESS_HEADER]]: `${req.clientIp}:0`,
     ...deviceHeaders(getHeader(req.headers, 'user-agent')),
   };
 }

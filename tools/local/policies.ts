@@ -1,27 +1,21 @@
+import { DEVICE_HEADERS } from '../../lambda-edge/shared/names';
+import { matchesPathPattern } from '../../lambda-edge/shared/path-pattern';
 import type { BehaviorModel, ItemSelection, ResponseHeadersPolicyModel } from './model';
 import { type CfHeaders, type EdgeRequest, canonicalName, getHeader, parseCookies, parseQuery, setHeader } from './http-types';
 
-const patternCache = new Map<string, RegExp>();
-
 /**
- * CloudFront path patterns: `*` matches any run of characters including `/`, `?` exactly one,
- * everything else literally and case-sensitively; a leading `/` is optional in the pattern.
+ * A CloudFront path pattern as a matcher with RegExp's `test` (`*` any run including `/`, `?` one
+ * character, a leading `/` optional). The rule itself is `matchesPathPattern` in
+ * lambda-edge/shared/path-pattern.ts, shared with the construct and the edge code.
  */
-export function pathPatternToRegExp(pattern: string): RegExp {
-  let re = patternCache.get(pattern);
-  if (!re) {
-    const p = pattern === '*' || pattern.startsWith('/') || pattern.startsWith('*') ? pattern : `/${pattern}`;
-    const body = p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`, 's');
-    patternCache.set(pattern, re);
-  }
-  return re;
+export function pathPatternToRegExp(pattern: string): Pick<RegExp, 'test'> {
+  return { test: (uri: string) => matchesPathPattern(pattern, uri) };
 }
 
 /** The first behavior, in template order, whose pattern matches the path; the default behavior is last. */
 export function matchBehavior<B extends Pick<BehaviorModel, 'pathPattern'>>(behaviors: readonly B[], uri: string): B {
   for (const b of behaviors) {
-    if (b.pathPattern === '*' || pathPatternToRegExp(b.pathPattern).test(uri)) return b;
+    if (matchesPathPattern(b.pathPattern, uri)) return b;
   }
   return behaviors[behaviors.length - 1];
 }
@@ -160,7 +154,7 @@ export function forwardsHeader(behavior: BehaviorModel, name: string): boolean {
   return headerSelected(behavior.cachePolicy.headers, name) || headerSelected(behavior.originRequestPolicy?.headers, name);
 }
 
-const DEVICE_HEADERS = ['cloudfront-is-desktop-viewer', 'cloudfront-is-mobile-viewer', 'cloudfront-is-smarttv-viewer', 'cloudfront-is-tablet-viewer'];
+const DEVICE_HEADER_NAMES = Object.values(DEVICE_HEADERS).sort();
 
 /**
  * The Vary header CloudFront sends viewers ("HTTP response headers that CloudFront removes or
@@ -180,7 +174,7 @@ export function viewerVary(behavior: BehaviorModel, vary: string | undefined): s
       // Under MinTTL 0 a `*` stays (such a response is never served from the cache); above it, it goes.
       if (name === '*') return behavior.cachePolicy.minTtl === 0;
       if (name === 'accept-encoding' || name === 'cookie') return true;
-      if (name === 'user-agent') return DEVICE_HEADERS.some((h) => forwardsHeader(behavior, h)) || forwardsHeader(behavior, 'user-agent');
+      if (name === 'user-agent') return DEVICE_HEADER_NAMES.some((h) => forwardsHeader(behavior, h)) || forwardsHeader(behavior, 'user-agent');
       return forwardsHeader(behavior, name);
     });
   return keep.length ? keep.join(', ') : undefined;

@@ -1,4 +1,5 @@
 import * as crypto from 'crypto';
+import { CLOUDFRONT_VIEWER_HEADER_KEYS, DEVICE_HEADERS } from '../../lambda-edge/shared/names';
 import { CliError } from '../errors';
 import type { CacheTier } from './cache';
 import type { Clock } from './clock';
@@ -190,9 +191,9 @@ export function deviceHeaders(userAgent: string | undefined): Record<string, str
   const desktop = !tablet && !mobile && !smarttv;
   const b = (v: boolean) => (v ? 'true' : 'false');
   return {
-    'CloudFront-Is-Mobile-Viewer': b(mobile),
-    'CloudFront-Is-Tablet-Viewer': b(tablet),
-    'CloudFront-Is-SmartTV-Viewer': b(smarttv),
-    'CloudFront-Is-Desktop-Viewer': b(desktop),
+    [CLOUDFRONT_VIEWER_HEADER_KEYS[DEVICE_HEADERS.mobile]]: b(mobile),
+    [CLOUDFRONT_VIEWER_HEADER_KEYS[DEVICE_HEADERS.tablet]]: b(tablet),
+    [CLOUDFRONT_VIEWER_HEADER_KEYS[DEVICE_HEADERS.smarttv]]: b(smarttv),
+    [CLOUDFRONT_VIEWER_HEADER_KEYS[DEVICE_HEADERS.desktop]]: b(desktop),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * CloudFront cache-behavior path patterns: `*` matches any run of characters (including `/`),
+ * CloudFront cache-behavior path patterns, the one implementation the construct (ordering,
+ * shadowing, WAF prefixes), the edge code (path guard) and the tools (local edge, audit) share: `*` matches any run of characters (including `/`),
  * `?` matches exactly one character, matching is case-sensitive, and a pattern with or without a
  * leading `/` means the same.
  *
@@ -27,24 +28,38 @@ export function canonicalPattern(pattern: string): string {
   return pattern.startsWith('/') || pattern.startsWith('*') ? pattern : `/${pattern}`;
 }
 
-const regexCache = new Map<string, RegExp>();
-
-function toRegExp(pattern: string): RegExp {
-  let re = regexCache.get(pattern);
-  if (!re) {
-    const body = canonicalPattern(pattern)
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('');
-    re = new RegExp(`^${body}$`, 's');
-    regexCache.set(pattern, re);
+/**
+ * CloudFront path-pattern matching (`*` any run, `?` one character), iterative so a hostile path
+ * cannot make it backtrack exponentially. Compares the pattern as written; `matchesPathPattern`
+ * adds the optional leading `/`.
+ */
+export function globMatch(pattern: string, path: string): boolean {
+  let p = 0;
+  let s = 0;
+  let star = -1;
+  let mark = 0;
+  while (s < path.length) {
+    const pc = pattern.charAt(p);
+    if (p < pattern.length && (pc === '?' || pc === path.charAt(s))) {
+      p++;
+      s++;
+    } else if (p < pattern.length && pc === '*') {
+      star = p++;
+      mark = s;
+    } else if (star >= 0) {
+      p = star + 1;
+      s = ++mark;
+    } else {
+      return false;
+    }
   }
-  return re;
+  while (p < pattern.length && pattern.charAt(p) === '*') p++;
+  return p === pattern.length;
 }
 
 /** Whether a request path (starting with `/`, no query string) matches a path pattern. */
 export function matchesPathPattern(pattern: string, path: string): boolean {
-  return toRegExp(pattern).test(path);
+  return pattern === '*' || globMatch(canonicalPattern(pattern), path);
 }
 
 /** Characters before the first wildcard: the part of the pattern that narrows what it matches (`/api/me/*` -> `/api/me/`). */

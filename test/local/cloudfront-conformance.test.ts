@@ -288,11 +288,19 @@ describe('Age from the origin (RFC 9111 4.2.3; CloudFront does not document it)'
     expect(hit.headers.age).toBe('35');
   });
 
-  test.each([['-5'], ['1.5'], ['abc']])('an invalid Age (%s) is ignored', async (age) => {
+  test.each([['-5'], ['1.5'], ['abc'], ['5;foo=bar']])('an invalid Age (%s) makes the response stale (RFC 9111 5.1)', async (age) => {
     const p = `/200/age${age.replace(/\W/g, 'x')}${q({ 'cache-control': 'max-age=100', age })}`;
     await get(p);
+    expect((await get(p)).headers['x-cache']).toBe('Miss from cloudfront');
+  });
+
+  test('a list-based Age counts its first member: "3, 7200" is 3', async () => {
+    const p = `/200/agelist${q({ 'cache-control': 'max-age=100', age: '3, 7200' })}`;
+    await get(p);
     edge.clock.advance!(2);
-    expect((await get(p)).headers.age).toBe('2');
+    const hit = await get(p);
+    expect(hit.headers['x-cache']).toBe('Hit from cloudfront');
+    expect(hit.headers.age).toBe('5');
   });
 });
 

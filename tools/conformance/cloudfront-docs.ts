@@ -94,7 +94,7 @@ export const DOCUMENTED: readonly Documented[] = [
 
 export const UNDOCUMENTED: readonly Undocumented[] = [
   { ids: /^freshness-expires-/, topic: 'Expires formats', note: 'The guide asks for the RFC 2616 full-date format and does not say what happens to others; the local edge follows RFC 9110 5.6.7 and RFC 9111 5.3: only IMF-fixdate, RFC 850 and asctime, case-sensitive; anything else is already expired.' },
-  { ids: /^age-parse-|^other-age-|^freshness-max-age-age$/, topic: 'Age', note: 'Age is not documented; the local edge follows RFC 9111: the first member of Age, when a non-negative integer, counts toward the stored age; anything else is ignored.' },
+  { ids: /^age-parse-|^other-age-|^freshness-max-age-age$/, topic: 'Age', note: 'Age is not documented; the local edge follows RFC 9111 5.1: the first member of Age counts toward the stored age, and one that is not a non-negative integer makes the response stale. (Node keeps only the first of two Age lines, so two lines read as one.)' },
   { ids: /^freshness-max-age-date$/, topic: 'Age from Date', note: 'Not documented; the local edge does not derive an age from Date (its clock may be virtual), only from Age.' },
   { ids: /^freshness-max-age-/, topic: 'max-age spellings', note: 'How CloudFront parses unusual max-age spellings is not documented; the local edge reads `name=value` pairs, the last duplicate winning.' },
   { ids: /^conditional-/, topic: 'Unusual validators', note: 'How CloudFront compares validators that are not well-formed entity tags, or answers conditional requests without Last-Modified, is not documented; the local edge forwards them as received and compares opaque tags.' },

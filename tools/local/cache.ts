@@ -199,12 +199,18 @@ export class CacheTier {
   }
 }
 
+/** The largest Age RFC 9111 section 1.2.2 lets a cache send. */
+export const MAX_AGE_SECONDS = 2147483648;
+
 /**
  * Seconds the origin says its response has already spent in caches (RFC 9111 section 5.1): the first
- * member of `Age` when it is a non-negative integer, otherwise ignored. It counts toward the stored
- * object's age, so `Age` never goes backwards and `max-age` is measured from the origin's clock.
+ * member of `Age`; a value that is not a non-negative integer makes the response stale. It counts
+ * toward the stored object's age, so `Age` never goes backwards and `max-age` is measured from the
+ * origin's clock.
  */
 export function originAge(res: EdgeResponse): number {
-  const first = getHeader(res.headers, 'age')?.split(',')[0].trim();
-  return first !== undefined && /^\d+$/.test(first) ? Number(first) : 0;
+  const header = getHeader(res.headers, 'age');
+  if (header === undefined) return 0;
+  const first = header.split(',')[0].trim();
+  return /^\d+$/.test(first) ? Math.min(Number(first), MAX_AGE_SECONDS) : MAX_AGE_SECONDS;
 }

@@ -70,3 +70,36 @@ test('Vary: * is an error and Vary: Cookie / User-Agent a warning on cached tier
 test('max-age longer than s-maxage is a warning', () => {
   expect(rules(gradeResponse('api', res('/api/m', { 'cache-control': 'public, max-age=300, s-maxage=60' })))).toEqual(['warning:max-age-exceeds-s-maxage']);
 });
+
+describe('cache tags and targeted TTLs', () => {
+  const tags = { cacheTagHeader: 'x-amz-meta-cache-tag' };
+
+  test('a cacheable api or html response without tags is a warning naming the header to send', () => {
+    const g = gradeResponse('api', res('/api/products/42', { 'cache-control': 'public, s-maxage=60' }), tags);
+    expect(rules(g)).toEqual(['warning:cacheable-without-tags']);
+    expect(g.sendInstead).toEqual(['x-amz-meta-cache-tag: <kind>:<id>, ... (e.g. product:42, category:tv: each thing this response shows)']);
+    expect(rules(gradeResponse('html', res('/about.html', { 'cache-control': 'public, max-age=0, s-maxage=60, must-revalidate' }), tags))).toEqual(['warning:cacheable-without-tags']);
+  });
+
+  test('tagged, uncacheable, static or dynamic responses, and distributions without tags, pass', () => {
+    const ok = [
+      gradeResponse('api', res('/api/products/42', { 'cache-control': 'public, s-maxage=60', 'x-amz-meta-cache-tag': 'product:42' }), tags),
+      gradeResponse('api', res('/api/cart', { 'cache-control': 'private, no-store' }), tags),
+      gradeResponse('static', res('/assets/app.3f9c2a1b.js', { 'cache-control': 'public, max-age=31536000, immutable' }), tags),
+      gradeResponse('dynamic', res('/api/me', { 'cache-control': 'private, no-store' }), tags),
+      gradeResponse('api', res('/api/products/42', { 'cache-control': 'public, s-maxage=60' })),
+      // A CDN-Cache-Control no-store is not cached at the edge, whatever the browser may do.
+      gradeResponse('api', res('/api/x', { 'cache-control': 'public, max-age=60', 'cdn-cache-control': 'no-store' }), tags),
+    ];
+    for (const g of ok) expect(rules(g)).toEqual([]);
+  });
+
+  test('a CDN-Cache-Control or Surrogate-Control TTL shorter than the browser max-age is a warning', () => {
+    const g = gradeResponse('api', res('/api/c', { 'cache-control': 'public, max-age=600', 'cdn-cache-control': 'max-age=60', 'x-amz-meta-cache-tag': 'c' }), tags);
+    expect(rules(g)).toEqual(['warning:cdn-ttl-shorter-than-browser']);
+    expect(g.findings[0].message).toBe('cdn-cache-control keeps it 60 s at the edge but browsers keep it 600 s: a refresh or an invalidation at the edge cannot reach browsers for up to 600 s');
+    expect(g.sendInstead).toEqual(['Cache-Control: public, max-age=60']);
+    expect(rules(gradeResponse('api', res('/api/s', { 'cache-control': 'max-age=120', 'surrogate-control': 'max-age=30' })))).toEqual(['warning:cdn-ttl-shorter-than-browser']);
+    expect(rules(gradeResponse('api', res('/api/ok', { 'cache-control': 'public, max-age=60', 'cdn-cache-control': 'max-age=300' })))).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Tier } from '../../lib/routes';
+import { parseTagHeader } from '../../lambda-edge/shared/invalidation';
 
 /**
  * Grades an origin's caching headers against the tier of the route that serves them. Pure: a
@@ -16,7 +17,18 @@ export type RuleId =
   | 'api-neither-s-maxage-nor-private'
   | 'vary-star'
   | 'vary-high-cardinality'
-  | 'max-age-exceeds-s-maxage';
+  | 'max-age-exceeds-s-maxage'
+  | 'cacheable-without-tags'
+  | 'cdn-ttl-shorter-than-browser';
+
+/** What the audit knows about the distribution beyond the tier. */
+export interface GradeContext {
+  /**
+   * The distribution's cache tag header (CacheTagConfig), when the response as observed would show
+   * it (fetched from the origin, or with the header sent to viewers). @default - tags not graded
+   */
+  readonly cacheTagHeader?: string;
+}
 
 export interface Finding {
   readonly rule: RuleId;
@@ -102,7 +114,47 @@ export function recommendedCacheControl(tier: Tier, res: ObservedResponse): stri
   }
 }
 
-export function gradeResponse(tier: Tier, res: ObservedResponse): Grade {
+/** The targeted field (CDN-Cache-Control, else Surrogate-Control) an edge honouring them would cache by. */
+function targetedDirectives(res: ObservedResponse): { name: string; directives: Directives } | undefined {
+  for (const name of ['cdn-cache-control', 'surrogate-control']) {
+    const v = header(res, name);
+    if (v !== undefined && v.trim() !== '') return { name, directives: parseCacheControl(v) };
+  }
+  return undefined;
+}
+
+/** Findings about cache tags and targeted TTLs (CDN-Cache-Control / Surrogate-Control). */
+function gradeTagsAndTargets(tier: Tier, res: ObservedResponse, d: Directives, ctx: GradeContext, add: (rule: RuleId, severity: Severity, message: string) => void): string[] {
+  const sendInstead: string[] = [];
+  const targeted = targetedDirectives(res);
+  const edgeDirectives = targeted?.directives ?? d;
+  // The html tier caches for its DefaultTTL when the origin says nothing; the api tier only when told.
+  const refused = edgeDirectives.has('private') || edgeDirectives.has('no-store') || edgeDirectives.has('no-cache');
+  const edgeCacheable = tier === 'html' ? !refused : tier === 'api' && sharedCacheable(edgeDirectives);
+  if (ctx.cacheTagHeader && edgeCacheable && res.status >= 200 && res.status < 300 && parseTagHeader(header(res, ctx.cacheTagHeader)).length === 0) {
+    add(
+      'cacheable-without-tags',
+      'warning',
+      `cacheable ${tier} response without cache tags: only a path invalidation (or purge-all) reaches it; name what it shows in ${ctx.cacheTagHeader} so 'tiered-cdn invalidate --tags' can`,
+    );
+    sendInstead.push(`${ctx.cacheTagHeader}: <kind>:<id>, ... (e.g. product:42, category:tv: each thing this response shows)`);
+  }
+  if (targeted) {
+    const edgeTtl = seconds(targeted.directives, 's-maxage') ?? seconds(targeted.directives, 'max-age');
+    const browserTtl = seconds(d, 'max-age');
+    if (edgeTtl !== undefined && browserTtl !== undefined && edgeTtl < browserTtl) {
+      add(
+        'cdn-ttl-shorter-than-browser',
+        'warning',
+        `${targeted.name} keeps it ${edgeTtl} s at the edge but browsers keep it ${browserTtl} s: a refresh or an invalidation at the edge cannot reach browsers for up to ${browserTtl} s`,
+      );
+      sendInstead.push(`Cache-Control: ${header(res, 'cache-control')!.replace(/max-age\s*=\s*\d+/i, `max-age=${edgeTtl}`)}`);
+    }
+  }
+  return sendInstead;
+}
+
+export function gradeResponse(tier: Tier, res: ObservedResponse, ctx: GradeContext = {}): Grade {
   const findings: Finding[] = [];
   const add = (rule: RuleId, severity: Severity, message: string) => findings.push({ rule, severity, message });
   const cc = header(res, 'cache-control');
@@ -131,7 +183,8 @@ export function gradeResponse(tier: Tier, res: ObservedResponse): Grade {
   if (tier === 'static' && looksHashed(res.path) && !d.has('immutable') && res.status < 300) {
     add('hashed-not-immutable', 'warning', 'content-hashed asset without immutable: browsers revalidate it on reload although it can never change');
   }
-  if (tier === 'api' && cc !== undefined && !d.has('s-maxage') && !d.has('private') && !d.has('no-store') && !d.has('no-cache')) {
+  // A CDN-Cache-Control / Surrogate-Control already tells the edge what to do.
+  if (tier === 'api' && cc !== undefined && !targetedDirectives(res) && !d.has('s-maxage') && !d.has('private') && !d.has('no-store') && !d.has('no-cache')) {
     add('api-neither-s-maxage-nor-private', 'warning', 'api response with neither s-maxage nor private: say whether the edge may share it (s-maxage) or not (private)');
   }
   const vary = (header(res, 'vary') ?? '')
@@ -152,6 +205,8 @@ export function gradeResponse(tier: Tier, res: ObservedResponse): Grade {
   }
   const sendInstead: string[] = [];
   if (findings.some((f) => !f.rule.startsWith('vary-'))) sendInstead.push(`Cache-Control: ${recommendedCacheControl(tier, res)}`);
+  // After the Cache-Control recommendation: these rules bring their own header to send.
+  sendInstead.push(...gradeTagsAndTargets(tier, res, d, ctx, add));
   if (findings.some((f) => f.rule.startsWith('vary-'))) {
     const kept = vary.filter((v) => v !== '*' && !HIGH_CARDINALITY_VARY.includes(v));
     sendInstead.push(`Vary: ${kept.length > 0 ? kept.map(canonicalHeaderName).join(', ') : 'Accept-Encoding'}`);

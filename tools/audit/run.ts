@@ -83,6 +83,23 @@ export function routesFromAssembly(dir: string): AuditRoute[] {
     .map((b) => ({ pathPattern: b.pathPattern, tier: b.tier as Tier, ...(cookies[b.pathPattern] ? { edgeSetCookies: cookies[b.pathPattern] } : {}) }));
 }
 
+/** The `CacheTagConfig.HeaderName` of the one distribution in a synthesized assembly, if it has one. */
+export function cacheTagHeaderFromAssembly(dir: string): string | undefined {
+  let templates;
+  try {
+    templates = loadTemplates(dir);
+  } catch (err) {
+    throw new AuditInputError(`--app: ${(err as Error).message}`);
+  }
+  for (const t of Object.values(templates)) {
+    for (const res of Object.values<any>((t as { Resources?: Record<string, any> }).Resources ?? {})) {
+      const name = res?.Type === 'AWS::CloudFront::Distribution' ? res.Properties?.DistributionConfig?.CacheTagConfig?.HeaderName : undefined;
+      if (typeof name === 'string') return name.toLowerCase();
+    }
+  }
+  return undefined;
+}
+
 /** The cookies the construct recorded its edge functions set, per path pattern (see lib/edge-metadata.ts). */
 function edgeSetCookiesOf(template: { Resources?: Record<string, any> }): EdgeSetCookies {
   for (const res of Object.values(template.Resources ?? {})) {
@@ -171,6 +188,8 @@ export interface AuditOptions {
   readonly tokens?: readonly string[];
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** The distribution's cache tag header: cacheable api/html responses without tags are flagged. @default - not graded */
+  readonly cacheTagHeader?: string;
 }
 
 interface Fetched {
@@ -270,6 +289,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
   const viewers = viewersOf(opts.tokens ?? []);
   const rows: AuditRow[] = [];
   const notes: string[] = [];
+  const hiddenTags = new Set<string>();
   for (const t of opts.targets) {
     const url = new URL(t.path, base).toString();
     const answers: Fetched[] = [];
@@ -292,7 +312,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
         withToken: v.token !== undefined,
         differsPerUser: served > 1 && differs.has(i),
       };
-      const grade = gradeResponse(t.tier, observed);
+      // CloudFront removes the tag header from viewer responses (unless sendToViewers): through the
+      // edge, its absence says nothing, so tags are graded only where the header can be seen.
+      const tagHeader = opts.cacheTagHeader?.toLowerCase();
+      const throughEdge = /cloudfront/i.test(String(headers['x-cache'] ?? '')) || /cloudfront/i.test(String(headers.via ?? ''));
+      const tagsVisible = tagHeader !== undefined && (!throughEdge || headers[tagHeader] !== undefined);
+      if (tagHeader && !tagsVisible) hiddenTags.add(t.path);
+      const grade = gradeResponse(t.tier, observed, tagsVisible ? { cacheTagHeader: tagHeader } : {});
       const ignored = headers === answers[i].headers ? [] : edgeCookies.filter((c) => JSON.stringify(answers[i].headers['set-cookie'] ?? '').includes(`${c}=`));
       rows.push({
         ...observed,
@@ -306,6 +332,11 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
         ...(ignored.length > 0 ? { edgeSetCookies: ignored } : {}),
       });
     });
+  }
+  if (hiddenTags.size > 0) {
+    notes.push(
+      `cache tags not graded on ${hiddenTags.size} response(s) served by CloudFront, which removes ${opts.cacheTagHeader} from viewer responses: audit the origin (--base <origin URL>) to grade them.`,
+    );
   }
   const all = rows.flatMap((r) => r.findings);
   return {

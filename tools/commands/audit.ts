@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Tier } from '../../lib/routes';
 import { TIERS } from '../../lib/routes';
-import { AuditRoute, auditTargets, formatReport, loadRoutes, routesFromAssembly, runAudit } from '../audit/run';
+import { AuditRoute, auditTargets, cacheTagHeaderFromAssembly, formatReport, loadRoutes, routesFromAssembly, runAudit } from '../audit/run';
 
 interface AuditOptions {
   base: string;
@@ -14,6 +14,7 @@ interface AuditOptions {
   timeout: number;
   strict?: boolean;
   json?: boolean;
+  cacheTagHeader?: string;
 }
 
 export function register(program: Command): void {
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     )
     .option('--header <name:value>', 'extra request header, repeatable', collectHeader, {})
     .option('--timeout <seconds>', 'per-request timeout', positive, 10)
+    .option('--cache-tag-header <name>', "the distribution's cache tag header, to flag cacheable api/html responses without tags (default with --app: its CacheTagConfig)")
     .option('--strict', 'exit non-zero on warnings too')
     .option('--json', 'print the report as JSON on stdout')
     .addHelpText(
@@ -42,7 +44,10 @@ Rules: no Cache-Control; public caching with Set-Cookie (cookies the distributio
 functions set are known with --app and not graded) or of a response that differs per user
 (compared between viewers that were served: 401 without a token against 200 with one is auth);
 no-store on static assets; a content-hashed asset without immutable; an api response with neither
-s-maxage nor private; Vary: * or Vary on Cookie/User-Agent/Authorization; max-age above s-maxage.
+s-maxage nor private; Vary: * or Vary on Cookie/User-Agent/Authorization; max-age above s-maxage;
+a cacheable api/html response without cache tags (graded where the tag header is visible: against
+the origin, as CloudFront removes it from viewer responses); a CDN-Cache-Control or
+Surrogate-Control TTL shorter than the browser's max-age.
 Exit status: 0 clean, 1 errors (or warnings with --strict).
 
 Examples, against the local demo (npm start):
@@ -62,6 +67,7 @@ Against a deployed distribution, with a route list of your own:
         tokens: opts.token.length > 0 ? opts.token : process.env.TIERED_CDN_AUDIT_TOKEN ? [process.env.TIERED_CDN_AUDIT_TOKEN] : [],
         headers: opts.header,
         timeoutMs: opts.timeout * 1000,
+        cacheTagHeader: opts.cacheTagHeader ?? (opts.app ? cacheTagHeaderFromAssembly(opts.app) : undefined),
       });
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;

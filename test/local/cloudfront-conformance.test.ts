@@ -344,6 +344,14 @@ describe('a body that disagrees with Content-Length is served as received and no
   });
 });
 
+test('fields named by the origin\'s Connection header are hop-by-hop: not passed on, not stored (RFC 9110 7.6.1)', async () => {
+  const p = `/200/conn${q({ connection: 'x-hop, close', 'x-hop': '1', 'x-end': '2', 'cache-control': 'max-age=100' })}`;
+  for (const r of [await get(p), await get(p)]) {
+    expect(r.headers['x-hop']).toBeUndefined();
+    expect(r.headers['x-end']).toBe('2');
+  }
+});
+
 describe('Vary ("Content negotiation", "HTTP response headers that CloudFront removes or replaces")', () => {
   test('Vary: * with MinTTL 0: passed on, and every request goes to the origin, without conditional headers', async () => {
     const p = `/200/star${q({ 'cache-control': 'max-age=100', vary: '*', etag: '"v1"' })}`;

@@ -50,6 +50,8 @@ export function fetchHttp(base: URL, originPath: string, req: EdgeRequest, readT
       res.removeAllListeners('data');
       for (let c = res.read() as Buffer | null; c; c = res.read() as Buffer | null) chunks.push(c);
       const headers = headersFromNode(res.headers);
+      // Hop-by-hop: the fields Connection names go with it (RFC 9110 section 7.6.1).
+      for (const h of (getHeader(headers, 'connection') ?? '').split(',')) delete headers[h.trim().toLowerCase()];
       for (const h of DROP_FROM_ORIGIN) delete headers[h];
       const response: EdgeResponse = { status: res.statusCode ?? 502, statusDescription: res.statusMessage ?? '', headers, body: Buffer.concat(chunks) };
       if (incomplete) response.incomplete = true;

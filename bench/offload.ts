@@ -4,7 +4,11 @@
  * all on the local edge with a virtual clock; then the hit-path throughput and p99 latency of the
  * local edge under load from a second process, next to the bare origin measured the same way.
  *
+ * Then the invalidation scenario (bench/offload-invalidation.ts): products change during a trace and
+ * are invalidated by tag, by path list or by purge-all, side by side.
+ *
  * Run: npm run bench:offload [-- --requests 20000 --minutes 10 --pops 4 --seed 7]
+ *      npm run bench:offload -- --scenario invalidation [--invalidation-requests 10000 --change-every 5]
  */
 import { spawn } from 'child_process';
 import * as crypto from 'crypto';
@@ -20,6 +24,7 @@ import { ReferenceStack } from '../lib/reference-stack';
 import { publicJwk, signJwt } from '../tools/dev-keys';
 import { type DistributionModel, type LocalEdge, readDistribution, startLocalEdge } from '../tools/local';
 import { lowerBound } from './offload-bound';
+import { invalidationScenario } from './offload-invalidation';
 
 type Tier = 'static' | 'html' | 'api' | 'config' | 'dynamic';
 const TIERS: Tier[] = ['static', 'html', 'api', 'config', 'dynamic'];
@@ -315,6 +320,22 @@ async function main(): Promise<void> {
   const minutes = arg('minutes', 10);
   const pops = arg('pops', 4);
   const seed = arg('seed', 7);
+  const invalidationLines = () =>
+    invalidationScenario({
+      requests: arg('invalidation-requests', 10000),
+      minutes,
+      pops,
+      changeEverySeconds: arg('change-every', 5),
+      rnd: mulberry32(seed + 1),
+      zipf,
+      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-bench-inv-')),
+    });
+  const scenario = process.argv.indexOf('--scenario');
+  if (scenario > 0) {
+    if (process.argv[scenario + 1] !== 'invalidation') throw new Error(`--scenario takes 'invalidation', got: ${process.argv[scenario + 1]}`);
+    process.stdout.write(`${(await invalidationLines()).join('\n')}\n`);
+    return;
+  }
   const trace = makeTrace(count, minutes, pops, seed);
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = publicJwk(privateKey, 'RS256');
@@ -398,6 +419,7 @@ async function main(): Promise<void> {
   lines.push(`| local edge, cache hit (static asset) | ${viaEdge.rps.toFixed(0)} | ${viaEdge.p50.toFixed(2)} ms | ${viaEdge.p99.toFixed(2)} ms |`);
   lines.push(`| bare node origin, same response | ${bare.rps.toFixed(0)} | ${bare.p50.toFixed(2)} ms | ${bare.p99.toFixed(2)} ms |`);
   lines.push(`local edge / bare origin throughput: ${(viaEdge.rps / bare.rps).toFixed(2)}x`);
+  lines.push('', ...(await invalidationLines()));
   await origin.close();
   agent.destroy();
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -106,6 +106,8 @@ export class ReferenceStack extends Stack {
     );
 
     new CfnOutput(this, 'DistributionId', { value: this.cdn.distribution.distributionId });
+    // `tiered-cdn experiment set|off --kvs-arn <this>` changes experiment weights without a deploy.
+    if (this.cdn.keyValueStore) new CfnOutput(this, 'ExperimentStoreArn', { value: this.cdn.keyValueStore.keyValueStoreArn });
     new CfnOutput(this, 'DistributionDomainName', { value: this.cdn.distribution.distributionDomainName });
 
     acknowledgeNagFindings(this);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import * as audit from './audit';
 import * as diagram from './diagram';
 import * as diff from './diff';
+import * as experiment from './experiment';
 import * as invalidate from './invalidate';
 import * as local from './local';
 import * as token from './token';
@@ -16,4 +17,5 @@ export const COMMANDS: RegisterCommand[] = [
   diff.register,
   diagram.register,
   token.register,
+  experiment.register,
 ];

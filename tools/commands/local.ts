@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CONTROL_HEADER, CONTROL_PREFIX, POP_HEADER, startLocalEdge } from '../local/server';
 
@@ -87,6 +88,8 @@ Examples:
             clock: edge.clock.kind,
             behaviors: d.behaviors.map((b) => b.pathPattern),
             cloudfrontEndpoint: edge.cloudfrontEndpoint,
+            kvsEndpoint: edge.kvsEndpoint,
+            keyValueStores: Object.values(d.keyValueStores ?? {}).map((s) => s.arn),
             distributionId: edge.distributionId,
             cacheTagHeader: d.cacheTagHeader ?? null,
           })}\n`,
@@ -97,6 +100,7 @@ Examples:
           `  behaviors: ${d.behaviors.map((b) => `${b.pathPattern} -> ${b.targetOriginId}`).join(', ')}`,
           `  edge locations: ${edge.pops.join(', ')}; clock: ${edge.clock.kind}`,
           `  CloudFront API: ${edge.cloudfrontEndpoint} (distribution ${edge.distributionId}${d.cacheTagHeader ? `; cache tags from ${d.cacheTagHeader}` : ''})`,
+          ...Object.values(d.keyValueStores ?? {}).map((s) => `  KeyValueStore ${s.logicalId}: ${s.arn} (API: ${edge.kvsEndpoint}; ${s.data.length} keys from ${path.basename(s.source)})`),
           '  Ctrl-C to stop',
         ];
         process.stderr.write(`${lines.join('\n')}\n`);

@@ -68,7 +68,7 @@ export interface Invocation {
   readonly result: unknown;
   readonly originChange?: OriginChange;
   readonly logs: readonly string[];
-  /** Wall time of the run in the sandbox, in milliseconds. */
+  /** CPU time of the run in the sandbox (this process, user + system), in milliseconds. */
   readonly computeMs: number;
   /** `computeMs` against the budget, as CloudFront's ComputeUtilization metric (100 = budget used). */
   readonly utilization: number;
@@ -324,7 +324,8 @@ export class FunctionSandbox {
     const where = `${this.fn.name} (${event.context.eventType})`;
     if (this.loadError) throw new FunctionFailure('FunctionExecutionError', `${where} failed: ${this.loadError}`);
     this.state = { logs: [], eventType: event.context.eventType };
-    const started = process.hrtime.bigint();
+    // CPU time, not wall time: on a busy machine a run waits for a core without using compute.
+    const started = process.cpuUsage();
     let out: { done: boolean; json?: string; error?: string };
     try {
       // The runner is called from a script in the context so that the timeout covers the microtasks
@@ -339,7 +340,8 @@ export class FunctionSandbox {
       if (code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new FunctionFailure('FunctionThrottledError', `${where} ran past ${this.hardLimitMs} ms and was stopped`);
       throw new FunctionFailure('FunctionExecutionError', `${where} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const computeMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const used = process.cpuUsage(started);
+    const computeMs = (used.user + used.system) / 1000;
     if (!out.done) throw new FunctionFailure('FunctionExecutionError', `${where} returned a promise that never settled (a function cannot wait on timers or the network)`);
     if (out.error !== undefined) throw new FunctionFailure('FunctionExecutionError', `${where} threw ${out.error.split('\n')[0]}`);
     return {

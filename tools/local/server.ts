@@ -17,6 +17,7 @@ import { HEADERS_TIMEOUT_MS, hex, type LocalEdge, LocalEdgeError, type LocalEdge
 import { ViewerEndpoint } from './viewer-request';
 import { apiRefusal } from './control-guard';
 import { CloudFrontInvalidationApi } from './cloudfront-api';
+import { KeyValueStoreApi } from './kvs-api';
 
 export {
   CONTROL_HEADER,
@@ -107,6 +108,22 @@ async function startCloudFrontApi(pipeline: EdgePipeline, host: string, options:
   await listen(server, options.cloudfrontPort ?? 0, host);
   port = (server.address() as AddressInfo).port;
   return { server, port };
+}
+
+/** The KeyValueStore data-plane API of the local edge's stores, on its own port as CloudFront's has its own host. */
+async function startKeyValueStoreApi(pipeline: EdgePipeline, host: string, port: number, sockets: Set<Socket>): Promise<{ server: http.Server; port: number }> {
+  const api = new KeyValueStoreApi(() => pipeline.functions.stores.values());
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => api.handle(req, Buffer.concat(chunks), res));
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await listen(server, port, host);
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
 /** Starts a local CloudFront edge that runs the distribution of a cloud assembly (or a given model). */
@@ -207,12 +224,14 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
   await listen(server, options.port ?? 8080, host);
   port = (server.address() as AddressInfo).port;
   const api = await startCloudFrontApi(pipeline, host, options, sockets);
+  const kvsApi = await startKeyValueStoreApi(pipeline, host, options.kvsPort ?? 0, sockets);
   const urlOf = (p: number) => `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
 
   return {
     url: urlOf(port),
     port,
     cloudfrontEndpoint: urlOf(api.port),
+    kvsEndpoint: urlOf(kvsApi.port),
     distributionId: pipeline.ctxBase.distributionId,
     get distribution() {
       return pipeline.model;
@@ -236,6 +255,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
         for (const s of sockets) s.destroy();
       });
       await new Promise<void>((resolve) => api.server.close(() => resolve()));
+      await new Promise<void>((resolve) => kvsApi.server.close(() => resolve()));
       pipeline.agents.http.destroy();
       pipeline.agents.https.destroy();
       await log.close();

@@ -84,6 +84,8 @@ export interface LocalEdgeOptions {
   readonly onReload?: (result: { ok: boolean; error?: string }) => void;
   /** Port of the CloudFront invalidation API (`cloudfrontEndpoint`), on `host`. @default 0 (a free port) */
   readonly cloudfrontPort?: number;
+  /** Port of the KeyValueStore data-plane API (`kvsEndpoint`), on `host`. @default 0 (a free port) */
+  readonly kvsPort?: number;
   /** Seconds an invalidation reads `InProgress` before `Completed` (objects leave the caches at once). @default 1 */
   readonly invalidationSeconds?: number;
 }
@@ -128,6 +130,8 @@ export interface LocalEdge {
    * or any AWS SDK client.
    */
   readonly cloudfrontEndpoint: string;
+  /** The KeyValueStore data-plane API of the local edge's stores: `--endpoint` for `tiered-cdn experiment`. */
+  readonly kvsEndpoint: string;
   /** The distribution id the CloudFront API answers for. */
   readonly distributionId: string;
   /** Waits for background refreshes (stale-while-revalidate) to finish. */

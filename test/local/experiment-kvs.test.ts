@@ -1,0 +1,112 @@
+import { spawn } from 'child_process';
+import * as path from 'path';
+import { type LocalEdge, startLocalEdge } from '../../tools/local';
+import { type ReferenceAssembly, referenceAssembly } from './reference-assembly';
+import { type TestOrigin, request, send, startOrigin } from './helpers';
+
+/**
+ * `tiered-cdn experiment` against the local edge's KeyValueStore API: the reference app's home
+ * experiment, its weights changed without a deploy; the next new viewer's assignment follows,
+ * viewers with a variant cookie keep theirs.
+ */
+
+const CLI = path.join(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'experiment', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let assembly: ReferenceAssembly;
+let site: TestOrigin;
+let edge: LocalEdge;
+let arn: string;
+
+beforeAll(async () => {
+  assembly = referenceAssembly();
+  site = await startOrigin((req, res) => send(res, 200, { 'content-type': 'text/html', 'cache-control': 'no-store' }, `variant=${req.headers['x-experiment-home'] ?? 'none'}`));
+  edge = await startLocalEdge({ app: assembly.dir, port: 0, origins: { site: site.url }, onWarning: () => {}, onFunctionLog: () => {} });
+  arn = Object.values(edge.distribution.keyValueStores ?? {})[0].arn;
+}, 120_000);
+
+afterAll(async () => {
+  await edge?.close();
+  await site?.close();
+});
+
+/** The variant cookie a new viewer (no cookies) is given on its first visit. */
+async function newViewerVariant(): Promise<string> {
+  const r = await request(`${edge.url}/`);
+  const cookies = ([] as string[]).concat(r.headers['set-cookie'] ?? []);
+  const m = cookies.map((c) => /^tcdn-exp-home=([^;]+)/.exec(c)).find(Boolean);
+  if (!m) throw new Error(`no experiment cookie in ${JSON.stringify(cookies)}`);
+  return m[1];
+}
+
+const store = (extra: string[] = []) => ['--kvs-arn', arn, '--endpoint', edge.kvsEndpoint, '--app', assembly.dir, ...extra];
+
+test('the store starts with the deployed weights, imported from cdk.out', async () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 24; i++) seen.add(await newViewerVariant());
+  expect([...seen].sort()).toEqual(['control', 'redesign']);
+});
+
+test('experiment set moves every new viewer; a viewer with a variant cookie keeps it', async () => {
+  const r = await cli(['set', 'home', 'control=0', 'redesign=100', ...store(['--json'])]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  const out = JSON.parse(r.stdout);
+  expect(out).toMatchObject({ experiment: 'home', action: 'set', key: 'experiment:home', value: { weights: { control: 0, redesign: 100 } }, previous: { weights: { control: 50, redesign: 50 } } });
+  for (let i = 0; i < 10; i++) expect(await newViewerVariant()).toBe('redesign');
+  const sticky = await request(`${edge.url}/`, { headers: { cookie: 'tcdn-vid=0123456789abcdef0123; tcdn-exp-home=control' } });
+  expect(sticky.text).toBe('variant=control');
+});
+
+test('experiment off sends every new viewer to the control variant', async () => {
+  const r = await cli(['off', 'home', ...store()]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^experiment home: off \(key experiment:home, store ETag \S+\)/);
+  for (let i = 0; i < 10; i++) expect(await newViewerVariant()).toBe('control');
+});
+
+test('usage errors exit 2 naming the problem: bad weights, unknown variants, all zero', async () => {
+  const bad = await cli(['set', 'home', 'redesign:20', ...store()]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("'redesign:20' is not VARIANT=WEIGHT");
+  const unknown = await cli(['set', 'home', 'blue=20', ...store()]);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain("experiment 'home' has no variant 'blue'; its variants: control, redesign");
+  const zero = await cli(['set', 'home', 'control=0', 'redesign=0', ...store()]);
+  expect(zero.code).toBe(2);
+  expect(zero.stderr).toContain('at least one weight must be above 0');
+});
+
+test('an unknown experiment or store fails with exit 1, nothing written', async () => {
+  const nope = await cli(['set', 'checkout', 'a=1', ...store()]);
+  expect(nope.code).toBe(1);
+  expect(nope.stderr).toContain("experiment 'checkout' is not in the app");
+  const wrongStore = await cli(['off', 'home', '--kvs-arn', 'arn:aws:cloudfront::123456789012:key-value-store/00000000-0000-0000-0000-000000000000', '--endpoint', edge.kvsEndpoint, '--app', assembly.dir]);
+  expect(wrongStore.code).toBe(1);
+  expect(wrongStore.stderr).toContain('no key value store arn:aws:cloudfront::123456789012:key-value-store/00000000-0000-0000-0000-000000000000');
+});
+
+test('the KeyValueStore API refuses a write whose If-Match is stale (ConflictException) and unsigned requests', async () => {
+  const base = `${edge.kvsEndpoint}/key-value-stores/${encodeURIComponent(arn)}`;
+  const signed = { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=local/20261201/*/cloudfront-keyvaluestore/aws4_request, SignedHeaders=host, Signature=00' };
+  const stale = await request(`${base}/keys/experiment%3Ahome`, { method: 'PUT', headers: { ...signed, 'if-match': 'stale', 'content-type': 'application/json' }, body: '{"Value":"{}"}' });
+  expect(stale.status).toBe(409);
+  expect(stale.headers['x-amzn-errortype']).toBe('ConflictException');
+  const unsigned = await request(base);
+  expect(unsigned.status).toBe(403);
+  const big = await request(base, { headers: signed });
+  const etag = String(big.headers.etag);
+  const tooLarge = await request(`${base}/keys/k`, { method: 'PUT', headers: { ...signed, 'if-match': etag }, body: JSON.stringify({ Value: 'x'.repeat(1025) }) });
+  expect(tooLarge.status).toBe(400);
+  expect(tooLarge.text).toContain('values are at most 1024 bytes');
+});

@@ -1,0 +1,64 @@
+import { Command } from 'commander';
+import type { KvsExperimentValue } from '../../lambda-edge/shared/experiment-kvs';
+import { checkVariants, parseWeights, plannedExperiment, type StoreTarget, writeExperiment } from '../experiment/store';
+
+interface ExperimentOptions {
+  kvsArn: string;
+  endpoint?: string;
+  app?: string;
+  json?: boolean;
+}
+
+function target(opts: ExperimentOptions): StoreTarget {
+  return { kvsArn: opts.kvsArn, endpoint: opts.endpoint };
+}
+
+function report(opts: ExperimentOptions, name: string, action: string, result: Awaited<ReturnType<typeof writeExperiment>>): void {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ experiment: name, action, key: result.key, value: result.value, previous: result.previous ?? null, etag: result.etag })}\n`);
+    return;
+  }
+  const weights = result.value.weights ? Object.entries(result.value.weights).map(([v, w]) => `${v}=${w}`).join(' ') : 'off';
+  process.stdout.write(`experiment ${name}: ${weights} (key ${result.key}, store ETag ${result.etag}); new viewers get it at once, viewers with a variant cookie keep theirs\n`);
+}
+
+const storeOptions = (c: Command) =>
+  c
+    .requiredOption('--kvs-arn <arn>', 'ARN of the experiment KeyValueStore (the stack output ExperimentStoreArn)')
+    .option('--endpoint <url>', 'KeyValueStore API endpoint (e.g. the local edge: tiered-cdn local prints it)')
+    .option('--app <dir>', 'cloud assembly whose experiments the names are checked against (default: cdk.out when it exists)')
+    .option('--json', 'print the result as one JSON line');
+
+export function register(program: Command): void {
+  const experiment = program
+    .command('experiment')
+    .description("Change an A/B experiment without a deploy: its weights or its off switch, in the KeyValueStore the routes' CloudFront Functions read.");
+
+  storeOptions(
+    experiment
+      .command('set <name> <weights...>')
+      .description('set the weights of an experiment (VARIANT=WEIGHT ...; relative shares, e.g. control=80 redesign=20)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Weights apply to viewers without a variant cookie; viewers already in a variant keep it (sticky).
+A variant left out keeps its deployed weight. Routes with auth (Lambda@Edge) keep the deployed weights.
+
+Example:
+  $ tiered-cdn experiment set home control=80 redesign=20 --kvs-arn arn:aws:cloudfront::123456789012:key-value-store/...`,
+    )
+    .action(async (name: string, args: string[], opts: ExperimentOptions) => {
+      const weights = parseWeights(args);
+      checkVariants(weights, plannedExperiment(opts.app, name));
+      const value: KvsExperimentValue = { weights };
+      report(opts, name, 'set', await writeExperiment(target(opts), name, value));
+    });
+
+  storeOptions(experiment.command('off <name>').description('stop an experiment: new viewers all get its first (control) variant; viewers with a variant cookie keep theirs')).action(
+    async (name: string, opts: ExperimentOptions) => {
+      plannedExperiment(opts.app, name);
+      report(opts, name, 'off', await writeExperiment(target(opts), name, { off: true }));
+    },
+  );
+}

@@ -8,14 +8,20 @@ export const CLOUDFRONT_FUNCTION_CODE_LIMIT = 10 * 1024;
 
 export type CloudFrontFunctionKind = 'viewer-request' | 'viewer-response';
 
-const ROOT = path.resolve(__dirname, '..', '..', 'lambda-edge', 'cloudfront-function');
+/**
+ * The TypeScript sources of the steps: `lambda-edge/` beside `lib/` in a checkout, and beside
+ * `dist/` in the package (which ships them for this). Bundled from ES modules, esbuild drops every
+ * step a function does not use; from the compiled CommonJS it could not (the path guard alone came
+ * to 14 KB, over CloudFront's 10 KB).
+ */
+const ROOTS = [path.resolve(__dirname, '..', '..', 'lambda-edge', 'cloudfront-function'), path.resolve(__dirname, '..', '..', '..', 'lambda-edge', 'cloudfront-function')];
 
 function source(name: string): string {
-  for (const ext of ['.ts', '.js']) {
-    const candidate = path.join(ROOT, `${name}${ext}`);
+  for (const root of ROOTS) {
+    const candidate = path.join(root, `${name}.ts`);
     if (fs.existsSync(candidate)) return candidate;
   }
-  throw new Error(`tiered-cdn: CloudFront Function source '${name}' not found under ${ROOT}`);
+  throw new Error(`tiered-cdn: CloudFront Function source '${name}.ts' not found under ${ROOTS.join(' or ')}`);
 }
 
 export interface CloudFrontFunctionCode {

@@ -44,7 +44,7 @@ const stack = new ReferenceStack(app, context('stackName') ?? 'TieredCdnReferenc
 if (devKeyFile) {
   Annotations.of(stack).addWarningV2(
     'tiered-cdn:dev-key',
-    `Protected routes accept tokens signed with the local DEVELOPMENT key ${devKeyFile}. Deploy with -c authIssuer=... -c authJwksFile=... -c authAudience=... for a real identity provider.`,
+    `Protected routes accept tokens signed with the local DEVELOPMENT key ${devKeyFile} (generated on this machine, never committed: its folder has its own .gitignore). Deploy with -c authIssuer=... -c authJwksFile=... -c authAudience=... for a real identity provider.`,
   );
 }
 

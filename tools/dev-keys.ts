@@ -103,11 +103,16 @@ export function loadDevKey(root: string = process.cwd()): DevKey {
   const dir = path.join(root, DEV_KEY_DIR);
   const file = path.join(dir, DEV_KEY_FILE);
   let created = false;
+  // The folder ignores itself, in any project it is created in (not only this one, whose root
+  // .gitignore lists it): `git add .` must never pick up the private key. Written before the key,
+  // and again for a folder an older version created without it.
+  fs.mkdirSync(dir, { recursive: true });
+  const ignore = path.join(dir, '.gitignore');
+  if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# Local development keys: never committed.\n*\n');
   if (!fs.existsSync(file)) {
     const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
     const stored: StoredKey = { issuer: DEV_ISSUER, alg: 'RS256', privateJwk: privateKey.export({ format: 'jwk' }) };
-    fs.mkdirSync(dir, { recursive: true });
-    // The folder is git-ignored; the README inside says so for anyone who finds it anyway.
+    // The README inside says what the folder is for anyone who finds it.
     fs.writeFileSync(
       path.join(dir, 'README.md'),
       'Local development keys for tiered-cdn. Never commit, never use in production: anyone with this file can mint tokens.\n',

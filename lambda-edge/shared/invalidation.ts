@@ -29,12 +29,25 @@ export interface PathProblem {
   readonly suggestion?: string;
 }
 
+/**
+ * A path or tag as it may be printed to a terminal: control characters (C0, DEL, C1) and the
+ * Unicode bidirectional controls are written as `\xNN` / `\u{NNNN}`, and `\` as `\\`, so an
+ * item cannot move the cursor, clear the screen or reorder what is shown around it.
+ */
+export function printable(item: string): string {
+  return item.replace(/[\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (c === '\\') return '\\\\';
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
 export class InvalidPathsError extends Error {
   constructor(readonly problems: readonly PathProblem[]) {
     super(
       `${problems.length} invalid invalidation path${problems.length === 1 ? '' : 's'}:\n` +
         problems
-          .map((p) => `  '${p.path}': ${p.reason}${p.suggestion !== undefined ? ` (use '${p.suggestion}')` : ''}`)
+          .map((p) => `  '${printable(p.path)}': ${p.reason}${p.suggestion !== undefined ? ` (use '${printable(p.suggestion)}')` : ''}`)
           .join('\n'),
     );
     this.name = 'InvalidPathsError';
@@ -134,7 +147,7 @@ export class InvalidTagsError extends Error {
   constructor(readonly problems: readonly TagProblem[]) {
     super(
       `${problems.length} invalid cache tag${problems.length === 1 ? '' : 's'}:\n` +
-        problems.map((p) => `  '${p.tag}': ${p.reason} (rule: ${p.rule})`).join('\n'),
+        problems.map((p) => `  '${printable(p.tag)}': ${p.reason} (rule: ${p.rule})`).join('\n'),
     );
     this.name = 'InvalidTagsError';
   }
@@ -193,7 +206,7 @@ export function isTagItem(item: string): boolean {
 /** The problems with one invalidation item, a path or a `#tag`, as `PathProblem`s. */
 export function checkItem(item: string): PathProblem[] {
   if (!isTagItem(item)) return checkPath(item);
-  return checkTag(item.slice(TAG_ITEM_PREFIX.length)).map((p) => ({ path: item, reason: `tag '${p.tag}' ${p.reason} (rule: ${p.rule})` }));
+  return checkTag(item.slice(TAG_ITEM_PREFIX.length)).map((p) => ({ path: item, reason: `tag '${printable(p.tag)}' ${p.reason} (rule: ${p.rule})` }));
 }
 
 /** Validates paths and `#tag` items together and throws once with all problems. */

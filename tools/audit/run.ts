@@ -278,20 +278,56 @@ function originHeaders(headers: Record<string, string | string[]>, edgeCookies: 
   return kept.length > 0 ? { ...rest, 'set-cookie': kept } : rest;
 }
 
+/** `--base` as a URL: http or https only, so a `javascript:` or `file:` base is a one-line usage error. */
+export function auditBase(value: string): URL {
+  let base: URL | undefined;
+  try {
+    base = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!base || (base.protocol !== 'http:' && base.protocol !== 'https:') || base.hostname === '') {
+    throw new AuditInputError(`--base must be an http(s) URL such as https://d111111abcdef8.cloudfront.net, got: ${JSON.stringify(value)}`);
+  }
+  return base;
+}
+
+/**
+ * The URL of every target, all on `base`'s own origin. The audit sends tokens, so a path that
+ * resolves elsewhere (`//other-host/x`, `https://other/x`, a backslash trick) is refused before
+ * any request is made, with the path named.
+ */
+export function sameOriginUrls(base: URL, targets: readonly Target[]): string[] {
+  const urls: string[] = [];
+  const foreign: string[] = [];
+  for (const t of targets) {
+    let url: URL | undefined;
+    try {
+      url = new URL(t.path, base);
+    } catch {
+      // reported with the foreign ones
+    }
+    if (!url || url.origin !== base.origin || !t.path.startsWith('/') || t.path.startsWith('//') || t.path.includes('\\')) foreign.push(t.path);
+    else urls.push(url.toString());
+  }
+  if (foreign.length > 0) {
+    throw new AuditInputError(
+      `refusing to audit ${foreign.map((p) => JSON.stringify(p)).join(', ')}: every path must stay on ${base.origin} (a path starting with '/', not '//'), so the audit token is never sent to another host`,
+    );
+  }
+  return urls;
+}
+
 /** Requests every target as each viewer (anonymous, then one per token) and grades each answer. */
 export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
-  let base: URL;
-  try {
-    base = new URL(opts.base);
-  } catch {
-    throw new AuditInputError(`--base must be an absolute URL such as https://d111111abcdef8.cloudfront.net, got: '${opts.base}'`);
-  }
+  const base = auditBase(opts.base);
+  const urls = sameOriginUrls(base, opts.targets);
   const viewers = viewersOf(opts.tokens ?? []);
   const rows: AuditRow[] = [];
   const notes: string[] = [];
   const hiddenTags = new Set<string>();
-  for (const t of opts.targets) {
-    const url = new URL(t.path, base).toString();
+  for (const [i, t] of opts.targets.entries()) {
+    const url = urls[i];
     const answers: Fetched[] = [];
     for (const v of viewers) {
       const headers = { ...opts.headers, ...(v.token !== undefined ? { authorization: `Bearer ${v.token}` } : {}) };

@@ -21,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('diff')
     .description('Offline CloudFormation diff between a git ref and the working tree (no AWS credentials): replacements and TTL/cache-key changes first.')
-    .option('--base <ref>', 'git ref to compare against (synthesized in a temporary worktree)', 'HEAD')
+    .option('--base <ref>', "git ref to compare against: that commit is checked out into a temporary worktree and its cdk.json app is run (code from that commit runs on this machine)", 'HEAD')
     .option('--old <path>', 'compare this template or cdk.out folder instead of synthesizing --base')
     .option('--new <path>', 'compare this template or cdk.out folder instead of synthesizing the working tree')
     .option('-c, --context <key=value>', 'context passed to cdk synth on both sides, repeatable', (v: string, prev: string[]) => [...prev, v], [])
@@ -31,6 +31,10 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
+--base runs the app command of the cdk.json committed at that ref, with this machine's permissions
+and environment: compare only against refs whose code you would run yourself (for a branch from
+someone else, diff two templates synthesized elsewhere with --old and --new).
+
 Examples:
   $ tiered-cdn diff --base origin/main --fail-on-replace
   $ tiered-cdn diff --old before.template.json --new cdk.out`,

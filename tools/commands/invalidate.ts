@@ -5,7 +5,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { PathGroupsDocument } from '../../lib/path-groups';
 import { CliError } from '../errors';
 import { loadPathGroups, pathsForGroups } from '../invalidate/groups';
-import { InvalidPathsError, InvalidTagsError } from '../../lambda-edge/shared/invalidation';
+import { InvalidPathsError, InvalidTagsError, printable } from '../../lambda-edge/shared/invalidation';
 import {
   DEFAULT_TIMING,
   describeItems,
@@ -170,12 +170,14 @@ function printResult(r: InvalidationResult, json: boolean): void {
     return;
   }
   const out: string[] = [];
-  if (r.duplicates.length > 0) out.push(`dropped ${r.duplicates.length} repeated item(s): ${r.duplicates.join(' ')}`);
-  for (const f of r.folded) out.push(`folded ${f.path} (covered by ${f.by})`);
+  // Paths come from files, manifests and arguments: printed escaped, so none can drive the terminal.
+  const list = (items: readonly string[]) => items.map(printable).join(' ');
+  if (r.duplicates.length > 0) out.push(`dropped ${r.duplicates.length} repeated item(s): ${list(r.duplicates)}`);
+  for (const f of r.folded) out.push(`folded ${printable(f.path)} (covered by ${printable(f.by)})`);
   const what = r.tagItems > 0 ? describeItems(r.paths) : `${r.paths.length} path(s)`;
   if (r.dryRun) {
     out.push(`dry run: would invalidate ${what} on ${r.distributionId} in ${r.batches.length} invalidation(s):`);
-    r.batches.forEach((b, i) => out.push(`  batch ${i + 1}: ${b.join(' ')}`));
+    r.batches.forEach((b, i) => out.push(`  batch ${i + 1}: ${list(b)}`));
   } else {
     out.push(`invalidated ${what} on ${r.distributionId} (${r.requested} requested${r.tagItems > 0 ? `; ${r.paths.length} counted toward the path quotas` : ''}):`);
     for (const inv of r.invalidations) out.push(`  ${inv.id}  ${inv.status}  ${describeItems(inv.paths)}`);

@@ -105,12 +105,26 @@ export function repoRoot(cwd: string): string {
   });
 }
 
+/**
+ * `value` as one POSIX shell word, for commands printed for the user to copy: a ref such as
+ * `main;rm -rf ~` or `$(curl ...)` stays a literal argument when pasted.
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The commit a ref names; a clear error when there is none (a shallow CI checkout, a typo). */
 export function resolveCommit(root: string, ref: string): string {
+  // A ref starting with '-' would be read by git as an option.
+  if (ref.startsWith('-') || /[\u0000-\u001f\u007f]/.test(ref)) {
+    throw new DiffInputError(`--base ${shellQuote(JSON.stringify(ref))} is not a git ref (refs never start with '-' or hold control characters)`);
+  }
   try {
     return git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   } catch {
-    throw new DiffInputError(`--base '${ref}' is not a commit in ${root}; in CI fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${ref})`);
+    throw new DiffInputError(
+      `--base ${shellQuote(ref)} is not a commit in ${root}; in CI fetch it first (actions/checkout with fetch-depth: 0, or git fetch origin ${shellQuote(ref)})`,
+    );
   }
 }
 

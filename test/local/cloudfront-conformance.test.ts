@@ -63,6 +63,11 @@ beforeAll(async () => {
     }
     if (url.pathname.startsWith('/ranged/') || url.pathname.startsWith('/whole/')) return void res.writeHead(200, headers).end(ALPHABET);
     if (headers.etag && req.headers['if-none-match'] === headers.etag) return void res.writeHead(304, headers).end();
+    if (url.pathname.startsWith('/update304/')) {
+      const revalidation = req.headers['if-none-match'] !== undefined;
+      const fields = revalidation ? { 'x-v': '2', 'content-md5': 'B', etag: '"e2"' } : { 'x-v': '1', 'content-md5': 'A', etag: '"e1"' };
+      return void res.writeHead(revalidation ? 304 : 200, { 'cache-control': 'max-age=10', ...fields }).end(revalidation ? undefined : 'body');
+    }
     const n = origin.requests.filter((r) => r.url === req.url).length;
     res.writeHead(status, headers).end(`${url.pathname} #${n}`);
   });
@@ -342,6 +347,15 @@ describe('a body that disagrees with Content-Length is served as received and no
     expect(second.headers['x-cache']).toBe('Miss from cloudfront');
     expect(rawHits - before).toBe(2);
   });
+});
+
+test('a 304 updates the stored fields but the body\'s and its validator (RFC 9111 3.2)', async () => {
+  const p = '/update304/a';
+  await get(p);
+  edge.clock.advance!(11);
+  const r = await get(p);
+  expect(r.headers['x-cache']).toBe('RefreshHit from cloudfront');
+  expect([r.headers['x-v'], r.headers['content-md5'], r.headers.etag, r.text]).toEqual(['2', 'A', '"e1"', 'body']);
 });
 
 test('fields named by the origin\'s Connection header are hop-by-hop: not passed on, not stored (RFC 9110 7.6.1)', async () => {

@@ -34,6 +34,12 @@ export interface Validators {
   readonly lastModified?: string;
 }
 
+/**
+ * Stored fields a 304 does not replace (RFC 9111 section 3.2): those describing the stored body and
+ * the validator it was revalidated with.
+ */
+const KEPT_ON_REVALIDATION = new Set(['content-length', 'content-encoding', 'content-range', 'content-md5', 'etag']);
+
 export type LookupResult = 'Hit' | 'RefreshHit' | 'Miss' | 'StaleHit' | 'StaleIfError';
 
 export interface Served {
@@ -162,7 +168,7 @@ export class CacheTier {
         // Revalidated: the stored body is kept, its freshness restarts from the 304's headers.
         const merged = { ...entry.response, headers: { ...entry.response.headers } };
         for (const [k, v] of Object.entries(up.response.headers)) {
-          if (k !== 'content-length' && k !== 'content-encoding') merged.headers[k] = v;
+          if (!KEPT_ON_REVALIDATION.has(k)) merged.headers[k] = v;
         }
         const decision = decide(merged);
         this.entries.set(key, { response: merged, bornAt: now - upAge * 1000, decision: decision.store ? decision : entry.decision });

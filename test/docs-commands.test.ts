@@ -51,3 +51,10 @@ test('every tiered-cdn command in README.md and docs/ exists and takes the optio
   }
   expect(problems).toEqual([]);
 });
+
+test('every `npm run <script>` in README.md and docs/ is a script of package.json', () => {
+  const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts);
+  const named = FILES.flatMap((file) => [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/npm run ([a-z][\w:-]*)/g)].map((m) => ({ file, script: m[1] })));
+  expect(named.length).toBeGreaterThan(3);
+  expect(named.filter((n) => !scripts.includes(n.script))).toEqual([]);
+});

@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import * as path from 'path';
 import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand, ListInvalidationsCommand, NoSuchDistribution } from '@aws-sdk/client-cloudfront';
 import { TieredCdn } from '../../lib';
@@ -157,4 +158,31 @@ test('invalid tags are refused before any request reaches the CloudFront API', a
   expect((await cf.send(new ListInvalidationsCommand({ DistributionId: edge.distributionId }))).InvalidationList!.Quantity).toBe(before);
   // The API itself refuses them too, as CloudFront answers InvalidArgument.
   await expect(invalidate(['#a b'])).rejects.toMatchObject({ name: 'InvalidArgument' });
+});
+
+test('tiered-cdn local --json names the CloudFront API endpoint and distribution id; invalidate --wait works against them', async () => {
+  const cli = path.join(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
+  const child = spawn(process.execPath, [cli, 'local', '--app', app, '--port', '0', '--json', '--no-log', '--invalidation-seconds', '0.3', '--origin', `api.example.com=${origin.url}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const summary = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+      });
+      child.on('close', (code) => reject(new Error(`tiered-cdn local exited ${code}`)));
+    });
+    expect(summary).toMatchObject({ cloudfrontEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), distributionId: expect.stringMatching(/^E[0-9A-F]{13}$/), cacheTagHeader: 'x-amz-meta-cache-tag' });
+    const edgeUrl = summary.url as string;
+    await request(`${edgeUrl}/api/products/42`);
+    expect((await request(`${edgeUrl}/api/products/42`)).headers['x-cache']).toBe('Hit from cloudfront');
+    const run = await runCli(['invalidate', '--endpoint', summary.cloudfrontEndpoint as string, '--distribution', summary.distributionId as string, '--tags', 'product:42', '--paths', '/api/other', '--wait', '--poll-interval', '0.1']);
+    expect(run.code).toBe(0);
+    // Reported InProgress first, then Completed: the progress --wait shows.
+    expect(run.stderr).toMatch(/created invalidation I\w+ \(1 path \+ 1 tag, InProgress\)/);
+    expect(run.stderr).toContain('1/1 invalidation completed');
+    expect((await request(`${edgeUrl}/api/products/42`)).headers['x-cache']).toBe('Miss from cloudfront');
+  } finally {
+    child.kill('SIGTERM');
+  }
 });

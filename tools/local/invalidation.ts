@@ -1,5 +1,5 @@
 import { InvalidPathsError, checkItem, isTagItem, normalizeTag, parseTagHeader, TAG_ITEM_PREFIX } from '../../lambda-edge/shared/invalidation';
-import { type EdgeResponse, getHeader } from './http-types';
+import type { EdgeResponse } from './http-types';
 
 /**
  * Which cached objects one invalidation removes, as CloudFront decides it: a path matches the
@@ -24,7 +24,6 @@ export function invalidationMatcher(items: readonly string[], tagHeader: string 
     }
     // A distribution without CacheTagConfig stores no tags: tag items then match nothing.
     if (tags.size === 0 || !tagHeader) return false;
-    const stored = response.headers[tagHeader]?.map((h) => h.value) ?? getHeader(response.headers, tagHeader);
-    return parseTagHeader(stored).some((t) => tags.has(normalizeTag(t)));
+    return parseTagHeader(response.headers[tagHeader]?.map((h) => h.value)).some((t) => tags.has(normalizeTag(t)));
   };
 }

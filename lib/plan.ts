@@ -176,8 +176,11 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
   const stagingEdgeConfigs = props.staging ? validateStaging(props, problems) : undefined;
   const failed = problems.count > 0;
-  const behaviors = failed ? [] : planBehaviors(props, edgeConfigs);
-  const stagingBehaviors = props.staging && !failed ? (props.staging.routes ? planBehaviors(props, stagingEdgeConfigs!) : behaviors) : undefined;
+  const primary = failed ? [] : planBehaviors(props, edgeConfigs);
+  const staged = props.staging && !failed ? (props.staging.routes ? planBehaviors(props, stagingEdgeConfigs!) : primary) : undefined;
+  const named = withRejectionRoutes([...primary, ...(staged ?? [])]);
+  const behaviors = primary.map((b) => named.get(b)!);
+  const stagingBehaviors = staged?.map((b) => named.get(b)!);
   const experiments = planExperiments([...behaviors, ...(props.staging?.routes ? (stagingBehaviors ?? []) : [])]);
   if (!failed) problems.addAll(runtimeProblems(props, [...behaviors, ...(stagingBehaviors ?? [])], experiments));
   return {
@@ -258,6 +261,35 @@ function runtimeProblems(props: TieredCdnProps, behaviors: readonly PlannedBehav
     out.set(message, problem('experiment-store-value-too-large', message, route ? `${pathOf(route)}.experiments` : 'routes'));
   }
   return [...out.values()];
+}
+
+/**
+ * Lambda@Edge viewer-request functions log the route of each refusal: each config lists the path
+ * patterns of the behaviors sharing it (equal configs share one function), in distribution order.
+ * CloudFront Functions keep their config as it is.
+ */
+function withRejectionRoutes(behaviors: readonly PlannedBehavior[]): Map<PlannedBehavior, PlannedBehavior> {
+  const groups = new Map<string, string[]>();
+  const keyOf = (b: PlannedBehavior) => (b.edge['viewer-request']?.runtime === 'lambda@edge' ? JSON.stringify(b.edgeConfig.viewerRequest) : undefined);
+  for (const b of behaviors) {
+    const key = keyOf(b);
+    if (key === undefined) continue;
+    const list = groups.get(key) ?? [];
+    if (!list.includes(b.pathPattern)) list.push(b.pathPattern);
+    groups.set(key, list);
+  }
+  const out = new Map<PlannedBehavior, PlannedBehavior>();
+  for (const b of behaviors) {
+    const key = keyOf(b);
+    const vrq = b.edge['viewer-request'];
+    if (key === undefined || !vrq || out.has(b)) {
+      out.set(b, out.get(b) ?? b);
+      continue;
+    }
+    const config = { ...vrq.config, routes: groups.get(key)! };
+    out.set(b, { ...b, edge: { ...b.edge, 'viewer-request': { ...vrq, config } }, edgeConfig: { ...b.edgeConfig, viewerRequest: config } });
+  }
+  return out;
 }
 
 function planEdge(edge: RouteEdgeConfig, route: RouteProps): PlannedEdge {

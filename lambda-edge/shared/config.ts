@@ -68,6 +68,11 @@ export interface ExperimentConfig {
 
 /** Composed viewer-request function of one cache behavior. Steps run: guard, normalize, auth, experiments. */
 export interface ViewerRequestConfig {
+  /**
+   * Path patterns of the behaviors that share this function, in distribution order, so a
+   * rejection log line can name the route (lambda-edge/shared/rejections.ts).
+   */
+  readonly routes?: readonly string[];
   /** Present on every behavior through which a spelling of a protected path could reach its origin. */
   readonly guard?: GuardConfig;
   readonly normalize?: NormalizeConfig;

@@ -7,6 +7,7 @@ import { AUTH_CLAIM_HEADER_PREFIX, AUTH_SCOPE_HEADER, AUTH_SUB_HEADER } from '..
 import { edgeJsonResponse } from '../shared/responses';
 import { checkSignature, warmUpSignature } from './signature';
 import { cookieValues } from '../shared/cookies';
+import { authRejectionReason, type RejectionReason } from '../shared/rejections';
 
 // Verification is written on node:crypto rather than a JWT library: measured side by side
 // (docs/benchmarks.md, `npm run bench:edge`), aws-jwt-verify and jose both miss the warm-cost and
@@ -31,7 +32,7 @@ const KID_SHAPE = /^[\x21-\x7e]{1,256}$/;
 
 export type AuthOutcome =
   | { readonly allow: true; readonly request: CloudFrontRequest }
-  | { readonly allow: false; readonly response: CloudFrontResultResponse };
+  | { readonly allow: false; readonly response: CloudFrontResultResponse; readonly rejection?: { readonly reason: RejectionReason; readonly kid?: string } };
 
 export interface AuthRuntimeOptions {
   /** Fetches and parses a JWKS document; rejects on any failure. Default: global `fetch`. */
@@ -40,6 +41,8 @@ export interface AuthRuntimeOptions {
   readonly fetchTimeoutMs?: number;
   /** Milliseconds clock for the refresh rate limit. */
   readonly now?: () => number;
+  /** Receives each rejection log line. Default: `console.log` (CloudWatch Logs on Lambda@Edge). */
+  readonly log?: (line: string) => void;
 }
 
 /** Why a request is refused; `description` goes to the viewer, so it stays short and generic. */
@@ -51,6 +54,12 @@ class Rejection {
 }
 
 const invalid = (description: string) => new Rejection('invalid', description);
+
+/** The refusal and, for the rejection log line, its reason code and the token's kid. */
+function refused(config: AuthConfig, rejection: Rejection, kid?: string): AuthOutcome {
+  const reason = rejection.kind === 'missing' ? 'token-missing' : authRejectionReason(rejection.description);
+  return { allow: false, response: refusal(config, rejection), rejection: { reason, ...(kid !== undefined ? { kid } : {}) } };
+}
 
 /** The token names a kid this function does not know: the only case that may trigger a JWKS fetch. */
 class UnknownKid {
@@ -246,6 +255,17 @@ class TokenVerifier {
     this.audience = config.audience === null ? null : new Set(config.audience);
   }
 
+  /** The kid a request's token names, for the rejection log; undefined when there is none to read. */
+  kidOf(request: CloudFrontRequest): string | undefined {
+    try {
+      const token = extractToken(request, this.config.cookieName);
+      const header = this.headers.decode(token.slice(0, token.indexOf('.')));
+      return typeof header.kid === 'string' ? header.kid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Returns the verified claims or throws a Rejection / UnknownKid. */
   verify(token: string, keyring: Keyring): Json {
     checkShape(token);
@@ -364,7 +384,7 @@ class JwksKeySource {
 function assertIdentity(config: AuthConfig, request: CloudFrontRequest, payload: Json): AuthOutcome {
   const scopes = tokenScopes(payload);
   if (config.requiredScopes.some((s) => !scopes.includes(s))) {
-    return { allow: false, response: refusal(config, new Rejection('scope', 'token lacks a required scope')) };
+    return refused(config, new Rejection('scope', 'token lacks a required scope'));
   }
   const headers = request.headers;
   if (typeof payload.sub === 'string') headers[AUTH_SUB_HEADER] = [{ key: AUTH_SUB_HEADER, value: encodeIdentityValue(payload.sub) }];
@@ -390,7 +410,8 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
   /** One pass with the keys at hand; an unknown kid worth a JWKS fetch is handed back to the caller. */
   const attempt = (request: CloudFrontRequest): AuthOutcome | UnknownKid => {
     try {
-      return assertIdentity(config, request, verifier.verify(extractToken(request, config.cookieName), keys.keyring));
+      const outcome = assertIdentity(config, request, verifier.verify(extractToken(request, config.cookieName), keys.keyring));
+      return outcome.allow || !outcome.rejection ? outcome : { ...outcome, rejection: { ...outcome.rejection, kid: verifier.kidOf(request) } };
     } catch (err) {
       // Only a token that could verify once its key is known may cost a fetch: its alg is allowed
       // (checked before the kid) and its kid is short printable ASCII.
@@ -398,11 +419,11 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
       // Anything that is not a Rejection (a surprise from the runtime) is still a refusal:
       // failing closed is the only safe default at the edge.
       const rejection = err instanceof Rejection ? err : invalid(err instanceof UnknownKid ? 'unknown key id' : 'invalid token');
-      return { allow: false, response: refusal(config, rejection) };
+      return refused(config, rejection, verifier.kidOf(request));
     }
   };
   const settle = (outcome: AuthOutcome | UnknownKid): AuthOutcome =>
-    outcome instanceof UnknownKid ? { allow: false, response: refusal(config, invalid('unknown key id')) } : outcome;
+    outcome instanceof UnknownKid ? refused(config, invalid('unknown key id'), outcome.kid) : outcome;
 
   verifier.warm(keys.keyring);
   return {

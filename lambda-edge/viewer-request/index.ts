@@ -3,6 +3,8 @@ import type { ViewerRequestConfig } from '../shared/config';
 import { createAuthenticator, stripAssertedHeaders, type AuthRuntimeOptions, type AuthOutcome } from './auth';
 import { assignExperiments } from './experiments';
 import { guardRequest } from './guard';
+import { pathProblem } from '../shared/path-guard';
+import { rejectionLogLine, routeOf } from '../shared/rejections';
 import { normalizeRequest } from './normalize';
 
 export { stripAssertedHeaders } from './auth';
@@ -19,7 +21,8 @@ export { stripAssertedHeaders } from './auth';
  * 4. experiments: only requests that passed auth are bucketed. It runs even with no experiment
  *    configured, because it also removes viewer-supplied `x-experiment-*` headers.
  *
- * Guard, normalize and auth are skipped when the behavior does not configure them.
+ * Guard, normalize and auth are skipped when the behavior does not configure them. Each refusal
+ * (guard or auth) logs one JSON line with its reason code (lambda-edge/shared/rejections.ts).
  */
 export function createHandler(
   config: ViewerRequestConfig,
@@ -38,19 +41,29 @@ export function composeHandler(
   options: AuthRuntimeOptions = {},
 ): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
   if (config.auth && !makeAuthenticator) throw new Error('viewer-request: auth is configured but the bundle was built without it');
+  // One JSON line per refusal on stdout, which Lambda@Edge sends to CloudWatch Logs.
+  const log = options.log ?? ((line: string) => console.log(line));
   // Built once per container: keys are imported and warmed before the first request arrives.
   const auth = config.auth && makeAuthenticator ? makeAuthenticator(config.auth, options) : undefined;
 
   return async (event) => {
     const request = event.Records[0].cf.request;
     const refused = config.guard ? guardRequest(request, config.guard) : undefined;
-    if (refused) return refused;
+    if (refused) {
+      log(rejectionLogLine({ reason: `path-${pathProblem(request.uri, config.guard!)!}`, route: routeOf(request.uri, config.routes), status: 400 }));
+      return refused;
+    }
     const before = decideBeforeAuth(request, config);
     if (!auth) return decideAfterAuth(before, config);
     const pending = auth.authenticate(before);
     // Awaiting only a real promise (a JWKS fetch) keeps the common path free of an extra microtask.
     const outcome: AuthOutcome = pending instanceof Promise ? await pending : pending;
-    return outcome.allow ? decideAfterAuth(outcome.request, config) : outcome.response;
+    if (outcome.allow) return decideAfterAuth(outcome.request, config);
+    if (outcome.rejection) {
+      const { reason, kid } = outcome.rejection;
+      log(rejectionLogLine({ reason, route: routeOf(request.uri, config.routes), kid, status: Number(outcome.response.status) }));
+    }
+    return outcome.response;
   };
 }
 

@@ -58,7 +58,7 @@ export function b64url(value: string | Buffer): string {
   return Buffer.from(value).toString('base64url');
 }
 
-type HeaderInput = Record<string, string | string[]>;
+export type HeaderInput = Record<string, string | string[]>;
 
 /** A CloudFront viewer-request `request` object, as CloudFront presents it (lower-case keys). */
 export function viewerRequest(headers: HeaderInput = {}, uri = '/api/me/profile'): CloudFrontRequest {

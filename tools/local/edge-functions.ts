@@ -73,6 +73,22 @@ type Handler = (event: unknown, context: unknown, callback: (err: unknown, resul
 /** Loaded handlers of one local edge, as the warm execution environments of its functions. */
 export type HandlerCache = Map<string, Handler>;
 
+/** Where the console output of the functions loaded into a cache goes: `(line, function name)`. */
+const consoles = new WeakMap<HandlerCache, (line: string, fn: string) => void>();
+
+/**
+ * Sends what the functions of this cache write with `console` (in Lambda@Edge: CloudWatch Logs,
+ * among them one JSON line per rejection) to `sink`, instead of the local edge's own stdout.
+ */
+export function captureEdgeConsole(handlers: HandlerCache, sink: (line: string, fn: string) => void): void {
+  consoles.set(handlers, sink);
+}
+
+function edgeConsole(sink: (line: string, fn: string) => void, fn: string): Pick<Console, 'log' | 'info' | 'warn' | 'error' | 'debug'> {
+  const write = (...args: unknown[]) => sink(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '), fn);
+  return { log: write, info: write, warn: write, error: write, debug: write };
+}
+
 /**
  * Loads a function's code in a module scope of its own (not node's shared module cache), so module
  * state of one function or one local edge never leaks into another.
@@ -87,7 +103,16 @@ export function loadEdgeFunction(fn: EdgeFunctionModel, loaded: HandlerCache = n
   const m = new Module(filename) as Module & { _compile(code: string, filename: string): void; paths: string[] };
   m.filename = filename;
   m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(filename));
-  m._compile(fs.readFileSync(filename, 'utf8'), filename);
+  const sink = consoles.get(loaded);
+  let code = fs.readFileSync(filename, 'utf8');
+  if (sink) {
+    // The bundle's `console` is the local edge's: a binding in the module scope, after any directive
+    // prologue so strict mode stays, on the first line so stack traces keep their line numbers.
+    (m as unknown as { edgeConsole: unknown }).edgeConsole = edgeConsole(sink, fn.name);
+    const prologue = /^(\s*(?:(?:"use strict"|'use strict');?\s*))?/.exec(code)![0];
+    code = `${prologue}var console = module.edgeConsole;${code.slice(prologue.length)}`;
+  }
+  m._compile(code, filename);
   const handler = (m.exports as Record<string, unknown>)[exportName];
   if (typeof handler !== 'function') throw new Error(`edge function ${fn.name}: '${fn.handler}' does not export a function '${exportName}'`);
   loaded.set(cacheKey, handler as Handler);

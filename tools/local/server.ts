@@ -9,7 +9,7 @@ import { LocalKeyValueStore } from './kvs';
 import type { DistributionModel } from './model';
 import { CacheTier } from './cache';
 import { type Clock, RealClock, VirtualClock } from './clock';
-import { runtimeMismatch } from './edge-functions';
+import { captureEdgeConsole, runtimeMismatch } from './edge-functions';
 import { cloudFrontErrorPage, reason } from './errors';
 import { routedDomains, resolveOriginMap, warnUnmappedOrigins } from './origin-map';
 import { EdgePipeline } from './pipeline';
@@ -151,6 +151,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     return { name, cache: new CacheTier(name, clock), viaId: hex(`via-${name}`, 16) };
   });
   const pipeline = new EdgePipeline(model, clock, pops, originMap, warn, loadFunctions(model));
+  captureEdgeConsole(pipeline.handlers, options.onEdgeLog ?? ((line, fn) => process.stderr.write(`tiered-cdn local: ${fn}: ${line}\n`)));
   /**
    * Reads the assembly again and swaps behaviors, policies and functions in; caches and key value
    * store contents stay, as they do across a CloudFront deployment. On an error the running

@@ -78,6 +78,12 @@ export interface LocalEdgeOptions {
   readonly functionBudgetMs?: number;
   /** Receives CloudFront Functions' console output and budget notices. @default - printed to stderr */
   readonly onFunctionLog?: (line: string) => void;
+  /**
+   * Receives what Lambda@Edge functions log (in AWS: CloudWatch Logs), among them one JSON line per
+   * rejection (`{"event":"tiered-cdn.rejection","reason":...}`).
+   * @default - printed to stderr as `tiered-cdn local: <function>: <line>`
+   */
+  readonly onEdgeLog?: (line: string, fn: string) => void;
   /** Re-read `app` whenever a synth rewrites it, swapping behaviors, policies and functions without a restart. @default false */
   readonly watch?: boolean;
   /** Called after each reload `watch` triggers. */

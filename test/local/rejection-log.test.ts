@@ -1,0 +1,28 @@
+import { startLocalEdge } from '../../tools/local';
+import { request } from './helpers';
+import { referenceAssembly } from './reference-assembly';
+
+/** The local edge hands on what the Lambda@Edge bundles log: one JSON line per rejection. */
+
+test('a request without a token: 401, and the rejection line the bundle logged reaches onEdgeLog with reason and route', async () => {
+  const lines: Array<{ line: string; fn: string }> = [];
+  const edge = await startLocalEdge({
+    app: referenceAssembly().dir,
+    port: 0,
+    origins: { 'api.example.com': 'http://127.0.0.1:9' },
+    onWarning: () => {},
+    onEdgeLog: (line, fn) => lines.push({ line, fn }),
+  });
+  try {
+    expect((await request(`${edge.url}/api/me/profile`)).status).toBe(401);
+    expect((await request(`${edge.url}/api/me/profile`, { headers: { authorization: 'Bearer a.b.c' } })).status).toBe(401);
+    const entries = lines.map((l) => JSON.parse(l.line));
+    expect(entries).toEqual([
+      { event: 'tiered-cdn.rejection', reason: 'token-missing', status: 401, route: '/api/me/*' },
+      { event: 'tiered-cdn.rejection', reason: 'token-malformed', status: 401, route: '/api/me/*' },
+    ]);
+    expect(lines[0].fn).toMatch(/ViewerRequest/);
+  } finally {
+    await edge.close();
+  }
+}, 120_000);

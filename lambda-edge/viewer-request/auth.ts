@@ -57,7 +57,7 @@ const invalid = (description: string) => new Rejection('invalid', description);
 
 /** The refusal and, for the rejection log line, its reason code and the token's kid. */
 function refused(config: AuthConfig, rejection: Rejection, kid?: string): AuthOutcome {
-  const reason = rejection.kind === 'missing' ? 'token-missing' : authRejectionReason(rejection.description);
+  const reason = rejection.kind === 'missing' ? 'token-missing' : rejection.kind === 'scope' ? 'scope-insufficient' : authRejectionReason(rejection.description);
   return { allow: false, response: refusal(config, rejection), rejection: { reason, ...(kid !== undefined ? { kid } : {}) } };
 }
 
@@ -255,16 +255,8 @@ class TokenVerifier {
     this.audience = config.audience === null ? null : new Set(config.audience);
   }
 
-  /** The kid a request's token names, for the rejection log; undefined when there is none to read. */
-  kidOf(request: CloudFrontRequest): string | undefined {
-    try {
-      const token = extractToken(request, this.config.cookieName);
-      const header = this.headers.decode(token.slice(0, token.indexOf('.')));
-      return typeof header.kid === 'string' ? header.kid : undefined;
-    } catch {
-      return undefined;
-    }
-  }
+  /** The kid of the token last verified (or refused), for the rejection log line. */
+  kid?: string;
 
   /** Returns the verified claims or throws a Rejection / UnknownKid. */
   verify(token: string, keyring: Keyring): Json {
@@ -272,6 +264,7 @@ class TokenVerifier {
     const firstDot = token.indexOf('.');
     const lastDot = token.lastIndexOf('.');
     const header = this.headers.decode(token.slice(0, firstDot));
+    this.kid = typeof header.kid === 'string' ? header.kid : undefined;
     const alg = header.alg;
     if (typeof alg !== 'string' || !this.allowed.has(alg)) throw invalid('algorithm not allowed');
     // No extension is understood here, so any critical one makes the token unusable (RFC 7515 4.1.11).
@@ -409,9 +402,10 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
 
   /** One pass with the keys at hand; an unknown kid worth a JWKS fetch is handed back to the caller. */
   const attempt = (request: CloudFrontRequest): AuthOutcome | UnknownKid => {
+    verifier.kid = undefined; // a refusal before the header is read names no kid
     try {
       const outcome = assertIdentity(config, request, verifier.verify(extractToken(request, config.cookieName), keys.keyring));
-      return outcome.allow || !outcome.rejection ? outcome : { ...outcome, rejection: { ...outcome.rejection, kid: verifier.kidOf(request) } };
+      return outcome.allow ? outcome : { ...outcome, rejection: { ...outcome.rejection!, kid: verifier.kid } };
     } catch (err) {
       // Only a token that could verify once its key is known may cost a fetch: its alg is allowed
       // (checked before the kid) and its kid is short printable ASCII.
@@ -419,7 +413,7 @@ export function createAuthenticator(config: AuthConfig, options: AuthRuntimeOpti
       // Anything that is not a Rejection (a surprise from the runtime) is still a refusal:
       // failing closed is the only safe default at the edge.
       const rejection = err instanceof Rejection ? err : invalid(err instanceof UnknownKid ? 'unknown key id' : 'invalid token');
-      return refused(config, rejection, verifier.kidOf(request));
+      return refused(config, rejection, verifier.kid);
     }
   };
   const settle = (outcome: AuthOutcome | UnknownKid): AuthOutcome =>

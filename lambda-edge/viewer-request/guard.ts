@@ -1,5 +1,5 @@
 import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
-import { pathProblem, type GuardConfig } from '../shared/path-guard';
+import { pathProblem, type GuardConfig, type PathProblem } from '../shared/path-guard';
 import { edgeJsonResponse } from '../shared/responses';
 
 /**
@@ -14,4 +14,11 @@ export function guardRequest(request: CloudFrontRequest, config: GuardConfig): C
   const problem = pathProblem(request.uri, config);
   if (problem === null) return undefined;
   return edgeJsonResponse(400, { error: 'non_canonical_path', error_description: problem });
+}
+
+/** The guard step of a Lambda@Edge viewer-request function: the 400 and its reason code for the log line. */
+export function refuseNonCanonical(request: CloudFrontRequest, config: GuardConfig): { response: CloudFrontResultResponse; reason: `path-${PathProblem}` } | undefined {
+  const problem = pathProblem(request.uri, config);
+  if (problem === null) return undefined;
+  return { response: edgeJsonResponse(400, { error: 'non_canonical_path', error_description: problem }), reason: `path-${problem}` };
 }

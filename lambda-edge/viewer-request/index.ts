@@ -2,8 +2,7 @@ import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontRequestResult
 import type { ViewerRequestConfig } from '../shared/config';
 import { createAuthenticator, stripAssertedHeaders, type AuthRuntimeOptions, type AuthOutcome } from './auth';
 import { assignExperiments } from './experiments';
-import { guardRequest } from './guard';
-import { pathProblem } from '../shared/path-guard';
+import { refuseNonCanonical } from './guard';
 import { rejectionLogLine, routeOf } from '../shared/rejections';
 import { normalizeRequest } from './normalize';
 
@@ -28,19 +27,22 @@ export function createHandler(
   config: ViewerRequestConfig,
   options: AuthRuntimeOptions = {},
 ): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
-  return composeHandler(config, createAuthenticator, options);
+  return composeHandler(config, createAuthenticator, options, refuseNonCanonical);
 }
 
 /**
- * `createHandler` with the auth step passed in. The bundle entry passes it only when the behavior
- * has auth, so a bundle without auth carries none of the verifier (see entry.ts).
+ * `createHandler` with the auth and guard steps passed in. The bundle entry passes each only when
+ * the behavior uses it, so a bundle without auth carries none of the verifier, and one without the
+ * guard none of the path rules (see entry.ts).
  */
 export function composeHandler(
   config: ViewerRequestConfig,
   makeAuthenticator: typeof createAuthenticator | undefined,
   options: AuthRuntimeOptions = {},
+  guard?: typeof refuseNonCanonical,
 ): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
   if (config.auth && !makeAuthenticator) throw new Error('viewer-request: auth is configured but the bundle was built without it');
+  if (config.guard && !guard) throw new Error('viewer-request: the path guard is configured but the bundle was built without it');
   // One JSON line per refusal on stdout, which Lambda@Edge sends to CloudWatch Logs.
   const log = options.log ?? ((line: string) => console.log(line));
   // Built once per container: keys are imported and warmed before the first request arrives.
@@ -48,10 +50,10 @@ export function composeHandler(
 
   return async (event) => {
     const request = event.Records[0].cf.request;
-    const refused = config.guard ? guardRequest(request, config.guard) : undefined;
+    const refused = config.guard && guard ? guard(request, config.guard) : undefined;
     if (refused) {
-      log(rejectionLogLine({ reason: `path-${pathProblem(request.uri, config.guard!)!}`, route: routeOf(request.uri, config.routes), status: 400 }));
-      return refused;
+      log(rejectionLogLine({ reason: refused.reason, route: routeOf(request.uri, config.routes), status: 400 }));
+      return refused.response;
     }
     const before = decideBeforeAuth(request, config);
     if (!auth) return decideAfterAuth(before, config);

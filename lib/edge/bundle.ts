@@ -37,6 +37,7 @@ export function buildEdgeCode(entry: string, config: unknown): Uint8Array {
       [CONFIG_CONSTANT]: JSON.stringify(config),
       // Lets an entry leave out a step the configuration does not use (dead code at bundle time).
       __TIERED_CDN_HAS_AUTH__: JSON.stringify(hasMember(config, 'auth')),
+      __TIERED_CDN_HAS_GUARD__: JSON.stringify(hasMember(config, 'guard')),
     },
     logLevel: 'silent',
   });

@@ -1,7 +1,9 @@
 import type { CloudFrontResultResponse } from 'aws-lambda';
 import fc from 'fast-check';
 import { createHandler } from '../../lambda-edge/viewer-request';
-import { AUTH_REJECTION_REASONS, rejectionLogLine, routeOf } from '../../lambda-edge/shared/rejections';
+import * as fs from 'fs';
+import * as path from 'path';
+import { AUTH_REJECTION_REASONS, authRejectionReason, rejectionLogLine, routeOf } from '../../lambda-edge/shared/rejections';
 import { authConfig, bearer, generateKey, type HeaderInput, mint, validClaims, viewerRequest, viewerRequestEvent } from './jwt-fixtures';
 
 /** Every refusal of a viewer-request function logs one JSON line: reason, route, kid; never the token or claims. */
@@ -37,15 +39,15 @@ test('the reason names the failed check, with the kid the token named', async ()
     ['token-expired', bearer(mint(key, validClaims({ exp: now - 3600 }))), key.kid],
     ['audience-not-accepted', bearer(mint(key, validClaims({ aud: 'someone-else' }))), key.kid],
     ['issuer-not-accepted', bearer(mint(key, validClaims({ iss: 'https://evil.test/' }))), key.kid],
-    ['kid-unknown', bearer(mint(other)), other.kid],
-    ['signature-invalid', bearer(`${mint(key).split('.').slice(0, 2).join('.')}.${mint(other).split('.')[2]}`), key.kid],
+    ['unknown-key-id', bearer(mint(other)), other.kid],
+    ['invalid-signature', bearer(`${mint(key).split('.').slice(0, 2).join('.')}.${mint(other).split('.')[2]}`), key.kid],
   ];
   for (const [reason, headers, kid] of cases) {
     const r = await refusal(headers);
     expect([r.status, r.lines]).toEqual(['401', [{ event: 'tiered-cdn.rejection', reason, status: 401, route: '/api/me/*', kid }]]);
   }
-  expect((await refusal({ authorization: 'Basic dXNlcjpwYXNz' })).lines[0].reason).toBe('authorization-not-bearer');
-  expect((await refusal({ authorization: 'Bearer not-a-jwt' })).lines[0].reason).toBe('token-malformed');
+  expect((await refusal({ authorization: 'Basic dXNlcjpwYXNz' })).lines[0].reason).toBe('authorization-header-is-not-a-bearer-token');
+  expect((await refusal({ authorization: 'Bearer not-a-jwt' })).lines[0].reason).toBe('malformed-token');
 });
 
 test('a missing scope is 403 scope-insufficient; the bare /api/me behavior is named as the route', async () => {
@@ -67,15 +69,18 @@ test('an accepted request logs nothing', async () => {
   expect(lines).toEqual([]);
 });
 
-test('attack: the line never carries the token, a claim, or a made-up kid that is not short printable ASCII', async () => {
+test('attack: the line never carries the token or a claim; a made-up kid cannot forge a line, a long one is left out', async () => {
   const token = mint(key, validClaims({ exp: 1, sub: 'secret-subject', email: 'a@b.test' }));
   const r = await refusal(bearer(token));
   expect(r.raw[0]).not.toContain(token.split('.')[1]);
   expect(r.raw[0]).not.toContain('secret-subject');
   expect(r.raw[0]).not.toContain('a@b.test');
   const weird = await refusal(bearer(mint(key, validClaims(), { kid: 'x\n{"reason":"forged"}' })));
-  expect(weird.lines).toHaveLength(1);
-  expect(weird.lines[0].kid).toBeUndefined();
+  expect(weird.raw).toHaveLength(1);
+  expect(weird.raw[0]).not.toContain('\n');
+  expect(weird.lines[0]).toMatchObject({ reason: 'unknown-key-id', kid: 'x\n{"reason":"forged"}' });
+  const long = await refusal(bearer(mint(key, validClaims(), { kid: 'k'.repeat(200) })));
+  expect(long.lines[0].kid).toBeUndefined();
   await fc.assert(
     fc.asyncProperty(fc.string({ maxLength: 300 }), async (junk) => {
       const out = await refusal({ authorization: `Bearer ${junk}` });
@@ -85,6 +90,13 @@ test('attack: the line never carries the token, a claim, or a made-up kid that i
     }),
     { numRuns: 100 },
   );
+});
+
+test('the reason set is closed: every refusal auth.ts can give maps into it', () => {
+  const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lambda-edge', 'viewer-request', 'auth.ts'), 'utf8');
+  const descriptions = [...source.matchAll(/invalid\('([^']+)'\)/g)].map((m) => m[1]);
+  expect(descriptions.length).toBeGreaterThan(12);
+  for (const d of descriptions) expect(AUTH_REJECTION_REASONS as readonly string[]).toContain(authRejectionReason(d));
 });
 
 test('rejectionLogLine and routeOf: one line, the first matching pattern of the behaviors sharing the function', () => {

@@ -19,7 +19,7 @@ test('a request without a token: 401, and the rejection line the bundle logged r
     const entries = lines.map((l) => JSON.parse(l.line));
     expect(entries).toEqual([
       { event: 'tiered-cdn.rejection', reason: 'token-missing', status: 401, route: '/api/me/*' },
-      { event: 'tiered-cdn.rejection', reason: 'token-malformed', status: 401, route: '/api/me/*' },
+      { event: 'tiered-cdn.rejection', reason: 'malformed-token', status: 401, route: '/api/me/*' },
     ]);
     expect(lines[0].fn).toMatch(/ViewerRequest/);
   } finally {

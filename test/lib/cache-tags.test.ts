@@ -137,3 +137,10 @@ describe('fails when', () => {
     }
   });
 });
+
+test('the staging distribution stores the same tags as the primary', () => {
+  const { template } = cdnStack({ site: { source: SITE_DIR }, origins: { api }, routes, staging: { header: { name: 'aws-cf-cd-staging', value: 'yes' } } });
+  const configs = Object.values(template.findResources('AWS::CloudFront::Distribution')).map((d: any) => d.Properties.DistributionConfig);
+  expect(configs).toHaveLength(2);
+  for (const c of configs) expect(c.CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-cache-tag' });
+});

@@ -86,7 +86,9 @@ export async function runSuite(distribution: DistributionModel): Promise<SuiteRu
   const edge = await startLocalEdge({ distribution, port: 0, origins, onWarning: () => undefined });
   const fetchModule = require(require.resolve('node-fetch', { paths: [SUITE_DIR] }));
   const nodeFetch = (fetchModule.default ?? fetchModule) as (url: string, init?: unknown) => Promise<unknown>;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // A fresh connection per request: a kept-alive one the edge closes during the suite's pauses would
+  // fail the next test with ECONNRESET.
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 64 });
   const routed = (url: string, init?: Record<string, unknown>) => {
     const u = new URL(url);
     const bookkeeping = u.pathname.startsWith('/config/') || u.pathname.startsWith('/state/');

@@ -112,6 +112,10 @@ describe('error caching ("How CloudFront processes HTTP 4xx and 5xx status codes
     expectCachedFor(`/${status}/ma${q({ 'cache-control': 'max-age=100' })}`, 100),
   );
 
+  test.each([404, 500, 503])('%i with max-age=100 is cached for 100 s, not its shorter ErrorCachingMinTTL', (status) =>
+    expectCachedFor(`/${status}/ma100${q({ 'cache-control': 'max-age=100' })}`, 100),
+  );
+
   test('404 with s-maxage=100: the longer of the header and ErrorCachingMinTTL applies', () =>
     expectCachedFor(`/404/sma${q({ 'cache-control': 's-maxage=100' })}`, 100),
   );

@@ -43,6 +43,8 @@ test('the demo audited with --app passes: the experiment cookies the edge sets a
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/^\/\s+no\s+200\s+html\s+ok\s/m);
+  // The static route is audited with a real object of the bucket, not with '/assets/'.
+  expect(run.stdout).toMatch(/^\/assets\/app\.[0-9a-f]{8}\.(css|js)\s+no\s+200\s+static\s+ok\s+public, max-age=31536000, immutable$/m);
   expect(run.stdout).toContain("not graded: Set-Cookie tcdn-vid, tcdn-exp-home, set by the distribution's own edge functions after the cache");
   expect(run.stdout).toMatch(/\n0 error\(s\), 0 warning\(s\) in \d+ response\(s\)/);
 });

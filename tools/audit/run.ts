@@ -6,6 +6,8 @@ import { compareSpecificity, matchesPathPattern } from '../../lambda-edge/shared
 import { distributionsOf } from '../diagram/model';
 import { loadTemplates } from '../diff/synth';
 import { EDGE_SET_COOKIES_METADATA_KEY, type EdgeSetCookies } from '../../lib/edge-metadata';
+import { listSiteFiles } from '../../lib/variant-documents';
+import { readDistribution } from '../local/assembly';
 import { Finding, ObservedResponse, gradeResponse } from './rules';
 import { CliError } from '../errors';
 
@@ -78,9 +80,40 @@ export function routesFromAssembly(dir: string): AuditRoute[] {
     );
   }
   const cookies = edgeSetCookiesOf(templates[distributions[0].stack]);
+  const samples = bucketSamples(dir, distributions[0].behaviors.map((b) => b.pathPattern));
   return distributions[0].behaviors
     .filter((b) => (TIERS as readonly string[]).includes(b.tier))
-    .map((b) => ({ pathPattern: b.pathPattern, tier: b.tier as Tier, ...(cookies[b.pathPattern] ? { edgeSetCookies: cookies[b.pathPattern] } : {}) }));
+    .map((b) => ({
+      pathPattern: b.pathPattern,
+      tier: b.tier as Tier,
+      ...(samples[b.pathPattern] ? { paths: [samples[b.pathPattern]] } : {}),
+      ...(cookies[b.pathPattern] ? { edgeSetCookies: cookies[b.pathPattern] } : {}),
+    }));
+}
+
+/**
+ * A real object for each behavior served from a bucket whose content the assembly holds (a
+ * BucketDeployment's source): `/assets/*` is audited with `/assets/app.df385d03.css`, not with
+ * `/assets/`, which no bucket holds. Only objects CloudFront would route to that behavior count;
+ * `*` keeps `/`. Empty when the assembly cannot be read that way.
+ */
+function bucketSamples(dir: string, patterns: readonly string[]): Record<string, string> {
+  let model;
+  try {
+    model = readDistribution(dir);
+  } catch {
+    return {};
+  }
+  const routes = patterns.map((p) => ({ pathPattern: p, tier: 'static' as Tier }));
+  const out: Record<string, string> = {};
+  for (const b of model.behaviors) {
+    const origin = model.origins[b.targetOriginId] ?? model.origins[model.originGroups?.[b.targetOriginId]?.members[0] ?? ''];
+    if (!origin || origin.kind !== 's3' || b.pathPattern === '*') continue;
+    const keys = origin.s3Content.flatMap((c) => c.folders.flatMap((f) => listSiteFiles(f).map((k) => `/${c.keyPrefix}${k.slice(1)}`)));
+    const sample = keys.sort().find((k) => matchesPathPattern(b.pathPattern, k) && tierForPath(routes, k)?.pathPattern === b.pathPattern);
+    if (sample) out[b.pathPattern] = sample;
+  }
+  return out;
 }
 
 /** The `CacheTagConfig.HeaderName` of the one distribution in a synthesized assembly, if it has one. */

@@ -205,7 +205,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
 function planBehaviors(props: TieredCdnProps, configs: Map<RouteProps, RouteEdgeConfig>): PlannedBehavior[] {
   const asserted = assertedHeaders(props.routes);
   return orderRoutes([...configs.keys()]).map((route) => {
-    const edgeConfig = configs.get(route)!;
+    const edgeConfig = foldRouting(configs.get(route)!, route);
     const originRequestPolicy: PlannedOriginRequestPolicy | undefined =
       route.tier === 'dynamic'
         ? route.auth
@@ -239,6 +239,20 @@ function assertedHeaders(routes: readonly RouteProps[]): string[] {
     AUTH_SCOPE_HEADER,
     ...new Set(routes.flatMap((r) => (r.auth?.forwardClaims ?? []).map((c) => `${AUTH_CLAIM_HEADER_PREFIX}${c.toLowerCase()}`))),
   ];
+}
+
+/**
+ * Origin routing moves into the behavior's viewer-request CloudFront Function when it has one: the
+ * function runs on every request anyway, so deciding there adds no invocation, while the
+ * origin-request Lambda@Edge it replaces costs $0.60 per million misses. Without such a function
+ * the origin-request Lambda@Edge stays: it runs on cache misses only. Variant path prefixes keep
+ * it too (they rewrite the URI the origin is asked for, after the cache lookup).
+ */
+function foldRouting(edge: RouteEdgeConfig, route: RouteProps): RouteEdgeConfig {
+  const orq = edge.originRequest;
+  if (!orq || orq.rules.length === 0 || (orq.variantPaths ?? []).length > 0 || !edge.viewerRequest) return edge;
+  if (viewerStepPlan(route, edge.viewerRequest, edge.viewerResponse)?.runtime !== 'cloudfront-function') return edge;
+  return { ...edge, viewerRequest: { ...edge.viewerRequest, routing: { rules: orq.rules, origins: orq.origins } }, originRequest: undefined };
 }
 
 /** What CloudFront refuses in the generated CloudFront Functions and their store (sizes). */
@@ -305,6 +319,7 @@ function planEdge(edge: RouteEdgeConfig, route: RouteProps): PlannedEdge {
               ...(vrq.normalize ? ['normalize'] : []),
               ...(vrq.auth ? ['auth'] : []),
               ...(vrq.experiments.length > 0 ? ['experiments'] : []),
+              ...(vrq.routing ? ['routing'] : []),
             ],
             runtime: viewer,
             config: vrq,
@@ -328,7 +343,7 @@ function planEdge(edge: RouteEdgeConfig, route: RouteProps): PlannedEdge {
 function planOrigins(props: TieredCdnProps, shieldRegions: Readonly<Record<string, string | undefined>>, behaviors: readonly PlannedBehavior[]): PlannedOrigin[] {
   const out: PlannedOrigin[] = [];
   const routedBy = (id: string) => {
-    const patterns = [...new Set(behaviors.filter((b) => b.edge['origin-request']?.config.origins[id]).map((b) => b.pathPattern))];
+    const patterns = [...new Set(behaviors.filter((b) => routingOrigins(b)[id]).map((b) => b.pathPattern))];
     return patterns.length > 0 ? { routedBy: patterns } : {};
   };
   if (props.site) {
@@ -353,10 +368,15 @@ function planOrigins(props: TieredCdnProps, shieldRegions: Readonly<Record<strin
   return out;
 }
 
+/** The origins a behavior's edge may route to, from its origin-request step or its viewer-request CloudFront Function. */
+function routingOrigins(b: PlannedBehavior): Readonly<Record<string, { readonly domainName: string }>> {
+  return { ...(b.edge['origin-request']?.config.origins ?? {}), ...(b.edge['viewer-request']?.config.routing?.origins ?? {}) };
+}
+
 function routedDomains(behaviors: readonly PlannedBehavior[]): string[] {
   const out = new Set<string>();
   for (const b of behaviors) {
-    for (const target of Object.values(b.edge['origin-request']?.config.origins ?? {})) out.add(target.domainName);
+    for (const target of Object.values(routingOrigins(b))) out.add(target.domainName);
   }
   return [...out].sort();
 }

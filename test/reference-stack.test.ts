@@ -69,7 +69,8 @@ describe('reference stack', () => {
       lambdas: (behaviorFor(template, p).LambdaFunctionAssociations ?? []).map((a: any) => a.EventType),
     });
     expect(kinds('*')).toEqual({ functions: ['viewer-request', 'viewer-response'], lambdas: ['origin-request'] });
-    expect(kinds('/api/*')).toEqual({ functions: ['viewer-request'], lambdas: ['origin-request'] });
+    // Geo routing of /api/* rides in its viewer-request CloudFront Function (cf.updateRequestOrigin): no origin-request Lambda@Edge.
+    expect(kinds('/api/*')).toEqual({ functions: ['viewer-request'], lambdas: [] });
     for (const p of ['/api/me/*', '/api/me', '/api/config/*', '/api/config']) expect(kinds(p)).toEqual({ functions: [], lambdas: ['viewer-request'] });
     const fns = Object.values(resources).filter((r) => r.Type === 'AWS::CloudFront::Function');
     // `*` (2), `/api/*` (1), and `/api/categories/*` (2: its viewer-response restores the origin's Cache-Control).

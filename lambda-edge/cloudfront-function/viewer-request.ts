@@ -1,6 +1,8 @@
 import type { ExperimentConfig, ViewerRequestConfig } from '../shared/config';
 import { kvsExperimentKey, type KvsExperimentValue } from '../shared/experiment-kvs';
-import { assignExperiments } from '../viewer-request/experiments';
+import type { CloudFrontRequest } from 'aws-lambda';
+import { decide } from '../origin-request/index';
+import { assignExperiments, stripExperimentHeaders } from '../viewer-request/experiments';
 import { guardRequest } from '../viewer-request/guard';
 import { normalizeRequest } from '../viewer-request/normalize';
 import { stripAssertedHeaders } from '../viewer-request/strip';
@@ -12,10 +14,17 @@ import { type CfEvent, fromLambdaRequest, fromLambdaResponse, toLambdaRequest } 
  * With a key value store, each experiment's weights (or its off switch) are read from it first.
  */
 declare const __TIERED_CDN_CONFIG__: ViewerRequestConfig;
+// Inlined by lib/edge/cloudfront-function.ts: a step the behavior does not use is dropped from the
+// code at bundle time, which is what keeps each function under CloudFront's 10 KB.
+declare const __TCDN_GUARD__: boolean;
+declare const __TCDN_NORMALIZE__: boolean;
+declare const __TCDN_EXPERIMENTS__: boolean;
+declare const __TCDN_ROUTING__: boolean;
+declare const __cfUpdateOrigin: (params: Record<string, unknown>) => void;
 declare const __cfKvs: undefined | (() => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> });
 
 const config = __TIERED_CDN_CONFIG__;
-const kvs = typeof __cfKvs === 'function' && config.experiments.length > 0 ? __cfKvs() : undefined;
+const kvs = __TCDN_EXPERIMENTS__ && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
 
 /** Each experiment with the weights the store holds now; a missing or unreadable entry keeps the baked weights. */
 async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
@@ -44,12 +53,27 @@ function withLiveWeights(e: ExperimentConfig, live: KvsExperimentValue | undefin
 
 function run(event: CfEvent, experiments: readonly ExperimentConfig[]) {
   let request = toLambdaRequest(event);
-  const refused = config.guard ? guardRequest(request, config.guard) : undefined;
+  const refused = __TCDN_GUARD__ && config.guard ? guardRequest(request, config.guard) : undefined;
   if (refused) return fromLambdaResponse(refused);
   request = stripAssertedHeaders(request);
-  if (config.normalize) request = normalizeRequest(request, config.normalize);
-  request = assignExperiments(request, experiments);
+  if (__TCDN_NORMALIZE__ && config.normalize) request = normalizeRequest(request, config.normalize);
+  // Without experiments the step still removes viewer-sent x-experiment-* headers.
+  request = __TCDN_EXPERIMENTS__ ? assignExperiments(request, experiments) : stripExperimentHeaders(request);
+  if (__TCDN_ROUTING__ && config.routing) route(request, config.routing);
   return fromLambdaRequest(request, event.request);
+}
+
+/** The origin-request step's decision (same rules, same module), applied with cf.updateRequestOrigin. */
+function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestConfig['routing']>): void {
+  const decision = decide(request, { rules: routing.rules, origins: routing.origins });
+  const target = decision && routing.origins[decision.originId];
+  if (!target || target.kind !== 'custom') return;
+  __cfUpdateOrigin({
+    domainName: target.domainName,
+    originPath: target.path,
+    ...(target.readTimeout ? { timeouts: { readTimeout: target.readTimeout } } : {}),
+    ...(target.customHeaders ? { customHeaders: target.customHeaders } : {}),
+  });
 }
 
 export function handler(event: CfEvent) {

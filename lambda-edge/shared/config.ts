@@ -78,6 +78,11 @@ export interface ViewerRequestConfig {
   readonly normalize?: NormalizeConfig;
   readonly auth?: AuthConfig;
   readonly experiments: readonly ExperimentConfig[];
+  /**
+   * Origin routing done by a viewer-request CloudFront Function (`cf.updateRequestOrigin`) instead
+   * of an origin-request Lambda@Edge: only where the behavior runs a CloudFront Function anyway.
+   */
+  readonly routing?: { readonly rules: readonly RoutingRule[]; readonly origins: Readonly<Record<string, OriginTarget>> };
 }
 
 /** Viewer-response function of one cache behavior (sets experiment cookies, even on cache hits). */

@@ -89,6 +89,21 @@ function isEdgeAsserted(header: string): boolean {
   return header.startsWith(EXPERIMENT_HEADER_PREFIX) || header === EXPERIMENT_SET_COOKIE_HEADER;
 }
 
+function withoutExperimentHeaders(h: CloudFrontHeaders): CloudFrontHeaders {
+  const headers: CloudFrontHeaders = {};
+  for (const name of Object.keys(h)) if (!isEdgeAsserted(name)) headers[name] = h[name];
+  return headers;
+}
+
+/**
+ * What the experiment step does on a behavior without experiments: removes the `x-experiment-*`
+ * and set-cookie instruction headers a viewer sent. On its own so a bundle without experiments
+ * carries none of the assignment code.
+ */
+export function stripExperimentHeaders(request: CloudFrontRequest): CloudFrontRequest {
+  return Object.keys(request.headers).some(isEdgeAsserted) ? { ...request, headers: withoutExperimentHeaders(request.headers) } : request;
+}
+
 /**
  * Assigns the viewer to one variant of each experiment and states it in `x-experiment-<name>`,
  * a header in the cache key of the routes running the experiment, so each variant is cached apart.
@@ -107,12 +122,8 @@ export function assignExperiments(
   request: CloudFrontRequest,
   experiments: readonly ExperimentConfig[],
 ): CloudFrontRequest {
-  if (experiments.length === 0 && !Object.keys(request.headers).some(isEdgeAsserted)) return request;
-  const headers: CloudFrontHeaders = {};
-  for (const name of Object.keys(request.headers)) {
-    if (isEdgeAsserted(name)) continue;
-    headers[name] = request.headers[name];
-  }
+  if (experiments.length === 0) return stripExperimentHeaders(request);
+  const headers = withoutExperimentHeaders(request.headers);
   const compiled = compile(experiments);
   const cookies = readCookies(request.headers);
   const toSet: Array<[string, string]> = [];

@@ -24,6 +24,17 @@ function source(name: string): string {
   throw new Error(`tiered-cdn: CloudFront Function source '${name}.ts' not found under ${ROOTS.join(' or ')}`);
 }
 
+/** Which steps the configuration uses, as constants esbuild folds (dead steps leave the bundle). */
+function stepFlags(config: unknown): Record<string, string> {
+  const c = (config ?? {}) as { guard?: unknown; normalize?: unknown; experiments?: unknown[]; routing?: unknown };
+  return {
+    __TCDN_ROUTING__: JSON.stringify(c.routing !== undefined),
+    __TCDN_GUARD__: JSON.stringify(c.guard !== undefined),
+    __TCDN_NORMALIZE__: JSON.stringify(c.normalize !== undefined),
+    __TCDN_EXPERIMENTS__: JSON.stringify((c.experiments ?? []).length > 0),
+  };
+}
+
 export interface CloudFrontFunctionCode {
   readonly code: string;
   readonly bytes: number;
@@ -49,16 +60,18 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
     inject: [source('runtime')],
     // The steps' `import ... from 'crypto'` reads the runtime's own module through runtime.ts.
     alias: { crypto: source('runtime') },
-    define: { [CONFIG_CONSTANT]: JSON.stringify(config) },
+    define: { [CONFIG_CONSTANT]: JSON.stringify(config), ...stepFlags(config) },
     logLevel: 'silent',
   });
   const body = result.outputFiles[0].text.trim();
+  const routing = (config as { routing?: unknown } | undefined)?.routing !== undefined;
   const lines = [
     // The runtime wants module imports first in the code.
-    ...(options.keyValueStore ? ["import cf from 'cloudfront';"] : []),
+    ...(options.keyValueStore || routing ? ["import cf from 'cloudfront';"] : []),
     "import crypto from 'crypto';",
     'var __cfCrypto = crypto;',
     ...(options.keyValueStore ? ['var __cfKvs = function () { return cf.kvs(); };'] : []),
+    ...(routing ? ['var __cfUpdateOrigin = function (p) { cf.updateRequestOrigin(p); };'] : []),
     body,
     options.keyValueStore ? 'async function handler(event) { return await __tcdn.handler(event); }' : 'function handler(event) { return __tcdn.handler(event); }',
   ];

@@ -55,7 +55,7 @@ function serializeCache(c: CacheSpec): Record<string, unknown> {
 }
 
 function serializeViewerRequest(c: ViewerRequestConfig): Record<string, unknown> {
-  return { ...c, ...(c.auth ? { auth: serializeAuth(c.auth) } : {}) };
+  return { ...c, ...(c.auth ? { auth: serializeAuth(c.auth) } : {}), ...(c.routing ? { routing: serializeOriginRequest({ rules: c.routing.rules, origins: c.routing.origins }) } : {}) };
 }
 
 /** Key ids are left out too: the development key's differs per checkout, and logs name the kid anyway. */

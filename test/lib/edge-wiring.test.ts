@@ -184,7 +184,7 @@ describe('edge validation', () => {
   const problems = validationProblems;
 
   test('fails when a route\'s viewer steps outgrow a CloudFront Function (10 KB), naming the size', () => {
-    const experiments = Array.from({ length: 14 }, (_, i) => ({
+    const experiments = Array.from({ length: 30 }, (_, i) => ({
       name: `experiment-number-${i}`,
       variants: [
         { name: `control-variant-long-name-${i}`, weight: 1 },

@@ -53,12 +53,17 @@ export interface PlannedEdgeStep<C> {
    * RSA/ECDSA, else Lambda@Edge (see lib/edge/runtime-plan.ts).
    */
   readonly runtime?: StepRuntime;
+  /** The configuration baked into the function at synth time. */
   readonly config: C;
 }
 
+/** The generated edge functions of one behavior, by event type. */
 export interface PlannedEdge {
+  /** Guard, query normalization, auth and experiment assignment. */
   readonly 'viewer-request'?: PlannedEdgeStep<ViewerRequestConfig>;
+  /** Experiment cookies (and targeted cache control). */
   readonly 'viewer-response'?: PlannedEdgeStep<ViewerResponseConfig>;
+  /** Geo/device origin routing and variant paths (cache misses only). */
   readonly 'origin-request'?: PlannedEdgeStep<OriginRequestConfig>;
 }
 
@@ -75,16 +80,20 @@ export type PlannedOriginRequestPolicy =
 
 /** One cache behavior, in distribution order. */
 export interface PlannedBehavior {
+  /** The behavior's CloudFront path pattern (`*` for the default behavior). */
   readonly pathPattern: string;
+  /** How the path is cached. */
   readonly tier: Tier;
   /** Origin id (`'site'` for the site bucket). */
   readonly origin: string;
+  /** The HTTP methods the behavior accepts. */
   readonly methods: RouteMethods;
   /** Cache policy settings; absent for the dynamic tier (managed CachingDisabled). */
   readonly cache?: CacheSpec;
   readonly originRequestPolicy?: PlannedOriginRequestPolicy;
   /** The response headers policy is the tier's. */
   readonly responseHeadersPolicy: Tier;
+  /** The generated edge functions by event type. */
   readonly edge: PlannedEdge;
   /** Event types of the route's own `edgeLambdas`. */
   readonly customEdgeLambdas: readonly string[];
@@ -96,10 +105,13 @@ export interface PlannedBehavior {
 
 /** One origin and what the edge may route its requests to. */
 export interface PlannedOrigin {
+  /** Origin id (`site` for the site bucket). */
   readonly id: string;
+  /** The site bucket or a custom HTTPS origin. */
   readonly kind: 'site' | 'http';
   /** The custom origin's domain name (absent for the site bucket, or when it is a token). */
   readonly domainName?: string;
+  /** Origin Shield region; absent without Origin Shield. */
   readonly originShieldRegion?: string;
   /** An origin group: CloudFront retries on these statuses at the secondary. */
   readonly failover?: { readonly domainName?: string; readonly statusCodes: readonly number[] };
@@ -109,6 +121,7 @@ export interface PlannedOrigin {
 
 /** An A/B experiment and the names the edge uses for it. */
 export interface PlannedExperiment {
+  /** The experiment name (lower case). */
   readonly name: string;
   readonly variants: readonly { readonly name: string; readonly weight: number }[];
   /** Path patterns of the behaviors that run it. */
@@ -124,20 +137,25 @@ export interface PlannedExperiment {
 /** A problem that stops synthesis: `{ code, path, message }`. */
 export type PlanProblem = Problem;
 
+/** A synth warning: its id (for acknowledging it) and message. */
 export interface PlanWarning {
   readonly id: string;
   readonly message: string;
 }
 
+/** The whole design of one TieredCdn, as `planDistribution` returns it. */
 export interface DistributionPlan {
+  /** Version of the plan's shape (`PLAN_VERSION`). */
   readonly version: number;
   /** In CloudFront's evaluation order: ordered behaviors most specific first, the default (`*`) last. */
   readonly behaviors: readonly PlannedBehavior[];
+  /** Every origin: the site bucket and the custom origins. */
   readonly origins: readonly PlannedOrigin[];
   /** Domain names edge functions route requests to (origin routing targets), sorted. */
   readonly routedDomains: readonly string[];
   /** Paths invalidated after each site deployment. */
   readonly entryDocuments: readonly string[];
+  /** Every experiment, with the names the edge uses for it. */
   readonly experiments: readonly PlannedExperiment[];
   /** Cookie holding the viewer id experiments bucket by (present when there are experiments). */
   readonly viewerIdCookie?: string;
@@ -151,7 +169,9 @@ export interface DistributionPlan {
   readonly cacheTags?: ResolvedCacheTags;
   /** The site's objects grouped by their tags (with a site and cache tags on). */
   readonly siteGroups?: SiteObjectGroup[];
+  /** Every problem found; a plan with problems has no behaviors. */
   readonly problems: readonly PlanProblem[];
+  /** Synth warnings (the construct adds them as annotations). */
   readonly warnings: readonly PlanWarning[];
 }
 
@@ -465,6 +485,7 @@ export interface PlanDocument {
   readonly staging?: { readonly distribution?: string; readonly behaviors: readonly PlanDocumentBehavior[] };
 }
 
+/** One behavior as the template carries it; at least its path pattern and tier. */
 export interface PlanDocumentBehavior {
   readonly pathPattern: string;
   readonly tier: Tier;

@@ -12,6 +12,7 @@ import type { RouteRoutingProps } from './routing';
  */
 export type Tier = 'static' | 'html' | 'api' | 'dynamic';
 
+/** Every tier, in order from most to least cached. */
 export const TIERS: readonly Tier[] = ['static', 'html', 'api', 'dynamic'];
 
 /** The id of the origin the construct creates for the site bucket. */

@@ -90,8 +90,15 @@ export interface ExperimentProps {
   readonly missingVariantDocuments?: 'fallback' | 'error';
 }
 
-/** CloudFront's device classes, each read from its `CloudFront-Is-<Device>-Viewer` header. */
-export type ViewerDevice = keyof typeof DEVICE_HEADERS;
+/**
+ * CloudFront's device classes, each read from its `CloudFront-Is-<Device>-Viewer` header.
+ * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/adding-cloudfront-headers.html#cloudfront-headers-device-type
+ */
+export type ViewerDevice = 'mobile' | 'tablet' | 'desktop' | 'smarttv';
+
+// The device classes are the keys of the header table the edge reads, and only those.
+const DEVICES_MATCH_HEADERS: Record<ViewerDevice, string> & Record<keyof typeof DEVICE_HEADERS, string> = DEVICE_HEADERS;
+void DEVICES_MATCH_HEADERS;
 
 /**
  * Sends matching requests to another origin at origin-request (cache misses only). All

@@ -37,10 +37,15 @@ export function cachedMethods(methods: RouteMethods): cloudfront.CachedMethods {
 /** What one cache policy keys on and how long it keeps objects; routes with equal specs share a policy. */
 export interface CacheSpec {
   readonly tier: Exclude<Tier, 'dynamic'>;
+  /** MinTTL: the least time an object stays cached, whatever the origin says. */
   readonly minTtl: Duration;
+  /** DefaultTTL: how long an object stays cached when the origin sends no caching headers. */
   readonly defaultTtl: Duration;
+  /** MaxTTL: the longest time an origin can ask for. */
   readonly maxTtl: Duration;
+  /** Request headers in the cache key (lower case). */
   readonly headers: readonly string[];
+  /** Query strings in the cache key. */
   readonly queryStrings: QueryStringKey;
 }
 
@@ -79,6 +84,7 @@ export function cachePolicyProps(spec: CacheSpec): cloudfront.CachePolicyProps {
   };
 }
 
+/** Security headers sent on every response (a response headers policy per tier). */
 export interface SecurityHeadersOptions {
   /**
    * `Strict-Transport-Security` max-age.

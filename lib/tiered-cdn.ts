@@ -64,6 +64,7 @@ export interface SiteProps {
   readonly failoverBucket?: s3.IBucket;
 }
 
+/** Props of a TieredCdn: the route table, its origins and the protection and monitoring around them. */
 export interface TieredCdnProps {
   /** The route table. Order does not matter: behaviors are ordered most specific first. */
   readonly routes: readonly RouteProps[];
@@ -179,8 +180,11 @@ export interface TieredCdnProps {
 
 /** The edge functions one route needs, with the configuration baked into each. */
 export interface RouteEdgeConfig {
+  /** Viewer-request steps (guard, normalize, auth, experiments); absent when the route needs none. */
   readonly viewerRequest?: ViewerRequestConfig;
+  /** Viewer-response steps (experiment cookies); absent when the route needs none. */
   readonly viewerResponse?: ViewerResponseConfig;
+  /** Origin-request steps (geo/device routing, variant paths); absent when the route needs none. */
   readonly originRequest?: OriginRequestConfig;
   /** With `targetedCacheControl`: CDN-Cache-Control / Surrogate-Control become the edge's Cache-Control. */
   readonly originResponse?: OriginResponseConfig;
@@ -192,9 +196,13 @@ export interface RouteEdgeConfig {
 
 /** A route after validation, in the order its behavior has in the distribution. */
 export interface ResolvedRoute extends RouteProps {
+  /** The generated edge functions of the route and their baked configuration. */
   readonly edge: RouteEdgeConfig;
+  /** The tier's cache policy (managed CachingDisabled on the dynamic tier). */
   readonly cachePolicy: cloudfront.ICachePolicy;
+  /** What reaches the origin beyond the cache key (none: only the cache key). */
   readonly originRequestPolicy?: cloudfront.IOriginRequestPolicy;
+  /** Security headers and default Cache-Control of the tier. */
   readonly responseHeadersPolicy: cloudfront.IResponseHeadersPolicy;
 }
 
@@ -203,14 +211,19 @@ export interface ResolvedRoute extends RouteProps {
  * Shield on every origin, security headers on every behavior and standard logging.
  */
 export class TieredCdn extends Construct {
+  /** The CloudFront distribution (construct id `Resource`). */
   public readonly distribution: cloudfront.Distribution;
+  /** Bucket of CloudFront standard logs and the site bucket's access logs (`logBucket`, or the one the construct created). */
   public readonly logBucket: s3.IBucket;
+  /** The site bucket behind the `site` origin (with `site`). */
   public readonly siteBucket?: s3.IBucket;
+  /** The deployment that fills the site bucket (the first of `siteDeployments`). */
   public readonly siteDeployment?: s3deploy.BucketDeployment;
   /** CloudFront origins by id (`'site'` for the site bucket). */
   public readonly origins: Readonly<Record<string, cloudfront.IOrigin>>;
   /** Behaviors in distribution order, most specific first; the default behavior (`*`) last. */
   public readonly routes: readonly ResolvedRoute[];
+  /** The response headers policy of each tier in use. */
   public readonly responseHeadersPolicies: Readonly<Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>>>;
   /** The cache policies the construct created (routes with equal settings share one). */
   public readonly cachePolicies: readonly cloudfront.ICachePolicy[];

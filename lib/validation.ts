@@ -7,8 +7,11 @@ import { Token } from 'aws-cdk-lib';
  * reworded.
  */
 export interface Problem {
+  /** Stable code of the rule (table in docs/validation.md). */
   readonly code: string;
+  /** The prop the problem is about, e.g. `routes[2].auth.audience`. */
   readonly path: string;
+  /** For people: the prop, the value received and the fix. */
   readonly message: string;
 }
 

@@ -11,6 +11,7 @@ export type { GuardConfig } from './path-guard';
 
 /** A public JSON Web Key (RSA, EC or OKP). */
 export interface Jwk {
+  /** Key type: `RSA`, `EC` or `OKP`. */
   readonly kty: string;
   readonly kid?: string;
   readonly alg?: string;
@@ -18,12 +19,16 @@ export interface Jwk {
   readonly [k: string]: unknown;
 }
 
+/** A JSON Web Key Set: the public keys tokens are verified with. */
 export interface Jwks {
+  /** The keys; each needs its own `kid`. */
   readonly keys: readonly Jwk[];
 }
 
+/** Asymmetric JWS algorithms the edge verifies (never HS* or none). */
 export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA';
 
+/** The auth step of one behavior as baked into its viewer-request function. */
 export interface AuthConfig {
   readonly issuer: string;
   /** Accepted audiences; `null` means the audience is deliberately not checked. */
@@ -41,6 +46,7 @@ export interface AuthConfig {
   readonly forwardClaims: readonly string[];
 }
 
+/** Query-string normalization of the cache key, as baked into the viewer-request function. */
 export interface NormalizeConfig {
   /** Exact query parameter names dropped from the cache key (tracking noise). */
   readonly dropParams: readonly string[];
@@ -51,11 +57,13 @@ export interface NormalizeConfig {
   readonly sort: boolean;
 }
 
+/** One variant and its relative weight. */
 export interface ExperimentVariant {
   readonly name: string;
   readonly weight: number;
 }
 
+/** One A/B experiment as baked into the edge functions. */
 export interface ExperimentConfig {
   readonly name: string;
   readonly variants: readonly ExperimentVariant[];
@@ -117,6 +125,7 @@ export type OriginTarget =
       readonly customHeaders?: Readonly<Record<string, string>>;
     };
 
+/** One origin-routing rule: viewers from these countries or this device class go to `origin`. */
 export interface RoutingRule {
   readonly countries?: readonly string[];
   readonly device?: 'mobile' | 'tablet' | 'desktop' | 'smarttv';

@@ -14,10 +14,13 @@ beforeAll(async () => {
         { pathPattern: '*', tier: 'api', origin: 'api' },
         { pathPattern: '/fwd/*', tier: 'api', origin: 'api', forwardHeaders: ['X-Request-Id'] },
         { pathPattern: '/vary/*', tier: 'api', origin: 'api', varyHeaders: ['X-Request-Id'] },
+        { pathPattern: '/all/*', tier: 'api', origin: 'api', forwardHeaders: 'allViewer' },
       ],
     });
   });
-  origin = await startOrigin((req, res) => send(res, 200, { 'cache-control': 's-maxage=60' }, `id=${req.headers['x-request-id'] ?? '-'}`));
+  origin = await startOrigin((req, res) =>
+    send(res, 200, { 'cache-control': 's-maxage=60' }, `id=${req.headers['x-request-id'] ?? '-'}${req.url.startsWith('/all/') ? ` auth=${req.headers.authorization ?? '-'}` : ''}`),
+  );
   edge = await startLocalEdge({ app, port: 0, origins: { 'api.example.com': origin.url }, onWarning: () => {} });
 });
 
@@ -35,6 +38,11 @@ test('a forwarded header reaches the origin on a miss, and a different value is 
   expect(second.headers['x-cache']).toBe('Hit from cloudfront');
   expect(second.text).toBe('id=a');
   expect(origin.requests.filter((r) => r.url === '/fwd/x')).toHaveLength(1);
+});
+
+test("'allViewer' on a cached tier does not send Authorization: CloudFront forwards it only from the cache key", async () => {
+  const r = await request(`${edge.url}/all/x`, { headers: { authorization: 'Bearer t', 'x-request-id': 'z' } });
+  expect(r.text).toBe('id=z auth=-');
 });
 
 test('without forwardHeaders the origin never sees it', async () => {

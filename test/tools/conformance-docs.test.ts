@@ -38,9 +38,9 @@ test('every test id conformance.md names has the verdict the documentation table
   expect(rows).toBe(Number(/(\d+) tests do not pass/.exec(conformance)![1]));
 });
 
-test('every documented entry quotes a page of AWS documentation', () => {
+test('every documented entry quotes a page of AWS documentation or AWS\'s knowledge center', () => {
   for (const d of DOCUMENTED) {
-    expect(d.page.url).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+    expect(d.page.url).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|repost\.aws\/knowledge-center)\//);
     expect(d.quote.length).toBeGreaterThan(40);
   }
 });

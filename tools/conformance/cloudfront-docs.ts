@@ -36,6 +36,7 @@ export const PAGES = {
   errorTtl: guide('Control how long CloudFront caches errors', 'custom-error-pages-expiration.html'),
   expiration: guide('Manage how long content stays in the cache (expiration)', 'Expiration.html'),
   customOrigin: guide('Request and response behavior for custom origins', 'RequestAndResponseBehaviorCustomOrigin.html'),
+  authorization: { title: 'AWS knowledge center: forward the Authorization header to the origin', url: 'https://repost.aws/knowledge-center/cloudfront-authorization-header' },
   redirects: guide('How CloudFront processes HTTP 3xx status codes from your origin', 'http-3xx-status-codes.html'),
   ranges: guide('How CloudFront processes partial requests for an object (range GETs)', 'RangeGETs.html'),
   cacheKey: guide('Understand the cache key', 'understanding-the-cache-key.html'),
@@ -66,6 +67,8 @@ const Q = {
     'A Boolean that determines whether CloudFront overrides the X-Frame-Options HTTP response header received from the origin with the one specified in this response headers policy. [The api tier sets X-Frame-Options: DENY with Override.]',
   ranges:
     'If the cache in that edge location already contains the entire object or the requested portion of the object, CloudFront immediately serves the requested range from the cache. ... If the origin supports Range GET requests: It returns the requested range. CloudFront serves the requested range and also caches it for future requests.',
+  authorization:
+    'You can\'t use an origin request policy to forward the Authorization header. The header must be a part of the cache key to prevent the cache from satisfying unauthorized requests. [The api tier keys on no Authorization: the origin never sees it and the cached copy answers.]',
   redirects: 'CloudFront caches 307 and 308 responses only when you include the Cache-Control header in responses from the origin. [These have only Expires.]',
   methods: 'CloudFront forwards only GET, HEAD, and OPTIONS requests. [The api tier allows GET, HEAD, OPTIONS; any other method is answered 403 by CloudFront.]',
 };
@@ -87,6 +90,7 @@ export const DOCUMENTED: readonly Documented[] = [
   { ids: /Set-Cookie$|^other-set-cookie$/, page: PAGES.customOrigin, quote: Q.setCookie, cloudfront: 'fail' },
   { ids: /X-Frame-Options$/, page: PAGES.frameOptions, quote: Q.overrideHeaders, cloudfront: 'fail' },
   { ids: /^partial-store-partial-reuse-partial$|^partial-store-complete-reuse-/, page: PAGES.ranges, quote: Q.ranges, cloudfront: 'pass' },
+  { ids: /^other-authorization/, page: PAGES.authorization, quote: Q.authorization, cloudfront: 'fail' },
   { ids: /^status-30[78]-fresh$/, page: PAGES.redirects, quote: Q.redirects, cloudfront: 'fail' },
   { ids: /^status-30[78]-stale$/, page: PAGES.redirects, quote: Q.redirects, cloudfront: 'pass' },
   { ids: /^invalidate-|^method-POST$/, page: PAGES.allowedMethods, quote: Q.methods, cloudfront: 'fail' },
@@ -100,7 +104,6 @@ export const UNDOCUMENTED: readonly Undocumented[] = [
   { ids: /^conditional-/, topic: 'Unusual validators', note: 'How CloudFront compares validators that are not well-formed entity tags, or answers conditional requests without Last-Modified, is not documented; the local edge forwards them as received and compares opaque tags.' },
   { ids: /^304-etag-update-response-/, topic: 'Headers updated by a 304', note: 'Which stored headers a 304 updates is not documented; the local edge follows RFC 9111 3.2: every header the 304 carries replaces the stored one, but Content-Length, Content-Encoding, Content-Range, Content-MD5 and ETag.' },
   { ids: /^head-/, topic: 'HEAD responses', note: 'How CloudFront updates a stored GET from a HEAD response is not documented; the local edge forwards a HEAD miss and does not store it.' },
-  { ids: /^other-authorization$/, topic: 'Authorization in requests', note: 'Not in the Developer Guide. AWS\'s knowledge center: "You can\'t use an origin request policy to forward the Authorization header. The header must be a part of the cache key". The api tier keys on no Authorization, so the cached copy answers.' },
   { ids: /^partial-/, topic: 'Partial objects', note: 'The stored 206 in these tests is inconsistent (Content-Range bytes 4-9 with a 5-byte body) or asks CloudFront to complete a partial object; the guide says neither. The local edge never serves from a 206 whose body disagrees with its Content-Range.' },
   { ids: /^stale-warning-/, topic: 'Warning', note: 'Warning headers are not documented; the local edge adds none.' },
   { ids: /^surrogate-/, topic: 'Surrogate-Control', note: 'The Expiration page names only Cache-Control and Expires; CloudFront does not document reading Surrogate-Control or sending Surrogate-Capability, and the local edge does neither. (A route can opt in with `targetedCacheControl`, edge functions that make CDN-Cache-Control or Surrogate-Control the TTL; the configuration above does not.)' },

@@ -94,7 +94,12 @@ export function originBoundRequest(behavior: BehaviorModel, req: EdgeRequest, vi
     if (HOP_BY_HOP.has(name) || name === 'cookie') continue;
     // A range CloudFront does not hold is asked of the origin ("How CloudFront processes range GETs").
     const forwarded = name === 'range' && req.method === 'GET';
-    if (forwarded || headerSelected(cp.headers, name) || headerSelected(orp?.headers, name)) headers[name] = list.map((e) => ({ ...e }));
+    // Authorization reaches the origin through an origin request policy only where nothing is cached:
+    // "You can't use an origin request policy to forward the Authorization header. The header must be a
+    // part of the cache key"; "if caching is disabled, you can use the AllViewer and
+    // AllViewerExceptHostHeader origin request policies" (AWS knowledge center, cloudfront-authorization-header).
+    const byPolicy = headerSelected(orp?.headers, name) && (name !== 'authorization' || cp.maxTtl <= 0);
+    if (forwarded || headerSelected(cp.headers, name) || byPolicy) headers[name] = list.map((e) => ({ ...e }));
   }
   const forwardHost = 'host' in headers;
   const cookies = parseCookies(req.headers).filter((c) => selects(cp.cookies, c.name) || selects(orp?.cookies, c.name));

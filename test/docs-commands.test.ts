@@ -38,8 +38,15 @@ test('every tiered-cdn command in README.md and docs/ exists and takes the optio
   const program = buildProgram();
   const problems: string[] = [];
   for (const { file, command } of documentedCommands()) {
-    const [name, ...args] = command.split(/\s+/);
-    const sub = program.commands.find((c) => c.name() === name);
+    const [name, ...rest] = command.split(/\s+/);
+    let sub = program.commands.find((c) => c.name() === name);
+    let args = rest;
+    // A command with subcommands (`experiment set`): the options are the subcommand's.
+    const inner = sub?.commands.find((c) => c.name() === rest[0]);
+    if (inner) {
+      sub = inner;
+      args = rest.slice(1);
+    }
     if (!sub) {
       problems.push(`${file}: 'tiered-cdn ${command}': no command '${name}'`);
       continue;

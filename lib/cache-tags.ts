@@ -39,7 +39,9 @@ export interface CacheTagsOptions {
 /** Cache tags as the construct applies them. */
 export interface ResolvedCacheTags {
   /** Lower case, as CloudFront presents headers to edge functions. */
+  /** The tag header, lower case. */
   readonly headerName: string;
+  /** Whether viewers receive the tag header (the response headers policies remove it otherwise). */
   readonly sendToViewers: boolean;
 }
 

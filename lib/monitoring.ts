@@ -58,6 +58,7 @@ export function monitoringProblems(options: MonitoringOptions): Problem[] {
 }
 
 export interface TieredCdnMonitoringProps extends MonitoringOptions {
+  /** The distribution whose metrics are watched. */
   readonly distribution: cloudfront.Distribution;
   /** Lambda@Edge functions, by a readable name. */
   readonly edgeFunctions: Readonly<Record<string, lambda.IFunction>>;
@@ -68,7 +69,9 @@ export interface TieredCdnMonitoringProps extends MonitoringOptions {
  * us-east-1 (Region dimension `Global`); alarms on them therefore live in a us-east-1 stack.
  */
 export class TieredCdnMonitoring extends Construct {
+  /** CloudWatch dashboard of the distribution and its edge functions. */
   public readonly dashboard: cloudwatch.Dashboard;
+  /** The alarms by name (`serverErrorRate`, `cacheHitRate`, ...). */
   public readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
 
   constructor(scope: Construct, id: string, props: TieredCdnMonitoringProps) {

@@ -46,8 +46,11 @@ export function originVerifyProblems(options: OriginVerifyOptions): Problem[] {
   return [];
 }
 
+/** The secret header CloudFront sends to every custom origin, so origins can refuse requests that did not come through CloudFront. */
 export class OriginVerify extends Construct {
+  /** The Secrets Manager secret holding the header value (rotate it with `secretVersionId`). */
   public readonly secret: secretsmanager.ISecret;
+  /** The header name (`x-origin-verify` unless `headerName` says otherwise). */
   public readonly headerName: string;
   /** The header value as a CloudFormation dynamic reference. */
   public readonly headerValue: string;

@@ -17,7 +17,9 @@ export const LEGACY_PATH_GROUPS_METADATA_KEY = 'TieredCdn::InvalidationTags';
 
 /** The groups as written to a template or a JSON file: group name -> invalidation paths. */
 export interface PathGroupsDocument {
+  /** Version of the document shape. */
   readonly version: 1;
+  /** Group name -> invalidation paths. */
   readonly groups: { readonly [group: string]: readonly string[] };
 }
 
@@ -87,10 +89,12 @@ export class PathGroups {
     return [...this.entries.keys()].sort();
   }
 
+  /** The paths of one group (empty when there is no such group). */
   public pathsOf(group: string): readonly string[] {
     return this.entries.get(group) ?? [];
   }
 
+  /** The groups as the template Metadata carries them. */
   public toJSON(): PathGroupsDocument {
     const groups: Record<string, string[]> = {};
     for (const g of this.groups) groups[g] = [...this.entries.get(g)!];

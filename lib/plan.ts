@@ -70,13 +70,33 @@ export interface PlannedEdge {
 /** How a behavior's origin request policy is chosen. */
 export type PlannedOriginRequestPolicy =
   /** Managed AllViewerExceptHostHeader (dynamic routes with auth: the edge asserted the identity headers). */
-  | { readonly kind: 'all-viewer-except-host' }
+  | {
+      /** Managed AllViewerExceptHostHeader. */
+      readonly kind: 'all-viewer-except-host';
+    }
   /** Every viewer header but Host and the identity headers the edge asserts (dynamic routes without auth). */
-  | { readonly kind: 'dynamic'; readonly deniedHeaders: readonly string[] }
+  | {
+      /** Every viewer header but the denied ones, all query strings and cookies. */
+      readonly kind: 'dynamic';
+      /** Host, and the identity headers the edge asserts. */
+      readonly deniedHeaders: readonly string[];
+    }
   /** The CloudFront viewer headers origin routing decides by. */
-  | { readonly kind: 'routing'; readonly headers: readonly string[] }
+  | {
+      /** Only the CloudFront viewer headers routing decides by. */
+      readonly kind: 'routing';
+      /** Lower-case header names, sorted. */
+      readonly headers: readonly string[];
+    }
   /** The route's `forwardHeaders`, with the headers its origin routing needs: forwarded, not keyed. */
-  | { readonly kind: 'forward'; readonly forward: 'allViewer' | readonly string[]; readonly routingHeaders: readonly string[] };
+  | {
+      /** The route's `forwardHeaders`. */
+      readonly kind: 'forward';
+      /** `allViewer`, or the header names. */
+      readonly forward: 'allViewer' | readonly string[];
+      /** CloudFront viewer headers origin routing adds. */
+      readonly routingHeaders: readonly string[];
+    };
 
 /** One cache behavior, in distribution order. */
 export interface PlannedBehavior {
@@ -90,6 +110,7 @@ export interface PlannedBehavior {
   readonly methods: RouteMethods;
   /** Cache policy settings; absent for the dynamic tier (managed CachingDisabled). */
   readonly cache?: CacheSpec;
+  /** What reaches the origin beyond the cache key; absent: only the cache key. */
   readonly originRequestPolicy?: PlannedOriginRequestPolicy;
   /** The response headers policy is the tier's. */
   readonly responseHeadersPolicy: Tier;
@@ -114,7 +135,12 @@ export interface PlannedOrigin {
   /** Origin Shield region; absent without Origin Shield. */
   readonly originShieldRegion?: string;
   /** An origin group: CloudFront retries on these statuses at the secondary. */
-  readonly failover?: { readonly domainName?: string; readonly statusCodes: readonly number[] };
+  readonly failover?: {
+    /** The secondary's domain name (absent for the site's failover bucket, or a token). */
+    readonly domainName?: string;
+    /** Origin statuses CloudFront retries at the secondary. */
+    readonly statusCodes: readonly number[];
+  };
   /** Path patterns of the behaviors whose origin-request function may route requests here. */
   readonly routedBy?: readonly string[];
 }
@@ -123,14 +149,22 @@ export interface PlannedOrigin {
 export interface PlannedExperiment {
   /** The experiment name (lower case). */
   readonly name: string;
-  readonly variants: readonly { readonly name: string; readonly weight: number }[];
+  /** The variants and their relative weights. */
+  readonly variants: readonly {
+    /** Variant name (sent in the header, stored in the cookie). */
+    readonly name: string;
+    /** Relative share of viewers. */
+    readonly weight: number;
+  }[];
   /** Path patterns of the behaviors that run it. */
   readonly pathPatterns: readonly string[];
   /** Cookie that pins a viewer to a variant. */
   readonly cookie: string;
   /** Request header carrying the variant (part of the cache key). */
   readonly header: string;
+  /** QA override cookie that forces a variant; absent: forcing by cookie is off. */
   readonly forceCookie?: string;
+  /** QA override query parameter that forces a variant; absent: forcing by query is off. */
   readonly forceQuery?: string;
 }
 
@@ -139,7 +173,9 @@ export type PlanProblem = Problem;
 
 /** A synth warning: its id (for acknowledging it) and message. */
 export interface PlanWarning {
+  /** Warning id, for acknowledging it. */
   readonly id: string;
+  /** What to do about it. */
   readonly message: string;
 }
 
@@ -160,7 +196,10 @@ export interface DistributionPlan {
   /** Cookie holding the viewer id experiments bucket by (present when there are experiments). */
   readonly viewerIdCookie?: string;
   /** The staging distribution's behaviors (with `staging`). */
-  readonly staging?: { readonly behaviors: readonly PlannedBehavior[] };
+  readonly staging?: {
+    /** In the staging distribution's order. */
+    readonly behaviors: readonly PlannedBehavior[];
+  };
   /** `waf` with its region-dependent default applied. */
   readonly waf: WafOptions | false;
   /** Origin Shield region by origin id (absent: no Origin Shield). */
@@ -473,23 +512,40 @@ function validateStaging(props: TieredCdnProps, problems: Problems): Map<RoutePr
  * it. Fields beyond these may be present; readers ignore what they do not know.
  */
 export interface PlanDocument {
+  /** `PLAN_VERSION` of the construct that wrote it. */
   readonly version: number;
   /** Logical id of the distribution this plan describes. */
   readonly distribution: string;
+  /** One entry per behavior, in distribution order. */
   readonly behaviors: readonly PlanDocumentBehavior[];
+  /** The origins, with failover and routing targets. */
   readonly origins?: readonly PlannedOrigin[];
+  /** Domains the edge functions may route requests to. */
   readonly routedDomains?: readonly string[];
+  /** Paths invalidated after each site deployment. */
   readonly entryDocuments?: readonly string[];
+  /** Experiments, with their cookie and header names. */
   readonly experiments?: readonly PlannedExperiment[];
+  /** Cookie of the viewer id experiments bucket by. */
   readonly viewerIdCookie?: string;
-  readonly staging?: { readonly distribution?: string; readonly behaviors: readonly PlanDocumentBehavior[] };
+  /** The staging distribution's behaviors (with `staging`). */
+  readonly staging?: {
+    /** Logical id of the staging distribution. */
+    readonly distribution?: string;
+    /** One entry per staging behavior. */
+    readonly behaviors: readonly PlanDocumentBehavior[];
+  };
 }
 
-/** One behavior as the template carries it; at least its path pattern and tier. */
+/** One behavior as the template carries it: at least its path pattern and tier. */
 export interface PlanDocumentBehavior {
+  /** The behavior's path pattern. */
   readonly pathPattern: string;
+  /** Its tier. */
   readonly tier: Tier;
+  /** Its origin id. */
   readonly origin?: string;
+  /** The methods it accepts. */
   readonly methods?: RouteMethods;
   readonly [field: string]: unknown;
 }

@@ -17,7 +17,12 @@ export interface StagingOptions {
    * Viewers sending this header with this value reach staging (name starts with `aws-cf-cd-`).
    * @default - selection by `weight`
    */
-  readonly header?: { readonly name: string; readonly value: string };
+  readonly header?: {
+    /** Header name; starts with `aws-cf-cd-` (CloudFront's rule). */
+    readonly name: string;
+    /** The value that selects staging. */
+    readonly value: string;
+  };
 
   /**
    * Share of viewer traffic sent to staging, above 0 and at most 0.15.
@@ -30,7 +35,12 @@ export interface StagingOptions {
    * (300-3600 s) and at most `maxSession` (300-3600 s).
    * @default - no session stickiness
    */
-  readonly stickiness?: { readonly idle: Duration; readonly maxSession: Duration };
+  readonly stickiness?: {
+    /** How long a viewer stays on staging without requests (300-3600 s). */
+    readonly idle: Duration;
+    /** How long a viewer stays on staging at most (300-3600 s). */
+    readonly maxSession: Duration;
+  };
 
   /**
    * Whether the policy routes traffic to staging now.

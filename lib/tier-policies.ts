@@ -36,6 +36,7 @@ export function cachedMethods(methods: RouteMethods): cloudfront.CachedMethods {
 
 /** What one cache policy keys on and how long it keeps objects; routes with equal specs share a policy. */
 export interface CacheSpec {
+  /** The tier the policy is for (it names the policy); the dynamic tier uses managed CachingDisabled. */
   readonly tier: Exclude<Tier, 'dynamic'>;
   /** MinTTL: the least time an object stays cached, whatever the origin says. */
   readonly minTtl: Duration;

@@ -20,7 +20,12 @@ export interface Problem {
  * problem found, so one synth shows all of them.
  */
 export class TieredCdnValidationError extends Error {
-  constructor(readonly constructPath: string, readonly problems: readonly Problem[]) {
+  constructor(
+    /** Construct path of the TieredCdn. */
+    readonly constructPath: string,
+    /** Every problem found, each with a stable code and the path of its prop. */
+    readonly problems: readonly Problem[],
+  ) {
     super(
       `Invalid TieredCdn '${constructPath}' (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
         problems.map((p) => `  - ${p.message} [${p.code}]`).join('\n'),

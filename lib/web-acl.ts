@@ -98,6 +98,7 @@ export interface TieredCdnWebAclProps extends WafOptions {
 
 /** The web ACL of a TieredCdn; rules are plain CloudFormation so `cdk diff` shows each one. */
 export class TieredCdnWebAcl extends Construct {
+  /** The CLOUDFRONT-scope web ACL (attach it with its `attrArn`). */
   public readonly webAcl: wafv2.CfnWebACL;
 
   constructor(scope: Construct, id: string, props: TieredCdnWebAclProps) {

@@ -13,9 +13,13 @@ export type { GuardConfig } from './path-guard';
 export interface Jwk {
   /** Key type: `RSA`, `EC` or `OKP`. */
   readonly kty: string;
+  /** Key id; tokens name their key with it. */
   readonly kid?: string;
+  /** The one algorithm the key signs with, when the issuer says. */
   readonly alg?: string;
+  /** `sig` for a signing key. */
   readonly use?: string;
+  /** The key type's public members (`n`, `e`; `crv`, `x`, `y`). */
   readonly [k: string]: unknown;
 }
 
@@ -30,15 +34,21 @@ export type JwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'ES256' | 'ES
 
 /** The auth step of one behavior as baked into its viewer-request function. */
 export interface AuthConfig {
+  /** The accepted `iss`, exactly. */
   readonly issuer: string;
   /** Accepted audiences; `null` means the audience is deliberately not checked. */
   readonly audience: readonly string[] | null;
+  /** Accepted `alg` values. */
   readonly algorithms: readonly JwtAlgorithm[];
+  /** Tolerance on `exp` and `nbf`, in seconds. */
   readonly clockSkewSeconds: number;
+  /** Scopes every token must carry (403 otherwise). */
   readonly requiredScopes: readonly string[];
   /** Cookie to read the token from when there is no Authorization header. */
   readonly cookieName?: string;
+  /** Realm of the `WWW-Authenticate` challenge. */
   readonly realm: string;
+  /** The public keys baked in at synth time. */
   readonly jwks: Jwks;
   /** Fetched only for an unknown `kid`, rate-limited, fail closed. */
   readonly jwksUri?: string;
@@ -54,21 +64,27 @@ export interface NormalizeConfig {
   readonly dropPrefixes: readonly string[];
   /** When set, only these parameters are kept. */
   readonly allowlist?: readonly string[];
+  /** Sort the remaining parameters, so their order does not split the cache. */
   readonly sort: boolean;
 }
 
 /** One variant and its relative weight. */
 export interface ExperimentVariant {
+  /** Variant name. */
   readonly name: string;
+  /** Relative share of viewers. */
   readonly weight: number;
 }
 
 /** One A/B experiment as baked into the edge functions. */
 export interface ExperimentConfig {
+  /** Experiment name (lower case; names the header and cookie). */
   readonly name: string;
+  /** The variants, at least two. */
   readonly variants: readonly ExperimentVariant[];
   /** QA override cookie / query parameter names; absent means forcing is off. */
   readonly forceCookie?: string;
+  /** QA override query parameter; absent means forcing by query is off. */
   readonly forceQuery?: string;
   /** Cookie lifetime in seconds. */
   readonly cookieMaxAgeSeconds: number;
@@ -83,8 +99,11 @@ export interface ViewerRequestConfig {
   readonly routes?: readonly string[];
   /** Present on every behavior through which a spelling of a protected path could reach its origin. */
   readonly guard?: GuardConfig;
+  /** Query normalization of the cache key. */
   readonly normalize?: NormalizeConfig;
+  /** Token verification. */
   readonly auth?: AuthConfig;
+  /** Variant assignment (also strips viewer-sent experiment headers). */
   readonly experiments: readonly ExperimentConfig[];
   /**
    * Origin routing done by a viewer-request CloudFront Function (`cf.updateRequestOrigin`) instead
@@ -95,17 +114,24 @@ export interface ViewerRequestConfig {
 
 /** Viewer-response function of one cache behavior (sets experiment cookies, even on cache hits). */
 export interface ViewerResponseConfig {
+  /** The experiments whose cookies are set. */
   readonly experiments: readonly ExperimentConfig[];
   /** Gives viewers back the origin's Cache-Control after a targeted field set the edge's. @default false */
   readonly targetedCacheControl?: boolean;
 }
 
+/** Where the origin-request function may send a request: a custom origin or an S3 bucket. */
 export type OriginTarget =
   | {
+      /** A custom HTTPS (or HTTP) origin. */
       readonly kind: 'custom';
+      /** The origin's domain name. */
       readonly domainName: string;
+      /** Protocol CloudFront uses to the origin. */
       readonly protocol: 'https' | 'http';
+      /** Port CloudFront connects to. */
       readonly port: number;
+      /** Origin path prefix (`` or `/prefix`). */
       readonly path: string;
       /** Seconds; absent keeps the behavior origin's value when it is a custom origin, else 30. */
       readonly readTimeout?: number;
@@ -117,17 +143,23 @@ export type OriginTarget =
       readonly customHeaders?: Readonly<Record<string, string>>;
     }
   | {
+      /** An S3 bucket origin. */
       readonly kind: 's3';
+      /** The bucket's regional domain name. */
       readonly domainName: string;
+      /** Origin path prefix. */
       readonly path: string;
       /** Bucket region; required by CloudFront when the request is signed with an origin access identity. */
       readonly region?: string;
+      /** Headers CloudFront adds for this origin. */
       readonly customHeaders?: Readonly<Record<string, string>>;
     };
 
 /** One origin-routing rule: viewers from these countries or this device class go to `origin`. */
 export interface RoutingRule {
+  /** ISO 3166-1 alpha-2 country codes. */
   readonly countries?: readonly string[];
+  /** Device class. */
   readonly device?: 'mobile' | 'tablet' | 'desktop' | 'smarttv';
   /** Key into `origins`. */
   readonly origin: string;
@@ -138,6 +170,7 @@ export interface RoutingRule {
  * bucket) is asked for `<prefix><uri>` instead, so each variant is its own object.
  */
 export interface VariantPathConfig {
+  /** The experiment the prefixes are for. */
   readonly experiment: string;
   /** Variant name -> path prefix (`/variants/hero`); a variant without one keeps the URI. */
   readonly prefixes: Readonly<Record<string, string>>;
@@ -145,7 +178,9 @@ export interface VariantPathConfig {
 
 /** Origin-request function of one cache behavior: first matching rule wins, else the behavior's origin. */
 export interface OriginRequestConfig {
+  /** Tried in order; the first match wins. */
   readonly rules: readonly RoutingRule[];
+  /** The routing targets by origin id. */
   readonly origins: Readonly<Record<string, OriginTarget>>;
   /** Absent or empty: the URI goes to the origin unchanged. */
   readonly variantPaths?: readonly VariantPathConfig[];
@@ -162,6 +197,7 @@ export interface OriginRequestConfig {
  * Cache-Control CloudFront caches by (see shared/targeted-cache-control.ts).
  */
 export interface OriginResponseConfig {
+  /** Restore the origin's Cache-Control for viewers. */
   readonly targetedCacheControl: boolean;
 }
 

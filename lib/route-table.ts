@@ -171,7 +171,7 @@ function withVariantDocuments(
   const plan = planVariantDocuments(files, variantPaths, route.experiments ?? []);
   for (const m of plan.missing) {
     const message = describeMissing(m, where, props.site.source);
-    if (m.mode === 'error') problems.add('variant-document-missing', message, `${where}.experiments`);
+    if (m.mode === 'error') problems.add('variant-document-missing', message);
     else problems.warn('tiered-cdn:missing-variant-documents', message);
   }
   return { ...r, originRequest: { ...r.originRequest!, variantDocuments: plan.variantDocuments } };

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TieredCdnProps } from '../../lib';
-import { cdnStack, deref, distributionConfig, SITE_DIR, validationProblems } from '../helpers/stacks';
+import { cdnStack, deref, distributionConfig, SITE_DIR, validationCodes, validationProblems } from '../helpers/stacks';
 
 const api = { domainName: 'api.example.com' };
 const routes: TieredCdnProps['routes'] = [
@@ -117,6 +117,15 @@ describe('fails when', () => {
     ]);
     expect(validationProblems({ site: { source: SITE_DIR, tags: { '**': ['a'] } }, origins: { api }, routes, cacheTags: false })).toEqual([
       "'site.tags' needs cache tags, but 'cacheTags' is false.",
+    ]);
+    expect(validationCodes({ site: { source: SITE_DIR, tags: { 'assets/**': ['ok', 'bad tag', 'x*'], 'nothing/**': ['n'] } }, origins: { api }, routes })).toEqual([
+      'site-tags-tag-invalid site.tags["assets/**"]',
+      'site-tags-tag-invalid site.tags["assets/**"]',
+      'site-tags-glob-unmatched site.tags',
+    ]);
+    expect(validationCodes({ site: { source: SITE_DIR, tags: { '**': ['a'] } }, origins: { api }, routes, cacheTags: false })).toEqual(['site-tags-without-cache-tags site.tags']);
+    expect(validationCodes({ site: { source: SITE_DIR }, origins: { api }, routes, cacheTags: { headerName: 'Cache-Tag' } })).toEqual([
+      'cache-tags-header-not-s3-metadata cacheTags.headerName',
     ]);
   });
 

@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import { RouteProps, TieredCdnProps } from '../../lib';
-import { behaviorFor, cachePolicyOf, cdnStack, deref, validationProblems } from '../helpers/stacks';
+import { behaviorFor, cachePolicyOf, cdnStack, deref, validationCodes, validationProblems } from '../helpers/stacks';
 
 const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kty: 'RSA', kid: 'k1', alg: 'RS256', use: 'sig' };
@@ -59,6 +59,9 @@ describe('forwardHeaders: viewer headers the origin sees without them entering t
   test('fails when forwardHeaders names Authorization, even on a route shared by design', () => {
     const problems = validationProblems(props([{ pathPattern: '/api/*', tier: 'api', origin: 'api', auth, sharedAcrossUsers: true, forwardHeaders: ['Authorization'] }]));
     expect(problems).toEqual([expect.stringMatching(/routes\[1\] \("\/api\/\*"\)\.forwardHeaders contains "Authorization": CloudFront refuses an origin request policy that forwards Authorization/)]);
+    expect(validationCodes(props([{ pathPattern: '/api/*', tier: 'api', origin: 'api', auth, sharedAcrossUsers: true, forwardHeaders: ['Authorization'] }]))).toEqual([
+      'forward-headers-authorization routes[1].forwardHeaders',
+    ]);
   });
 
   test.each<[string, Partial<RouteProps>]>([
@@ -67,6 +70,7 @@ describe('forwardHeaders: viewer headers the origin sees without them entering t
   ])('fails when forwardHeaders names Cookie on a shared tier %s', (_, extra) => {
     const problems = validationProblems(props([{ pathPattern: '/api/*', tier: 'api', origin: 'api', forwardHeaders: ['cookie'], ...extra }]));
     expect(problems).toEqual([expect.stringMatching(/forwardHeaders contains "cookie": on a shared 'api' tier .* set 'auth' and 'sharedAcrossUsers: true'/)]);
+    expect(validationCodes(props([{ pathPattern: '/api/*', tier: 'api', origin: 'api', forwardHeaders: ['cookie'], ...extra }]))).toEqual(['forward-headers-cookie routes[1].forwardHeaders']);
   });
 
   test('fails on static and dynamic routes, with invalid names, headers already in varyHeaders and more than 10 headers', () => {

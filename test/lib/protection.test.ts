@@ -195,6 +195,10 @@ describe('observability', () => {
   });
 
   test('fails when thresholds are not percentages or regions are not Region codes', () => {
+    expect(validationCodes(props({ monitoring: { serverErrorRatePercent: 0, edgeLogRegions: ['Europe'] } }))).toEqual([
+      'monitoring-percent-range monitoring.serverErrorRatePercent',
+      'monitoring-region-invalid monitoring.edgeLogRegions',
+    ]);
     expect(problems(props({ monitoring: { serverErrorRatePercent: 0, edgeLogRegions: ['Europe'] } }))).toEqual([
       `'monitoring.serverErrorRatePercent' is a percentage between 0 and 100 (exclusive), got: 0.`,
       `'monitoring.edgeLogRegions' takes Region codes such as 'eu-west-1', got: ["Europe"].`,

@@ -66,6 +66,18 @@ describe('validation', () => {
     ]);
   });
 
+  test('a path never carries the route label of the message (routes[1], not routes[1] ("/x/*"))', () => {
+    const found = errorsOf({
+      routes: [
+        html,
+        { pathPattern: '/x/*', tier: 'static', origin: 'apii', varyHeaders: ['cookie'], queryStrings: 'all', maxTtl: Duration.seconds(1), methods: 'ALL' },
+        { pathPattern: '/y/*', tier: 'api', origin: 'api', experiments: [{ name: 'Bad', variants: [] }], queryNormalization: { allowlist: [] } },
+      ],
+    });
+    expect(found.length).toBeGreaterThan(6);
+    for (const p of found) expect(p.path).toMatch(/^routes\[[12]\](\.[A-Za-z]+(\[\d+\])?)+$/);
+  });
+
   test('the error lists every message with its code', () => {
     expect(() => build({ routes: [html, { pathPattern: '/x/*', tier: 'api', origin: 'apii' }] })).toThrow(
       `  - routes[1] ("/x/*").origin "apii" is not a known origin (known: 'api', 'site'). Add it to 'origins'. [route-origin-unknown]`,

@@ -6,7 +6,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import type { ExperimentProps, TieredCdnProps } from '../../lib';
 import { bundleEdgeFunction } from '../../lib/edge/bundle';
 import { requestEvent } from '../lambda-edge/routing-fixtures';
-import { cdnStack, validationProblems } from '../helpers/stacks';
+import { cdnStack, validationProblems, validationCodes } from '../helpers/stacks';
 
 let site: string;
 
@@ -81,7 +81,14 @@ describe('variant documents known at synth', () => {
     ]);
   });
 
+  test('the missing documents problem is coded at the route\'s experiments', () => {
+    expect(validationCodes(props({ missingVariantDocuments: 'error' }))).toEqual(['variant-document-missing routes[0].experiments']);
+  });
+
   test('fails when missingVariantDocuments is not a known value', () => {
+    expect(validationCodes(props({ missingVariantDocuments: 'ignore' as never }))).toContain(
+      'experiment-missing-variant-documents-invalid routes[0].experiments[0].missingVariantDocuments',
+    );
     const problems = validationProblems(props({ missingVariantDocuments: 'ignore' as never }));
     expect(problems).toContainEqual(expect.stringContaining(`experiments[0].missingVariantDocuments must be 'fallback' or 'error', got: "ignore".`));
   });

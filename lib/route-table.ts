@@ -339,7 +339,7 @@ export function guardPlan(routes: readonly RouteProps[]): {
     const p = canonicalPattern(route.pathPattern);
     if (!p.endsWith('/*') || p.length < 3) continue;
     const bare = p.slice(0, -2);
-    if (patterns.has(bare) || /[*?]/.test(bare)) continue;
+    if (patterns.has(bare)) continue;
     patterns.add(bare);
     bareRoutes.set(route, { ...route, pathPattern: bare });
   }

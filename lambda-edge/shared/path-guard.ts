@@ -96,22 +96,55 @@ function spellingProblem(uri: string): PathProblem | null {
 
 /**
  * The URI as an origin that decodes ASCII escapes and ignores case reads it (`%24` -> `$`,
- * `ME` -> `me`). Non-ASCII escapes stay encoded: no path pattern can name them.
+ * `ME` -> `me`). The four non-ASCII letters whose case mapping lands on ASCII (U+0130 and U+0131
+ * -> `i`, U+017F -> `s`, U+212A -> `k`, as Java's `equalsIgnoreCase` or .NET's `OrdinalIgnoreCase`
+ * fold them) are read as that ASCII letter, sent literally or UTF-8 escaped. Other non-ASCII
+ * escapes stay encoded: no path pattern can name them.
  */
 function looseForm(uri: string): string {
   let out = '';
   for (let i = 0; i < uri.length; i++) {
     let code = uri.charCodeAt(i);
     if (code === 0x25) {
-      const byte = hexValue(uri.charAt(i + 1)) * 16 + hexValue(uri.charAt(i + 2));
+      const byte = escapedByte(uri, i);
       if (byte < 0x80) {
         code = byte;
         i += 2;
+      } else {
+        const folded = escapedAsciiFold(uri, i);
+        if (folded !== 0) {
+          code = folded;
+          i += byte === 0xe2 ? 8 : 5;
+        }
       }
+    } else if (code >= 0x80) {
+      code = asciiFold(code) || code;
     }
     out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
   }
   return out;
+}
+
+function escapedByte(uri: string, i: number): number {
+  return hexValue(uri.charAt(i + 1)) * 16 + hexValue(uri.charAt(i + 2));
+}
+
+/** The ASCII letter a non-ASCII code point case-folds to, or 0. */
+function asciiFold(code: number): number {
+  if (code === 0x130 || code === 0x131) return 0x69;
+  if (code === 0x17f) return 0x73;
+  if (code === 0x212a) return 0x6b;
+  return 0;
+}
+
+/** The ASCII letter of a UTF-8 escaped U+0130, U+0131, U+017F or U+212A starting at `i`, or 0. */
+function escapedAsciiFold(uri: string, i: number): number {
+  const b1 = escapedByte(uri, i);
+  if (uri.charCodeAt(i + 3) !== 0x25) return 0;
+  const b2 = escapedByte(uri, i + 3);
+  if (b1 === 0xc4 || b1 === 0xc5) return asciiFold(((b1 & 0x1f) << 6) | (b2 & 0x3f));
+  if (b1 !== 0xe2 || uri.charCodeAt(i + 6) !== 0x25) return 0;
+  return asciiFold(((b1 & 0x0f) << 12) | ((b2 & 0x3f) << 6) | (escapedByte(uri, i + 6) & 0x3f));
 }
 
 function lowerAscii(text: string): string {
@@ -148,7 +181,7 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   const patterns = config.protectedPatterns;
   // Without escapes or capitals the loose form is the URI itself, and a lower-case pattern then
   // matches both or neither: nothing to compare.
-  const loose = escaped || hasUpper(uri) ? looseForm(uri) : null;
+  const loose = escaped || hasUpper(uri) || hasNonAscii(uri) ? looseForm(uri) : null;
   for (let i = 0; i < patterns.length; i++) {
     const pattern = patterns[i];
     const lower = lowerAscii(pattern);
@@ -163,5 +196,10 @@ function hasUpper(text: string): boolean {
     const code = text.charCodeAt(i);
     if (code >= 0x41 && code <= 0x5a) return true;
   }
+  return false;
+}
+
+function hasNonAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return true;
   return false;
 }

@@ -89,6 +89,24 @@ describe('path guard: attacks', () => {
   });
 });
 
+describe('path guard: Unicode letters that case-fold to ASCII', () => {
+  // Java's equalsIgnoreCase and .NET's OrdinalIgnoreCase read these as the ASCII letter.
+  const cfg: GuardConfig = { protectedPatterns: ['/api/config/*', '/api/config', '/api/keys/*', '/api/keys', '/api/sessions/*'] };
+  test.each([
+    ['/api/conf%C4%B1g/flags', 'U+0131 dotless i'],
+    ['/api/conf%c4%b0g', 'U+0130 I with dot'],
+    ['/api/%E2%84%AAeys', 'U+212A Kelvin sign'],
+    ['/api/%C5%BFessions/x', 'U+017F long s'],
+    ['/api/conf\u0131g/flags', 'U+0131 sent unescaped'],
+  ])('%s (%s) is refused', (uri) => {
+    expect(pathProblem(uri, cfg)).toBe('protected-spelling');
+  });
+
+  test.each(['/api/conf%C3%ADg', '/api/%E2%84%ABeys', '/api/%C5%BEessions/x', '/api/caf%C3%A9', '/api/%C4%B1'])('%s is canonical and passes', (uri) => {
+    expect(pathProblem(uri, cfg)).toBeNull();
+  });
+});
+
 describe('globMatch follows CloudFront path patterns', () => {
   test.each([
     ['/api/me/*', '/api/me/', true],

@@ -63,6 +63,13 @@ describe('the path guard in the distribution', () => {
     expect(guardOf(own, '/api/*')).toEqual({ protectedPatterns: ['/api/me/*'] });
   });
 
+  test("a wildcard before '/*' still gets its bare behavior: '/api/v?/sessions/*' protects '/api/v1/sessions'", () => {
+    const { cdn, template } = cdnStack(props([{ pathPattern: '/api/v?/sessions/*', tier: 'dynamic', origin: 'api', auth }, { pathPattern: '/api/*', tier: 'api', origin: 'api' }]));
+    expect(cdn.routes.find((r) => r.pathPattern === '/api/v?/sessions')?.auth).toBe(auth);
+    expect(behaviorFor(template, '/api/v?/sessions').LambdaFunctionAssociations.map((a: any) => a.EventType)).toEqual(['viewer-request']);
+    expect(guardOf(cdn, '/api/*')).toEqual({ protectedPatterns: ['/api/v?/sessions/*', '/api/v?/sessions'] });
+  });
+
   test('no auth anywhere: no guard, no added behavior', () => {
     const { cdn } = cdnStack(props([{ pathPattern: '/api/*', tier: 'api', origin: 'api' }]));
     expect(cdn.routes.map((r) => r.pathPattern)).toEqual(['/assets/*', '/api/*', '*']);

@@ -221,18 +221,7 @@ export class EdgePipeline {
     });
     if (viewerProtocol === 'http' && behavior.viewerProtocolPolicy !== 'allow-all') {
       if (behavior.viewerProtocolPolicy === 'https-only') return err(403, 'This distribution only accepts HTTPS requests.');
-      const host = getHeader(request.headers, 'host') ?? 'localhost';
-      return {
-        response: {
-          status: 301,
-          statusDescription: 'Moved Permanently',
-          headers: { location: [{ key: 'Location', value: `https://${host}${request.uri}${request.querystring ? `?${request.querystring}` : ''}` }], server: [{ key: 'Server', value: 'CloudFront' }] },
-          body: Buffer.alloc(0),
-        },
-        resultType: 'Redirect',
-        behavior,
-        request,
-      };
+      return httpsRedirect(behavior, request);
     }
     if (!behavior.allowedMethods.includes(request.method)) {
       return err(403, 'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.');
@@ -413,4 +402,20 @@ function resultTypes(served: Served, status: number): { viaOrigin: boolean; resu
   else if (served.result === 'Miss' && viaOrigin) resultType = 'Miss';
   else resultType = 'Hit';
   return { viaOrigin, resultType, detailed: served.result === 'Miss' && !viaOrigin ? 'OriginShieldHit' : served.result };
+}
+
+/** ViewerProtocolPolicy redirect-to-https: 301 to the same URL over HTTPS. */
+function httpsRedirect(behavior: BehaviorModel, request: EdgeRequest): Processed {
+  const host = getHeader(request.headers, 'host') ?? 'localhost';
+  return {
+    response: {
+      status: 301,
+      statusDescription: 'Moved Permanently',
+      headers: { location: [{ key: 'Location', value: `https://${host}${request.uri}${request.querystring ? `?${request.querystring}` : ''}` }], server: [{ key: 'Server', value: 'CloudFront' }] },
+      body: Buffer.alloc(0),
+    },
+    resultType: 'Redirect',
+    behavior,
+    request,
+  };
 }

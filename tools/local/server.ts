@@ -126,6 +126,32 @@ async function startKeyValueStoreApi(pipeline: EdgePipeline, host: string, port:
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+/** The viewer-facing HTTP server, with CloudFront's header limits and the connections it holds (closed on `close`). */
+function viewerServer(viewers: ViewerEndpoint, headersTimeout: number, warn: (message: string) => void): { server: http.Server; sockets: Set<Socket> } {
+  const serverOptions: http.ServerOptions = {
+    maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
+    keepAliveTimeout: 5000,
+    // Slow header senders (slowloris) are answered 408 and cut off; Node checks every interval.
+    headersTimeout,
+    requestTimeout: 0,
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
+  };
+  const server = http.createServer(serverOptions, (req, res) => {
+    viewers.handle(req, res).catch((e) => {
+      warn(`internal error: ${e instanceof Error ? e.stack : String(e)}`);
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+  });
+  server.on('clientError', answerClientError);
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return { server, sockets };
+}
+
 /** Starts a local CloudFront edge that runs the distribution of a cloud assembly (or a given model). */
 export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<LocalEdge> {
   const read = () => readDistribution(options.app ?? 'cdk.out', options.stack, { kvsFiles: options.kvsFiles });
@@ -199,28 +225,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     warn,
   );
 
-  const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
-  const serverOptions: http.ServerOptions = {
-    maxHeaderSize: MAX_REQUEST_HEADER_BYTES,
-    keepAliveTimeout: 5000,
-    // Slow header senders (slowloris) are answered 408 and cut off; Node checks every interval.
-    headersTimeout,
-    requestTimeout: 0,
-    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
-  };
-  const server = http.createServer(serverOptions, (req, res) => {
-    viewers.handle(req, res).catch((e) => {
-      warn(`internal error: ${e instanceof Error ? e.stack : String(e)}`);
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
-  });
-  server.on('clientError', answerClientError);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const { server, sockets } = viewerServer(viewers, options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, warn);
   const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 8080, host);
   port = (server.address() as AddressInfo).port;

@@ -5,7 +5,7 @@ import * as net from 'net';
 import { signJwt } from '../../tools/dev-keys';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
 import { type ReferenceAssembly, TEST_AUDIENCE, TEST_ISSUER, referenceAssembly } from './reference-assembly';
-import { type Reply, type TestOrigin, request, send, startOrigin } from './helpers';
+import { type Reply, type RequestOptions, type TestOrigin, request, requestPath, send, startOrigin } from './helpers';
 
 /**
  * The local edge next to a browser and an attacker: control endpoints a web page cannot reach,
@@ -39,20 +39,7 @@ function token(sub: string): string {
 const port = (e: LocalEdge) => Number(new URL(e.url).port);
 
 /** A request with a Host header of our choosing (node's client would otherwise write the URL's). */
-function raw(e: LocalEdge, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ hostname: '127.0.0.1', port: port(e), path, method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString() });
-      });
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+const raw = (e: LocalEdge, path: string, opts: RequestOptions = {}): Promise<Reply> => requestPath(e.url, path, opts);
 
 describe('control endpoints refuse what a web page can send', () => {
   const CONTROL = { 'x-tiered-cdn-control': '1' };

@@ -65,20 +65,39 @@ export interface Reply {
   text: string;
 }
 
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
 /** One request with node's http client: no automatic decompression, raw headers as the viewer sees them. */
-export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+export function request(url: string, opts: RequestOptions = {}): Promise<Reply> {
+  return collect(http.request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }), opts.body);
+}
+
+/**
+ * One request to the host and port of `base` whose path goes on the wire byte for byte (a URL
+ * object would resolve dot segments and escape what it dislikes), with any Host header `opts` sets.
+ */
+export function requestPath(base: string, path: string, opts: RequestOptions = {}): Promise<Reply> {
+  const { hostname, port } = new URL(base);
+  return collect(http.request({ hostname, port, path, method: opts.method ?? 'GET', headers: opts.headers, agent: false }), opts.body);
+}
+
+function collect(req: http.ClientRequest, body: string | undefined): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
+    req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString() });
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes, text: bytes.toString() });
       });
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end(opts.body);
+    req.end(body);
   });
 }
 

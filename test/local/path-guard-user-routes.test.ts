@@ -1,9 +1,8 @@
 import * as crypto from 'crypto';
-import * as http from 'http';
 import { TieredCdn } from '../../lib';
 import { publicJwk, signJwt } from '../../tools/dev-keys';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
-import { type Reply, type TestOrigin, send, startOrigin, synthApp } from './helpers';
+import { type Reply, type TestOrigin, requestPath, send, startOrigin, synthApp } from './helpers';
 
 /**
  * Protected routes a user adds, beyond the reference app's: one on its own prefix (`/admin/*`) and
@@ -39,21 +38,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-function raw(path: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const { hostname, port } = new URL(edge.url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ hostname, port, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString() });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const raw = (path: string, headers: Record<string, string> = {}): Promise<Reply> => requestPath(edge.url, path, { headers });
 
 const bearer = () => {
   const now = Math.floor(Date.now() / 1000);

@@ -1,9 +1,8 @@
-import * as http from 'http';
 import * as fc from 'fast-check';
 import { signJwt } from '../../tools/dev-keys';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
 import { type ReferenceAssembly, TEST_AUDIENCE, TEST_ISSUER, referenceAssembly } from './reference-assembly';
-import { type Reply, type TestOrigin, send, startOrigin } from './helpers';
+import { type Reply, type TestOrigin, requestPath, send, startOrigin } from './helpers';
 
 /**
  * The reference app attacked through the local edge with spellings of its protected paths. The API
@@ -36,21 +35,9 @@ afterAll(async () => {
   await Promise.all([api?.close(), site?.close()]);
 });
 
-/** A request whose path goes on the wire byte for byte (a URL object would resolve dot segments). */
+/** A request whose path goes on the wire byte for byte. */
 function raw(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
-  const { hostname, port } = new URL(edge.url);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ hostname, port, path, method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString() });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return requestPath(edge.url, path, { headers, method });
 }
 
 function token(sub: string): string {

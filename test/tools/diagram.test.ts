@@ -151,7 +151,8 @@ function escapeRegExp(s: string): string {
 test('fails when there is no cloud assembly', async () => {
   const run = await runCli(['diagram', '--app', path.join(dir, 'missing')]);
   expect(run.code).toBe(1);
-  expect(run.stderr).toContain("does not exist; run 'npx cdk synth' first, or pass --synth");
+  // The CLI prints the error, then its hint on a line of its own.
+  expect(run.stderr).toContain(`tiered-cdn: --app '${path.join(dir, 'missing')}' does not exist\nhint: run 'npx cdk synth' first, or pass --synth\n`);
 });
 
 test('the committed docs/diagram.md and the README diagram match the reference app', async () => {

@@ -45,7 +45,7 @@ Examples:
           tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-'));
           templates = await synthesize(process.cwd(), tmp, { context: opts.context, log: (l) => process.stderr.write(`${l}\n`) });
         } else {
-          if (!fs.existsSync(opts.app)) throw new CliError(`--app '${opts.app}' does not exist; run 'npx cdk synth' first, or pass --synth`);
+          if (!fs.existsSync(opts.app)) throw new CliError(`--app '${opts.app}' does not exist`, { hint: "run 'npx cdk synth' first, or pass --synth" });
           templates = loadTemplates(opts.app);
         }
       } finally {

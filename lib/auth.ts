@@ -240,6 +240,22 @@ function checkStringList(value: unknown, prop: string, pattern: RegExp, hint: st
 }
 
 /**
+ * Two claims whose headers an origin reads as one (names compared without case, `_` read as `-`,
+ * as CGI and many frameworks do) would let one claim's value stand for the other's.
+ */
+function checkClaimHeadersDistinct(claims: readonly string[], prop: string, errors: Problem[]): void {
+  const seen = new Map<string, string>();
+  for (const claim of claims) {
+    const folded = claim.toLowerCase().replace(/_/g, '-');
+    const first = seen.get(folded);
+    if (first === undefined) seen.set(folded, claim);
+    else if (first !== claim) {
+      errors.push(problem('auth-forward-claims-collide', `${prop} has ${show(first)} and ${show(claim)}, which both become x-auth-claim-${folded} to an origin that ignores case and reads _ as -; forward one of them.`));
+    }
+  }
+}
+
+/**
  * Validates a route's auth options and resolves them to the configuration baked into its
  * viewer-request function. Every problem is collected; each names the prop, the value received
  * and the fix.
@@ -286,6 +302,7 @@ export function resolveAuthConfig(options: RouteAuthOptions, where: string): { c
 
   const requiredScopes = checkStringList(options.requiredScopes, `${where}.requiredScopes`, /^[\x21\x23-\x5b\x5d-\x7e]+$/, 'a scope is one non-empty word of printable ASCII without spaces, quotes or backslashes', errors);
   const forwardClaims = checkStringList(options.forwardClaims, `${where}.forwardClaims`, /^[A-Za-z0-9_.-]{1,64}$/, 'claim names become header names (x-auth-claim-<name>): use letters, digits, _ . - (at most 64)', errors);
+  checkClaimHeadersDistinct(forwardClaims, `${where}.forwardClaims`, errors);
 
   if (options.cookieName !== undefined && (typeof options.cookieName !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(options.cookieName))) {
     errors.push(problem('auth-cookie-name-invalid', `${where}.cookieName must be a valid cookie name (letters, digits and !#$%&'*+.^_\`|~-), got: ${show(options.cookieName)}`));

@@ -224,6 +224,13 @@ describe('resolveAuthConfig', () => {
     ]);
   });
 
+  test('fails when two forwarded claims give headers an origin reads as one (case, or _ for -)', () => {
+    expect(errorsOf({ ...minimal, forwardClaims: ['Role', 'role', 'tenant_id', 'tenant-id', 'email'] })).toEqual([
+      expect.stringContaining(`.forwardClaims has "Role" and "role", which both become x-auth-claim-role`),
+      expect.stringContaining(`.forwardClaims has "tenant_id" and "tenant-id", which both become x-auth-claim-tenant-id`),
+    ]);
+  });
+
   test('fails when the cookie name is invalid', () => {
     expect(errorsOf({ ...minimal, cookieName: 'my cookie' })).toEqual([expect.stringContaining('.cookieName must be a valid cookie name')]);
   });

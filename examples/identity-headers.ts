@@ -14,10 +14,39 @@ import type { IncomingHttpHeaders } from 'http';
  * origin-verify.ts): only then did the request come through the edge that set them.
  */
 
-/** One `x-auth-*` header value back to the claim value it was made from. Throws on a value the edge never writes. */
+/** What the edge writes: characters it leaves as they are, and `%XX` escapes in upper-case hex. */
+const WRITTEN = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$/;
+/** Characters the edge never escapes: an escape of one of them is a spelling the edge never writes. */
+const SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]$/;
+
+/**
+ * One `x-auth-*` header value back to the claim value it was made from. Throws on a value the edge
+ * never writes, so that each claim value has exactly one header value (`%61lice` is not `alice`,
+ * `?"alice"` is not `alice`, two headers joined into `a, b` are neither).
+ */
 export function decodeIdentityHeader(value: string): unknown {
-  if (value.startsWith('?')) return JSON.parse(decodeURIComponent(value.slice(1)));
-  return decodeURIComponent(value);
+  const json = value.startsWith('?');
+  const text = json ? value.slice(1) : value;
+  if (!WRITTEN.test(text)) throw new Error('not an identity header value the edge writes');
+  for (const m of text.matchAll(/%([0-7][0-9A-F])/g)) {
+    if (SAFE.test(String.fromCharCode(parseInt(m[1], 16)))) throw new Error(`'%${m[1]}' escapes a character the edge writes as it is`);
+  }
+  const decoded = decodeURIComponent(text); // throws on escapes that are not UTF-8
+  if (!json) return decoded;
+  const parsed: unknown = JSON.parse(decoded);
+  if (JSON.stringify(parsed) !== decoded) throw new Error('JSON the edge would write otherwise');
+  if (typeof parsed === 'string' && utf8(parsed)) throw new Error('a string the edge writes without ?');
+  return parsed;
+}
+
+/** Whether UTF-8 can carry `text` (no lone surrogate); only strings it cannot carry travel as JSON. */
+function utf8(text: string): boolean {
+  try {
+    encodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface VerifiedIdentity {
@@ -29,22 +58,26 @@ export interface VerifiedIdentity {
 
 /**
  * The identity of a request, or undefined when the edge asserted none. A header sent twice, or a
- * value that does not decode, is refused (undefined): the edge writes each header once.
+ * value that does not decode, is refused (undefined): the edge writes each header once. Pass
+ * node's `req.headersDistinct`: `req.headers` joins a repeated header into one value with `, `,
+ * which is refused for `x-auth-sub` and claims (the edge never writes a space there) but could
+ * pass as scopes.
  */
-export function identityOf(headers: IncomingHttpHeaders): VerifiedIdentity | undefined {
-  const single = (name: string): string | undefined | null => {
-    const v = headers[name];
-    return v === undefined ? undefined : typeof v === 'string' ? v : null;
-  };
+export function identityOf(headers: IncomingHttpHeaders | NodeJS.Dict<string[]>): VerifiedIdentity | undefined {
+  const one = (v: string | string[] | undefined): string | undefined | null =>
+    v === undefined ? undefined : typeof v === 'string' ? v : v.length === 1 ? v[0] : null;
+  const single = (name: string): string | undefined | null => one(headers[name]);
   try {
     const sub = single('x-auth-sub');
     const scope = single('x-auth-scope');
     if (sub === null || scope === null) return undefined;
-    const claims: Record<string, unknown> = {};
+    // No prototype: a claim named __proto__ stays a claim.
+    const claims: Record<string, unknown> = Object.create(null);
     for (const [name, value] of Object.entries(headers)) {
       if (!name.startsWith('x-auth-claim-')) continue;
-      if (typeof value !== 'string') return undefined;
-      claims[name.slice('x-auth-claim-'.length)] = decodeIdentityHeader(value);
+      const v = one(value);
+      if (typeof v !== 'string') return undefined;
+      claims[name.slice('x-auth-claim-'.length)] = decodeIdentityHeader(v);
     }
     if (sub === undefined && scope === undefined && Object.keys(claims).length === 0) return undefined;
     const decodedSub = sub === undefined ? undefined : decodeIdentityHeader(sub);

@@ -96,7 +96,7 @@ export function startDemoApi(options: { port?: number; host?: string } = {}): Pr
     }
     if (p.startsWith('/api/me/')) {
       // The edge encodes identity values (examples/identity-headers.ts): decode, never compare raw.
-      const identity = identityOf(req.headers);
+      const identity = identityOf(req.headersDistinct);
       if (!identity?.sub) {
         return reply(401, 'private, no-store', { error: 'no verified identity: the edge asserts x-auth-sub after checking the token' });
       }

@@ -9,7 +9,8 @@
  *   (which UTF-8 cannot carry), is `?` followed by its JSON text, encoded the same way. `?` is
  *   outside SAFE, so no string's encoding starts with it.
  *
- * Pure (no Node API): origins can copy `decodeIdentityValue`; examples/identity-headers.ts shows it.
+ * Pure (no Node API). The decoder origins copy is `decodeIdentityHeader` in examples/identity-headers.ts,
+ * tested against this encoder.
  */
 
 /** Left as they are: letters, digits and the punctuation common in subjects, emails and scopes. */
@@ -37,10 +38,4 @@ export function encodeIdentityValue(value: unknown): string {
   // JSON.stringify writes lone surrogates as \uXXXX escapes, so its text is always well-formed:
   // a string that UTF-8 cannot carry travels as JSON too, and decodes back to itself.
   return `?${percentEncode(JSON.stringify(value) ?? 'null')}`;
-}
-
-/** The claim value back from a header value written by `encodeIdentityValue`. */
-export function decodeIdentityValue(header: string): unknown {
-  if (header.startsWith('?')) return JSON.parse(decodeURIComponent(header.slice(1)));
-  return decodeURIComponent(header);
 }

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const template = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, any> };
 
   const ctx = { distributionDomainName: 'd1.cloudfront.net', distributionId: 'E1', requestId: 'r' };
-  const store = new LocalKeyValueStore({ logicalId: 'Store', name: 'store', id: 'x', arn: 'arn:aws:cloudfront::1:key-value-store/x', data: [{ key: 'experiment:home', value: '{"weights":{"control":50,"redesign":50}}' }], source: 'bench' });
+  const store = new LocalKeyValueStore({ logicalId: 'Store', name: 'store', id: 'x', arn: 'arn:aws:cloudfront::1:key-value-store/x', data: [{ key: 'experiment:home', value: '{"weights":{"control":50,"redesign":50}}' }, { key: 'origin:apiEu', value: '{"domainName":"api-eu.example.com"}' }], source: 'bench' });
   const stores = new Map([['Store', store]]);
   const lines: string[] = [];
   let totalNew = 0;
@@ -132,7 +132,8 @@ async function main(): Promise<void> {
       console.log = log;
       oldRows.push({ step: `${kind}: ${step.steps.join(', ')}`, runtime: 'Lambda@Edge', bytes: lambda.bytes, micros: lambdaMicros, costPerMillion: lambdaCost(lambdaMicros / 1000) * 1e6 });
       if (step.runtime === 'cloudfront-function') {
-        const kvs = kind === 'viewer-request' && (step.config as { experiments?: unknown[] }).experiments?.length ? ['Store'] : [];
+        const c = step.config as { experiments?: unknown[]; routing?: unknown };
+        const kvs = kind === 'viewer-request' && (c.experiments?.length || c.routing) ? ['Store'] : [];
         const code = findCode(template, b.pathPattern, kind);
         if (!code) throw new Error(`${b.pathPattern}: the plan says ${kind} runs as a CloudFront Function, but the template associates none`);
         const model = { eventType: kind, name: `${kind} ${b.pathPattern}`, runtime: 'cloudfront-js-2.0', code, keyValueStores: kvs };

@@ -283,7 +283,10 @@ export class TieredCdn extends Construct {
     const policies = new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
     this.responseHeadersPolicies = policies.responseHeadersPolicies;
     this.routes = policies.resolveRoutes(plan.behaviors);
-    const edgeFunctions = new EdgeFunctionRenderer(this, props.retainEdgeFunctionsOnDelete ?? true, plan.experiments);
+    const routingTargets = Object.fromEntries(
+      [...plan.behaviors, ...(plan.staging?.behaviors ?? [])].flatMap((b) => Object.entries(b.edge['viewer-request']?.config.routing?.origins ?? {}).map(([id, t]) => [id, t.domainName])),
+    );
+    const edgeFunctions = new EdgeFunctionRenderer(this, props.retainEdgeFunctionsOnDelete ?? true, plan.experiments, routingTargets);
     this.edgeFunctions = edgeFunctions.functions;
     this.cloudFrontFunctions = edgeFunctions.cloudFrontFunctions;
 

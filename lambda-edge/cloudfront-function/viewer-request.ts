@@ -1,5 +1,6 @@
 import type { ExperimentConfig, ViewerRequestConfig } from '../shared/config';
-import { kvsExperimentKey, type KvsExperimentValue } from '../shared/experiment-kvs';
+import type { OriginTarget } from '../shared/config';
+import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../shared/experiment-kvs';
 import type { CloudFrontRequest } from 'aws-lambda';
 import { decide } from '../origin-request/index';
 import { assignExperiments, stripExperimentHeaders } from '../viewer-request/experiments';
@@ -24,7 +25,7 @@ declare const __cfUpdateOrigin: (params: Record<string, unknown>) => void;
 declare const __cfKvs: undefined | (() => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> });
 
 const config = __TIERED_CDN_CONFIG__;
-const kvs = __TCDN_EXPERIMENTS__ && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
+const kvs = (__TCDN_EXPERIMENTS__ || __TCDN_ROUTING__) && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
 
 /** Each experiment with the weights the store holds now; a missing or unreadable entry keeps the baked weights. */
 async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
@@ -51,23 +52,42 @@ function withLiveWeights(e: ExperimentConfig, live: KvsExperimentValue | undefin
   return variants.some((v) => v.weight > 0) ? { ...e, variants } : e;
 }
 
-function run(event: CfEvent, experiments: readonly ExperimentConfig[]) {
+type Target = Extract<OriginTarget, { kind: 'custom' }>;
+
+function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | ReturnType<typeof fromLambdaResponse>; id?: string; target?: Target } {
   let request = toLambdaRequest(event);
   const refused = __TCDN_GUARD__ && config.guard ? guardRequest(request, config.guard) : undefined;
-  if (refused) return fromLambdaResponse(refused);
+  if (refused) return { out: fromLambdaResponse(refused) };
   request = stripAssertedHeaders(request);
   if (__TCDN_NORMALIZE__ && config.normalize) request = normalizeRequest(request, config.normalize);
   // Without experiments the step still removes viewer-sent x-experiment-* headers.
   request = __TCDN_EXPERIMENTS__ ? assignExperiments(request, experiments) : stripExperimentHeaders(request);
-  if (__TCDN_ROUTING__ && config.routing) route(request, config.routing);
-  return fromLambdaRequest(request, event.request);
+  const routed = __TCDN_ROUTING__ && config.routing ? route(request, config.routing) : undefined;
+  return { out: fromLambdaRequest(request, event.request), ...routed };
 }
 
-/** The origin-request step's decision (same rules, same module), applied with cf.updateRequestOrigin. */
-function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestConfig['routing']>): void {
+/** The origin-request step's decision (same rules, same module). */
+function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestConfig['routing']>): { id: string; target: Target } | undefined {
   const decision = decide(request, { rules: routing.rules, origins: routing.origins });
   const target = decision && routing.origins[decision.originId];
-  if (!target || target.kind !== 'custom') return;
+  return target && target.kind === 'custom' ? { id: decision.originId, target } : undefined;
+}
+
+/** The target's domain as the store holds it now (`origin:<id>`); the baked one when it holds none. */
+async function liveTarget(id: string, target: Target): Promise<Target> {
+  try {
+    if (kvs && (await kvs.exists(kvsOriginKey(id)))) {
+      const live = (await kvs.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
+      if (live && typeof live.domainName === 'string' && live.domainName) return { ...target, domainName: live.domainName };
+    }
+  } catch {
+    // An unreadable entry keeps the deployed target.
+  }
+  return target;
+}
+
+/** Applied with cf.updateRequestOrigin: the origin's other settings (custom headers included) stay. */
+function updateOrigin(target: Target): void {
   __cfUpdateOrigin({
     domainName: target.domainName,
     originPath: target.path,
@@ -77,6 +97,17 @@ function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestCon
 }
 
 export function handler(event: CfEvent) {
-  if (!kvs) return run(event, config.experiments);
-  return liveExperiments().then((experiments) => run(event, experiments));
+  if (!kvs) {
+    const r = run(event, config.experiments);
+    if (r.target) updateOrigin(r.target);
+    return r.out;
+  }
+  return liveExperiments().then((experiments) => {
+    const r = run(event, experiments);
+    if (!r.target || !r.id) return r.out;
+    return liveTarget(r.id, r.target).then((t) => {
+      updateOrigin(t);
+      return r.out;
+    });
+  });
 }

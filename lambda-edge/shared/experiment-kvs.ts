@@ -9,6 +9,18 @@ export function kvsExperimentKey(name: string): string {
   return `${KVS_EXPERIMENT_PREFIX}${name}`;
 }
 
+/** Key of a routing target's live domain: `origin:<origin id>` = `{"domainName":"..."}`. */
+export const KVS_ORIGIN_PREFIX = 'origin:';
+
+export function kvsOriginKey(originId: string): string {
+  return `${KVS_ORIGIN_PREFIX}${originId}`;
+}
+
+export interface KvsOriginValue {
+  /** Where requests the routing rules send to this origin go now. */
+  readonly domainName: string;
+}
+
 export interface KvsExperimentValue {
   /** Variant name -> relative weight; a variant left out keeps its deployed weight. */
   readonly weights?: Readonly<Record<string, number>>;

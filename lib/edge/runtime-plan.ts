@@ -1,6 +1,6 @@
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { ExperimentConfig, ViewerRequestConfig, ViewerResponseConfig } from '../../lambda-edge/shared/config';
-import { kvsExperimentKey, type KvsExperimentValue } from '../../lambda-edge/shared/experiment-kvs';
+import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../../lambda-edge/shared/experiment-kvs';
 import { kvsItemProblem } from '../../lambda-edge/shared/kvs-limits';
 import type { RouteProps } from '../routes';
 import { buildCloudFrontFunctionCode, CLOUDFRONT_FUNCTION_CODE_LIMIT, type CloudFrontFunctionCode } from './cloudfront-function';
@@ -55,16 +55,31 @@ export function cloudFrontFunctionProblems(where: string, viewerRequest?: Viewer
   };
   if (viewerRequest) {
     const steps = [viewerRequest.guard && 'path guard', viewerRequest.normalize && 'query normalization', viewerRequest.experiments.length > 0 && 'experiments'].filter(Boolean).join(', ') || 'header strip';
-    check('viewer-request', viewerRequest, steps, viewerRequest.experiments.length > 0);
+    check('viewer-request', viewerRequest, steps, usesStore(viewerRequest));
   }
   if (viewerResponse) check('viewer-response', viewerResponse, 'experiment cookies', false);
   return out;
 }
 
-/** The initial contents of the experiment store: each experiment's deployed weights, one key each. */
-export function experimentStoreData(experiments: ReadonlyArray<Pick<ExperimentConfig, 'name' | 'variants'>>): { data: Array<{ key: string; value: string }>; problems: string[] } {
+/** Whether a viewer-request CloudFront Function reads the store: for experiment weights or routing targets. */
+export function usesStore(viewerRequest: ViewerRequestConfig): boolean {
+  return viewerRequest.experiments.length > 0 || viewerRequest.routing !== undefined;
+}
+
+/**
+ * The initial contents of the store: each experiment's deployed weights, and each routing target's
+ * deployed domain (`origin:<id>`), one key each.
+ */
+export function experimentStoreData(
+  experiments: ReadonlyArray<Pick<ExperimentConfig, 'name' | 'variants'>>,
+  routingTargets: Readonly<Record<string, string>> = {},
+): { data: Array<{ key: string; value: string }>; problems: string[] } {
   const data: Array<{ key: string; value: string }> = [];
   const problems: string[] = [];
+  for (const [id, domainName] of Object.entries(routingTargets)) {
+    const value: KvsOriginValue = { domainName };
+    data.push({ key: kvsOriginKey(id), value: JSON.stringify(value) });
+  }
   const seen = new Set<string>();
   for (const e of experiments) {
     if (seen.has(e.name)) continue;

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { EdgeFunctionKind, ExperimentConfig } from '../../lambda-edge/shared/config';
 import { bundleEdgeFunction } from '../edge/bundle';
-import { cloudFrontFunctionCode, experimentStoreData, viewerStepPlan } from '../edge/runtime-plan';
+import { cloudFrontFunctionCode, experimentStoreData, usesStore, viewerStepPlan } from '../edge/runtime-plan';
 import { acknowledgeEdgeFunctionFindings } from '../nag';
 import type { RouteProps } from '../routes';
 import type { ResolvedRoute } from '../tiered-cdn';
@@ -36,6 +36,8 @@ export class EdgeFunctionRenderer {
     private readonly retainOnDelete: boolean,
     /** Every experiment of the route tables: the initial data of the store their weights live in. */
     private readonly experiments: ReadonlyArray<Pick<ExperimentConfig, 'name' | 'variants'>> = [],
+    /** Origin id -> domain of every routing target a CloudFront Function routes to (the store's `origin:` keys). */
+    private readonly routingTargets: Readonly<Record<string, string>> = {},
   ) {}
 
   /** The store of experiment weights, created with the first CloudFront Function that reads it. */
@@ -45,7 +47,7 @@ export class EdgeFunctionRenderer {
 
   private experimentStore(): cloudfront.KeyValueStore {
     if (!this.store) {
-      const { data } = experimentStoreData(this.experiments);
+      const { data } = experimentStoreData(this.experiments, this.routingTargets);
       this.store = new cloudfront.KeyValueStore(this.scope, 'ExperimentStore', {
         comment: 'tiered-cdn experiment weights: tiered-cdn experiment set|off changes them without a deploy',
         source: cloudfront.ImportSource.fromInline(JSON.stringify({ data })),
@@ -60,7 +62,7 @@ export class EdgeFunctionRenderer {
     if (viewerStepPlan(route, viewerRequest, viewerResponse)?.runtime !== 'cloudfront-function') return [];
     const out: cloudfront.FunctionAssociation[] = [];
     if (viewerRequest) {
-      const fn = this.cloudFrontFunction('viewer-request', viewerRequest, viewerRequest.experiments.length > 0, route, idPrefix);
+      const fn = this.cloudFrontFunction('viewer-request', viewerRequest, usesStore(viewerRequest), route, idPrefix);
       out.push({ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: fn });
     }
     if (viewerResponse) {

@@ -25,19 +25,31 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 let assembly: ReferenceAssembly;
 let site: TestOrigin;
+let api: TestOrigin;
+let eu: TestOrigin;
+let eu2: TestOrigin;
 let edge: LocalEdge;
 let arn: string;
 
 beforeAll(async () => {
   assembly = referenceAssembly();
   site = await startOrigin((req, res) => send(res, 200, { 'content-type': 'text/html', 'cache-control': 'no-store' }, `variant=${req.headers['x-experiment-home'] ?? 'none'}`));
-  edge = await startLocalEdge({ app: assembly.dir, port: 0, origins: { site: site.url }, onWarning: () => {}, onFunctionLog: () => {} });
+  api = await startOrigin((req, res) => send(res, 200, { 'cache-control': 'no-store' }, `api ${req.url}`));
+  eu = await startOrigin((req, res) => send(res, 200, { 'cache-control': 'no-store' }, `eu ${req.url}`));
+  eu2 = await startOrigin((req, res) => send(res, 200, { 'cache-control': 'no-store' }, `eu2 ${req.url}`));
+  edge = await startLocalEdge({
+    app: assembly.dir,
+    port: 0,
+    origins: { site: site.url, 'api.example.com': api.url, 'api-eu.example.com': eu.url, 'api-eu2.example.com': eu2.url },
+    onWarning: () => {},
+    onFunctionLog: () => {},
+  });
   arn = Object.values(edge.distribution.keyValueStores ?? {})[0].arn;
 }, 120_000);
 
 afterAll(async () => {
   await edge?.close();
-  await site?.close();
+  await Promise.all([site?.close(), api?.close(), eu?.close(), eu2?.close()]);
 });
 
 /** The variant cookie a new viewer (no cookies) is given on its first visit. */
@@ -109,4 +121,18 @@ test('the KeyValueStore API refuses a write whose If-Match is stale (ConflictExc
   const tooLarge = await request(`${base}/keys/k`, { method: 'PUT', headers: { ...signed, 'if-match': etag }, body: JSON.stringify({ Value: 'x'.repeat(1025) }) });
   expect(tooLarge.status).toBe(400);
   expect(tooLarge.text).toContain('values are at most 1024 bytes');
+});
+
+test('a routing target in the store moves the geo-routed viewers of /api/* to its new domain without a deploy', async () => {
+  const de = { 'x-tiered-cdn-viewer-country': 'DE' };
+  expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('eu /api/products/1');
+  const base = `${edge.kvsEndpoint}/key-value-stores/${encodeURIComponent(arn)}`;
+  const signed = { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=local/20261201/*/cloudfront-keyvaluestore/aws4_request, SignedHeaders=host, Signature=00' };
+  const listed = JSON.parse((await request(`${base}/keys`, { headers: signed })).text);
+  expect(listed.Items).toContainEqual({ Key: 'origin:apiEu', Value: '{"domainName":"api-eu.example.com"}' });
+  const etag = String((await request(base, { headers: signed })).headers.etag);
+  const put = await request(`${base}/keys/origin%3AapiEu`, { method: 'PUT', headers: { ...signed, 'if-match': etag }, body: JSON.stringify({ Value: '{"domainName":"api-eu2.example.com"}' }) });
+  expect(put.status).toBe(200);
+  expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('eu2 /api/products/1');
+  expect((await request(`${edge.url}/api/products/1`, { headers: { 'x-tiered-cdn-viewer-country': 'US' } })).text).toBe('api /api/products/1');
 });

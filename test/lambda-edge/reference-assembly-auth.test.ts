@@ -6,6 +6,7 @@ import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontRequestResult
 import { ReferenceStack } from '../../lib/reference-stack';
 import { FunctionSandbox } from '../../tools/local/cf-function';
 import { functionEvent, requestFromFunction, requestToFunction } from '../../tools/local/cf-function-event';
+import { LocalKeyValueStore } from '../../tools/local/kvs';
 import { attackAuthorizations, AUDIENCE, generateKey, ISSUER, mint, validClaims, viewerRequest, viewerRequestEvent } from './jwt-fixtures';
 
 // The reference app synthesized into a cloud assembly with keys made for this test; the handlers
@@ -76,10 +77,12 @@ test('attack: a spoofed x-auth-sub on an unprotected route of the assembly is re
   const behavior = config.CacheBehaviors.find((b: any) => b.PathPattern === '/api/*');
   const association = behavior.FunctionAssociations.find((a: any) => a.EventType === 'viewer-request');
   const fn = template.Resources[association.FunctionARN['Fn::GetAtt'][0]];
-  const model = { eventType: 'viewer-request' as const, name: 'ApiViewerRequest', runtime: fn.Properties.FunctionConfig.Runtime, code: fn.Properties.FunctionCode, keyValueStores: [] };
+  // Its routing target's domain is read from the key value store; an empty one keeps the deployed domain.
+  const store = new LocalKeyValueStore({ logicalId: 'Store', name: 'store', id: 'x', arn: 'arn:aws:cloudfront::123456789012:key-value-store/x', data: [], source: 'test' });
+  const model = { eventType: 'viewer-request' as const, name: 'ApiViewerRequest', runtime: fn.Properties.FunctionConfig.Runtime, code: fn.Properties.FunctionCode, keyValueStores: ['Store'] };
   const request = { method: 'GET', uri: '/api/products', querystring: '', headers: { 'x-auth-sub': [{ key: 'X-Auth-Sub', value: 'admin' }], 'x-auth-scope': [{ key: 'X-Auth-Scope', value: 'admin' }] }, clientIp: '198.51.100.1', body: Buffer.alloc(0) };
   const ctx = { distributionDomainName: 'd111111abcdef8.cloudfront.net', distributionId: 'EDFDVBD6EXAMPLE', requestId: 'r1' };
-  const inv = new FunctionSandbox(model).invoke(functionEvent('viewer-request', ctx, request.clientIp, requestToFunction(request)));
+  const inv = new FunctionSandbox(model, { stores: new Map([['Store', store]]) }).invoke(functionEvent('viewer-request', ctx, request.clientIp, requestToFunction(request)));
   const out = requestFromFunction(model, inv.result, request);
   expect(out.headers['x-auth-sub']).toBeUndefined();
   expect(out.headers['x-auth-scope']).toBeUndefined();

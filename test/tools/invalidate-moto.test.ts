@@ -172,6 +172,17 @@ describeWithTool('moto_server', 'tiered-cdn invalidate against a CloudFront API 
     expect(await received(id)).toEqual([['/*']]);
   });
 
+  test("a tag given with its '#' is refused before any request: '##product:42' would match nothing", async () => {
+    const id = await createDistribution();
+    const run = await runCli(['invalidate', '--distribution', id, '--tags', 'ok', '#product:42', '--endpoint', moto.endpoint]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      "error: --tags '#product:42' starts with '#', which is added when a tag is sent: use --tags product:42 (a tag that itself starts with '#' goes in --paths as '##product:42')\nrun 'tiered-cdn invalidate --help' for its options\n",
+    );
+    expect(await received(id)).toEqual([]);
+  });
+
   test('rejects invalid paths before calling CloudFront, listing every problem', async () => {
     const id = await createDistribution();
     const run = await runCli(['invalidate', '--distribution', id, '--paths', 'index.html', '/a*/b', '/caf\u00e9', '/ok', '--endpoint', moto.endpoint]);

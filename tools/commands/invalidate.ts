@@ -5,7 +5,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { PathGroupsDocument } from '../../lib/path-groups';
 import { CliError } from '../errors';
 import { loadPathGroups, pathsForGroups } from '../invalidate/groups';
-import { InvalidPathsError, InvalidTagsError, printable } from '../../lambda-edge/shared/invalidation';
+import { InvalidPathsError, InvalidTagsError, printable, TAG_ITEM_PREFIX } from '../../lambda-edge/shared/invalidation';
 import {
   DEFAULT_TIMING,
   describeItems,
@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .description(
       'Invalidate cached objects of a distribution by path and by cache tag: validated, de-duplicated, folded under wildcards and batched to the in-progress quotas (each tag counts as one path).',
     )
-    .addOption(new Option('--distribution <id>', 'CloudFront distribution id').conflicts('stack'))
+    .addOption(new Option('--distribution <id>', 'CloudFront distribution id').argParser(distributionId).conflicts('stack'))
     .option('--stack <name>', `CloudFormation stack whose '${DISTRIBUTION_ID_OUTPUT}' output names the distribution (its template also supplies the path groups)`)
     .option('--output-key <key>', `stack output holding the distribution id (default: ${DISTRIBUTION_ID_OUTPUT})`)
     .option('--region <region>', 'region of the stack (default: AWS_REGION or the SDK configuration)')
@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('--max-attempts <n>', 'attempts per API call for throttling and transient errors (SDK retry strategy)', positiveInt, 8)
     .option('--dry-run', 'print what would be invalidated and stop')
     .option('--json', 'print the result as JSON on stdout')
-    .option('--endpoint <url>', 'CloudFront (and CloudFormation) API endpoint, for a non-AWS endpoint such as the local edge (placeholder credentials on loopback when none are configured)')
+    .option('--endpoint <url>', 'CloudFront (and CloudFormation) API endpoint, for a non-AWS endpoint such as the local edge (placeholder credentials on loopback when none are configured)', httpUrl)
     .addHelpText(
       'after',
       `
@@ -72,9 +72,26 @@ Examples:
   $ tiered-cdn invalidate --distribution E2ABCDEF --group html --manifest cdk.out --dry-run
   $ tiered-cdn invalidate --distribution E2ABCDEF --all --yes-invalidate-everything`,
     )
-    .action(async (opts: InvalidateOptions) => {
+    .action(async (opts: InvalidateOptions, command: Command) => {
+      const usage = usageProblem(opts);
+      // commander prints it as its own usage errors: one line, where the options are, exit 2.
+      if (usage) command.error(`error: ${usage}`, { exitCode: 2, code: 'commander.invalidArgument' });
       process.exitCode = await invalidate(opts);
     });
+}
+
+/** What is wrong with the command line as a whole, before anything is read or sent. */
+function usageProblem(opts: InvalidateOptions): string | undefined {
+  if (!opts.distribution && !opts.stack) return 'name the distribution: --distribution <id> or --stack <name>';
+  if (!opts.paths?.length && !opts.pathsFile && !opts.tags?.length && !opts.group?.length && !opts.all) {
+    return 'nothing to invalidate: pass --paths, --tags, --group (with a manifest) or --all';
+  }
+  const hashed = (opts.tags ?? []).find((t) => t.startsWith(TAG_ITEM_PREFIX));
+  if (hashed !== undefined) {
+    const bare = hashed.slice(TAG_ITEM_PREFIX.length);
+    return `--tags '${printable(hashed)}' starts with '#', which is added when a tag is sent: use --tags ${printable(bare)} (a tag that itself starts with '#' goes in --paths as '#${printable(hashed)}')`;
+  }
+  return undefined;
 }
 
 async function invalidate(opts: InvalidateOptions): Promise<number> {
@@ -219,6 +236,26 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number of seconds >= 0, got '${value}'`);
   return n;
+}
+
+function distributionId(value: string): string {
+  if (!/^[A-Za-z0-9]{1,64}$/.test(value)) {
+    throw new InvalidArgumentError(`expected a CloudFront distribution id (letters and digits, such as E2ABCDEF12345), got '${printable(value)}'`);
+  }
+  return value;
+}
+
+function httpUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new InvalidArgumentError(`expected an http(s) URL such as http://127.0.0.1:4566, got '${printable(value)}'`);
+  }
+  return value;
 }
 
 function positiveInt(value: string): number {

@@ -10,6 +10,8 @@ import { HttpOriginProps, RouteProps, SITE_ORIGIN, TIERS } from './routes';
 import { type ResolvedRouteRouting, resolveRouteRouting } from './routing';
 import type { RouteEdgeConfig, SiteProps, TieredCdnProps } from './tiered-cdn';
 import { Problems, show } from './validation';
+import { DEFAULT_ORIGIN_VERIFY_HEADER } from './origin-verify';
+import { ASSERTED_HEADER_PREFIXES } from '../lambda-edge/shared/names';
 import { describeMissing, listSiteFiles, planVariantDocuments } from './variant-documents';
 
 /*
@@ -38,6 +40,8 @@ const LOOKS_LIKE_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export function validateRoutes(props: TieredCdnProps, problems: Problems, base = 'routes'): void {
   const routes = props.routes;
   const originIds = new Set([...Object.keys(props.origins ?? {}), ...(props.site ? [SITE_ORIGIN] : [])]);
+  const configuredVerify = props.originVerify ? props.originVerify.headerName : undefined;
+  const verifyHeader = (typeof configuredVerify === 'string' ? configuredVerify : DEFAULT_ORIGIN_VERIFY_HEADER).toLowerCase();
 
   if (!Array.isArray(routes) || routes.length === 0) {
     problems.add('routes-empty', `'${base}' must list at least the default route { pathPattern: '*' }, got: ${show(routes)}.`);
@@ -131,7 +135,7 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems, base =
         );
       }
     }
-    checkForwardHeaders(problems, where, route);
+    checkForwardHeaders(problems, where, route, verifyHeader);
     for (const fn of route.edgeLambdas ?? []) checkEdgeLambda(problems, `${where}.edgeLambdas`, fn);
   });
 
@@ -181,7 +185,7 @@ function withVariantDocuments(
 const MAX_ORIGIN_REQUEST_HEADERS = 10;
 
 /** `forwardHeaders` and `sharedAcrossUsers`: headers an origin sees without them keying the cache. */
-function checkForwardHeaders(problems: Problems, where: string, route: RouteProps): void {
+function checkForwardHeaders(problems: Problems, where: string, route: RouteProps, verifyHeader: string): void {
   if (route.sharedAcrossUsers !== undefined && !route.auth) {
     problems.add('shared-across-users-without-auth', `${where}.sharedAcrossUsers is only for routes with 'auth' (it says their responses are the same for every authenticated user).`);
   }
@@ -200,8 +204,12 @@ function checkForwardHeaders(problems: Problems, where: string, route: RouteProp
   const vary = (route.varyHeaders ?? []).map((h) => h.toLowerCase());
   for (const h of fwd) {
     const name = typeof h === 'string' ? h.toLowerCase() : '';
+    const folded = name.replace(/_/g, '-');
     if (!HEADER_NAME.test(name)) {
       problems.add('forward-headers-invalid-name', `${where}.forwardHeaders contains ${show(h)}, which is not a valid header name.`);
+    } else if (ASSERTED_HEADER_PREFIXES.some((p) => folded.startsWith(p)) || folded === verifyHeader) {
+      problems.add('forward-headers-asserted', `${where}.forwardHeaders contains ${show(h)}: the edge itself sets x-auth-* (after verifying a token) and ${verifyHeader} (its secret); forwarded from the viewer, a request without a token would reach the origin with identity headers of its own choosing. Remove it: routes with 'auth' send the verified identity.`,
+      );
     } else if (name === 'authorization') {
       problems.add('forward-headers-authorization', `${where}.forwardHeaders contains ${show(h)}: CloudFront refuses an origin request policy that forwards Authorization, so that no cached copy answers another user's credentials. Authorization reaches the origin only on a 'dynamic' route.`,
       );

@@ -73,6 +73,17 @@ describe('forwardHeaders: viewer headers the origin sees without them entering t
     expect(validationCodes(props([{ pathPattern: '/api/*', tier: 'api', origin: 'api', forwardHeaders: ['cookie'], ...extra }]))).toEqual(['forward-headers-cookie routes[1].forwardHeaders']);
   });
 
+  test.each(['X-Auth-Sub', 'x_auth_scope', 'X-AUTH-CLAIM-role', 'x-origin-verify', 'X_Origin_Verify'])(
+    'fails when forwardHeaders names %s, a header the edge asserts: the viewer would speak for the edge',
+    (h) => {
+      const routes: RouteProps[] = [{ pathPattern: '/api/*', tier: 'api', origin: 'api', forwardHeaders: ['x-request-id', h] }];
+      expect(validationProblems(props(routes))).toEqual([
+        expect.stringMatching(new RegExp(`forwardHeaders contains "${h}": the edge itself sets x-auth-\\* \\(after verifying a token\\) and x-origin-verify \\(its secret\\); forwarded from the viewer, a request without a token would reach the origin with identity headers of its own choosing`)),
+      ]);
+      expect(validationCodes(props(routes))).toEqual(['forward-headers-asserted routes[1].forwardHeaders']);
+    },
+  );
+
   test('fails on static and dynamic routes, with invalid names, headers already in varyHeaders and more than 10 headers', () => {
     const problems = validationProblems(
       props([

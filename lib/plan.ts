@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import type { ExperimentConfig, OriginRequestConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
+import type { ExperimentConfig, OriginRequestConfig, OriginResponseConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
 import {
   AUTH_CLAIM_HEADER_PREFIX,
   AUTH_SCOPE_HEADER,
@@ -42,7 +42,7 @@ export interface PlanEnvironment {
 }
 
 /** Edge function event types a plan generates functions for. */
-export type PlannedEventType = 'viewer-request' | 'viewer-response' | 'origin-request';
+export type PlannedEventType = 'viewer-request' | 'viewer-response' | 'origin-request' | 'origin-response';
 
 /** One generated edge function of a behavior: the steps it runs and the configuration baked into it. */
 export interface PlannedEdgeStep<C> {
@@ -65,6 +65,8 @@ export interface PlannedEdge {
   readonly 'viewer-response'?: PlannedEdgeStep<ViewerResponseConfig>;
   /** Geo/device origin routing and variant paths (cache misses only). */
   readonly 'origin-request'?: PlannedEdgeStep<OriginRequestConfig>;
+  /** Targeted cache control: CDN-Cache-Control / Surrogate-Control become what is cached (misses only). */
+  readonly 'origin-response'?: PlannedEdgeStep<OriginResponseConfig>;
 }
 
 /** How a behavior's origin request policy is chosen. */
@@ -385,7 +387,18 @@ function planEdge(edge: RouteEdgeConfig, route: RouteProps): PlannedEdge {
           },
         }
       : {}),
-    ...(edge.viewerResponse ? { 'viewer-response': { steps: ['experiment-cookies'], runtime: viewer, config: edge.viewerResponse } } : {}),
+    ...(edge.viewerResponse
+      ? {
+          'viewer-response': {
+            steps: [
+              ...(edge.viewerResponse.experiments.length > 0 ? ['experiment-cookies'] : []),
+              ...(edge.viewerResponse.targetedCacheControl ? ['restore-cache-control'] : []),
+            ],
+            runtime: viewer,
+            config: edge.viewerResponse,
+          },
+        }
+      : {}),
     ...(orq
       ? {
           'origin-request': {
@@ -395,6 +408,9 @@ function planEdge(edge: RouteEdgeConfig, route: RouteProps): PlannedEdge {
             config: orq,
           },
         }
+      : {}),
+    ...(edge.originResponse
+      ? { 'origin-response': { steps: ['targeted-cache-control'], runtime: 'lambda@edge' as const, config: edge.originResponse } }
       : {}),
   };
 }

@@ -39,6 +39,7 @@ function serializeBehavior(b: PlannedBehavior): PlanDocumentBehavior {
       ...(vrq ? { 'viewer-request': { steps: vrq.steps, runtime: vrq.runtime, config: serializeViewerRequest(vrq.config) } } : {}),
       ...(b.edge['viewer-response'] ? { 'viewer-response': b.edge['viewer-response'] } : {}),
       ...(orq ? { 'origin-request': { steps: orq.steps, runtime: orq.runtime, config: serializeOriginRequest(orq.config) } } : {}),
+      ...(b.edge['origin-response'] ? { 'origin-response': b.edge['origin-response'] } : {}),
     },
     ...(b.customEdgeLambdas.length > 0 ? { customEdgeLambdas: b.customEdgeLambdas } : {}),
   };

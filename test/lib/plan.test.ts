@@ -93,3 +93,19 @@ test('the region decides the WAF default: none outside us-east-1, with a warning
   expect(elsewhere.waf).toBe(false);
   expect(elsewhere.warnings.map((w) => w.id)).toEqual(['tiered-cdn:no-waf']);
 });
+
+test('a route with targetedCacheControl plans its origin-response step and the viewer-response step that restores Cache-Control', () => {
+  const plan = planDistribution(
+    {
+      ...PROPS,
+      routes: [...PROPS.routes, { pathPattern: '/api/categories/*', tier: 'api', origin: 'api', targetedCacheControl: true }],
+    },
+    { region: 'us-east-1' },
+  );
+  expect(plan.problems).toEqual([]);
+  const categories = plan.behaviors.find((b) => b.pathPattern === '/api/categories/*')!;
+  expect(categories.edge['origin-response']).toMatchObject({ steps: ['targeted-cache-control'], runtime: 'lambda@edge' });
+  expect(categories.edge['viewer-response']).toMatchObject({ steps: ['restore-cache-control'], runtime: 'cloudfront-function' });
+  // A route without it plans neither.
+  expect(plan.behaviors.find((b) => b.pathPattern === '/geo/*')!.edge['origin-response']).toBeUndefined();
+});

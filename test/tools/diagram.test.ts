@@ -79,7 +79,7 @@ test('reads behaviors in match order with tiers, edge functions, origins and Ori
       '    d_route1["1. /api/*"]',
       '    d_route3["3. *"]',
       '  d_fn_AuthFn[["Lambda@Edge<br/>AuthFn"]]',
-      '  d_route1 -. viewer-request .-> d_fn_AuthFn',
+      '  d_route1 -.->|"viewer-request"| d_fn_AuthFn',
       '  d_shield_site{{"Origin Shield<br/>us-east-1"}}',
       '  d_route3 --> d_shield_site',
       '  d_shield_site --> d_origin_site',
@@ -159,6 +159,13 @@ test('the committed docs/diagram.md and the README diagram match the reference a
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-ref-'));
   try {
     execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Each arrow names the steps the function runs for that route; each function node its runtime.
+    const chart = (await runCli(['diagram', '--app', out], {}, REPO_ROOT)).stdout;
+    expect(chart).toMatch(/d_route\d+ -\.->\|"viewer-request: guard, auth"\| d_fn_Cdn_ViewerRequestApiConfig_Fn/);
+    expect(chart).toMatch(/d_route\d+ -\.->\|"viewer-request: guard, normalize, routing"\| d_fn_Cdn_FunctionViewerRequestApi\n/);
+    expect(chart).toContain('d_fn_Cdn_FunctionViewerRequestApi[["CloudFront Function<br/>Cdn/FunctionViewerRequestApi"]]');
+    expect(chart).toContain('d_fn_Cdn_ViewerRequestApiConfig_Fn[["Lambda@Edge<br/>Cdn/ViewerRequestApiConfig/Fn"]]');
+    expect(chart).toMatch(/-\.->\|"origin-response: targeted-cache-control"\|/);
     for (const doc of ['docs/diagram.md', 'README.md']) {
       const run = await runCli(['diagram', '--app', out, '--check', doc], {}, REPO_ROOT);
       expect(run.stderr + run.stdout).toContain(`${doc} is up to date`);

@@ -11,6 +11,8 @@ export interface EdgeFunctionRef {
   /** Construct path (without the stack) or logical id of the function. */
   readonly name: string;
   readonly kind: 'lambda@edge' | 'cloudfront-function';
+  /** The steps the function runs for this behavior, in order, as the plan says (none without a plan). */
+  readonly steps: readonly string[];
 }
 
 export interface BehaviorModel {
@@ -74,15 +76,25 @@ export function distributionsOf(stack: string, template: Template): Distribution
     if (res?.Type !== 'AWS::CloudFront::Distribution') continue;
     const config = res.Properties?.DistributionConfig ?? {};
     const planned = plannedBehaviors(template as { Metadata?: Record<string, unknown> }, logicalId);
-    const behaviorOf = (b: any, pathPattern: string): BehaviorModel => ({
-      pathPattern,
-      tier: tierOf(planned, b, pathPattern),
-      originId: String(b.TargetOriginId),
-      functions: [
-        ...(b.LambdaFunctionAssociations ?? []).map((a: any) => ({ eventType: String(a.EventType), name: functionName(a.LambdaFunctionARN), kind: 'lambda@edge' as const })),
-        ...(b.FunctionAssociations ?? []).map((a: any) => ({ eventType: String(a.EventType), name: functionName(a.FunctionARN), kind: 'cloudfront-function' as const })),
-      ],
-    });
+    const stepsOf = (pathPattern: string, eventType: string): string[] => {
+      const step = (planned?.get(pathPattern)?.edge as Record<string, { steps?: unknown }> | undefined)?.[eventType];
+      return Array.isArray(step?.steps) ? step.steps.map(String) : [];
+    };
+    const behaviorOf = (b: any, pathPattern: string): BehaviorModel => {
+      const ref = (a: any, arn: unknown, kind: EdgeFunctionRef['kind']): EdgeFunctionRef => {
+        const eventType = String(a.EventType);
+        return { eventType, name: functionName(arn), kind, steps: stepsOf(pathPattern, eventType) };
+      };
+      return {
+        pathPattern,
+        tier: tierOf(planned, b, pathPattern),
+        originId: String(b.TargetOriginId),
+        functions: [
+          ...(b.LambdaFunctionAssociations ?? []).map((a: any) => ref(a, a.LambdaFunctionARN, 'lambda@edge')),
+          ...(b.FunctionAssociations ?? []).map((a: any) => ref(a, a.FunctionARN, 'cloudfront-function')),
+        ],
+      };
+    };
     const behaviors = [
       ...(config.CacheBehaviors ?? []).map((b: any) => behaviorOf(b, String(b.PathPattern))),
       ...(config.DefaultCacheBehavior ? [behaviorOf(config.DefaultCacheBehavior, '*')] : []),

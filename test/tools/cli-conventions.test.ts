@@ -15,6 +15,10 @@ describe('a bad option value: the one-line error, where the options are, exit 2'
     [['token', '--exp-in', '0'], "error: option '--exp-in <duration>' argument '0' is invalid. expected a positive duration such as 90s, 15m, 1h or 7d, got: \"0\"", 'token'],
     [['audit', '--base', 'http://127.0.0.1:1', '--timeout', 'soon'], "error: option '--timeout <seconds>' argument 'soon' is invalid. expected a number of seconds > 0, got 'soon'", 'audit'],
     [['diagram', '--bogus'], "error: unknown option '--bogus'", 'diagram'],
+    [['token', '--sub', '', '--dir', os.tmpdir()], "error: option '--sub <subject>' argument '' is invalid. expected a non-empty value (a token with an empty claim names no one), got ''", 'token'],
+    [['token', '--aud', '', '--dir', os.tmpdir()], "error: option '--aud <audience>' argument '' is invalid. expected a non-empty value (a token with an empty claim names no one), got ''", 'token'],
+    [['audit', '--base', 'file:///etc/passwd'], "error: option '--base <url>' argument 'file:///etc/passwd' is invalid. --base must be an http(s) URL such as https://d111111abcdef8.cloudfront.net, got: \"file:///etc/passwd\"", 'audit'],
+    [['invalidate', '--distribution', 'E1', '--tags', '#a'], "error: --tags '#a' starts with '#', which is added when a tag is sent: use --tags a (a tag that itself starts with '#' goes in --paths as '##a')", 'invalidate'],
   ])('%j', async (args, error, command) => {
     const run = await runCli(args, {}, REPO_ROOT);
     expect(run.code).toBe(2);

@@ -93,6 +93,14 @@ describe('audit requests only URLs on --base', () => {
   });
 });
 
+test.each([[['--paths', '/x', '--tier', 'api']], [[]]])("audit: a non-http(s) --base is a usage error (exit 2) before anything else is checked (%j)", async (rest) => {
+  const run = await runCli(['audit', '--base', 'javascript:alert(1)', ...rest]);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toBe(
+    `error: option '--base <url>' argument 'javascript:alert(1)' is invalid. --base must be an http(s) URL such as https://d111111abcdef8.cloudfront.net, got: "javascript:alert(1)"\nrun 'tiered-cdn audit --help' for its options\n`,
+  );
+});
+
 describe('invalidate prints paths escaped', () => {
   test('a path carrying terminal escape sequences is shown as \\x1b, never sent raw to the terminal', async () => {
     const evil = '/a\x1b[2J\x1b]0;pwned\x07\u202eb';

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Tier } from '../../lib/routes';
 import { TIERS } from '../../lib/routes';
-import { AuditRoute, auditTargets, cacheTagHeaderFromAssembly, formatReport, loadRoutes, routesFromAssembly, runAudit } from '../audit/run';
+import { AuditRoute, auditBase, auditTargets, cacheTagHeaderFromAssembly, formatReport, loadRoutes, routesFromAssembly, runAudit } from '../audit/run';
 
 interface AuditOptions {
   base: string;
@@ -21,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('audit')
     .description("Request each route's paths (with and without a token) and grade the origin's caching headers against the route's tier.")
-    .requiredOption('--base <url>', 'where to send the requests: the distribution, a local edge, or the origin itself')
+    .requiredOption('--base <url>', 'where to send the requests: the distribution, a local edge, or the origin itself', baseUrl)
     .option('--routes <file>', 'route list JSON: [{ "pathPattern": "/assets/*", "tier": "static", "paths": ["/assets/app.3f9c2a1b.js"] }]')
     .option('--app <dir>', "take the routes' path patterns and tiers from a synthesized distribution (cdk.out) instead of --routes")
     .option('--paths <paths...>', 'request these paths (their tier comes from the matching route, or from --tier)')
@@ -88,4 +88,14 @@ function positive(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number of seconds > 0, got '${value}'`);
   return n;
+}
+
+/** `--base` checked as commander checks values: a `javascript:` or `file:` base is a usage error (exit 2). */
+function baseUrl(value: string): string {
+  try {
+    auditBase(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
 }

@@ -59,10 +59,10 @@ export function register(program: Command): void {
       'Mint a JWT signed with the local development key (generated on first use into .tiered-cdn/, never committed), ' +
         'for routes whose auth uses the development issuer. Never use it to protect anything real.',
     )
-    .option('--sub <subject>', 'sub claim', 'dev-user')
+    .option('--sub <subject>', 'sub claim', nonEmpty, 'dev-user')
     .option('--scope <scopes>', 'scope claim, space-separated (e.g. "read:me write:me")')
     .addOption(new Option('--exp-in <duration>', 'lifetime: 90s, 15m, 1h, 7d').argParser(parseDuration).default(3600, '1h'))
-    .option('--aud <audience>', 'aud claim', DEV_AUDIENCE)
+    .option('--aud <audience>', 'aud claim', nonEmpty, DEV_AUDIENCE)
     .option(
       '--claim <name=value>',
       `extra string claim, repeatable; refuses ${Object.keys(RESERVED_CLAIMS).join(', ')} (set by the options above or fixed)`,
@@ -107,4 +107,9 @@ export function register(program: Command): void {
           `${options.scope ? ` scope="${options.scope}"` : ''} expires ${new Date((iat + options.expIn) * 1000).toISOString()} (kid ${key.kid})\n`,
       );
     });
+}
+
+function nonEmpty(value: string): string {
+  if (value === '') throw new InvalidArgumentError(`expected a non-empty value (a token with an empty claim names no one), got ''`);
+  return value;
 }

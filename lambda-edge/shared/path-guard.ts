@@ -182,13 +182,26 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   // Without escapes or capitals the loose form is the URI itself, and a lower-case pattern then
   // matches both or neither: nothing to compare.
   const loose = escaped || hasUpper(uri) || hasNonAscii(uri) ? looseForm(uri) : null;
+  // An origin (or a proxy before it) that decodes the path and parses it again cuts it at a decoded
+  // `?` or `#`: `/api/config%3F/flags` reads as `/api/config`.
+  const cut = loose === null ? -1 : delimiterIndex(loose);
+  const truncated = cut < 0 ? null : loose!.slice(0, cut);
   for (let i = 0; i < patterns.length; i++) {
     const pattern = patterns[i];
     const lower = lowerAscii(pattern);
     if (loose === null && lower === pattern) continue;
-    if (globMatch(lower, loose === null ? uri : loose) && !globMatch(pattern, uri)) return 'protected-spelling';
+    const looseMatch = globMatch(lower, loose === null ? uri : loose) || (truncated !== null && globMatch(lower, truncated));
+    if (looseMatch && !globMatch(pattern, uri)) return 'protected-spelling';
   }
   return null;
+}
+
+function delimiterIndex(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x3f || code === 0x23) return i;
+  }
+  return -1;
 }
 
 function hasUpper(text: string): boolean {

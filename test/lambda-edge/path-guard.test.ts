@@ -89,6 +89,16 @@ describe('path guard: attacks', () => {
   });
 });
 
+describe('path guard: an encoded ? or # that cuts the path where an origin decodes and parses again', () => {
+  test.each(['/api/config%3F/flags', '/api/config%3f', '/api/me%23/profile', '/api/me%3F/x', '/api/ME%3F'])('%s is refused', (uri) => {
+    expect(pathProblem(uri, REFERENCE)).toBe('protected-spelling');
+  });
+
+  test.each(['/api/search/what%3F', '/api/search/%23hashtag', '/api/me/profile%3Fv=1', '/api/meow%3F'])('%s still passes', (uri) => {
+    expect(pathProblem(uri, REFERENCE)).toBeNull();
+  });
+});
+
 describe('path guard: Unicode letters that case-fold to ASCII', () => {
   // Java's equalsIgnoreCase and .NET's OrdinalIgnoreCase read these as the ASCII letter.
   const cfg: GuardConfig = { protectedPatterns: ['/api/config/*', '/api/config', '/api/keys/*', '/api/keys', '/api/sessions/*'] };

@@ -63,6 +63,8 @@ const spellings = (p: string): string[] => {
     `/${api}/${top}//${tail}`,
     `/${api}/${top}/%2e/${tail}`,
     `/${api}/${top.toUpperCase()}`,
+    `/${api}/${top}%3F/${tail}`,
+    `/${api}/${top}%23`,
   ];
 };
 
@@ -105,7 +107,7 @@ describe('protected routes of the reference app hold under any spelling', () => 
   });
 
   test('legit paths, encoded meaning included, are served and reach the origin as sent', async () => {
-    for (const p of ['/api/products/42', '/api/search/a%20b?q=%2e', '/api/search/100%25', '/api/search/a%2Bb', '/api/caf%C3%A9']) {
+    for (const p of ['/api/products/42', '/api/search/a%20b?q=%2e', '/api/search/100%25', '/api/search/a%2Bb', '/api/caf%C3%A9', '/api/search/what%3F', '/api/search/%23tag', '/api/search/a+b']) {
       const r = await raw(p);
       expect(r.status).toBe(200);
       expect(api.requests.at(-1)?.url).toBe(p);

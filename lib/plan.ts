@@ -339,13 +339,19 @@ function runtimeProblems(props: TieredCdnProps, behaviors: readonly PlannedBehav
 }
 
 /**
- * Lambda@Edge viewer-request functions log the route of each refusal: each config lists the path
- * patterns of the behaviors sharing it (equal configs share one function), in distribution order.
- * CloudFront Functions keep their config as it is.
+ * Viewer-request functions that can refuse a viewer log the route of each refusal: each config
+ * lists the path patterns of the behaviors sharing it (equal configs share one function), in
+ * distribution order. That is every Lambda@Edge viewer-request (guard, auth), and the CloudFront
+ * Functions that run the path guard; the other CloudFront Functions refuse nobody and keep their
+ * config (and code) as it is.
  */
 function withRejectionRoutes(behaviors: readonly PlannedBehavior[]): Map<PlannedBehavior, PlannedBehavior> {
   const groups = new Map<string, string[]>();
-  const keyOf = (b: PlannedBehavior) => (b.edge['viewer-request']?.runtime === 'lambda@edge' ? JSON.stringify(b.edgeConfig.viewerRequest) : undefined);
+  const keyOf = (b: PlannedBehavior) => {
+    const vrq = b.edge['viewer-request'];
+    const refuses = vrq?.runtime === 'lambda@edge' || (vrq?.runtime === 'cloudfront-function' && vrq.config.guard !== undefined);
+    return refuses ? `${vrq!.runtime} ${JSON.stringify(b.edgeConfig.viewerRequest)}` : undefined;
+  };
   for (const b of behaviors) {
     const key = keyOf(b);
     if (key === undefined) continue;

@@ -4,7 +4,8 @@ import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOrigin
 import type { CloudFrontRequest } from 'aws-lambda';
 import { decide } from '../origin-request/index';
 import { assignExperiments, stripExperimentHeaders } from '../viewer-request/experiments';
-import { guardRequest } from '../viewer-request/guard';
+import { rejectionLogLine, routeOf } from '../shared/rejections';
+import { refuseNonCanonical } from '../viewer-request/guard';
 import { normalizeRequest } from '../viewer-request/normalize';
 import { stripAssertedHeaders } from '../viewer-request/strip';
 import { type CfEvent, fromLambdaRequest, fromLambdaResponse, toLambdaRequest } from './adapter';
@@ -56,8 +57,16 @@ type Target = Extract<OriginTarget, { kind: 'custom' }>;
 
 function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | ReturnType<typeof fromLambdaResponse>; id?: string; target?: Target } {
   let request = toLambdaRequest(event);
-  const refused = __TCDN_GUARD__ && config.guard ? guardRequest(request, config.guard) : undefined;
-  if (refused) return { out: fromLambdaResponse(refused) };
+  // One `if` on the bundle-time flag, so a function without the guard carries none of its code.
+  if (__TCDN_GUARD__ && config.guard) {
+    const refused = refuseNonCanonical(request, config.guard);
+    if (refused) {
+      // The one JSON line per refusal, as the Lambda@Edge viewer-request writes it; CloudFront sends
+      // a function's console.log lines to CloudWatch Logs (us-east-1, /aws/cloudfront/function/<name>).
+      console.log(rejectionLogLine({ reason: refused.reason, route: routeOf(request.uri, config.routes), status: 400 }));
+      return { out: fromLambdaResponse(refused.response) };
+    }
+  }
   request = stripAssertedHeaders(request);
   if (__TCDN_NORMALIZE__ && config.normalize) request = normalizeRequest(request, config.normalize);
   // Without experiments the step still removes viewer-sent x-experiment-* headers.

@@ -35,21 +35,6 @@ export const FORWARDED_PROTO_HEADER = 'cloudfront-forwarded-proto';
 /** The viewer's address and port (`203.0.113.7:5050`). */
 export const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
 
-/**
- * The CloudFront viewer headers by lower-case name, with the spelling CloudFront gives them in
- * events (`key`). They reach a function or origin only where a cache or origin request policy names them.
- * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/adding-cloudfront-headers.html
- */
-export const CLOUDFRONT_VIEWER_HEADER_KEYS: Readonly<Record<string, string>> = {
-  [VIEWER_COUNTRY_HEADER]: 'CloudFront-Viewer-Country',
-  [FORWARDED_PROTO_HEADER]: 'CloudFront-Forwarded-Proto',
-  [VIEWER_ADDRESS_HEADER]: 'CloudFront-Viewer-Address',
-  [DEVICE_HEADERS.mobile]: 'CloudFront-Is-Mobile-Viewer',
-  [DEVICE_HEADERS.tablet]: 'CloudFront-Is-Tablet-Viewer',
-  [DEVICE_HEADERS.smarttv]: 'CloudFront-Is-SmartTV-Viewer',
-  [DEVICE_HEADERS.desktop]: 'CloudFront-Is-Desktop-Viewer',
-};
-
 export function experimentHeader(experiment: string): string {
   return `${EXPERIMENT_HEADER_PREFIX}${experiment.toLowerCase()}`;
 }

@@ -9,14 +9,10 @@ import { edgeJsonResponse } from '../shared/responses';
  *
  * 400 rather than a redirect to the canonical path: which path a spelling means depends on the
  * origin (does it merge `//`? decode `%2F`? ignore case?), so no canonical target is unambiguous.
+ *
+ * Used by the Lambda@Edge and the CloudFront Function viewer-request alike: the 400, and its reason
+ * code for the log line.
  */
-export function guardRequest(request: CloudFrontRequest, config: GuardConfig): CloudFrontResultResponse | undefined {
-  const problem = pathProblem(request.uri, config);
-  if (problem === null) return undefined;
-  return edgeJsonResponse(400, { error: 'non_canonical_path', error_description: problem });
-}
-
-/** The guard step of a Lambda@Edge viewer-request function: the 400 and its reason code for the log line. */
 export function refuseNonCanonical(request: CloudFrontRequest, config: GuardConfig): { response: CloudFrontResultResponse; reason: `path-${PathProblem}` } | undefined {
   const problem = pathProblem(request.uri, config);
   if (problem === null) return undefined;

@@ -1,4 +1,5 @@
-import { CLOUDFRONT_VIEWER_HEADER_KEYS, FORWARDED_PROTO_HEADER, VIEWER_ADDRESS_HEADER, VIEWER_COUNTRY_HEADER } from '../../lambda-edge/shared/names';
+import { FORWARDED_PROTO_HEADER, VIEWER_ADDRESS_HEADER, VIEWER_COUNTRY_HEADER } from '../../lambda-edge/shared/names';
+import { CLOUDFRONT_VIEWER_HEADER_KEYS } from '../../lambda-edge/shared/viewer-header-keys';
 import { CacheTier, type Served, type Upstream, type Validators } from './cache';
 import { FunctionFailure, type OriginChange } from './cf-function';
 import { type FunctionRunner, originsAfterChange } from './cf-function-runner';

@@ -1,5 +1,6 @@
 import * as crypto from 'crypto';
-import { CLOUDFRONT_VIEWER_HEADER_KEYS, DEVICE_HEADERS } from '../../lambda-edge/shared/names';
+import { DEVICE_HEADERS } from '../../lambda-edge/shared/names';
+import { CLOUDFRONT_VIEWER_HEADER_KEYS } from '../../lambda-edge/shared/viewer-header-keys';
 import { CliError } from '../errors';
 import type { CacheTier } from './cache';
 import type { Clock } from './clock';

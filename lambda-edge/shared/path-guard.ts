@@ -102,49 +102,23 @@ function spellingProblem(uri: string): PathProblem | null {
  * escapes stay encoded: no path pattern can name them.
  */
 function looseForm(uri: string): string {
+  const folded = uri
+    .replace(/%C4%B[01]|\u0130|\u0131/gi, 'i')
+    .replace(/%C5%BF|\u017F/gi, 's')
+    .replace(/%E2%84%AA|\u212A/gi, 'k');
   let out = '';
-  for (let i = 0; i < uri.length; i++) {
-    let code = uri.charCodeAt(i);
+  for (let i = 0; i < folded.length; i++) {
+    let code = folded.charCodeAt(i);
     if (code === 0x25) {
-      const byte = escapedByte(uri, i);
+      const byte = hexValue(folded.charAt(i + 1)) * 16 + hexValue(folded.charAt(i + 2));
       if (byte < 0x80) {
         code = byte;
         i += 2;
-      } else {
-        const folded = escapedAsciiFold(uri, i);
-        if (folded !== 0) {
-          code = folded;
-          i += byte === 0xe2 ? 8 : 5;
-        }
       }
-    } else if (code >= 0x80) {
-      code = asciiFold(code) || code;
     }
     out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
   }
   return out;
-}
-
-function escapedByte(uri: string, i: number): number {
-  return hexValue(uri.charAt(i + 1)) * 16 + hexValue(uri.charAt(i + 2));
-}
-
-/** The ASCII letter a non-ASCII code point case-folds to, or 0. */
-function asciiFold(code: number): number {
-  if (code === 0x130 || code === 0x131) return 0x69;
-  if (code === 0x17f) return 0x73;
-  if (code === 0x212a) return 0x6b;
-  return 0;
-}
-
-/** The ASCII letter of a UTF-8 escaped U+0130, U+0131, U+017F or U+212A starting at `i`, or 0. */
-function escapedAsciiFold(uri: string, i: number): number {
-  const b1 = escapedByte(uri, i);
-  if (uri.charCodeAt(i + 3) !== 0x25) return 0;
-  const b2 = escapedByte(uri, i + 3);
-  if (b1 === 0xc4 || b1 === 0xc5) return asciiFold(((b1 & 0x1f) << 6) | (b2 & 0x3f));
-  if (b1 !== 0xe2 || uri.charCodeAt(i + 6) !== 0x25) return 0;
-  return asciiFold(((b1 & 0x0f) << 12) | ((b2 & 0x3f) << 6) | (escapedByte(uri, i + 6) & 0x3f));
 }
 
 function lowerAscii(text: string): string {
@@ -181,27 +155,22 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   const patterns = config.protectedPatterns;
   // Without escapes or capitals the loose form is the URI itself, and a lower-case pattern then
   // matches both or neither: nothing to compare.
-  const loose = escaped || hasUpper(uri) || hasNonAscii(uri) ? looseForm(uri) : null;
+  const loose = escaped || hasUpper(uri) || /[^\0-\x7f]/.test(uri) ? looseForm(uri) : null;
+  const seen = loose === null ? uri : loose;
   // An origin (or a proxy before it) that decodes the path and parses it again cuts it at a decoded
   // `?` or `#`: `/api/config%3F/flags` reads as `/api/config`.
-  const cut = loose === null ? -1 : delimiterIndex(loose);
-  const truncated = cut < 0 ? null : loose!.slice(0, cut);
+  const cut = seen.search(/[?#]/);
+  const truncated = cut < 0 ? seen : seen.slice(0, cut);
+  // Windows file paths (IIS) and suffix matching (`/api/me.json` as `/api/me`) drop trailing dots
+  // and spaces of a segment: `/api/me./profile` reads as `/api/me/profile`.
+  const trimmed = seen.replace(/[. ]+(?=\/|$)/g, '');
   for (let i = 0; i < patterns.length; i++) {
     const pattern = patterns[i];
     const lower = lowerAscii(pattern);
-    if (loose === null && lower === pattern) continue;
-    const looseMatch = globMatch(lower, loose === null ? uri : loose) || (truncated !== null && globMatch(lower, truncated));
-    if (looseMatch && !globMatch(pattern, uri)) return 'protected-spelling';
+    if (loose === null && trimmed === uri && lower === pattern) continue;
+    if ((globMatch(lower, seen) || globMatch(lower, truncated) || globMatch(lower, trimmed)) && !globMatch(pattern, uri)) return 'protected-spelling';
   }
   return null;
-}
-
-function delimiterIndex(text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x3f || code === 0x23) return i;
-  }
-  return -1;
 }
 
 function hasUpper(text: string): boolean {
@@ -212,7 +181,3 @@ function hasUpper(text: string): boolean {
   return false;
 }
 
-function hasNonAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return true;
-  return false;
-}

@@ -99,6 +99,16 @@ describe('path guard: an encoded ? or # that cuts the path where an origin decod
   });
 });
 
+describe('path guard: trailing dots and spaces of a segment, which Windows paths and suffix matching drop', () => {
+  test.each(['/api/me./profile', '/api/me../profile', '/api/me%20/profile', '/api/config.', '/api/config.%20./flags', '/api/ME./x'])('%s is refused', (uri) => {
+    expect(pathProblem(uri, REFERENCE)).toBe('protected-spelling');
+  });
+
+  test.each(['/api/me/profile.', '/api/me/profile.json', '/api/search/a.', '/api/...', '/api/meow./x', '/api/me/x./y'])('%s still passes', (uri) => {
+    expect(pathProblem(uri, REFERENCE)).toBeNull();
+  });
+});
+
 describe('path guard: Unicode letters that case-fold to ASCII', () => {
   // Java's equalsIgnoreCase and .NET's OrdinalIgnoreCase read these as the ASCII letter.
   const cfg: GuardConfig = { protectedPatterns: ['/api/config/*', '/api/config', '/api/keys/*', '/api/keys', '/api/sessions/*'] };

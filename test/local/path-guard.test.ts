@@ -65,6 +65,7 @@ const spellings = (p: string): string[] => {
     `/${api}/${top.toUpperCase()}`,
     `/${api}/${top}%3F/${tail}`,
     `/${api}/${top}%23`,
+    `/${api}/${top}./${tail}`,
   ];
 };
 

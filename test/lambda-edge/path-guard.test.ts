@@ -204,6 +204,29 @@ describe('path guard: property', () => {
   });
 });
 
+/**
+ * An origin more lenient still: it also folds the non-ASCII letters whose case mapping is ASCII,
+ * cuts the path at a decoded `?` or `#` (a proxy that decodes and parses again), and drops the dots
+ * and spaces ending a segment (Windows paths, suffix matching).
+ */
+function laxerOrigin(uri: string): string {
+  const folded = uri.replace(/%C4%B[01]/gi, 'i').replace(/%C5%BF/gi, 's').replace(/%E2%84%AA/gi, 'k');
+  const decoded = folded.replace(/%([0-7][0-9a-fA-F])/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  const cut = decoded.split(/[?#]/)[0];
+  return lenientOrigin(cut.replace(/[. ]+(?=[\/\\;]|$)/g, '').replace(/%/g, '%25'));
+}
+
+test('property: nor does any path a laxer origin reads as protected reach a behavior without auth', () => {
+  const piece = fc.constantFrom('api', 'me', 'ME', 'config', 'conf%C4%B1g', '%C5%BF', 'me.', 'me%20', 'config..', '%3F', '%23', 'me%3F', 'config%23x', '.', '', 'x', 'profile', 'flags', '%2e', '%6De');
+  const path = fc.array(piece, { minLength: 1, maxLength: 5 }).map((parts) => `/${parts.join('/')}`);
+  fc.assert(
+    fc.property(path, (uri) => {
+      if (isProtected(laxerOrigin(uri)) && !reachesAuthBehavior(uri)) expect(pathProblem(uri, REFERENCE)).not.toBeNull();
+    }),
+    { numRuns: 5000 },
+  );
+});
+
 function event(uri: string): CloudFrontRequestEvent {
   return {
     Records: [

@@ -51,7 +51,6 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
     bundle: true,
     minify: true,
     format: 'iife',
-    globalName: '__tcdn',
     platform: 'neutral',
     // The runtime implements ES 5.1 with parts of ES 6-12; esbuild lowers what es2019 lacks.
     target: 'es2019',
@@ -70,10 +69,12 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
     ...(options.keyValueStore || routing ? ["import cf from 'cloudfront';"] : []),
     "import crypto from 'crypto';",
     'var __cfCrypto = crypto;',
+    // The entry assigns its handler here (lambda-edge/cloudfront-function/viewer-*.ts).
+    'var __tcdnHandler;',
     ...(options.keyValueStore ? ['var __cfKvs = function () { return cf.kvs(); };'] : []),
     ...(routing ? ['var __cfUpdateOrigin = function (p) { cf.updateRequestOrigin(p); };'] : []),
     body,
-    options.keyValueStore ? 'async function handler(event) { return await __tcdn.handler(event); }' : 'function handler(event) { return __tcdn.handler(event); }',
+    options.keyValueStore ? 'async function handler(event) { return await __tcdnHandler(event); }' : 'function handler(event) { return __tcdnHandler(event); }',
   ];
   const code = `${lines.join('\n')}\n`;
   return { code, bytes: Buffer.byteLength(code, 'utf8') };

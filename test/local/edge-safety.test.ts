@@ -115,6 +115,29 @@ describe('control endpoints refuse what a web page can send', () => {
     expect(await call({ host: `evil.example:${apiUrl.port}` })).toBe(403);
     expect(await call({})).not.toBe(403);
   });
+
+  test('the KeyValueStore API port refuses a foreign Origin and a foreign Host, even with a SigV4A-looking Authorization', async () => {
+    // A page after DNS rebinding is same-origin to it and can send any header; only the Host tells.
+    const kvsUrl = new URL(edge.kvsEndpoint);
+    const call = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ hostname: kvsUrl.hostname, port: kvsUrl.port, path: '/key-value-stores/any/keys', method: 'GET', headers: { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=x', ...headers }, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const rebound = await call({ host: `rebind.attacker.example:${kvsUrl.port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).toContain('is not this server');
+    const crossSite = await call({ origin: 'https://attacker.example' });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body).toContain('requests from pages of another origin');
+    // Its own address reaches the API (which answers for the unknown store itself).
+    expect((await call({})).body).not.toMatch(/is not this server|another origin/);
+  });
 });
 
 describe('request bodies', () => {

@@ -87,9 +87,28 @@ async function startCloudFrontApi(pipeline: EdgePipeline, host: string, options:
   const seconds = options.invalidationSeconds ?? 1;
   if (!Number.isFinite(seconds) || seconds < 0) throw new LocalEdgeError(`--invalidation-seconds must be a number >= 0, got: ${options.invalidationSeconds}`);
   const api = new CloudFrontInvalidationApi(pipeline.ctxBase.distributionId, (items) => pipeline.invalidate(items), seconds);
+  return startApiServer((req, body, res) => api.handle(req, body, res), host, options.cloudfrontPort ?? 0, sockets);
+}
+
+/** The KeyValueStore data-plane API of the local edge's stores, on its own port as CloudFront's has its own host. */
+async function startKeyValueStoreApi(pipeline: EdgePipeline, host: string, port: number, sockets: Set<Socket>): Promise<{ server: http.Server; port: number }> {
+  const api = new KeyValueStoreApi(() => pipeline.functions.stores.values());
+  return startApiServer((req, body, res) => api.handle(req, body, res), host, port, sockets);
+}
+
+/**
+ * One of the local edge's API servers (CloudFront invalidations, KeyValueStore): like the control
+ * endpoints it answers no page of another origin and no DNS-rebound name, since either API changes
+ * what the edge serves (what is cached, which variant a new viewer gets).
+ */
+async function startApiServer(
+  handle: (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => void,
+  host: string,
+  requestedPort: number,
+  sockets: Set<Socket>,
+): Promise<{ server: http.Server; port: number }> {
   let port = 0;
   const server = http.createServer((req, res) => {
-    // Like the control endpoints: no page of another origin, no DNS-rebound name.
     const refused = apiRefusal(req, port);
     if (refused) {
       req.resume();
@@ -99,31 +118,15 @@ async function startCloudFrontApi(pipeline: EdgePipeline, host: string, options:
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => api.handle(req, Buffer.concat(chunks), res));
+    req.on('end', () => handle(req, Buffer.concat(chunks), res));
   });
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await listen(server, options.cloudfrontPort ?? 0, host);
+  await listen(server, requestedPort, host);
   port = (server.address() as AddressInfo).port;
   return { server, port };
-}
-
-/** The KeyValueStore data-plane API of the local edge's stores, on its own port as CloudFront's has its own host. */
-async function startKeyValueStoreApi(pipeline: EdgePipeline, host: string, port: number, sockets: Set<Socket>): Promise<{ server: http.Server; port: number }> {
-  const api = new KeyValueStoreApi(() => pipeline.functions.stores.values());
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => api.handle(req, Buffer.concat(chunks), res));
-  });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await listen(server, port, host);
-  return { server, port: (server.address() as AddressInfo).port };
 }
 
 /** The viewer-facing HTTP server, with CloudFront's header limits and the connections it holds (closed on `close`). */

@@ -13,32 +13,12 @@ import type { ViewerRequestConfig } from '../lambda-edge/shared/config';
 import { pathProblem, type GuardConfig } from '../lambda-edge/shared/path-guard';
 import { createHandler } from '../lambda-edge/viewer-request';
 import { buildEdgeCode, edgeEntry } from '../lib/edge/bundle';
+import { bench as benchAt, benchAsync } from './micro';
+
+/** This file's calls are cheap: twice the default iterations. */
+const bench = (fn: () => unknown) => benchAt(fn, 200_000);
 
 const GUARD: GuardConfig = { protectedPatterns: ['/api/config/*', '/api/me/*', '/api/config', '/api/me'] };
-
-function bench(fn: () => unknown, iterations = 200_000, rounds = 9): number {
-  let sink: unknown;
-  for (let i = 0; i < iterations / 4; i++) sink = fn();
-  const perOp: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) sink = fn();
-    perOp.push(Number(process.hrtime.bigint() - start) / iterations);
-  }
-  if (sink === Symbol.for('never')) console.log(sink);
-  return Math.min(...perOp);
-}
-
-async function benchAsync(fn: () => Promise<unknown>, iterations = 50_000, rounds = 9): Promise<number> {
-  for (let i = 0; i < iterations / 4; i++) await fn();
-  const perOp: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) await fn();
-    perOp.push(Number(process.hrtime.bigint() - start) / iterations);
-  }
-  return Math.min(...perOp);
-}
 
 /** The obvious way: let the URL parser canonicalize, then compare. Misses `%6D`, `;` and case. */
 function obviousGuard(uri: string): boolean {

@@ -17,23 +17,7 @@ import { assignExperiments } from '../lambda-edge/viewer-request/experiments';
 import { normalizeRequest } from '../lambda-edge/viewer-request/normalize';
 import { decide as decideCookies } from '../lambda-edge/viewer-response/index';
 import { bundleEdgeFunction } from '../lib/edge/bundle';
-
-/**
- * Fastest round's ns/op after a warm-up that lets the JIT settle. The fastest round is the one
- * least disturbed by other processes, which on a shared machine is the closest to the real cost.
- */
-function bench(fn: () => unknown, iterations = 100_000, rounds = 9): number {
-  let sink: unknown;
-  for (let i = 0; i < iterations / 4; i++) sink = fn();
-  const perOp: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) sink = fn();
-    perOp.push(Number(process.hrtime.bigint() - start) / iterations);
-  }
-  if (sink === Symbol.for('never')) console.log(sink);
-  return Math.min(...perOp);
-}
+import { bench } from './micro';
 
 function request(querystring: string, headers: Record<string, string> = {}): CloudFrontRequest {
   const h: CloudFrontRequest['headers'] = {

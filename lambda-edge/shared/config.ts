@@ -109,7 +109,12 @@ export interface ViewerRequestConfig {
    * Origin routing done by a viewer-request CloudFront Function (`cf.updateRequestOrigin`) instead
    * of an origin-request Lambda@Edge: only where the behavior runs a CloudFront Function anyway.
    */
-  readonly routing?: { readonly rules: readonly RoutingRule[]; readonly origins: Readonly<Record<string, OriginTarget>> };
+  readonly routing?: {
+    /** The route's routing rules in order; the first that matches the viewer picks the origin. */
+    readonly rules: readonly RoutingRule[];
+    /** The origins the rules name, by origin id, as the function hands them to `cf.updateRequestOrigin`. */
+    readonly origins: Readonly<Record<string, OriginTarget>>;
+  };
 }
 
 /** Viewer-response function of one cache behavior (sets experiment cookies, even on cache hits). */

@@ -1,0 +1,253 @@
+import * as crypto from 'crypto';
+import { Duration } from 'aws-cdk-lib';
+import type { TieredCdnProps } from '../../lib';
+import { functionEvent, type FnRequest } from '../../tools/local/cf-function-event';
+import { readDistribution } from '../../tools/local/assembly';
+import type { CloudFrontFunctionModel, DistributionModel } from '../../tools/local/model';
+import { publicJwk } from '../../tools/dev-keys';
+import { comparable, type EngineCase, type FunctionEvent, runInNjs, runInSandbox, viewerRequestEvent, viewerResponseEvent, type ViewerRequestSpec } from '../helpers/njs';
+import { describeWithTool } from '../helpers/python-tools';
+import { cdnStack, SITE_DIR, testOutdir } from '../helpers/stacks';
+import { referenceAssembly } from '../local/reference-assembly';
+
+/**
+ * Every CloudFront Function the project generates, run by njs (an engine independent of the local
+ * edge, close to the cloudfront-js-2.0 runtime) and by the local edge's sandbox on representative
+ * events of its behavior; the two must return the same request or response, the same origin change
+ * and the same log lines (test/helpers/njs.ts). The reference app's five functions, and the functions
+ * of three more route tables: query normalization without a store, experiments with QA overrides
+ * and a store, geo and device routing with a guard.
+ *
+ * A new viewer's id is drawn from Math.random and the clock, both made deterministic and the same in
+ * the two engines, so whole results are compared, viewer ids included.
+ */
+
+interface Generated {
+  readonly fn: CloudFrontFunctionModel;
+  /** The store's contents as deployed (its import source). */
+  readonly store: Readonly<Record<string, string>>;
+  readonly originIds: readonly string[];
+}
+
+/** The generated CloudFront Functions of a distribution, by `<event type> <path pattern>`. */
+function generated(model: DistributionModel): Map<string, Generated> {
+  const out = new Map<string, Generated>();
+  const originIds = Object.keys(model.origins);
+  for (const b of model.behaviors) {
+    for (const fn of Object.values(b.functions ?? {})) {
+      if (!fn) continue;
+      const store: Record<string, string> = {};
+      for (const id of fn.keyValueStores) for (const { key, value } of model.keyValueStores?.[id]?.data ?? []) store[key] = value;
+      out.set(`${fn.eventType} ${b.pathPattern}`, { fn, store, originIds });
+    }
+  }
+  return out;
+}
+
+type Case = (g: Generated) => EngineCase;
+
+const VIEWER_ID = '6f1c2a4e-9b3d-4c1e-8a2f-0123456789ab';
+const request = (spec: ViewerRequestSpec, kvs?: Record<string, string>): Case => (g) => ({ event: viewerRequestEvent(spec), kvs: kvs ?? g.store, originIds: g.originIds });
+const withStore = (spec: ViewerRequestSpec, change: Record<string, string | undefined>): Case => (g) => {
+  const kvs: Record<string, string> = { ...g.store };
+  for (const [k, v] of Object.entries(change)) if (v === undefined) delete kvs[k];
+  else kvs[k] = v;
+  return { event: viewerRequestEvent(spec), kvs, originIds: g.originIds };
+};
+const response = (spec: ViewerRequestSpec, res: Parameters<typeof viewerResponseEvent>[1]): Case => (g) => ({ event: viewerResponseEvent(spec, res), kvs: g.store });
+
+/**
+ * A viewer-response event whose request is what the behavior's viewer-request function returned in
+ * the sandbox for `spec`, as CloudFront hands it on (with the experiment set-cookie instruction).
+ */
+function afterViewerRequest(functions: () => Map<string, Generated>, pathPattern: string, spec: ViewerRequestSpec, res: Parameters<typeof viewerResponseEvent>[1]): Case {
+  return (g) => {
+    const vr = functions().get(`viewer-request ${pathPattern}`)!;
+    const out = runInSandbox(vr.fn, { event: viewerRequestEvent(spec), kvs: vr.store, originIds: vr.originIds });
+    if (out.error !== undefined) throw new Error(`the viewer-request function failed in the sandbox: ${out.error}`);
+    const base = viewerResponseEvent(spec, res) as FunctionEvent & { response: unknown };
+    const event = functionEvent('viewer-response', base.context, base.viewer.ip, out.result as FnRequest, base.response as never);
+    return { event, kvs: g.store };
+  };
+}
+
+/** Cases per function, by `<event type> <path pattern>`. */
+type Cases = Record<string, Record<string, Case>>;
+
+const NEW_VIEWER: ViewerRequestSpec = { uri: '/', headers: { 'User-Agent': 'Mozilla/5.0', 'Accept-Language': 'de-DE' } };
+const TARGETED = { 'X-Tcdn-Targeted': 'CDN-Cache-Control', 'X-Tcdn-Origin-Cache-Control': 'public, max-age=60', 'Cache-Control': 'public, max-age=300', 'X-Tcdn-Origin-Expires': 'Thu, 01 Jan 2026 00:00:00 GMT', 'Content-Type': 'application/json' };
+
+const REFERENCE_CASES = (functions: () => Map<string, Generated>): Cases => ({
+  'viewer-request *': {
+    'a new viewer is given a viewer id and a variant': request(NEW_VIEWER),
+    'a returning viewer keeps the variant of its cookie': request({ uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-home=redesign; theme=dark` } }),
+    'a viewer id without a variant cookie is bucketed by its id': request({ uri: '/products/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}` } }),
+    'a variant cookie naming no variant is replaced': request({ uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-home=evil` } }),
+    'viewer-sent experiment, instruction and identity headers are removed': request({ uri: '/', headers: { 'X-Experiment-Home': 'redesign', 'X-Tcdn-Set-Cookie': 'tcdn-vid=x', 'X-Auth-Sub': 'admin', X_Auth_Scope: 'all' } }),
+    'the store switches the experiment off': withStore(NEW_VIEWER, { 'experiment:home': '{"off":true}' }),
+    'the store moves every new viewer to redesign': withStore(NEW_VIEWER, { 'experiment:home': '{"weights":{"control":0,"redesign":100}}' }),
+    'an unreadable store entry keeps the deployed weights': withStore(NEW_VIEWER, { 'experiment:home': '{oops' }),
+    'a store without the experiment keeps the deployed weights': withStore(NEW_VIEWER, { 'experiment:home': undefined }),
+    'a repeated query parameter and several cookies pass through': request({ uri: '/search', querystring: 'q=a&q=b&empty=&flag', headers: { Cookie: 'a=1; a=2; b=3' } }),
+    'a non-canonical spelling of a protected path is refused': request({ uri: '/api//me/profile' }),
+    'a dot segment before a protected path is refused': request({ uri: '/assets/../api/me/profile' }),
+    'an encoded letter in a protected path is refused': request({ uri: '/api/%6De/profile' }),
+  },
+  'viewer-response *': {
+    'the new viewer\'s cookies are set (viewer id HttpOnly, variant readable)': afterViewerRequest(functions, '*', NEW_VIEWER, { headers: { 'Content-Type': 'text/html' } }),
+    'the origin\'s own Set-Cookie is kept beside the experiment cookies': afterViewerRequest(functions, '*', NEW_VIEWER, { headers: { 'Set-Cookie': ['session=abc; Path=/; HttpOnly', 'pref=1'] } }),
+    'a returning viewer gets no cookies': afterViewerRequest(functions, '*', { uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-home=control` } }, { headers: { 'Content-Type': 'text/html' } }),
+    'an instruction the viewer sent itself never reaches the response': response({ uri: '/', headers: { 'X-Tcdn-Set-Cookie': 'tcdn-vid=forged' } }, { headers: {} }),
+  },
+  'viewer-request /api/*': {
+    'a viewer in Germany is routed to the EU origin the store names': request({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'DE' } }),
+    'the store moves the EU origin to another domain': withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'AT' } }, { 'origin:apiEu': '{"domainName":"api-eu-2.example.com"}' }),
+    'a store without the origin keeps the deployed domain': withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'FR' } }, { 'origin:apiEu': undefined }),
+    'an unreadable origin entry keeps the deployed domain': withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'FR' } }, { 'origin:apiEu': '{"domainName":' }),
+    'a viewer in the US stays on the API origin': request({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'US' } }),
+    'a request without the country header stays on the API origin': request({ uri: '/api/products' }),
+    'tracking parameters are dropped and the rest sorted': request({ uri: '/api/search', querystring: 'utm_source=news&b=2&a=1&fbclid=xyz&a=0&gclid=1', headers: { 'CloudFront-Viewer-Country': 'DE' } }),
+    'encoded, empty and valueless parameters survive normalization': request({ uri: '/api/search', querystring: 'q=caf%C3%A9&empty=&flag&sp=%20x%2B' }),
+    'a non-canonical spelling of a protected path is refused': request({ uri: '/api/./me/x' }),
+    'an upper-case spelling of a protected path is refused': request({ uri: '/API/me/x' }),
+  },
+  'viewer-request /api/categories/*': {
+    'a request passes through with its query string as sent': request({ uri: '/api/categories/shoes', querystring: 'z=1&a=2', headers: { 'Accept-Language': 'fr' } }),
+    'identity headers a viewer sent are removed': request({ uri: '/api/categories/shoes', headers: { 'X-Auth-Sub': 'admin', 'X-Auth-Claim-Role': 'root' } }),
+    'a double slash is refused': request({ uri: '/api/categories//shoes' }),
+  },
+  'viewer-response /api/categories/*': {
+    'the origin\'s Cache-Control and Expires are restored for viewers': response({ uri: '/api/categories/shoes' }, { headers: TARGETED }),
+    'a response without the targeted marker is unchanged': response({ uri: '/api/categories/shoes' }, { headers: { 'Cache-Control': 'public, max-age=300', 'Content-Type': 'application/json' } }),
+  },
+});
+
+const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const JWK = publicJwk(privateKey, 'RS256');
+
+/** Route tables beyond the reference app's, one for each kind of generated function. */
+const CONFIGURATIONS: Record<string, { props: TieredCdnProps; cases: (functions: () => Map<string, Generated>) => Cases }> = {
+  'query normalization without a store or a guard': {
+    props: {
+      site: { source: SITE_DIR },
+      origins: { api: { domainName: 'api.example.com' } },
+      routes: [
+        { pathPattern: '*', tier: 'html', origin: 'site' },
+        { pathPattern: '/search/*', tier: 'api', origin: 'api', queryNormalization: { dropParams: ['session'], dropPrefixes: ['ref_'] } },
+        { pathPattern: '/raw/*', tier: 'api', origin: 'api', queryNormalization: { allowlist: ['q', 'page'], sort: false } },
+      ],
+    },
+    cases: () => ({
+      'viewer-request /search/*': {
+        'custom parameters and prefixes are dropped, the rest sorted': request({ uri: '/search/x', querystring: 'session=1&ref_src=a&REF_x=b&q=shoes&b=1&a=2&utm_medium=m' }),
+        'a query string of tracking parameters only becomes empty': request({ uri: '/search/x', querystring: 'utm_source=a&fbclid=b' }),
+        'experiment headers a viewer sent are removed': request({ uri: '/search/x', headers: { 'X-Experiment-Home': 'b', 'X-Tcdn-Set-Cookie': 'a=b' } }),
+      },
+      'viewer-request /raw/*': {
+        'only allowlisted parameters are kept, in the viewer\'s order': request({ uri: '/raw/x', querystring: 'page=2&x=1&q=a&utm_source=z&q=b' }),
+        'no parameters stay none': request({ uri: '/raw/x' }),
+      },
+    }),
+  },
+  'experiments with QA overrides and a store': {
+    props: {
+      site: { source: SITE_DIR },
+      routes: [
+        {
+          pathPattern: '*',
+          tier: 'html',
+          origin: 'site',
+          experiments: [
+            { name: 'checkout', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }, { name: 'c', weight: 2 }], forceQuery: 'variant', forceCookie: 'qa-variant', cookieMaxAge: Duration.days(7) },
+            { name: 'banner', variants: [{ name: 'off', weight: 3 }, { name: 'on', weight: 1 }] },
+          ],
+        },
+      ],
+    },
+    cases: (functions) => ({
+      'viewer-request *': {
+        'a new viewer is assigned to both experiments': request(NEW_VIEWER),
+        'the force query parameter wins and is not persisted': request({ uri: '/', querystring: 'variant=c' }),
+        'the force cookie wins over the sticky cookie': request({ uri: '/', headers: { Cookie: `qa-variant=b; tcdn-exp-checkout=a; tcdn-vid=${VIEWER_ID}` } }),
+        'a forced value that is no variant is ignored': request({ uri: '/', querystring: 'variant=zzz', headers: { Cookie: `tcdn-vid=${VIEWER_ID}` } }),
+        'new weights from the store apply to new viewers': withStore(NEW_VIEWER, { 'experiment:checkout': '{"weights":{"a":0,"b":0,"c":5}}', 'experiment:banner': '{"weights":{"on":1,"off":0}}' }),
+        'weights naming no variant keep the deployed ones': withStore(NEW_VIEWER, { 'experiment:checkout': '{"weights":{"zz":1}}' }),
+      },
+      'viewer-response *': {
+        'two experiments and the viewer id become three cookies with their own lifetimes': afterViewerRequest(functions, '*', NEW_VIEWER, { headers: { 'Content-Type': 'text/html' } }),
+        'a viewer with both variant cookies gets none': afterViewerRequest(functions, '*', { uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-checkout=b; tcdn-exp-banner=on` } }, { headers: {} }),
+      },
+    }),
+  },
+  'geo and device routing with a guard': {
+    props: {
+      site: { source: SITE_DIR },
+      origins: { api: { domainName: 'api.example.com' }, eu: { domainName: 'eu.api.example.com' }, mobile: { domainName: 'm.api.example.com' } },
+      routes: [
+        { pathPattern: '*', tier: 'html', origin: 'site' },
+        { pathPattern: '/account/*', tier: 'dynamic', origin: 'api', auth: { issuer: 'https://issuer.example.com/', audience: 'shop', jwks: { keys: [JWK] } } },
+        {
+          pathPattern: '/api/*',
+          tier: 'api',
+          origin: 'api',
+          originRouting: { rules: [{ device: 'mobile', origin: 'mobile' }, { countries: ['DE', 'FR'], origin: 'eu' }], routingCacheKey: 'country-and-device' },
+        },
+      ],
+    },
+    cases: () => ({
+      'viewer-request /api/*': {
+        'a mobile viewer goes to the mobile origin': request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'true', 'CloudFront-Viewer-Country': 'US' } }),
+        'a desktop viewer in France goes to the EU origin': request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'false', 'CloudFront-Viewer-Country': 'FR' } }),
+        'a mobile viewer in Germany takes the first rule': request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'true', 'CloudFront-Viewer-Country': 'DE' } }),
+        'the store moves the EU origin': withStore({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'DE' } }, { 'origin:eu': '{"domainName":"eu2.api.example.com"}' }),
+        'a viewer matching no rule stays': request({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'JP' } }),
+        'a non-canonical spelling of the protected route is refused': request({ uri: '/account//orders' }),
+      },
+    }),
+  },
+};
+
+function check(njs: string, functions: () => Map<string, Generated>, cases: Cases): void {
+  for (const [key, byName] of Object.entries(cases)) {
+    describe(key, () => {
+      test('is generated', () => {
+        expect([...functions().keys()]).toContain(key);
+      });
+      for (const [name, make] of Object.entries(byName)) {
+        test(name, async () => {
+          const g = functions().get(key)!;
+          const c = make(g);
+          const inNjs = await runInNjs(njs, g.fn, c);
+          // A function that fails on a request is a 503 from CloudFront: none of these may fail.
+          expect(inNjs.error).toBeUndefined();
+          expect(comparable(inNjs)).toEqual(comparable(runInSandbox(g.fn, c)));
+        });
+      }
+    });
+  }
+}
+
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+describeWithTool('njs', 'generated CloudFront Functions in njs equal the local sandbox', (njs) => {
+  describe("the reference app's functions run in njs", () => {
+    const functions = once(() => generated(readDistribution(referenceAssembly().dir)));
+    test('are the five the reference app generates', () => {
+      expect([...functions().keys()].sort()).toEqual(['viewer-request *', 'viewer-request /api/*', 'viewer-request /api/categories/*', 'viewer-response *', 'viewer-response /api/categories/*']);
+    });
+    check(njs, functions, REFERENCE_CASES(functions));
+  });
+
+  for (const [title, { props, cases }] of Object.entries(CONFIGURATIONS)) {
+    describe(title, () => {
+      const functions = once(() => {
+        cdnStack(props);
+        return generated(readDistribution(testOutdir(), 'Test'));
+      });
+      check(njs, functions, cases(functions));
+    });
+  }
+});

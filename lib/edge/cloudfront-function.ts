@@ -92,6 +92,15 @@ function stepFlags(config: unknown): Record<string, string> {
   };
 }
 
+export interface CloudFrontFunctionBuildOptions {
+  /** The function reads a KeyValueStore (experiment weights, routing targets). */
+  readonly keyValueStore?: boolean;
+  /** Names the behavior in a language error, e.g. `route '/api/*'`. */
+  readonly behavior?: string;
+  /** Another entry module than `lambda-edge/cloudfront-function/<kind>.ts` (tests of the language check). */
+  readonly entry?: string;
+}
+
 export interface CloudFrontFunctionCode {
   readonly code: string;
   readonly bytes: number;
@@ -102,10 +111,10 @@ export interface CloudFrontFunctionCode {
  * Lambda@Edge bundles run, bundled by esbuild with `config` inlined, behind a top-level `handler`.
  * `keyValueStore` adds the `cloudfront` module import the function reads its store through.
  */
-export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: { keyValueStore?: boolean; behavior?: string } = {}): CloudFrontFunctionCode {
+export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: CloudFrontFunctionBuildOptions = {}): CloudFrontFunctionCode {
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
   try {
-    result = bundle(kind, config);
+    result = bundle(options.entry ?? source(kind), config);
   } catch (e) {
     const errors = (e as { errors?: esbuild.Message[] }).errors;
     if (!errors || errors.length === 0) throw e;
@@ -115,9 +124,9 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
   return assemble(body, config, options);
 }
 
-function bundle(kind: CloudFrontFunctionKind, config: unknown) {
+function bundle(entry: string, config: unknown) {
   return esbuild.buildSync({
-    entryPoints: [source(kind)],
+    entryPoints: [entry],
     bundle: true,
     minify: true,
     format: 'iife',

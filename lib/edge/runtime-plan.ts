@@ -34,11 +34,14 @@ export function viewerStepPlan(route: RouteProps, viewerRequest?: ViewerRequestC
 
 const built = new Map<string, CloudFrontFunctionCode>();
 
-/** The generated code, built once per synth for each distinct configuration. */
-export function cloudFrontFunctionCode(kind: 'viewer-request' | 'viewer-response', config: unknown, keyValueStore: boolean): CloudFrontFunctionCode {
+/**
+ * The generated code, built once per synth for each distinct configuration. `behavior` names the
+ * behavior in the error thrown when a step module uses JavaScript the runtime does not run.
+ */
+export function cloudFrontFunctionCode(kind: 'viewer-request' | 'viewer-response', config: unknown, keyValueStore: boolean, behavior?: string): CloudFrontFunctionCode {
   const key = `${kind} ${keyValueStore} ${JSON.stringify(config)}`;
   let code = built.get(key);
-  if (!code) built.set(key, (code = buildCloudFrontFunctionCode(kind, config, { keyValueStore })));
+  if (!code) built.set(key, (code = buildCloudFrontFunctionCode(kind, config, { keyValueStore, behavior })));
   return code;
 }
 
@@ -46,7 +49,7 @@ export function cloudFrontFunctionCode(kind: 'viewer-request' | 'viewer-response
 export function cloudFrontFunctionProblems(where: string, viewerRequest?: ViewerRequestConfig, viewerResponse?: ViewerResponseConfig): string[] {
   const out: string[] = [];
   const check = (kind: 'viewer-request' | 'viewer-response', config: unknown, steps: string, kvs: boolean) => {
-    const { bytes } = cloudFrontFunctionCode(kind, config, kvs);
+    const { bytes } = cloudFrontFunctionCode(kind, config, kvs, where);
     if (bytes > CLOUDFRONT_FUNCTION_CODE_LIMIT) {
       out.push(
         `${where}: its ${kind} steps (${steps}) are ${bytes} bytes as a CloudFront Function; CloudFront allows ${CLOUDFRONT_FUNCTION_CODE_LIMIT} bytes. Split the route, or use fewer experiments or path-guard patterns on it.`,

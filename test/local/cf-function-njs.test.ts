@@ -197,8 +197,21 @@ describeWithTool('njs', 'hand-written CloudFront Functions: njs and the local sa
     const a = await runInNjs(njs, REWRITE, c);
     const b = runInSandbox(REWRITE, c);
     expect(a.result).toEqual(b.result);
-    expect(Object.keys(JSON.parse(a.json!.replace(/"(\d+)":/g, '"#$1":')).querystring)).toEqual(['b', '#2', 'a']);
-    expect(Object.keys(JSON.parse(b.json!.replace(/"(\d+)":/g, '"#$1":')).querystring)).toEqual(['#2', 'b', 'a']);
+    expect(a.queryOrder).toEqual(['b', '2', 'a']);
+    expect(b.queryOrder).toEqual(['2', 'b', 'a']);
+    expect(comparable(a)).not.toEqual(comparable(b));
+  });
+
+  test('known difference, not compared: njs puts a deleted and re-added key back in its old place, V8 (as ES 2015+ says) at the end', async () => {
+    // Only the order of header names changes, which HTTP does not care about; comparable() leaves
+    // \`json\` out for this. Generated functions do this when they restore Cache-Control.
+    const readd = fn('Readd', `function handler(event) { var r = event.response; var cc = r.headers['cache-control']; delete r.headers['cache-control']; r.headers['cache-control'] = cc; return r; }`, 'viewer-response');
+    const c = { event: viewerResponseEvent({ uri: '/' }, { headers: { 'Cache-Control': 'max-age=60', 'Content-Type': 'text/plain' } }) };
+    const a = await runInNjs(njs, readd, c);
+    const b = runInSandbox(readd, c);
+    expect(Object.keys(JSON.parse(a.json!).headers)).toEqual(['cache-control', 'content-type']);
+    expect(Object.keys(JSON.parse(b.json!).headers)).toEqual(['content-type', 'cache-control']);
+    expect(comparable(a)).toEqual(comparable(b));
   });
 
   test('njs refuses code outside the runtime language when it loads it, with the line, as CloudFront does at request time', async () => {

@@ -5,7 +5,7 @@ import { functionEvent, type FnRequest } from '../../tools/local/cf-function-eve
 import { readDistribution } from '../../tools/local/assembly';
 import type { CloudFrontFunctionModel, DistributionModel } from '../../tools/local/model';
 import { publicJwk } from '../../tools/dev-keys';
-import { comparable, type EngineCase, type FunctionEvent, runInNjs, runInSandbox, viewerRequestEvent, viewerResponseEvent, type ViewerRequestSpec } from '../helpers/njs';
+import { comparable, type EngineCase, type EngineOutcome, type FunctionEvent, runInNjs, runInSandbox, viewerRequestEvent, viewerResponseEvent, type ViewerRequestSpec } from '../helpers/njs';
 import { describeWithTool } from '../helpers/python-tools';
 import { cdnStack, SITE_DIR, testOutdir } from '../helpers/stacks';
 import { referenceAssembly } from '../local/reference-assembly';
@@ -44,7 +44,18 @@ function generated(model: DistributionModel): Map<string, Generated> {
   return out;
 }
 
-type Case = (g: Generated) => EngineCase;
+/** A case, and what a viewer must see in its outcome (checked on njs's, which must equal the sandbox's). */
+type Case = (g: Generated) => EngineCase & { readonly see?: (o: EngineOutcome) => void };
+
+/** Adds what the outcome must show to a case, so a case also fails when both engines are wrong alike. */
+function see(c: Case, check: (o: EngineOutcome) => void): Case {
+  return (g) => ({ ...c(g), see: check });
+}
+
+const header = (o: EngineOutcome, name: string): string | undefined => o.result?.headers?.[name]?.value;
+const refused = (o: EngineOutcome) => expect(o.result).toMatchObject({ statusCode: 400, headers: { 'cache-control': { value: 'no-store' } } });
+const routedTo = (domainName: string) => (o: EngineOutcome) => expect(o.originChange).toMatchObject({ kind: 'update', params: { domainName } });
+const notRouted = (o: EngineOutcome) => expect(o.originChange).toBeUndefined();
 
 const VIEWER_ID = '6f1c2a4e-9b3d-4c1e-8a2f-0123456789ab';
 const request = (spec: ViewerRequestSpec, kvs?: Record<string, string>): Case => (g) => ({ event: viewerRequestEvent(spec), kvs: kvs ?? g.store, originIds: g.originIds });
@@ -79,45 +90,68 @@ const TARGETED = { 'X-Tcdn-Targeted': 'CDN-Cache-Control', 'X-Tcdn-Origin-Cache-
 
 const REFERENCE_CASES = (functions: () => Map<string, Generated>): Cases => ({
   'viewer-request *': {
-    'a new viewer is given a viewer id and a variant': request(NEW_VIEWER),
-    'a returning viewer keeps the variant of its cookie': request({ uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-home=redesign; theme=dark` } }),
+    'a new viewer is given a viewer id and a variant': see(request(NEW_VIEWER), (o) => {
+      expect(header(o, 'x-experiment-home')).toMatch(/^(control|redesign)$/);
+      expect(header(o, 'x-tcdn-set-cookie')).toMatch(/tcdn-vid=[0-9a-f-]{36}/);
+    }),
+    'a returning viewer keeps the variant of its cookie': see(request({ uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-home=redesign; theme=dark` } }), (o) => {
+      expect(header(o, 'x-experiment-home')).toBe('redesign');
+      expect(header(o, 'x-tcdn-set-cookie')).toBeUndefined();
+    }),
     'a viewer id without a variant cookie is bucketed by its id': request({ uri: '/products/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}` } }),
     'a variant cookie naming no variant is replaced': request({ uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-home=evil` } }),
-    'viewer-sent experiment, instruction and identity headers are removed': request({ uri: '/', headers: { 'X-Experiment-Home': 'redesign', 'X-Tcdn-Set-Cookie': 'tcdn-vid=x', 'X-Auth-Sub': 'admin', X_Auth_Scope: 'all' } }),
-    'the store switches the experiment off': withStore(NEW_VIEWER, { 'experiment:home': '{"off":true}' }),
-    'the store moves every new viewer to redesign': withStore(NEW_VIEWER, { 'experiment:home': '{"weights":{"control":0,"redesign":100}}' }),
+    'viewer-sent experiment, instruction and identity headers are removed': see(request({ uri: '/', headers: { 'X-Experiment-Home': 'redesign', 'X-Tcdn-Set-Cookie': 'tcdn-vid=x', 'X-Auth-Sub': 'admin', X_Auth_Scope: 'all' } }), (o) => {
+      expect(header(o, 'x-auth-sub')).toBeUndefined();
+      expect(header(o, 'x_auth_scope')).toBeUndefined();
+      expect(header(o, 'x-tcdn-set-cookie')).not.toBe('tcdn-vid=x');
+    }),
+    'the store switches the experiment off': see(withStore(NEW_VIEWER, { 'experiment:home': '{"off":true}' }), (o) => expect(header(o, 'x-experiment-home')).toBe('control')),
+    'the store moves every new viewer to redesign': see(withStore(NEW_VIEWER, { 'experiment:home': '{"weights":{"control":0,"redesign":100}}' }), (o) => expect(header(o, 'x-experiment-home')).toBe('redesign')),
     'an unreadable store entry keeps the deployed weights': withStore(NEW_VIEWER, { 'experiment:home': '{oops' }),
     'a store without the experiment keeps the deployed weights': withStore(NEW_VIEWER, { 'experiment:home': undefined }),
     'a repeated query parameter and several cookies pass through': request({ uri: '/search', querystring: 'q=a&q=b&empty=&flag', headers: { Cookie: 'a=1; a=2; b=3' } }),
-    'a non-canonical spelling of a protected path is refused': request({ uri: '/api//me/profile' }),
-    'a dot segment before a protected path is refused': request({ uri: '/assets/../api/me/profile' }),
-    'an encoded letter in a protected path is refused': request({ uri: '/api/%6De/profile' }),
+    // The site's behavior reaches no origin of a protected route, so it carries no guard: the URI goes on as sent.
+    'an odd spelling goes on to the site as sent': see(request({ uri: '/assets/..//%6De/profile' }), (o) => expect(o.result.uri).toBe('/assets/..//%6De/profile')),
   },
   'viewer-response *': {
-    'the new viewer\'s cookies are set (viewer id HttpOnly, variant readable)': afterViewerRequest(functions, '*', NEW_VIEWER, { headers: { 'Content-Type': 'text/html' } }),
+    'the new viewer\'s cookies are set (viewer id HttpOnly, variant readable)': see(afterViewerRequest(functions, '*', NEW_VIEWER, { headers: { 'Content-Type': 'text/html' } }), (o) => {
+      expect(o.result.cookies['tcdn-vid'].attributes).toMatch(/HttpOnly/);
+      expect(o.result.cookies['tcdn-exp-home'].attributes).not.toMatch(/HttpOnly/);
+    }),
     'the origin\'s own Set-Cookie is kept beside the experiment cookies': afterViewerRequest(functions, '*', NEW_VIEWER, { headers: { 'Set-Cookie': ['session=abc; Path=/; HttpOnly', 'pref=1'] } }),
-    'a returning viewer gets no cookies': afterViewerRequest(functions, '*', { uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-home=control` } }, { headers: { 'Content-Type': 'text/html' } }),
+    'a returning viewer gets no cookies': see(afterViewerRequest(functions, '*', { uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-home=control` } }, { headers: { 'Content-Type': 'text/html' } }), (o) => {
+      expect(o.result.cookies).toEqual({});
+    }),
     'an instruction the viewer sent itself never reaches the response': response({ uri: '/', headers: { 'X-Tcdn-Set-Cookie': 'tcdn-vid=forged' } }, { headers: {} }),
   },
   'viewer-request /api/*': {
-    'a viewer in Germany is routed to the EU origin the store names': request({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'DE' } }),
-    'the store moves the EU origin to another domain': withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'AT' } }, { 'origin:apiEu': '{"domainName":"api-eu-2.example.com"}' }),
-    'a store without the origin keeps the deployed domain': withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'FR' } }, { 'origin:apiEu': undefined }),
-    'an unreadable origin entry keeps the deployed domain': withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'FR' } }, { 'origin:apiEu': '{"domainName":' }),
-    'a viewer in the US stays on the API origin': request({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'US' } }),
-    'a request without the country header stays on the API origin': request({ uri: '/api/products' }),
-    'tracking parameters are dropped and the rest sorted': request({ uri: '/api/search', querystring: 'utm_source=news&b=2&a=1&fbclid=xyz&a=0&gclid=1', headers: { 'CloudFront-Viewer-Country': 'DE' } }),
+    'a viewer in Germany is routed to the EU origin the store names': see(request({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'DE' } }), routedTo('api-eu.example.com')),
+    'the store moves the EU origin to another domain': see(withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'AT' } }, { 'origin:apiEu': '{"domainName":"api-eu-2.example.com"}' }), routedTo('api-eu-2.example.com')),
+    'a store without the origin keeps the deployed domain': see(withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'FR' } }, { 'origin:apiEu': undefined }), routedTo('api-eu.example.com')),
+    'an unreadable origin entry keeps the deployed domain': see(withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'FR' } }, { 'origin:apiEu': '{"domainName":' }), routedTo('api-eu.example.com')),
+    'a viewer in the US stays on the API origin': see(request({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'US' } }), notRouted),
+    'a request without the country header stays on the API origin': see(request({ uri: '/api/products' }), notRouted),
+    'tracking parameters are dropped and the rest sorted': see(request({ uri: '/api/search', querystring: 'utm_source=news&b=2&a=1&fbclid=xyz&a=0&gclid=1', headers: { 'CloudFront-Viewer-Country': 'DE' } }), (o) => {
+      expect(o.queryOrder).toEqual(['a', 'b']);
+    }),
     'encoded, empty and valueless parameters survive normalization': request({ uri: '/api/search', querystring: 'q=caf%C3%A9&empty=&flag&sp=%20x%2B' }),
-    'a non-canonical spelling of a protected path is refused': request({ uri: '/api/./me/x' }),
-    'an upper-case spelling of a protected path is refused': request({ uri: '/API/me/x' }),
+    'a non-canonical spelling of a protected path is refused': see(request({ uri: '/api/./me/x' }), refused),
+    'an upper-case spelling of a protected path is refused': see(request({ uri: '/API/me/x' }), refused),
   },
   'viewer-request /api/categories/*': {
-    'a request passes through with its query string as sent': request({ uri: '/api/categories/shoes', querystring: 'z=1&a=2', headers: { 'Accept-Language': 'fr' } }),
-    'identity headers a viewer sent are removed': request({ uri: '/api/categories/shoes', headers: { 'X-Auth-Sub': 'admin', 'X-Auth-Claim-Role': 'root' } }),
-    'a double slash is refused': request({ uri: '/api/categories//shoes' }),
+    'a request passes through with its query string as sent': see(request({ uri: '/api/categories/shoes', querystring: 'z=1&a=2', headers: { 'Accept-Language': 'fr' } }), (o) => expect(o.queryOrder).toEqual(['z', 'a'])),
+    'identity headers a viewer sent are removed': see(request({ uri: '/api/categories/shoes', headers: { 'X-Auth-Sub': 'admin', 'X-Auth-Claim-Role': 'root' } }), (o) => {
+      expect(Object.keys(o.result.headers).filter((h) => h.startsWith('x-auth-'))).toEqual([]);
+    }),
+    'a double slash is refused': see(request({ uri: '/api/categories//shoes' }), refused),
+    'a dot segment toward a protected path is refused': see(request({ uri: '/api/categories/../me/profile' }), refused),
+    'an encoded letter is refused': see(request({ uri: '/api/categories/%73hoes' }), refused),
   },
   'viewer-response /api/categories/*': {
-    'the origin\'s Cache-Control and Expires are restored for viewers': response({ uri: '/api/categories/shoes' }, { headers: TARGETED }),
+    'the origin\'s Cache-Control and Expires are restored for viewers': see(response({ uri: '/api/categories/shoes' }, { headers: TARGETED }), (o) => {
+      expect(header(o, 'cache-control')).toBe('public, max-age=60');
+      expect(header(o, 'x-tcdn-targeted')).toBeUndefined();
+    }),
     'a response without the targeted marker is unchanged': response({ uri: '/api/categories/shoes' }, { headers: { 'Cache-Control': 'public, max-age=300', 'Content-Type': 'application/json' } }),
   },
 });
@@ -139,12 +173,12 @@ const CONFIGURATIONS: Record<string, { props: TieredCdnProps; cases: (functions:
     },
     cases: () => ({
       'viewer-request /search/*': {
-        'custom parameters and prefixes are dropped, the rest sorted': request({ uri: '/search/x', querystring: 'session=1&ref_src=a&REF_x=b&q=shoes&b=1&a=2&utm_medium=m' }),
+        'custom parameters and prefixes are dropped, the rest sorted': see(request({ uri: '/search/x', querystring: 'session=1&ref_src=a&REF_x=b&q=shoes&b=1&a=2&utm_medium=m' }), (o) => expect(o.queryOrder).toEqual(['a', 'b', 'q'])),
         'a query string of tracking parameters only becomes empty': request({ uri: '/search/x', querystring: 'utm_source=a&fbclid=b' }),
         'experiment headers a viewer sent are removed': request({ uri: '/search/x', headers: { 'X-Experiment-Home': 'b', 'X-Tcdn-Set-Cookie': 'a=b' } }),
       },
       'viewer-request /raw/*': {
-        'only allowlisted parameters are kept, in the viewer\'s order': request({ uri: '/raw/x', querystring: 'page=2&x=1&q=a&utm_source=z&q=b' }),
+        'only allowlisted parameters are kept, in the viewer\'s order': see(request({ uri: '/raw/x', querystring: 'page=2&x=1&q=a&utm_source=z&q=b' }), (o) => expect(o.queryOrder).toEqual(['page', 'q'])),
         'no parameters stay none': request({ uri: '/raw/x' }),
       },
     }),
@@ -167,14 +201,22 @@ const CONFIGURATIONS: Record<string, { props: TieredCdnProps; cases: (functions:
     cases: (functions) => ({
       'viewer-request *': {
         'a new viewer is assigned to both experiments': request(NEW_VIEWER),
-        'the force query parameter wins and is not persisted': request({ uri: '/', querystring: 'variant=c' }),
-        'the force cookie wins over the sticky cookie': request({ uri: '/', headers: { Cookie: `qa-variant=b; tcdn-exp-checkout=a; tcdn-vid=${VIEWER_ID}` } }),
+        'the force query parameter wins and is not persisted': see(request({ uri: '/', querystring: 'variant=c' }), (o) => {
+          expect(header(o, 'x-experiment-checkout')).toBe('c');
+          expect(header(o, 'x-tcdn-set-cookie')).not.toMatch(/tcdn-exp-checkout/);
+        }),
+        'the force cookie wins over the sticky cookie': see(request({ uri: '/', headers: { Cookie: `qa-variant=b; tcdn-exp-checkout=a; tcdn-vid=${VIEWER_ID}` } }), (o) => expect(header(o, 'x-experiment-checkout')).toBe('b')),
         'a forced value that is no variant is ignored': request({ uri: '/', querystring: 'variant=zzz', headers: { Cookie: `tcdn-vid=${VIEWER_ID}` } }),
-        'new weights from the store apply to new viewers': withStore(NEW_VIEWER, { 'experiment:checkout': '{"weights":{"a":0,"b":0,"c":5}}', 'experiment:banner': '{"weights":{"on":1,"off":0}}' }),
+        'new weights from the store apply to new viewers': see(withStore(NEW_VIEWER, { 'experiment:checkout': '{"weights":{"a":0,"b":0,"c":5}}', 'experiment:banner': '{"weights":{"on":1,"off":0}}' }), (o) => {
+          expect([header(o, 'x-experiment-checkout'), header(o, 'x-experiment-banner')]).toEqual(['c', 'on']);
+        }),
         'weights naming no variant keep the deployed ones': withStore(NEW_VIEWER, { 'experiment:checkout': '{"weights":{"zz":1}}' }),
       },
       'viewer-response *': {
-        'two experiments and the viewer id become three cookies with their own lifetimes': afterViewerRequest(functions, '*', NEW_VIEWER, { headers: { 'Content-Type': 'text/html' } }),
+        'two experiments and the viewer id become three cookies with their own lifetimes': see(afterViewerRequest(functions, '*', NEW_VIEWER, { headers: { 'Content-Type': 'text/html' } }), (o) => {
+          expect(Object.keys(o.result.cookies).sort()).toEqual(['tcdn-exp-banner', 'tcdn-exp-checkout', 'tcdn-vid']);
+          expect(o.result.cookies['tcdn-exp-checkout'].attributes).toContain('Max-Age=604800');
+        }),
         'a viewer with both variant cookies gets none': afterViewerRequest(functions, '*', { uri: '/', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-checkout=b; tcdn-exp-banner=on` } }, { headers: {} }),
       },
     }),
@@ -196,12 +238,12 @@ const CONFIGURATIONS: Record<string, { props: TieredCdnProps; cases: (functions:
     },
     cases: () => ({
       'viewer-request /api/*': {
-        'a mobile viewer goes to the mobile origin': request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'true', 'CloudFront-Viewer-Country': 'US' } }),
-        'a desktop viewer in France goes to the EU origin': request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'false', 'CloudFront-Viewer-Country': 'FR' } }),
-        'a mobile viewer in Germany takes the first rule': request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'true', 'CloudFront-Viewer-Country': 'DE' } }),
-        'the store moves the EU origin': withStore({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'DE' } }, { 'origin:eu': '{"domainName":"eu2.api.example.com"}' }),
-        'a viewer matching no rule stays': request({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'JP' } }),
-        'a non-canonical spelling of the protected route is refused': request({ uri: '/account//orders' }),
+        'a mobile viewer goes to the mobile origin': see(request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'true', 'CloudFront-Viewer-Country': 'US' } }), routedTo('m.api.example.com')),
+        'a desktop viewer in France goes to the EU origin': see(request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'false', 'CloudFront-Viewer-Country': 'FR' } }), routedTo('eu.api.example.com')),
+        'a mobile viewer in Germany takes the first rule': see(request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'true', 'CloudFront-Viewer-Country': 'DE' } }), routedTo('m.api.example.com')),
+        'the store moves the EU origin': see(withStore({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'DE' } }, { 'origin:eu': '{"domainName":"eu2.api.example.com"}' }), routedTo('eu2.api.example.com')),
+        'a viewer matching no rule stays': see(request({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'JP' } }), notRouted),
+        'a non-canonical spelling of the protected route is refused': see(request({ uri: '/account//orders' }), refused),
       },
     }),
   },
@@ -221,6 +263,7 @@ function check(njs: string, functions: () => Map<string, Generated>, cases: Case
           // A function that fails on a request is a 503 from CloudFront: none of these may fail.
           expect(inNjs.error).toBeUndefined();
           expect(comparable(inNjs)).toEqual(comparable(runInSandbox(g.fn, c)));
+          c.see?.(inNjs);
         });
       }
     });

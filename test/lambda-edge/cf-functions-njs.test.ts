@@ -1,4 +1,8 @@
+import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import type { TieredCdnProps } from '../../lib';
 import { functionEvent, type FnRequest } from '../../tools/local/cf-function-event';
@@ -282,6 +286,22 @@ describeWithTool('njs', 'generated CloudFront Functions in njs equal the local s
       expect([...functions().keys()].sort()).toEqual(['viewer-request *', 'viewer-request /api/*', 'viewer-request /api/categories/*', 'viewer-response *', 'viewer-response /api/categories/*']);
     });
     check(njs, functions, REFERENCE_CASES(functions));
+  });
+
+  test("docs/local-edge.md's command runs a generated function in njs as written", () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'local-edge.md'), 'utf8');
+    const block = /### Generated functions in njs[\s\S]*?```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block).toContain('njs ');
+    // The synth is the reference app's: the test's copy of it stands in for cdk.out.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-njs-doc-'));
+    try {
+      fs.symlinkSync(referenceAssembly().dir, path.join(dir, 'cdk.out'));
+      const script = block!.replace(/^npx cdk synth --quiet\n/m, '');
+      const out = execFileSync('/bin/sh', ['-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, TMPDIR: dir, PATH: `${path.dirname(njs)}${path.delimiter}${process.env.PATH}` } });
+      expect(JSON.parse(out).headers).toEqual({ 'cache-control': { value: 'public, max-age=60' } });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const [title, { props, cases }] of Object.entries(CONFIGURATIONS)) {

@@ -225,6 +225,46 @@ const CONFIGURATIONS: Record<string, { props: TieredCdnProps; cases: (functions:
       },
     }),
   },
+  'every step on one behavior (experiment, normalization, routing, targeted cache control)': {
+    props: {
+      site: { source: SITE_DIR },
+      origins: { api: { domainName: 'api.example.com' }, eu: { domainName: 'eu.api.example.com' } },
+      routes: [
+        { pathPattern: '*', tier: 'html', origin: 'site' },
+        {
+          pathPattern: '/shop/*',
+          tier: 'api',
+          origin: 'api',
+          targetedCacheControl: true,
+          queryNormalization: { dropParams: ['session'] },
+          originRouting: { rules: [{ countries: ['DE'], origin: 'eu', sameContent: true }] },
+          experiments: [{ name: 'prices', variants: [{ name: 'old', weight: 1 }, { name: 'new', weight: 1 }] }],
+        },
+      ],
+    },
+    cases: (functions) => ({
+      'viewer-request /shop/*': {
+        'a new viewer in Germany: variant, normalized query and EU origin at once': see(
+          request({ uri: '/shop/cart', querystring: 'session=9&z=1&a=2&utm_source=x', headers: { 'CloudFront-Viewer-Country': 'DE' } }),
+          (o) => {
+            expect(header(o, 'x-experiment-prices')).toMatch(/^(old|new)$/);
+            expect(o.queryOrder).toEqual(['a', 'z']);
+            expect(o.originChange).toMatchObject({ params: { domainName: 'eu.api.example.com' } });
+          },
+        ),
+        'a returning viewer elsewhere keeps its variant and origin': see(request({ uri: '/shop/cart', headers: { Cookie: `tcdn-vid=${VIEWER_ID}; tcdn-exp-prices=new`, 'CloudFront-Viewer-Country': 'US' } }), (o) => {
+          expect(header(o, 'x-experiment-prices')).toBe('new');
+          expect(o.originChange).toBeUndefined();
+        }),
+      },
+      'viewer-response /shop/*': {
+        'cookies of a new viewer and the origin\'s Cache-Control in one response': see(afterViewerRequest(functions, '/shop/*', { ...NEW_VIEWER, uri: '/shop/cart' }, { headers: TARGETED }), (o) => {
+          expect(header(o, 'cache-control')).toBe('public, max-age=60');
+          expect(Object.keys(o.result.cookies).sort()).toEqual(['tcdn-exp-prices', 'tcdn-vid']);
+        }),
+      },
+    }),
+  },
   'geo and device routing with a guard': {
     props: {
       site: { source: SITE_DIR },

@@ -19,8 +19,8 @@ import { referenceAssembly } from '../local/reference-assembly';
  * edge, close to the cloudfront-js-2.0 runtime) and by the local edge's sandbox on representative
  * events of its behavior; the two must return the same request or response, the same origin change
  * and the same log lines (test/helpers/njs.ts). The reference app's five functions, and the functions
- * of three more route tables: query normalization without a store, experiments with QA overrides
- * and a store, geo and device routing with a guard.
+ * of four more route tables: query normalization without a store, experiments with QA overrides and a
+ * store, every step on one behavior, geo and device routing with a guard.
  *
  * A new viewer's id is drawn from Math.random and the clock, both made deterministic and the same in
  * the two engines, so whole results are compared, viewer ids included.

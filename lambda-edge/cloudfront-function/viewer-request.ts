@@ -1,9 +1,10 @@
-import type { ExperimentConfig, ViewerRequestConfig } from '../shared/config';
+import type { ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
 import type { OriginTarget } from '../shared/config';
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../shared/experiment-kvs';
 import type { CloudFrontRequest } from 'aws-lambda';
 import { decide } from '../origin-request/index';
 import { assignExperiments, stripExperimentHeaders } from '../viewer-request/experiments';
+import { unpackPatterns } from '../shared/pattern-pack';
 import { rejectionLogLine, routeOf } from '../shared/rejections';
 import { refuseNonCanonical } from '../viewer-request/guard';
 import { normalizeRequest } from '../viewer-request/normalize';
@@ -15,7 +16,7 @@ import { type CfEvent, fromLambdaRequest, fromLambdaResponse, toLambdaRequest } 
  * normalize, experiments, the same pure modules the Lambda@Edge bundle runs, in the same order.
  * With a key value store, each experiment's weights (or its off switch) are read from it first.
  */
-declare const __TIERED_CDN_CONFIG__: ViewerRequestConfig;
+declare const __TIERED_CDN_CONFIG__: FunctionViewerRequestConfig;
 // Inlined by lib/edge/cloudfront-function.ts: a step the behavior does not use is dropped from the
 // code at bundle time, which is what keeps each function under CloudFront's 10 KB.
 declare const __TCDN_GUARD__: boolean;
@@ -26,6 +27,9 @@ declare const __cfUpdateOrigin: (params: Record<string, unknown>) => void;
 declare const __cfKvs: undefined | (() => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> });
 
 const config = __TIERED_CDN_CONFIG__;
+// Unpacked once, when CloudFront loads the function, not per request.
+const guard: GuardConfig | undefined = __TCDN_GUARD__ && config.guard ? { protectedPatterns: unpackPatterns(config.guard.protectedPatterns) } : undefined;
+const routes = __TCDN_GUARD__ && config.routes !== undefined ? unpackPatterns(config.routes) : undefined;
 const kvs = (__TCDN_EXPERIMENTS__ || __TCDN_ROUTING__) && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
 
 /** Each experiment with the weights the store holds now; a missing or unreadable entry keeps the baked weights. */
@@ -63,12 +67,12 @@ type Target = Extract<OriginTarget, { kind: 'custom' }>;
 function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | ReturnType<typeof fromLambdaResponse>; id?: string; target?: Target } {
   let request = toLambdaRequest(event);
   // One `if` on the bundle-time flag, so a function without the guard carries none of its code.
-  if (__TCDN_GUARD__ && config.guard) {
-    const refused = refuseNonCanonical(request, config.guard);
+  if (__TCDN_GUARD__ && guard) {
+    const refused = refuseNonCanonical(request, guard);
     if (refused) {
       // The one JSON line per refusal, as the Lambda@Edge viewer-request writes it; CloudFront sends
       // a function's console.log lines to CloudWatch Logs (us-east-1, /aws/cloudfront/function/<name>).
-      console.log(rejectionLogLine({ reason: refused.reason, route: routeOf(request.uri, config.routes), status: 400 }));
+      console.log(rejectionLogLine({ reason: refused.reason, route: routeOf(request.uri, routes), status: 400 }));
       return { out: fromLambdaResponse(refused.response) };
     }
   }

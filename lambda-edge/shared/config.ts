@@ -117,6 +117,18 @@ export interface ViewerRequestConfig {
   };
 }
 
+/**
+ * A `ViewerRequestConfig` as baked into a CloudFront Function, where every byte counts against 10 KB:
+ * the pattern lists packed (lambda-edge/shared/pattern-pack.ts), and the guard's reduced at synth to
+ * the protected patterns the function's behaviors can reach (`reachablePatterns` in path-guard.ts).
+ */
+export interface FunctionViewerRequestConfig extends Omit<ViewerRequestConfig, 'guard' | 'routes'> {
+  /** `ViewerRequestConfig.routes`, packed. */
+  readonly routes?: string;
+  /** `GuardConfig.protectedPatterns`, reduced and packed. */
+  readonly guard?: { readonly protectedPatterns: string };
+}
+
 /** Viewer-response function of one cache behavior (sets experiment cookies, even on cache hits). */
 export interface ViewerResponseConfig {
   /** The experiments whose cookies are set. */

@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as esbuild from 'esbuild';
+import type { FunctionViewerRequestConfig, ViewerRequestConfig } from '../../lambda-edge/shared/config';
+import { reachablePatterns } from '../../lambda-edge/shared/path-guard';
+import { packPatterns } from '../../lambda-edge/shared/pattern-pack';
 import { CONFIG_CONSTANT } from './bundle';
 
 /** CloudFront's limit on a function's code ("Quotas on CloudFront Functions"). */
@@ -114,7 +117,7 @@ export interface CloudFrontFunctionCode {
 export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: CloudFrontFunctionBuildOptions = {}): CloudFrontFunctionCode {
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
   try {
-    result = bundle(options.entry ?? source(kind), config);
+    result = bundle(kind, options.entry ?? source(kind), config);
   } catch (e) {
     const errors = (e as { errors?: esbuild.Message[] }).errors;
     if (!errors || errors.length === 0) throw e;
@@ -124,7 +127,23 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
   return assemble(body, config, options);
 }
 
-function bundle(entry: string, config: unknown) {
+/**
+ * What a viewer-request function bakes: its guard reduced to the protected patterns its behaviors
+ * can reach (the default behavior `*`, or a function without `routes`, keeps them all), sorted so
+ * shared prefixes sit together, and both pattern lists packed.
+ */
+export function bakedViewerRequestConfig(config: ViewerRequestConfig): FunctionViewerRequestConfig {
+  const { guard, routes, ...rest } = config;
+  const out: { -readonly [K in keyof FunctionViewerRequestConfig]: FunctionViewerRequestConfig[K] } = { ...rest };
+  if (routes !== undefined) out.routes = packPatterns(routes);
+  if (guard) {
+    const reachable = routes === undefined ? [...guard.protectedPatterns] : reachablePatterns(guard.protectedPatterns, routes);
+    out.guard = { protectedPatterns: packPatterns(reachable.sort()) };
+  }
+  return out;
+}
+
+function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown) {
   return esbuild.buildSync({
     entryPoints: [entry],
     bundle: true,
@@ -138,7 +157,7 @@ function bundle(entry: string, config: unknown) {
     inject: [source('runtime')],
     // The steps' `import ... from 'crypto'` reads the runtime's own module through runtime.ts.
     alias: { crypto: source('runtime') },
-    define: { [CONFIG_CONSTANT]: JSON.stringify(config), ...stepFlags(config) },
+    define: { [CONFIG_CONSTANT]: JSON.stringify(kind === 'viewer-request' ? bakedViewerRequestConfig(config as ViewerRequestConfig) : config), ...stepFlags(config) },
     logLevel: 'silent',
   });
 }

@@ -83,7 +83,7 @@ describe('generated CloudFront Functions are written in the runtime language', (
     }
   });
 
-  test.each([10, 25])('the %i-behavior benchmark route table: every function in the subset and at most 8,700 bytes', (behaviors) => {
+  test.each([10, 25, 75])('the %i-behavior benchmark route table: every function in the subset and at most 8,700 bytes', (behaviors) => {
     const functions = synthScaleTable(behaviors);
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const f of functions) {

@@ -109,7 +109,12 @@ export function njsDriver(code: string, c: EngineCase): string {
     DETERMINISM,
     `(function () {
   var event = ${c.eventJson ?? JSON.stringify(c.event)};
-  function report(o) { o.originChange = globalThis.__cfStub.originChange; console.log(${JSON.stringify(MARK)} + JSON.stringify(o)); }
+  // njs 0.7.9 cuts a console.log call at 2048 bytes: the outcome goes out as ASCII in short lines.
+  function report(o) {
+    o.originChange = globalThis.__cfStub.originChange;
+    var text = JSON.stringify(o).replace(/[\\u0080-\\uffff]/g, function (c) { return '\\\\u' + ('0000' + c.charCodeAt(0).toString(16)).slice(-4); });
+    for (var i = 0; i < text.length; i += 1000) console.log(${JSON.stringify(MARK)} + text.slice(i, i + 1000));
+  }
   function settle(v) {
     var o = v === undefined ? {} : { json: JSON.stringify(v) };
     if (v && v.querystring && typeof v.querystring === 'object') o.queryOrder = Object.keys(v.querystring);
@@ -144,14 +149,19 @@ export function runInNjs(bin: string, fn: Pick<CloudFrontFunctionModel, 'name' |
       fs.rmSync(file, { force: true });
       if (err && (err as { killed?: boolean }).killed) return reject(new Error(`njs did not finish ${fn.name} within 20 s`));
       const lines = stdout.split('\n').filter((l) => l !== '');
-      const out = lines.find((l) => l.startsWith(MARK));
+      const parts = lines.filter((l) => l.startsWith(MARK));
       const logs = lines.filter((l) => !l.startsWith(MARK));
-      if (!out) {
+      if (parts.length === 0) {
         // njs prints "Thrown:" then the error; the driver's file name stands for the function's.
         const thrown = stderr.replace(/^Thrown:\n/, '').split('\n')[0].split(file).join(fn.name);
         return resolve({ error: thrown || 'the handler returned a promise that never settled' });
       }
-      const o = JSON.parse(out.slice(MARK.length)) as EngineOutcome;
+      let o: EngineOutcome;
+      try {
+        o = JSON.parse(parts.map((l) => l.slice(MARK.length)).join(''));
+      } catch (e) {
+        return reject(new Error(`njs's output for ${fn.name} is not the driver's JSON: ${String(e)}`));
+      }
       if (o.error !== undefined) return resolve({ error: o.error, ...(o.originChange !== undefined ? { originChange: o.originChange } : {}) });
       resolve({
         ...(o.json !== undefined ? { result: JSON.parse(o.json), json: o.json } : {}),

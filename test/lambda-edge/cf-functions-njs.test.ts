@@ -49,7 +49,17 @@ function generated(model: DistributionModel): Map<string, Generated> {
 }
 
 /** A case, and what a viewer must see in its outcome (checked on njs's, which must equal the sandbox's). */
-type Case = (g: Generated) => EngineCase & { readonly see?: (o: EngineOutcome) => void };
+type Case = (g: Generated) => EngineCase & { readonly see?: (o: EngineOutcome) => void; readonly manyNames?: boolean };
+
+/**
+ * Known difference: njs 0.7.9 enumerates an object of 11 or more keys in its hash table's order, not
+ * in the order the keys were added (test/local/cf-function-njs.test.ts), so a request with 11 or more
+ * distinct query parameter names leaves njs in another order than the sandbox's (V8, as the language
+ * specifies). Such a case compares the parameters as a set and says which order each engine gave.
+ */
+function manyNames(c: Case): Case {
+  return (g) => ({ ...c(g), manyNames: true });
+}
 
 /** Adds what the outcome must show to a case, so a case also fails when both engines are wrong alike. */
 function see(c: Case, check: (o: EngineOutcome) => void): Case {
@@ -114,6 +124,10 @@ const REFERENCE_CASES = (functions: () => Map<string, Generated>): Cases => ({
     'an unreadable store entry keeps the deployed weights': withStore(NEW_VIEWER, { 'experiment:home': '{oops' }),
     'a store without the experiment keeps the deployed weights': withStore(NEW_VIEWER, { 'experiment:home': undefined }),
     'a repeated query parameter and several cookies pass through': request({ uri: '/search', querystring: 'q=a&q=b&empty=&flag', headers: { Cookie: 'a=1; a=2; b=3' } }),
+    'careless cookies (an = in a value, no value, unicode, a forged viewer id) are handled alike': request({
+      uri: '/',
+      headers: { Cookie: 'tok=a=b==; novalue; tcdn-vid=not-a-uuid; name=J\u00fcrgen; tcdn-exp-home=; =x', 'User-Agent': 'Bot \u00e9' },
+    }),
     // The site's behavior reaches no origin of a protected route, so it carries no guard: the URI goes on as sent.
     'an odd spelling goes on to the site as sent': see(request({ uri: '/assets/..//%6De/profile' }), (o) => expect(o.result.uri).toBe('/assets/..//%6De/profile')),
   },
@@ -139,10 +153,21 @@ const REFERENCE_CASES = (functions: () => Map<string, Generated>): Cases => ({
       expect(o.queryOrder).toEqual(['a', 'b']);
     }),
     'encoded, empty and valueless parameters survive normalization': request({ uri: '/api/search', querystring: 'q=caf%C3%A9&empty=&flag&sp=%20x%2B' }),
+    'malformed percent-encoding and odd separators are handled alike': request({ uri: '/api/search', querystring: 'q=%E0%A4%A&x=%&&=v&utm_source=%ZZ&a=1=2&b=%2526' }),
+    'a long query string of 17 names repeated (njs orders 11+ names by hash)': manyNames(
+      see(request({ uri: '/api/search', querystring: Array.from({ length: 200 }, (_, i) => `p${i % 17}=${i}`).join('&') }), (o) => {
+        expect(o.queryOrder).toEqual([...(o.queryOrder ?? [])].sort());
+      }),
+    ),
     'a non-canonical spelling of a protected path is refused': see(request({ uri: '/api/./me/x' }), refused),
     'an upper-case spelling of a protected path is refused': see(request({ uri: '/API/me/x' }), refused),
   },
   'viewer-request /api/categories/*': {
+    '12 parameter names pass through (njs orders 11+ names by hash)': manyNames(
+      see(request({ uri: '/api/categories/shoes', querystring: 'l=1&k=1&j=1&i=1&h=1&g=1&f=1&e=1&d=1&c=1&b=1&a=1' }), (o) => {
+        expect(o.queryOrder).toEqual(['l', 'k', 'j', 'i', 'h', 'g', 'f', 'e', 'd', 'c', 'b', 'a']);
+      }),
+    ),
     'a request passes through with its query string as sent': see(request({ uri: '/api/categories/shoes', querystring: 'z=1&a=2', headers: { 'Accept-Language': 'fr' } }), (o) => expect(o.queryOrder).toEqual(['z', 'a'])),
     'identity headers a viewer sent are removed': see(request({ uri: '/api/categories/shoes', headers: { 'X-Auth-Sub': 'admin', 'X-Auth-Claim-Role': 'root' } }), (o) => {
       expect(Object.keys(o.result.headers).filter((h) => h.startsWith('x-auth-'))).toEqual([]);
@@ -306,8 +331,17 @@ function check(njs: string, functions: () => Map<string, Generated>, cases: Case
           const inNjs = await runInNjs(njs, g.fn, c);
           // A function that fails on a request is a 503 from CloudFront: none of these may fail.
           expect(inNjs.error).toBeUndefined();
-          expect(comparable(inNjs)).toEqual(comparable(runInSandbox(g.fn, c)));
-          c.see?.(inNjs);
+          const inSandbox = runInSandbox(g.fn, c);
+          if (c.manyNames) {
+            const { queryOrder: a, ...njsRest } = comparable(inNjs);
+            const { queryOrder: b, ...sandboxRest } = comparable(inSandbox);
+            expect(njsRest).toEqual(sandboxRest);
+            expect([...(a ?? [])].sort()).toEqual([...(b ?? [])].sort());
+            expect(a).not.toEqual(b);
+          } else {
+            expect(comparable(inNjs)).toEqual(comparable(inSandbox));
+          }
+          c.see?.(c.manyNames ? inSandbox : inNjs);
         });
       }
     });

@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import type { TieredCdnProps } from '../../lib';
+import { scaleRouteTable } from '../../bench/route-tables';
 import { functionEvent, type FnRequest } from '../../tools/local/cf-function-event';
 import { readDistribution } from '../../tools/local/assembly';
 import type { CloudFrontFunctionModel, DistributionModel } from '../../tools/local/model';
@@ -19,8 +20,9 @@ import { referenceAssembly } from '../local/reference-assembly';
  * edge, close to the cloudfront-js-2.0 runtime) and by the local edge's sandbox on representative
  * events of its behavior; the two must return the same request or response, the same origin change
  * and the same log lines (test/helpers/njs.ts). The reference app's five functions, and the functions
- * of four more route tables: query normalization without a store, experiments with QA overrides and a
- * store, every step on one behavior, geo and device routing with a guard.
+ * of five more route tables: query normalization without a store, experiments with QA overrides and a
+ * store, every step on one behavior, a 75-behavior table with 25 protected routes (the packed path
+ * guard), geo and device routing with a guard.
  *
  * A new viewer's id is drawn from Math.random and the clock, both made deterministic and the same in
  * the two engines, so whole results are compared, viewer ids included.
@@ -287,6 +289,28 @@ const CONFIGURATIONS: Record<string, { props: TieredCdnProps; cases: (functions:
           expect(header(o, 'cache-control')).toBe('public, max-age=60');
           expect(Object.keys(o.result.cookies).sort()).toEqual(['tcdn-exp-prices', 'tcdn-vid']);
         }),
+      },
+    }),
+  },
+  "CloudFront's 75-behavior quota, half the routes protected (bench/route-tables.ts)": {
+    props: scaleRouteTable(75, { keys: [JWK] }),
+    cases: () => ({
+      'viewer-request *': {
+        'a new viewer is assigned to both experiments': see(request(NEW_VIEWER), (o) => {
+          expect(header(o, 'x-experiment-checkout-flow')).toMatch(/^(control|one-page)$/);
+          expect(header(o, 'x-experiment-search-ranking')).toMatch(/^(control|learned|hybrid)$/);
+        }),
+      },
+      'viewer-request /api/*': {
+        'a public path goes on as sent': see(request({ uri: '/api/v2/public-catalogues/service-0003/items', querystring: 'b=1&a=2' }), (o) => expect(o.result.uri).toBe('/api/v2/public-catalogues/service-0003/items')),
+        'a double slash in the last protected prefix is refused': see(request({ uri: '/api/v2/customer-accounts/service-0025//orders' }), refused),
+        'another case of a protected prefix is refused': see(request({ uri: '/API/v2/customer-accounts/service-0013/orders' }), refused),
+        'an encoded letter in a protected prefix is refused': see(request({ uri: '/api/v2/customer-accounts/%73ervice-0001/x' }), refused),
+        'a dot segment into a protected prefix is refused': see(request({ uri: '/api/v2/public-catalogues/../customer-accounts/service-0002/x' }), refused),
+      },
+      'viewer-request /api/v2/public-catalogues/service-0023/*': {
+        'a double slash toward a protected prefix is refused here too': see(request({ uri: '/api/v2/public-catalogues/service-0023/..//customer-accounts/service-0001/x' }), refused),
+        'its own path goes on as sent': see(request({ uri: '/api/v2/public-catalogues/service-0023/items' }), (o) => expect(o.result.uri).toBe('/api/v2/public-catalogues/service-0023/items')),
       },
     }),
   },

@@ -97,7 +97,7 @@ function createRequestOriginGroup(p) {
 export default { kvs: kvs, updateRequestOrigin: updateRequestOrigin, selectRequestOriginById: selectRequestOriginById, createRequestOriginGroup: createRequestOriginGroup };
 `;
 
-/** Marks the driver's one output line among the function's own console.log lines. */
+/** Marks the driver's output lines among the function's own console.log lines. */
 const MARK = '@@njs-outcome@@ ';
 
 /** The njs script for one case: the function, the stub state, DETERMINISM, the call. */
@@ -128,25 +128,16 @@ export function njsDriver(code: string, c: EngineCase): string {
   ].join('\n');
 }
 
-let stubDir: string | undefined;
-let runs = 0;
-
-function workDir(): string {
-  if (!stubDir) {
-    stubDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-njs-'));
-    fs.writeFileSync(path.join(stubDir, 'cloudfront.js'), CLOUDFRONT_STUB);
-  }
-  return stubDir;
-}
-
 /** The function run by njs (`bin`) on the case's event; a load or syntax error is an `error` naming the line. */
 export function runInNjs(bin: string, fn: Pick<CloudFrontFunctionModel, 'name' | 'code'>, c: EngineCase): Promise<EngineOutcome> {
-  const dir = workDir();
-  const file = path.join(dir, `${fn.name}-${process.pid}-${++runs}.js`);
+  // njs looks for a module beside the script first: the stub goes in the script's own folder.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-njs-'));
+  const file = path.join(dir, `${fn.name}.js`);
+  fs.writeFileSync(path.join(dir, 'cloudfront.js'), CLOUDFRONT_STUB);
   fs.writeFileSync(file, njsDriver(fn.code, c));
   return new Promise((resolve, reject) => {
     execFile(bin, [file], { timeout: 20000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      fs.rmSync(file, { force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
       if (err && (err as { killed?: boolean }).killed) return reject(new Error(`njs did not finish ${fn.name} within 20 s`));
       const lines = stdout.split('\n').filter((l) => l !== '');
       const parts = lines.filter((l) => l.startsWith(MARK));

@@ -6,10 +6,12 @@ import { decide } from '../origin-request/index';
 import { assignExperiments, stripExperimentHeaders } from '../viewer-request/experiments';
 import { unpackPatterns } from '../shared/pattern-pack';
 import { rejectionLogLine, routeOf } from '../shared/rejections';
-import { refuseNonCanonical } from '../viewer-request/guard';
+import { pathProblem } from '../shared/path-guard';
+import { EDGE_CACHE_CONTROL, EDGE_CONTENT_TYPE } from '../shared/responses';
+import { nonCanonicalBody } from '../viewer-request/guard';
 import { normalizeRequest } from '../viewer-request/normalize';
 import { stripAssertedHeaders } from '../viewer-request/strip';
-import { type CfEvent, fromLambdaRequest, fromLambdaResponse, toLambdaRequest } from './adapter';
+import { type CfEvent, type CfResponse, fromLambdaRequest, toLambdaRequest } from './adapter';
 
 /**
  * The viewer-request steps of a behavior without auth, as a CloudFront Function: guard, strip,
@@ -64,16 +66,18 @@ function withVariants(e: ExperimentConfig, variants: ExperimentConfig['variants'
 
 type Target = Extract<OriginTarget, { kind: 'custom' }>;
 
-function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | ReturnType<typeof fromLambdaResponse>; id?: string; target?: Target } {
+function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | CfResponse; id?: string; target?: Target } {
   let request = toLambdaRequest(event);
   // One `if` on the bundle-time flag, so a function without the guard carries none of its code.
   if (__TCDN_GUARD__ && guard) {
-    const refused = refuseNonCanonical(request, guard);
-    if (refused) {
+    const problem = pathProblem(request.uri, guard);
+    if (problem !== null) {
       // The one JSON line per refusal, as the Lambda@Edge viewer-request writes it; CloudFront sends
       // a function's console.log lines to CloudWatch Logs (us-east-1, /aws/cloudfront/function/<name>).
-      console.log(rejectionLogLine({ reason: refused.reason, route: routeOf(request.uri, routes), status: 400 }));
-      return { out: fromLambdaResponse(refused.response) };
+      console.log(rejectionLogLine({ reason: `path-${problem}`, route: routeOf(request.uri, routes), status: 400 }));
+      // The Lambda@Edge guard's 400 (viewer-request/guard.ts), built in the function's shape directly.
+      const headers = { 'content-type': { value: EDGE_CONTENT_TYPE }, 'cache-control': { value: EDGE_CACHE_CONTROL } };
+      return { out: { statusCode: 400, statusDescription: 'Bad Request', headers, cookies: {}, body: JSON.stringify(nonCanonicalBody(problem)) } };
     }
   }
   request = stripAssertedHeaders(request);

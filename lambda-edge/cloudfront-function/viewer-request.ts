@@ -25,6 +25,7 @@ declare const __TCDN_GUARD__: boolean;
 declare const __TCDN_NORMALIZE__: boolean;
 declare const __TCDN_EXPERIMENTS__: boolean;
 declare const __TCDN_ROUTING__: boolean;
+declare const __TCDN_KVS__: boolean;
 declare const __cfUpdateOrigin: (params: Record<string, unknown>) => void;
 declare const __cfKvs: undefined | (() => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> });
 
@@ -32,7 +33,7 @@ const config = __TIERED_CDN_CONFIG__;
 // Unpacked once, when CloudFront loads the function, not per request.
 const guard: GuardConfig | undefined = __TCDN_GUARD__ && config.guard ? { protectedPatterns: unpackPatterns(config.guard.protectedPatterns) } : undefined;
 const routes = __TCDN_GUARD__ && config.routes !== undefined ? unpackPatterns(config.routes) : undefined;
-const kvs = (__TCDN_EXPERIMENTS__ || __TCDN_ROUTING__) && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
+const kvs = __TCDN_KVS__ && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
 
 /** Each experiment with the weights the store holds now; a missing or unreadable entry keeps the baked weights. */
 async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
@@ -117,15 +118,17 @@ function updateOrigin(target: Target): void {
   __cfUpdateOrigin(params);
 }
 
+// Each `__TCDN_*__ &&` below is decided at bundle time: a function without a store or without
+// routing carries none of the code behind it.
 function handler(event: CfEvent) {
-  if (!kvs) {
+  if (!__TCDN_KVS__ || !kvs) {
     const r = run(event, config.experiments);
-    if (r.target) updateOrigin(r.target);
+    if (__TCDN_ROUTING__ && r.target) updateOrigin(r.target);
     return r.out;
   }
   return liveExperiments().then((experiments) => {
     const r = run(event, experiments);
-    if (!r.target || !r.id) return r.out;
+    if (!__TCDN_ROUTING__ || !r.target || !r.id) return r.out;
     return liveTarget(r.id, r.target).then((t) => {
       updateOrigin(t);
       return r.out;

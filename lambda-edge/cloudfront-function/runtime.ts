@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * What the steps take from Node that cloudfront-js-2.0 lacks or names differently. esbuild points
  * the steps' `crypto` import here and injects `URLSearchParams` (see lib/edge/cloudfront-function.ts).

@@ -120,21 +120,26 @@ function updateOrigin(target: Target): void {
   __cfUpdateOrigin(params);
 }
 
-// Each `__TCDN_*__ &&` below is decided at bundle time: a function without a store or without
+// Each `__TCDN_*__` condition below is decided at bundle time: a function without a store or without
 // routing carries none of the code behind it.
 function handler(event: CfEvent) {
-  if (!__TCDN_KVS__ || !kvs) {
-    const r = run(event, config.experiments);
-    if (__TCDN_ROUTING__ && r.target) updateOrigin(r.target);
-    return r.out;
-  }
+  if (__TCDN_KVS__ && kvs) return handleWithStore(event);
+  const r = run(event, config.experiments);
+  if (__TCDN_ROUTING__ && r.target) updateOrigin(r.target);
+  return r.out;
+}
+
+/** The same, with the experiments' weights and the routing target read from the store first. */
+function handleWithStore(event: CfEvent) {
   return liveExperiments().then((experiments) => {
     const r = run(event, experiments);
-    if (!__TCDN_ROUTING__ || !r.target || !r.id) return r.out;
-    return liveTarget(r.id, r.target).then((t) => {
-      updateOrigin(t);
-      return r.out;
-    });
+    if (__TCDN_ROUTING__ && r.target && r.id) {
+      return liveTarget(r.id, r.target).then((t) => {
+        updateOrigin(t);
+        return r.out;
+      });
+    }
+    return r.out;
   });
 }
 

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * Configuration baked into the edge bundles at synth time. Lambda@Edge takes no environment
  * variables, so the construct resolves these objects from the route table and esbuild inlines them

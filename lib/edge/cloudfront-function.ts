@@ -117,7 +117,7 @@ export interface CloudFrontFunctionCode {
 export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: CloudFrontFunctionBuildOptions = {}): CloudFrontFunctionCode {
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
   try {
-    result = bundle(kind, options.entry ?? source(kind), config);
+    result = bundle(kind, options.entry ?? source(kind), config, options.keyValueStore === true);
   } catch (e) {
     const errors = (e as { errors?: esbuild.Message[] }).errors;
     if (!errors || errors.length === 0) throw e;
@@ -143,7 +143,7 @@ export function bakedViewerRequestConfig(config: ViewerRequestConfig): FunctionV
   return out;
 }
 
-function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown) {
+function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown, keyValueStore: boolean) {
   return esbuild.buildSync({
     entryPoints: [entry],
     bundle: true,
@@ -157,7 +157,7 @@ function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown) {
     inject: [source('runtime')],
     // The steps' `import ... from 'crypto'` reads the runtime's own module through runtime.ts.
     alias: { crypto: source('runtime') },
-    define: { [CONFIG_CONSTANT]: JSON.stringify(kind === 'viewer-request' ? bakedViewerRequestConfig(config as ViewerRequestConfig) : config), ...stepFlags(config) },
+    define: { [CONFIG_CONSTANT]: JSON.stringify(kind === 'viewer-request' ? bakedViewerRequestConfig(config as ViewerRequestConfig) : config), ...stepFlags(config), __TCDN_KVS__: JSON.stringify(keyValueStore) },
     logLevel: 'silent',
   });
 }

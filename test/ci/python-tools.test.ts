@@ -64,8 +64,12 @@ describe('suites that need cfn-lint, moto_server or njs', () => {
     expect(res.stderr).toMatch(/Tests:\s+\d+ skipped, \d+ total/);
   });
 
-  test('the reference template is linted through the same gate, and .ci/run and CI make the tools mandatory', () => {
+  test('the reference template is linted and the generated functions run in njs through the same gate, and .ci/run makes the tools mandatory', () => {
     expect(fs.readFileSync(path.join(ROOT, 'test', 'reference-stack.test.ts'), 'utf8')).toMatch(/testWithTool\('cfn-lint', /);
-    expect(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^TIERED_CDN_REQUIRE_PYTHON_TOOLS=1 TIERED_CDN_REQUIRE_NJS=1 npm test$/m);
+    const run = fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+    expect(run).toMatch(/^TIERED_CDN_REQUIRE_PYTHON_TOOLS=1 TIERED_CDN_REQUIRE_NJS=1 npm test$/m);
+    // njs comes from the system's packages: installed when missing, the index refreshed only if needed.
+    expect(run).toMatch(/if ! command -v njs .*\n\s+apt-get install -y njs \|\| \{ apt-get update && apt-get install -y njs; \}\nfi/);
+    expect(fs.readFileSync(path.join(ROOT, 'test', 'lambda-edge', 'cf-functions-njs.test.ts'), 'utf8')).toMatch(/describeWithTool\('njs', /);
   });
 });

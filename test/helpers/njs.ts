@@ -19,8 +19,8 @@ import type { CloudFrontFunctionModel } from '../../tools/local/model';
  * `Math.random` and a fixed `Date.now`, so a new viewer's random id is the same in both; in the
  * sandbox it runs in the function's context, outside the code whose size and language it checks),
  * then, in njs only, the call of `handler(event)`. In njs the `cloudfront` module is `CLOUDFRONT_STUB`, a file
- * beside the driver: njs finds a module by file name, so `from 'cloudfront'` is read as
- * `from 'cloudfront.js'`, the only change made to the function's code.
+ * named `cloudfront` beside the driver, where njs looks for `import cf from 'cloudfront'` first: the
+ * function's code runs as the template holds it, byte for byte.
  */
 
 export type FunctionEvent = ReturnType<typeof functionEvent>;
@@ -103,7 +103,7 @@ const MARK = '@@njs-outcome@@ ';
 /** The njs script for one case: the function, the stub state, DETERMINISM, the call. */
 export function njsDriver(code: string, c: EngineCase): string {
   return [
-    code.replace(/(\bfrom\s*)(['"])cloudfront\2/g, '$1$2cloudfront.js$2'),
+    code,
     ';',
     `globalThis.__cfStub = { kvs: ${JSON.stringify(c.kvs ?? {})} };`,
     DETERMINISM,
@@ -133,7 +133,7 @@ export function runInNjs(bin: string, fn: Pick<CloudFrontFunctionModel, 'name' |
   // njs looks for a module beside the script first: the stub goes in the script's own folder.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-njs-'));
   const file = path.join(dir, `${fn.name}.js`);
-  fs.writeFileSync(path.join(dir, 'cloudfront.js'), CLOUDFRONT_STUB);
+  fs.writeFileSync(path.join(dir, 'cloudfront'), CLOUDFRONT_STUB);
   fs.writeFileSync(file, njsDriver(fn.code, c));
   return new Promise((resolve, reject) => {
     execFile(bin, [file], { timeout: 20000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {

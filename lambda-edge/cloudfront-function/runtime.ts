@@ -32,7 +32,9 @@ export function URLSearchParams(this: { q: string }, query: string) {
   this.q = query;
 }
 URLSearchParams.prototype.get = function get(this: { q: string }, name: string): string | null {
-  for (const part of this.q.split('&')) {
+  const parts = this.q.split('&');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
     const eq = part.indexOf('=');
     const raw = eq < 0 ? part : part.slice(0, eq);
     if (decode(raw) === name) return eq < 0 ? '' : decode(part.slice(eq + 1));
@@ -43,7 +45,7 @@ URLSearchParams.prototype.get = function get(this: { q: string }, name: string):
 function decode(s: string): string {
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
+  } catch (e) {
     return s;
   }
 }

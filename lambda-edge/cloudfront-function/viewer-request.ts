@@ -32,11 +32,12 @@ const kvs = (__TCDN_EXPERIMENTS__ || __TCDN_ROUTING__) && typeof __cfKvs === 'fu
 async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
   if (!kvs) return config.experiments;
   const out: ExperimentConfig[] = [];
-  for (const e of config.experiments) {
+  for (let i = 0; i < config.experiments.length; i++) {
+    const e = config.experiments[i];
     let live: KvsExperimentValue | undefined;
     try {
       if (await kvs.exists(kvsExperimentKey(e.name))) live = (await kvs.get(kvsExperimentKey(e.name), { format: 'json' })) as KvsExperimentValue;
-    } catch {
+    } catch (err) {
       live = undefined;
     }
     out.push(withLiveWeights(e, live));
@@ -47,10 +48,14 @@ async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
 function withLiveWeights(e: ExperimentConfig, live: KvsExperimentValue | undefined): ExperimentConfig {
   if (!live) return e;
   // Off: every new viewer gets the first (control) variant; viewers with a cookie keep theirs.
-  if (live.off) return { ...e, variants: e.variants.map((v, i) => ({ name: v.name, weight: i === 0 ? 1 : 0 })) };
-  const weights = live.weights ?? {};
+  if (live.off) return withVariants(e, e.variants.map((v, i) => ({ name: v.name, weight: i === 0 ? 1 : 0 })));
+  const weights = live.weights || {};
   const variants = e.variants.map((v) => ({ name: v.name, weight: typeof weights[v.name] === 'number' ? weights[v.name] : v.weight }));
-  return variants.some((v) => v.weight > 0) ? { ...e, variants } : e;
+  return variants.some((v) => v.weight > 0) ? withVariants(e, variants) : e;
+}
+
+function withVariants(e: ExperimentConfig, variants: ExperimentConfig['variants']): ExperimentConfig {
+  return Object.assign({}, e, { variants });
 }
 
 type Target = Extract<OriginTarget, { kind: 'custom' }>;
@@ -72,7 +77,8 @@ function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: R
   // Without experiments the step still removes viewer-sent x-experiment-* headers.
   request = __TCDN_EXPERIMENTS__ ? assignExperiments(request, experiments) : stripExperimentHeaders(request);
   const routed = __TCDN_ROUTING__ && config.routing ? route(request, config.routing) : undefined;
-  return { out: fromLambdaRequest(request, event.request), ...routed };
+  const out = fromLambdaRequest(request, event.request);
+  return routed ? { out, id: routed.id, target: routed.target } : { out };
 }
 
 /** The origin-request step's decision (same rules, same module). */
@@ -87,9 +93,9 @@ async function liveTarget(id: string, target: Target): Promise<Target> {
   try {
     if (kvs && (await kvs.exists(kvsOriginKey(id)))) {
       const live = (await kvs.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
-      if (live && typeof live.domainName === 'string' && live.domainName) return { ...target, domainName: live.domainName };
+      if (live && typeof live.domainName === 'string' && live.domainName) return Object.assign({}, target, { domainName: live.domainName });
     }
-  } catch {
+  } catch (e) {
     // An unreadable entry keeps the deployed target.
   }
   return target;
@@ -97,12 +103,10 @@ async function liveTarget(id: string, target: Target): Promise<Target> {
 
 /** Applied with cf.updateRequestOrigin: the origin's other settings (custom headers included) stay. */
 function updateOrigin(target: Target): void {
-  __cfUpdateOrigin({
-    domainName: target.domainName,
-    originPath: target.path,
-    ...(target.readTimeout ? { timeouts: { readTimeout: target.readTimeout } } : {}),
-    ...(target.customHeaders ? { customHeaders: target.customHeaders } : {}),
-  });
+  const params: Record<string, unknown> = { domainName: target.domainName, originPath: target.path };
+  if (target.readTimeout) params.timeouts = { readTimeout: target.readTimeout };
+  if (target.customHeaders) params.customHeaders = target.customHeaders;
+  __cfUpdateOrigin(params);
 }
 
 function handler(event: CfEvent) {

@@ -15,7 +15,7 @@ function handler(event: CfEvent) {
   const config = __TIERED_CDN_CONFIG__;
   let response = event.response!;
   if (config.targetedCacheControl) {
-    response = { ...response, headers: headersFromLambda(toViewer(headersToLambda(response.headers) as CfHeaders) as CloudFrontHeaders) };
+    response = Object.assign({}, response, { headers: headersFromLambda(toViewer(headersToLambda(response.headers) as CfHeaders) as CloudFrontHeaders) });
   }
   return addSetCookies(response, decide(toLambdaRequest(event), config));
 }

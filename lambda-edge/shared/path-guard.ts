@@ -148,7 +148,7 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   if (escaped) {
     try {
       decodeURIComponent(uri);
-    } catch {
+    } catch (e) {
       return 'bad-percent-encoding';
     }
   }

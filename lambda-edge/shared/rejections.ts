@@ -64,13 +64,10 @@ export const REJECTION_LOG_EVENT = 'tiered-cdn.rejection';
 export function rejectionLogLine(entry: RejectionEntry): string {
   // kids are attacker-chosen: JSON escapes them (no forged line), and long ones are left out.
   const kid = entry.kid !== undefined && entry.kid.length <= 128 ? entry.kid : undefined;
-  return JSON.stringify({
-    event: REJECTION_LOG_EVENT,
-    reason: entry.reason,
-    status: entry.status,
-    ...(entry.route !== undefined ? { route: entry.route } : {}),
-    ...(kid !== undefined ? { kid } : {}),
-  });
+  const line: Record<string, string | number> = { event: REJECTION_LOG_EVENT, reason: entry.reason, status: entry.status };
+  if (entry.route !== undefined) line.route = entry.route;
+  if (kid !== undefined) line.kid = kid;
+  return JSON.stringify(line);
 }
 
 /**

@@ -15,18 +15,17 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 export function edgeJsonResponse(
   status: number,
   body: Readonly<Record<string, string>>,
-  extraHeaders: Readonly<Record<string, string>> = {},
+  extraHeaders?: Readonly<Record<string, string>>,
 ): CloudFrontResultResponse {
   const headers: CloudFrontHeaders = {
     'content-type': [{ key: 'Content-Type', value: 'application/json; charset=utf-8' }],
     'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
   };
-  for (const [name, value] of Object.entries(extraHeaders)) {
-    headers[name.toLowerCase()] = [{ key: name, value }];
-  }
+  const names = extraHeaders ? Object.keys(extraHeaders) : [];
+  for (let i = 0; i < names.length; i++) headers[names[i].toLowerCase()] = [{ key: names[i], value: extraHeaders![names[i]] }];
   return {
     status: String(status),
-    statusDescription: STATUS_TEXT[status] ?? 'Error',
+    statusDescription: STATUS_TEXT[status] || 'Error',
     headers,
     body: JSON.stringify(body),
   };

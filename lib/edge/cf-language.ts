@@ -96,6 +96,23 @@ export const CF_GLOBALS_20: ReadonlySet<string> = new Set([
 /** cloudfront-js-1.0: no Buffer, no TextEncoder/Decoder; modules through `require`. */
 export const CF_GLOBALS_10: ReadonlySet<string> = new Set([...[...CF_GLOBALS_20].filter((g) => !['Buffer', 'TextEncoder', 'TextDecoder'].includes(g)), 'require']);
 
+/**
+ * Globals of other JavaScript environments (the ECMAScript built-ins, Node, browsers) a function
+ * might reach for. A reference to one the runtime lacks is reported; any other undeclared name is a
+ * plain ReferenceError where it is reached, in every engine, and not a question of the language.
+ */
+const KNOWN_GLOBALS = new Set([
+  // ECMAScript built-ins beyond the page's list.
+  'AggregateError', 'Atomics', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'DataView', 'FinalizationRegistry', 'Float16Array', 'Intl', 'Iterator', 'Map', 'Proxy', 'Reflect', 'Set',
+  'SharedArrayBuffer', 'WeakMap', 'WeakRef', 'WeakSet', 'WebAssembly', 'escape', 'unescape', 'DisposableStack', 'AsyncDisposableStack', 'SuppressedError', 'Temporal',
+  // Node.js.
+  'process', 'require', 'module', 'exports', '__dirname', '__filename', 'global', 'setImmediate', 'clearImmediate', 'performance',
+  // Web platform, also in Node.
+  'fetch', 'setTimeout', 'setInterval', 'clearTimeout', 'clearInterval', 'queueMicrotask', 'structuredClone', 'atob', 'btoa', 'crypto', 'URL', 'URLSearchParams',
+  'Headers', 'Request', 'Response', 'AbortController', 'AbortSignal', 'Blob', 'FormData', 'WebSocket', 'XMLHttpRequest', 'EventTarget', 'Event', 'navigator', 'location',
+  'window', 'self', 'document', 'localStorage', 'sessionStorage', 'caches', 'Buffer', 'TextEncoder', 'TextDecoder',
+]);
+
 /** Static members the page lists, for the objects whose members it lists one by one. */
 export const CF_STATIC_MEMBERS: Readonly<Record<string, ReadonlySet<string>>> = {
   // "Object": the ES 5.1 methods, ES 6 assign/is/setPrototypeOf, ES 8 entries/values. No fromEntries, hasOwn, groupBy.
@@ -299,7 +316,8 @@ function visitImport(w: Walk, node: acorn.ImportDeclaration): void {
   // cloudfront-js-1.0 loads modules with require() only.
   if (w.runtime === 'cloudfront-js-1.0') return report(w, node, `${CfFeature.importForm} (cloudfront-js-1.0 uses require)`);
   const mod = String(node.source.value);
-  if (!MODULES_20.has(mod)) report(w, node, `${CfFeature.unknownModule} '${mod}'`);
+  // An unknown module fails when the code loads (every request), as a missing built-in does where it is reached.
+  if (!MODULES_20.has(mod)) report(w, node, `${CfFeature.unknownModule} '${mod}'`, 'global');
   // The page's examples import a default binding: `import cf from 'cloudfront'`, `import crypto from 'crypto'`.
   if (node.specifiers.length !== 1 || node.specifiers[0].type !== 'ImportDefaultSpecifier') report(w, node, CfFeature.importForm);
 }
@@ -319,5 +337,5 @@ function visitGlobal(w: Walk, node: acorn.Identifier, parent: Node | undefined):
   if (parent?.type === 'UnaryExpression' && parent.operator === 'typeof') return;
   const globals = w.runtime === 'cloudfront-js-1.0' ? CF_GLOBALS_10 : CF_GLOBALS_20;
   if (name === 'eval') return report(w, node, CfFeature.evalCall, 'global');
-  if (!globals.has(name)) report(w, node, name, 'global');
+  if (!globals.has(name) && KNOWN_GLOBALS.has(name)) report(w, node, name, 'global');
 }

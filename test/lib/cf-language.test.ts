@@ -113,6 +113,10 @@ describe('globals and built-ins the page does not list', () => {
     expect(features(wrap(`var x = ${expr};`))).toEqual([feature]);
   });
 
+  it('leaves an undeclared name that no environment defines to the ReferenceError every engine throws', () => {
+    expect(check(wrap('if (event.never) { __notDefinedAnywhere(1); }'))).toEqual([]);
+  });
+
   it('reports eval and the Function constructor ("Restricted features")', () => {
     expect(features(wrap("eval('1');"))).toEqual([CfFeature.evalCall]);
     expect(features(wrap("var f = new Function('return 1');"))).toEqual([CfFeature.functionConstructor]);

@@ -1,3 +1,4 @@
+import type { CfLanguageFinding } from '../../lib/edge/cf-language';
 import { FunctionSandbox, type Invocation, type OriginChange } from './cf-function';
 import {
   type FnEventContext,
@@ -31,6 +32,19 @@ export interface FunctionStats {
   /** Highest compute utilization seen, first invocation of each function left out (it includes compilation). */
   maxUtilization: number;
   failures: Record<string, number>;
+}
+
+/** A function whose code is outside the runtime's language, as the local edge reports it at startup. */
+export interface FunctionLanguageReport {
+  /** Logical id of the function resource. */
+  readonly function: string;
+  /** Its construct path (`aws:cdk:path`), when the template has it. */
+  readonly path?: string;
+  readonly runtime: string;
+  readonly eventType: string;
+  /** True when the runtime does not compile the code: every request of the behaviors that run it fails (503). */
+  readonly failsEveryRequest: boolean;
+  readonly findings: readonly CfLanguageFinding[];
 }
 
 export type ViewerRequestOutcome =
@@ -71,6 +85,18 @@ export class FunctionRunner {
 
   get functionCount(): number {
     return this.sandboxes.size;
+  }
+
+  /** Every function with code outside the runtime's language, once per function resource. */
+  languageReports(): FunctionLanguageReport[] {
+    const seen = new Map<string, FunctionLanguageReport>();
+    for (const [fn, sandbox] of this.sandboxes) {
+      const findings = sandbox.languageFindings;
+      if (findings.length === 0 || seen.has(fn.name)) continue;
+      const failsEveryRequest = findings.some((f) => f.kind === 'syntax');
+      seen.set(fn.name, { function: fn.name, ...(fn.path ? { path: fn.path } : {}), runtime: fn.runtime, eventType: fn.eventType, failsEveryRequest, findings });
+    }
+    return [...seen.values()];
   }
 
   private invoke(fn: CloudFrontFunctionModel, event: ReturnType<typeof functionEvent>): Invocation {

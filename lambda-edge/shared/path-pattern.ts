@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * CloudFront cache-behavior path patterns, the one implementation the construct (ordering,
  * shadowing, WAF prefixes), the edge code (path guard) and the tools (local edge, audit) share: `*` matches any run of characters (including `/`),

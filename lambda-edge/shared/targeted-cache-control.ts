@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * Targeted cache control (RFC 9213 `CDN-Cache-Control`, and Fastly's `Surrogate-Control` below it):
  * the origin tells the CDN how long to keep a response independently of what browsers get.

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontResponse, CloudFrontResponseEvent } from 'aws-lambda';
 import type { ExperimentConfig, ViewerResponseConfig } from '../shared/config';
 import { decodeSetCookieInstruction, experimentByCookie } from '../shared/experiment-cookies';

@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as esbuild from 'esbuild';
+import type { FunctionViewerRequestConfig, ViewerRequestConfig } from '../../lambda-edge/shared/config';
+import { reachablePatterns } from '../../lambda-edge/shared/path-guard';
+import { packPatterns } from '../../lambda-edge/shared/pattern-pack';
 import { CONFIG_CONSTANT } from './bundle';
 
 /** CloudFront's limit on a function's code ("Quotas on CloudFront Functions"). */
@@ -92,6 +95,15 @@ function stepFlags(config: unknown): Record<string, string> {
   };
 }
 
+export interface CloudFrontFunctionBuildOptions {
+  /** The function reads a KeyValueStore (experiment weights, routing targets). */
+  readonly keyValueStore?: boolean;
+  /** Names the behavior in a language error, e.g. `route '/api/*'`. */
+  readonly behavior?: string;
+  /** Another entry module than `lambda-edge/cloudfront-function/<kind>.ts` (tests of the language check). */
+  readonly entry?: string;
+}
+
 export interface CloudFrontFunctionCode {
   readonly code: string;
   readonly bytes: number;
@@ -102,10 +114,10 @@ export interface CloudFrontFunctionCode {
  * Lambda@Edge bundles run, bundled by esbuild with `config` inlined, behind a top-level `handler`.
  * `keyValueStore` adds the `cloudfront` module import the function reads its store through.
  */
-export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: { keyValueStore?: boolean; behavior?: string } = {}): CloudFrontFunctionCode {
+export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: CloudFrontFunctionBuildOptions = {}): CloudFrontFunctionCode {
   let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
   try {
-    result = bundle(kind, config);
+    result = bundle(kind, options.entry ?? source(kind), config, options.keyValueStore === true);
   } catch (e) {
     const errors = (e as { errors?: esbuild.Message[] }).errors;
     if (!errors || errors.length === 0) throw e;
@@ -115,9 +127,25 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
   return assemble(body, config, options);
 }
 
-function bundle(kind: CloudFrontFunctionKind, config: unknown) {
+/**
+ * What a viewer-request function bakes: its guard reduced to the protected patterns its behaviors
+ * can reach (the default behavior `*`, or a function without `routes`, keeps them all), sorted so
+ * shared prefixes sit together, and both pattern lists packed.
+ */
+export function bakedViewerRequestConfig(config: ViewerRequestConfig): FunctionViewerRequestConfig {
+  const { guard, routes, ...rest } = config;
+  const out: { -readonly [K in keyof FunctionViewerRequestConfig]: FunctionViewerRequestConfig[K] } = { ...rest };
+  if (routes !== undefined) out.routes = packPatterns(routes);
+  if (guard) {
+    const reachable = routes === undefined ? [...guard.protectedPatterns] : reachablePatterns(guard.protectedPatterns, routes);
+    out.guard = { protectedPatterns: packPatterns(reachable.sort()) };
+  }
+  return out;
+}
+
+function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown, keyValueStore: boolean) {
   return esbuild.buildSync({
-    entryPoints: [source(kind)],
+    entryPoints: [entry],
     bundle: true,
     minify: true,
     format: 'iife',
@@ -129,7 +157,7 @@ function bundle(kind: CloudFrontFunctionKind, config: unknown) {
     inject: [source('runtime')],
     // The steps' `import ... from 'crypto'` reads the runtime's own module through runtime.ts.
     alias: { crypto: source('runtime') },
-    define: { [CONFIG_CONSTANT]: JSON.stringify(config), ...stepFlags(config) },
+    define: { [CONFIG_CONSTANT]: JSON.stringify(kind === 'viewer-request' ? bakedViewerRequestConfig(config as ViewerRequestConfig) : config), ...stepFlags(config), __TCDN_KVS__: JSON.stringify(keyValueStore) },
     logLevel: 'silent',
   });
 }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as fc from 'fast-check';
 import { CfFeature, type CfLanguageFinding, checkCloudFrontFunctionLanguage, formatCfLanguageFinding } from '../../lib/edge/cf-language';
 
 /** The checker of the CloudFront Functions language ("JavaScript runtime 2.0 features"). */
@@ -187,5 +188,56 @@ describe('cloudfront-js-1.0', () => {
 
   it('shares the rest of the 2.0 rules (for...of, destructuring, Map)', () => {
     expect(features(wrap('for (var a of event.list) { a; } var m = new Map();'), 'cloudfront-js-1.0')).toEqual([CfFeature.forOf, 'Map']);
+  });
+});
+
+describe('properties', () => {
+  const ALLOWED = [
+    'const a = 1; let b = a + 1;',
+    'var f = (x) => x * 2;',
+    'function g(first, ...rest) { return rest.length + first; }',
+    'var s = `x ${1} y`;',
+    'var p = 2 ** 8;',
+    "var o = { 'k': 1, get v() { return 2; } };",
+    "for (var k in event) { if (k === 'x') break; }",
+    "try { JSON.parse('{'); } catch (e) { e.message; } finally { }",
+    "var m = /(?<y>\\d+)/.exec('12');",
+    'async function h() { return await Promise.resolve(1); }',
+  ];
+  const FORBIDDEN: Array<[string, string]> = [
+    ['for (const x of event.list) { x; }', CfFeature.forOf],
+    ['var { a } = event;', CfFeature.destructuring],
+    ['var l = [...event.list];', CfFeature.spreadArray],
+    ['try { f(); } catch { }', CfFeature.optionalCatchBinding],
+    ['var q = event.x ?? 1;', CfFeature.nullish],
+    ['var c = class {};', CfFeature.classes],
+    ['var w = new WeakMap();', 'WeakMap'],
+    ['var e = Object.fromEntries([]);', 'Object.fromEntries'],
+  ];
+
+  it('never throws, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const found = check(text);
+        expect(Array.isArray(found)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a program of allowed constructs has no finding; one forbidden construct anywhere in it is found on its line', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...ALLOWED), { maxLength: 8 }), fc.option(fc.constantFrom(...FORBIDDEN)), fc.nat(), (allowed, forbidden, at) => {
+        // Each in a block of its own: the same `const` twice is a redeclaration.
+        const lines = allowed.map((l) => `{ ${l} }`);
+        const index = lines.length === 0 ? 0 : at % (lines.length + 1);
+        if (forbidden) lines.splice(index, 0, forbidden[0]);
+        const code = `function handler(event) {\n${lines.join('\n')}\nreturn event.request;\n}\n`;
+        const found = check(code);
+        if (!forbidden) expect(found).toEqual([]);
+        else expect(found.map((f) => [f.feature, f.line])).toEqual([[forbidden[1], index + 2]]);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -167,6 +167,11 @@ describe('what the page lists passes', () => {
     expect(check(code)).toEqual([]);
   });
 
+  it('the "Use async and await" page: async function declarations, await, then chains with an arrow, Promise combinators', () => {
+    const code = 'async function base() { return 6 * 7; }\nasync function squared() { return base().then((v) => v * v); }\nasync function handler(event) {\n  let value = await squared();\n  const both = await Promise.all([base(), Promise.any([base()])]);\n  event.request.headers[\'x-answer\'] = { value: \'\' + value + both.length };\n  return event.request;\n}\n';
+    expect(check(code)).toEqual([]);
+  });
+
   it('the KeyValueStore example: import cf from cloudfront, cf.kvs(), await in an async handler', () => {
     const code = "import cf from 'cloudfront';\nconst kvsHandle = cf.kvs('a1b2c3d4-5678-90ab-cdef-EXAMPLE11111');\nasync function handler(event) {\n  let value = 'none';\n  try { value = await kvsHandle.get('k'); } catch (err) { console.log(`lookup failed: ${err}`); }\n  event.request.headers['x-value'] = { value: value };\n  return event.request;\n}\n";
     expect(check(code)).toEqual([]);

@@ -212,7 +212,7 @@ describe("the runtime's language and built-ins", () => {
     },
   );
 
-  it.each(['Object.assign', 'Object.entries', 'Object.values', 'Array.of', 'Array.isArray', 'String.prototype.padStart', 'String.prototype.replaceAll', 'Number.isInteger', 'Promise', 'Symbol', 'TextEncoder', 'TextDecoder', 'Buffer', 'Uint8Array', 'JSON.parse', 'Math.trunc', 'Date.now', 'encodeURIComponent'])(
+  it.each(['Object.assign', 'Object.entries', 'Object.values', 'Array.of', 'Array.isArray', 'String.prototype.padStart', 'String.prototype.replaceAll', 'Number.isInteger', 'Promise', 'Symbol', 'TextEncoder', 'TextDecoder', 'Buffer', 'Uint8Array', 'JSON.parse', 'Math.trunc', 'Date.now', 'encodeURIComponent', 'InternalError', 'MemoryError'])(
     'has %s, which the page lists',
     (expr) => {
       expect(typeOf(expr)).not.toBe('undefined');

@@ -413,6 +413,17 @@ function withholdBuiltins(context: vm.Context, v2: boolean): void {
       Object.keys(protos).forEach(function (name) {
         protos[name].forEach(function (key) { delete globalThis[name].prototype[key]; });
       });
+      // "Error types" lists two the language itself lacks.
+      ['InternalError', 'MemoryError'].forEach(function (name) {
+        function E(message) {
+          if (!(this instanceof E)) return new E(message);
+          this.message = message === undefined ? '' : String(message);
+        }
+        E.prototype = Object.create(Error.prototype);
+        E.prototype.name = name;
+        E.prototype.constructor = E;
+        globalThis[name] = E;
+      });
     })`,
     context,
   )(globals, statics, UNLISTED_PROTOTYPE_MEMBERS);

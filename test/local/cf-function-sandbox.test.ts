@@ -240,3 +240,16 @@ describe("the runtime's language and built-ins", () => {
     expect(inv.logs).toEqual(['first', '{"a":1}']);
   });
 });
+
+describe('strict mode ("Functions operate in strict mode by default")', () => {
+  it('an assignment to an undeclared name throws: 503 FunctionExecutionError', () => {
+    const f = failure(() => run(fn('function handler(e) { leaked = 1; return e.request; }'), viewerRequest('/')));
+    expect([f.kind, f.status]).toEqual(['FunctionExecutionError', 503]);
+    expect(f.message).toMatch(/ReferenceError: leaked is not defined/);
+  });
+
+  it('this is undefined in a plain call', () => {
+    const inv = run(fn("function who() { return typeof this; }\nfunction handler(e) { e.request.headers['x-this'] = { value: who() }; return e.request; }"), viewerRequest('/'));
+    expect((inv.result as { headers: Record<string, { value: string }> }).headers['x-this'].value).toBe('undefined');
+  });
+});

@@ -295,7 +295,8 @@ export class FunctionSandbox {
     }
     let script: vm.Script;
     try {
-      script = new vm.Script(`${rewriteImports(fn.code)}\n;typeof handler === 'function' ? handler : undefined;`, { filename: `${fn.name}.js` });
+      // "Strict mode": functions run in strict mode, and cannot change it (the directive shares line 1).
+      script = new vm.Script(`'use strict';${rewriteImports(fn.code)}\n;typeof handler === 'function' ? handler : undefined;`, { filename: `${fn.name}.js` });
     } catch (e) {
       throw new FunctionCodeError(`CloudFront Function ${fn.name} does not compile: ${e instanceof Error ? e.message : String(e)}`);
     }

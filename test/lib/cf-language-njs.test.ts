@@ -83,6 +83,15 @@ function njsRuns(code: string, dir: string): { ok: boolean; output: string } {
     expect(njs.output).toMatch(/SyntaxError/);
   });
 
+  it.each([
+    ["import { createHash } from 'crypto';\nfunction handler(event) { return event.request; }", CfFeature.importForm, /Non-default import is not supported/],
+    ["import * as crypto from 'crypto';\nfunction handler(event) { return event.request; }", CfFeature.importForm, /Non-default import is not supported/],
+    ['export function handler(event) { return event.request; }', CfFeature.exportDeclaration, /Illegal export statement/],
+  ])('%s: the checker reports it and njs refuses it', (code, feature, message) => {
+    expect(checkCloudFrontFunctionLanguage(code).map((f) => f.feature)).toEqual([feature]);
+    expect(njsRuns(code, dir).output).toMatch(message);
+  });
+
   it('for...of: njs says what CloudFront says', () => {
     expect(njsRuns(wrap(BOTH_REFUSE[0][0]), dir).output).toMatch(/SyntaxError: Token "of" not supported in this version/);
   });

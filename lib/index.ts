@@ -5,7 +5,8 @@
  */
 
 export { TieredCdn, type TieredCdnProps, type SiteProps, type ResolvedRoute, type RouteEdgeConfig } from './tiered-cdn';
-export { type RouteProps, type Tier, type RouteMethods, type QueryStringKey, type HttpOriginProps, TIERS, SITE_ORIGIN } from './routes';
+export { type RouteProps, type Tier, type RouteMethods, type QueryStringKey, type HttpOriginProps, type CloudFrontOriginProps, type TieredCdnOriginProps, TIERS, SITE_ORIGIN } from './routes';
+export type { OriginKind, OriginAccess } from './origin-kinds';
 export type { RouteAuthOptions } from './auth';
 export type {
   RouteRoutingProps,

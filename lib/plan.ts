@@ -12,6 +12,7 @@ import {
 import { ResolvedCacheTags, SiteObjectGroup, planSiteObjectTags, resolveCacheTags } from './cache-tags';
 import { cloudFrontFunctionProblems, experimentStoreData, type StepRuntime, viewerStepPlan } from './edge/runtime-plan';
 import { monitoringProblems } from './monitoring';
+import { cloudFrontOriginProblems, isCloudFrontOrigin, literalDomainName, OriginAccess, originAccess, OriginKind, originKind } from './origin-kinds';
 import { originVerifyProblems } from './origin-verify';
 import { orderRoutes, resolveEdgeConfigs, resolveEntryDocuments, resolveShieldRegions, validateRoutes } from './route-table';
 import { RouteMethods, RouteProps, SITE_ORIGIN, Tier } from './routes';
@@ -130,8 +131,13 @@ export interface PlannedBehavior {
 export interface PlannedOrigin {
   /** Origin id (`site` for the site bucket). */
   readonly id: string;
-  /** The site bucket or a custom HTTPS origin. */
-  readonly kind: 'site' | 'http';
+  /**
+   * `site` (the site bucket), `http` (a domain name), or the kind of the aws-cdk-lib origin
+   * (`function-url-oac`, `vpc`, `load-balancer`, `rest-api`, `s3-oac`, ...; see `OriginKind`).
+   */
+  readonly kind: OriginKind;
+  /** How CloudFront reaches an aws-cdk-lib origin (`oac`, `oai`, `vpc`, `internet`); absent for `site` and `http`. */
+  readonly access?: OriginAccess;
   /** The custom origin's domain name (absent for the site bucket, or when it is a token). */
   readonly domainName?: string;
   /** Origin Shield region; absent without Origin Shield. */
@@ -235,6 +241,9 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   if (waf !== false) problems.addAll(wafProblems(waf, env.region));
   if (props.originVerify) problems.addAll(originVerifyProblems(props.originVerify));
   if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
+  const originChecks = cloudFrontOriginProblems(props);
+  problems.addAll(originChecks.problems);
+  for (const w of originChecks.warnings) problems.warn(w.id, w.message);
   const stagingEdgeConfigs = props.staging ? validateStaging(props, problems) : undefined;
   const failed = problems.count > 0;
   const primary = failed ? [] : planBehaviors(props, edgeConfigs);
@@ -437,6 +446,18 @@ function planOrigins(props: TieredCdnProps, shieldRegions: Readonly<Record<strin
   }
   for (const [id, o] of Object.entries(props.origins ?? {})) {
     const literal = (d: string | undefined) => (d !== undefined && !Token.isUnresolved(d) ? d : undefined);
+    if (isCloudFrontOrigin(o)) {
+      out.push({
+        id,
+        kind: originKind(o.origin),
+        access: originAccess(o.origin),
+        domainName: literalDomainName(o.origin),
+        originShieldRegion: shieldRegions[id],
+        ...(o.failover ? { failover: { domainName: literalDomainName(o.failover), statusCodes: [500, 502, 503, 504] } } : {}),
+        ...routedBy(id),
+      });
+      continue;
+    }
     out.push({
       id,
       kind: 'http',

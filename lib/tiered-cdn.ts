@@ -15,7 +15,7 @@ import { renderLogBucket, renderOrigins } from './private/origins';
 import { PolicyRenderer } from './private/policies';
 import { renderOriginVerify, renderStaging, renderWebAcl } from './private/protection';
 import { addPlanMetadata } from './private/plan-metadata';
-import type { HttpOriginProps, RouteProps, Tier } from './routes';
+import type { RouteProps, Tier, TieredCdnOriginProps } from './routes';
 import type { StagingOptions } from './staging';
 import { edgeSetCookies, recordEdgeSetCookies } from './edge-metadata';
 import { PathGroups } from './path-groups';
@@ -70,10 +70,14 @@ export interface TieredCdnProps {
   readonly routes: readonly RouteProps[];
 
   /**
-   * Custom origins by id; routes name them in `origin`.
+   * Origins by id; routes name them in `origin`. Each is a domain name with settings
+   * (`HttpOriginProps`), or any aws-cdk-lib origin (`CloudFrontOriginProps`: a Lambda Function URL
+   * with OAC, a VPC origin, a load balancer, an API Gateway REST API, an S3 bucket with OAC, ...),
+   * bound under this id with Origin Shield and, where it is reached over the internet, the
+   * origin-verify header.
    * @default - none: only the site bucket (`'site'`)
    */
-  readonly origins?: Readonly<Record<string, HttpOriginProps>>;
+  readonly origins?: Readonly<Record<string, TieredCdnOriginProps>>;
 
   /**
    * The static site behind the `'site'` origin.

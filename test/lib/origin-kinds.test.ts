@@ -1,35 +1,11 @@
-import { App, Annotations as CoreAnnotations, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { TieredCdn, TieredCdnProps } from '../../lib';
 import { PLAN_METADATA_KEY } from '../../lib/plan';
+import { backends, originsOfEveryKind } from '../helpers/origin-backends';
 import { behaviorFor, distributionConfig, SITE_DIR, testOutdir, validationCodes } from '../helpers/stacks';
-
-/** The backends a platform team has: every kind of aws-cdk-lib origin, created in one stack. */
-function backends(stack: Stack) {
-  const fn = new lambda.Function(stack, 'Fn', {
-    runtime: lambda.Runtime.NODEJS_22_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200, body: "fn" });'),
-  });
-  const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
-  const privateAlb = new elbv2.ApplicationLoadBalancer(stack, 'PrivateAlb', { vpc, internetFacing: false, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
-  const publicAlb = new elbv2.ApplicationLoadBalancer(stack, 'PublicAlb', { vpc, internetFacing: true });
-  const api = new apigateway.RestApi(stack, 'Api', { deployOptions: { stageName: 'v1' } });
-  api.root.addMethod('GET');
-  const bucket = new s3.Bucket(stack, 'Reports');
-  const httpApi = new apigwv2.HttpApi(stack, 'HttpApi', { createDefaultStage: false });
-  httpApi.addStage('Live', { stageName: 'live', autoDeploy: true });
-  return { fn, url, privateAlb, publicAlb, api, bucket, httpApi };
-}
 
 function allKindsStack(extra: Partial<TieredCdnProps> | ((b: ReturnType<typeof backends>) => Partial<TieredCdnProps>) = {}) {
   const app = new App({ outdir: testOutdir() });
@@ -38,16 +14,7 @@ function allKindsStack(extra: Partial<TieredCdnProps> | ((b: ReturnType<typeof b
   const cdn = new TieredCdn(stack, 'Cdn', {
     waf: false,
     site: { source: SITE_DIR },
-    origins: {
-      fn: { origin: origins.FunctionUrlOrigin.withOriginAccessControl(b.url), region: 'eu-west-1' },
-      vpc: { origin: origins.VpcOrigin.withApplicationLoadBalancer(b.privateAlb, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY }) },
-      alb: { origin: new origins.LoadBalancerV2Origin(b.publicAlb), region: 'eu-central-1' },
-      rest: { origin: new origins.RestApiOrigin(b.api), originShield: false },
-      reports: { origin: origins.S3BucketOrigin.withOriginAccessControl(b.bucket) },
-      // An HTTP API has no origin class of its own: its execute-api domain, the stage as origin path.
-      http: { origin: new origins.HttpOrigin(`${b.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`, { originPath: '/live' }) },
-      edge: { domainName: 'api.example.com' },
-    },
+    origins: originsOfEveryKind(stack, b),
     routes: [
       { pathPattern: '*', tier: 'html', origin: 'site' },
       { pathPattern: '/assets/*', tier: 'static', origin: 'site' },
@@ -266,6 +233,5 @@ describe('wrong combinations are coded problems', () => {
     const stack = new Stack(app, 'W', { env: { region: 'us-east-1' } });
     new TieredCdn(stack, 'Cdn', { origins: { fn: { origin: urlOrigin(stack) } }, routes: [{ pathPattern: '*', tier: 'dynamic', origin: 'fn' }], waf: false });
     Annotations.fromStack(stack).hasWarning('/W/Cdn', Match.stringLikeRegexp('x-amz-content-sha256'));
-    void CoreAnnotations;
   });
 });

@@ -22,6 +22,7 @@ export type { SecurityHeadersOptions, CacheSpec } from './tier-policies';
 export { TieredCdnWebAcl, type WafOptions, type TieredCdnWebAclProps } from './web-acl';
 export { TieredCdnMonitoring, type MonitoringOptions, type TieredCdnMonitoringProps } from './monitoring';
 export { OriginVerify, type OriginVerifyOptions } from './origin-verify';
+export { TieredCdnPolicies, type TieredCdnPoliciesProps } from './shared-policies';
 export type { StagingOptions } from './staging';
 export type { CacheTagsOptions, ResolvedCacheTags, SiteObjectGroup } from './cache-tags';
 export type { StepRuntime } from './edge/runtime-plan';

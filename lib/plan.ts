@@ -234,6 +234,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   const shieldRegions = resolveShieldRegions(props.origins ?? {}, props, env.region, props.originShield ?? true, problems);
   const entryDocuments = props.site ? resolveEntryDocuments(props.site, problems) : [];
   const { cacheTags, siteGroups } = planCacheTags(props, entryDocuments, problems);
+  if (props.policies) sharedPolicyProblems(props, cacheTags, problems);
   if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
     problems.add('domain-names-without-certificate', `'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
   }
@@ -591,4 +592,16 @@ export interface PlanDocumentBehavior {
   /** The methods it accepts. */
   readonly methods?: RouteMethods;
   readonly [field: string]: unknown;
+}
+
+/** Shared policies carry their own security headers and hidden header: this TieredCdn's must match. */
+function sharedPolicyProblems(props: TieredCdnProps, cacheTags: ResolvedCacheTags | undefined, problems: Problems): void {
+  const shared = props.policies!;
+  if (props.securityHeaders !== undefined) {
+    problems.add('policies-with-security-headers', `'securityHeaders' cannot be set with 'policies': the shared response headers policies send the security headers of ${show(shared.node.path)}. Give 'securityHeaders' to its TieredCdnPolicies instead.`, 'securityHeaders');
+  }
+  const hidden = cacheTags && !cacheTags.sendToViewers ? cacheTags.headerName : undefined;
+  if (hidden !== shared.hiddenCacheTagHeader) {
+    problems.add('policies-cache-tag-header-mismatch', `'policies' ${show(shared.node.path)} removes ${shared.hiddenCacheTagHeader ? show(shared.hiddenCacheTagHeader) : 'no header'} from viewer responses, but this TieredCdn's cache tags need ${hidden ? show(hidden) : 'none'} removed. Set 'hiddenCacheTagHeader' of the TieredCdnPolicies to match.`, 'policies');
+  }
 }

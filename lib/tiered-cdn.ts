@@ -23,6 +23,7 @@ import { DistributionPlan, planDistribution } from './plan';
 import type { CacheTagsOptions, ResolvedCacheTags } from './cache-tags';
 import { deploySite } from './site-deployment';
 import type { SecurityHeadersOptions } from './tier-policies';
+import type { TieredCdnPolicies } from './shared-policies';
 import { TieredCdnValidationError } from './validation';
 import type { TieredCdnWebAcl, WafOptions } from './web-acl';
 
@@ -123,6 +124,16 @@ export interface TieredCdnProps {
 
   /** Security headers sent on every behavior. @default - HSTS two years, nosniff, DENY, strict-origin-when-cross-origin */
   readonly securityHeaders?: SecurityHeadersOptions;
+
+  /**
+   * Policies shared with other TieredCdns of the app (see docs/operations.md, "Policy quotas"):
+   * equal cache, origin request and response headers policies are then created once for all of
+   * them. Its security headers and hidden cache tag header must be this TieredCdn's (give
+   * `securityHeaders` there, not here).
+   * @default - this TieredCdn's own policies (at most 3 cache, 3 response headers and a few origin
+   * request policies; synth reports the count)
+   */
+  readonly policies?: TieredCdnPolicies;
 
   /**
    * AWS WAF: a CLOUDFRONT-scope web ACL with per-IP rate rules and AWS managed rule groups, or an
@@ -284,7 +295,7 @@ export class TieredCdn extends Construct {
     this.origins = rendered.origins;
 
     const hiddenHeaders = plan.cacheTags && !plan.cacheTags.sendToViewers ? [plan.cacheTags.headerName] : [];
-    const policies = new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
+    const policies = props.policies?._renderer ?? new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
     this.responseHeadersPolicies = policies.responseHeadersPolicies;
     this.routes = policies.resolveRoutes(plan.behaviors);
     const routingTargets = Object.fromEntries(
@@ -311,6 +322,7 @@ export class TieredCdn extends Construct {
     addPlanMetadata(this, plan, this.distribution, this.stagingDistribution);
     this.cachePolicies = policies.cachePolicies;
     this.originRequestPolicies = policies.originRequestPolicies;
+    reportPolicyFootprint(this, this.routes, this.stagingRoutes, props.policies);
 
     if (props.site && this.siteBucket) {
       this.siteDeployments = deploySite(this, {
@@ -333,4 +345,25 @@ export class TieredCdn extends Construct {
 function applyCacheTagConfig(distribution: cloudfront.Distribution, cacheTags: ResolvedCacheTags | undefined): void {
   if (!cacheTags) return;
   (distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.CacheTagConfig', { HeaderName: cacheTags.headerName });
+}
+
+/**
+ * One info line with the policies this TieredCdn uses: custom ones count toward CloudFront's
+ * per-account quotas (20 of each kind by default), managed ones do not.
+ */
+function reportPolicyFootprint(scope: Construct, routes: readonly ResolvedRoute[], staging: readonly ResolvedRoute[] | undefined, shared: TieredCdnPolicies | undefined): void {
+  const all = [...routes, ...(staging ?? [])];
+  const custom = (policies: (object | undefined)[], ctor: abstract new (...args: never[]) => object) => new Set(policies.filter((p) => p instanceof ctor)).size;
+  const managed = new Set<string>();
+  for (const r of all) {
+    if (r.cachePolicy === cloudfront.CachePolicy.CACHING_DISABLED) managed.add('CachingDisabled');
+    if (r.originRequestPolicy === cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER) managed.add('AllViewerExceptHostHeader');
+  }
+  const cache = custom(all.map((r) => r.cachePolicy), cloudfront.CachePolicy);
+  const rhp = custom(all.map((r) => r.responseHeadersPolicy), cloudfront.ResponseHeadersPolicy);
+  const orp = custom(all.map((r) => r.originRequestPolicy), cloudfront.OriginRequestPolicy);
+  Annotations.of(scope).addInfo(
+    `tiered-cdn policies: ${cache} cache, ${rhp} response headers, ${orp} origin request (custom, ${shared ? `shared through ${shared.node.path}` : 'this TieredCdn\'s own'}; CloudFront allows 20 of each per account by default)` +
+      (managed.size > 0 ? `; managed: ${[...managed].sort().join(', ')}` : ''),
+  );
 }

@@ -23,6 +23,7 @@ export { TieredCdnWebAcl, type WafOptions, type TieredCdnWebAclProps } from './w
 export { TieredCdnMonitoring, type MonitoringOptions, type TieredCdnMonitoringProps } from './monitoring';
 export { OriginVerify, type OriginVerifyOptions } from './origin-verify';
 export { TieredCdnPolicies, type TieredCdnPoliciesProps } from './shared-policies';
+export type { LoggingOptions, S3LogDeliveryOptions, S3LogFormat, PlannedLogging } from './logging';
 export type { StagingOptions } from './staging';
 export type { CacheTagsOptions, ResolvedCacheTags, SiteObjectGroup } from './cache-tags';
 export type { StepRuntime } from './edge/runtime-plan';

@@ -12,6 +12,7 @@ import {
 import { ResolvedCacheTags, SiteObjectGroup, planSiteObjectTags, resolveCacheTags } from './cache-tags';
 import { cloudFrontFunctionProblems, experimentStoreData, type StepRuntime, viewerStepPlan } from './edge/runtime-plan';
 import { monitoringProblems } from './monitoring';
+import { planLogging, type PlannedLogging } from './logging';
 import { cloudFrontOriginProblems, isCloudFrontOrigin, literalDomainName, OriginAccess, originAccess, OriginKind, originKind } from './origin-kinds';
 import { originVerifyProblems } from './origin-verify';
 import { orderRoutes, resolveEdgeConfigs, resolveEntryDocuments, resolveShieldRegions, validateRoutes } from './route-table';
@@ -216,6 +217,8 @@ export interface DistributionPlan {
   readonly cacheTags?: ResolvedCacheTags;
   /** The site's objects grouped by their tags (with a site and cache tags on). */
   readonly siteGroups?: SiteObjectGroup[];
+  /** Access logging: standard logging (v2) with its format and layout, or the legacy logs; absent with `logging: false`. */
+  readonly logging?: PlannedLogging;
   /** Every problem found; a plan with problems has no behaviors. */
   readonly problems: readonly PlanProblem[];
   /** Synth warnings (the construct adds them as annotations). */
@@ -242,6 +245,10 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   if (waf !== false) problems.addAll(wafProblems(waf, env.region));
   if (props.originVerify) problems.addAll(originVerifyProblems(props.originVerify));
   if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
+  const loggingChecks = { problems: [] as Problem[], warnings: [] as PlanWarning[] };
+  const logging = planLogging(props.logging, env.region, loggingChecks.problems, loggingChecks.warnings);
+  problems.addAll(loggingChecks.problems);
+  for (const w of loggingChecks.warnings) problems.warn(w.id, w.message);
   const originChecks = cloudFrontOriginProblems(props);
   problems.addAll(originChecks.problems);
   for (const w of originChecks.warnings) problems.warn(w.id, w.message);
@@ -267,6 +274,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
     shieldRegions,
     cacheTags,
     siteGroups,
+    logging,
     problems: problems.problems,
     warnings: problems.warnings,
   };
@@ -572,6 +580,8 @@ export interface PlanDocument {
   readonly experiments?: readonly PlannedExperiment[];
   /** Cookie of the viewer id experiments bucket by. */
   readonly viewerIdCookie?: string;
+  /** How access logs are delivered (format and key layout), for tools that read them. */
+  readonly logging?: PlannedLogging;
   /** The staging distribution's behaviors (with `staging`). */
   readonly staging?: {
     /** Logical id of the staging distribution. */

@@ -1,4 +1,5 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,7 +7,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import type { OriginRequestConfig, OriginResponseConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
 import type { MonitoringOptions, TieredCdnMonitoring } from './monitoring';
-import { acknowledgeSiteDeploymentFindings } from './nag';
+import { acknowledgeLegacyLoggingFinding, acknowledgeSiteDeploymentFindings } from './nag';
 import type { OriginVerify, OriginVerifyOptions } from './origin-verify';
 import { DistributionInputs, distributionProps } from './private/distribution';
 import { EdgeFunctionRenderer } from './private/edge-functions';
@@ -23,6 +24,8 @@ import { DistributionPlan, planDistribution } from './plan';
 import type { CacheTagsOptions, ResolvedCacheTags } from './cache-tags';
 import { deploySite } from './site-deployment';
 import type { SecurityHeadersOptions } from './tier-policies';
+import type { LoggingOptions } from './logging';
+import { RenderedLogging, renderLoggingV2 } from './private/logging';
 import type { TieredCdnPolicies } from './shared-policies';
 import { TieredCdnValidationError } from './validation';
 import type { TieredCdnWebAcl, WafOptions } from './web-acl';
@@ -111,10 +114,23 @@ export interface TieredCdnProps {
   readonly certificate?: acm.ICertificate;
 
   /**
-   * Bucket for CloudFront standard logs and the site bucket's access logs.
-   * @default - a bucket the construct creates (ACLs enabled, as CloudFront standard logging needs)
+   * Bucket for CloudFront access logs and the site bucket's access logs. A bucket of your own
+   * receives standard logging (v2) through a statement the construct adds to its policy.
+   * @default - a bucket the construct creates (ACLs off: ObjectOwnership BucketOwnerEnforced;
+   * BucketOwnerPreferred with the legacy logging, which writes with ACLs)
    */
   readonly logBucket?: s3.IBucket;
+
+  /**
+   * CloudFront access logs: standard logging (v2) to the log bucket as Parquet under
+   * Hive-compatible partitions by default, optionally also to CloudWatch Logs or Firehose, or the
+   * legacy logging (`{ legacy: true }`); `false` for none. The v2 delivery source of a
+   * distribution must be created in us-east-1: in another Region the default falls back to the
+   * legacy logging, with a synth warning.
+   * @default - standard logging (v2) to the log bucket (in us-east-1 stacks)
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html
+   */
+  readonly logging?: LoggingOptions | false;
 
   /**
    * How long CloudFront caches a 5xx from an origin, so an outage is retried soon.
@@ -228,7 +244,7 @@ export interface ResolvedRoute extends RouteProps {
 export class TieredCdn extends Construct {
   /** The CloudFront distribution (construct id `Resource`). */
   public readonly distribution: cloudfront.Distribution;
-  /** Bucket of CloudFront standard logs and the site bucket's access logs (`logBucket`, or the one the construct created). */
+  /** Bucket of CloudFront access logs and the site bucket's access logs (`logBucket`, or the one the construct created). */
   public readonly logBucket: s3.IBucket;
   /** The site bucket behind the `site` origin (with `site`). */
   public readonly siteBucket?: s3.IBucket;
@@ -270,9 +286,16 @@ export class TieredCdn extends Construct {
   public readonly cloudFrontFunctions: Readonly<Record<string, cloudfront.Function>>;
   /** The KeyValueStore holding experiment weights (when a CloudFront Function runs an experiment). */
   public readonly keyValueStore?: cloudfront.KeyValueStore;
+  /** Standard logging (v2) of the distribution: delivery source, destinations, deliveries (undefined with the legacy logging or none). */
+  public readonly accessLogs?: RenderedLogging;
+  /** Standard logging (v2) of the staging distribution (with `staging`). */
+  public readonly stagingAccessLogs?: RenderedLogging;
 
   constructor(scope: Construct, id: string, props: TieredCdnProps) {
     super(scope, id);
+    // S3 server access logs reach the log bucket through its bucket policy, not ACLs: the bucket
+    // has ACLs off for standard logging (v2), whatever the app's feature flags say.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const plan = planDistribution(props, { region: Stack.of(this).region });
     if (plan.problems.length > 0) throw new TieredCdnValidationError(this.node.path, plan.problems);
     for (const w of plan.warnings) Annotations.of(this).addWarningV2(w.id, w.message);
@@ -282,7 +305,7 @@ export class TieredCdn extends Construct {
     // `tiered-cdn invalidate --stack ... --group html` finds the entry documents here.
     if (plan.entryDocuments.length > 0) PathGroups.of(this).add('html', plan.entryDocuments);
 
-    this.logBucket = renderLogBucket(this, props.logBucket);
+    this.logBucket = renderLogBucket(this, props.logBucket, plan.logging?.mechanism === 'legacy');
     this.originVerify = renderOriginVerify(this, props.originVerify, props.origins ?? {});
     const rendered = renderOrigins(this, {
       site: props.site,
@@ -307,7 +330,7 @@ export class TieredCdn extends Construct {
 
     const { webAcl, webAclId } = renderWebAcl(this, plan.waf, this.routes);
     this.webAcl = webAcl;
-    const inputs: DistributionInputs = { props, constructPath: this.node.path, origins: rendered, edgeFunctions, logBucket: this.logBucket, webAclId };
+    const inputs: DistributionInputs = { props, constructPath: this.node.path, origins: rendered, edgeFunctions, logBucket: this.logBucket, legacyLogging: plan.logging?.mechanism === 'legacy', webAclId };
     this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(inputs, this.routes, ''));
     applyCacheTagConfig(this.distribution, plan.cacheTags);
     recordEdgeSetCookies(this.distribution, edgeSetCookies(this.routes));
@@ -318,6 +341,12 @@ export class TieredCdn extends Construct {
       this.stagingDistribution = staging.distribution;
       applyCacheTagConfig(this.stagingDistribution, plan.cacheTags);
       this.continuousDeploymentPolicy = staging.policy;
+    }
+    if (plan.logging?.mechanism === 'v2') {
+      const loggingOptions = props.logging || {};
+      this.accessLogs = renderLoggingV2(this, 'AccessLogs', plan.logging, loggingOptions, this.distribution, this.logBucket);
+      if (this.stagingDistribution) this.stagingAccessLogs = renderLoggingV2(this, 'StagingAccessLogs', plan.logging, loggingOptions, this.stagingDistribution, this.logBucket);
+      acknowledgeLegacyLoggingFinding(this.distribution, this.stagingDistribution);
     }
     addPlanMetadata(this, plan, this.distribution, this.stagingDistribution);
     this.cachePolicies = policies.cachePolicies;

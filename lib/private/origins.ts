@@ -37,14 +37,15 @@ export interface OriginInputs {
 }
 
 /** The bucket for CloudFront standard logs and S3 access logs, unless the user brings one. */
-export function renderLogBucket(scope: Construct, logBucket: s3.IBucket | undefined): s3.IBucket {
+export function renderLogBucket(scope: Construct, logBucket: s3.IBucket | undefined, legacyLogging: boolean): s3.IBucket {
   if (logBucket) return logBucket;
   const bucket = new s3.Bucket(scope, 'LogBucket', {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,
-    // CloudFront standard logs are delivered with ACLs.
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    // The legacy standard logging writes with ACLs; standard logging (v2) and S3 server access
+    // logs need none (a bucket policy admits them), so ACLs stay off.
+    objectOwnership: legacyLogging ? s3.ObjectOwnership.BUCKET_OWNER_PREFERRED : s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     lifecycleRules: [{ expiration: Duration.days(90) }],
     removalPolicy: RemovalPolicy.RETAIN,
   });

@@ -32,13 +32,19 @@ export class TieredCdnPolicies extends Construct {
   public readonly securityHeaders: SecurityHeadersOptions;
   /** The header the response headers policies remove (undefined: none). */
   public readonly hiddenCacheTagHeader?: string;
-  /** @internal */
-  public readonly _renderer: PolicyRenderer;
 
   constructor(scope: Construct, id: string, props: TieredCdnPoliciesProps = {}) {
     super(scope, id);
     this.securityHeaders = props.securityHeaders ?? {};
     this.hiddenCacheTagHeader = props.hiddenCacheTagHeader === false ? undefined : (props.hiddenCacheTagHeader ?? DEFAULT_CACHE_TAG_HEADER).toLowerCase();
-    this._renderer = new PolicyRenderer(this, this.securityHeaders, this.hiddenCacheTagHeader ? [this.hiddenCacheTagHeader] : []);
+    RENDERERS.set(this, new PolicyRenderer(this, this.securityHeaders, this.hiddenCacheTagHeader ? [this.hiddenCacheTagHeader] : []));
   }
+}
+
+/** The renderer behind shared policies; kept off the public type. */
+const RENDERERS = new WeakMap<TieredCdnPolicies, PolicyRenderer>();
+
+/** The policy renderer TieredCdns sharing these policies create their policies with. */
+export function policyRendererOf(policies: TieredCdnPolicies): PolicyRenderer {
+  return RENDERERS.get(policies)!;
 }

@@ -26,7 +26,7 @@ import { deploySite } from './site-deployment';
 import type { SecurityHeadersOptions } from './tier-policies';
 import type { LoggingOptions } from './logging';
 import { RenderedLogging, renderLoggingV2 } from './private/logging';
-import type { TieredCdnPolicies } from './shared-policies';
+import { policyRendererOf, type TieredCdnPolicies } from './shared-policies';
 import { TieredCdnValidationError } from './validation';
 import type { TieredCdnWebAcl, WafOptions } from './web-acl';
 
@@ -318,7 +318,7 @@ export class TieredCdn extends Construct {
     this.origins = rendered.origins;
 
     const hiddenHeaders = plan.cacheTags && !plan.cacheTags.sendToViewers ? [plan.cacheTags.headerName] : [];
-    const policies = props.policies?._renderer ?? new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
+    const policies = (props.policies ? policyRendererOf(props.policies) : undefined) ?? new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
     this.responseHeadersPolicies = policies.responseHeadersPolicies;
     this.routes = policies.resolveRoutes(plan.behaviors);
     const routingTargets = Object.fromEntries(

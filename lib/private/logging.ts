@@ -1,4 +1,4 @@
-import { Aws, Names, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Names, Stack } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -68,6 +68,12 @@ export function renderLoggingV2(
     const delivery = deliver('S3', destination, { s3SuffixPath: plan.s3.suffixPath, s3EnableHiveCompatiblePath: plan.s3.hiveCompatiblePath });
     // The bucket policy must exist before CloudWatch Logs checks that it may write.
     if (policy.policyDependable) delivery.node.addDependency(policy.policyDependable);
+    if (!policy.statementAdded) {
+      Annotations.of(scope).addWarningV2(
+        'tiered-cdn:log-bucket-policy',
+        `The log bucket ${logBucket.node.path} is imported, so the construct cannot add the statement standard logging (v2) needs: let the service principal delivery.logs.amazonaws.com call s3:PutObject on AWSLogs/<account>/* with aws:SourceAccount <account> (or deploy with a role that may call s3:PutBucketPolicy, which CloudWatch Logs then uses to add it). See docs/operations.md, "Access logs".`,
+      );
+    }
   }
   if (options.cloudWatchLogs) {
     deliver('Logs', new logs.CfnDeliveryDestination(root, 'LogsDestination', { name: name('-cwl'), destinationResourceArn: options.cloudWatchLogs.logGroupArn, outputFormat: 'json' }));

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TieredCdn, TieredCdnProps } from '../../lib';
 import { PLAN_METADATA_KEY } from '../../lib/plan';
@@ -128,4 +129,12 @@ test('fails when v2 options are asked for outside us-east-1, or combined with le
   expect(
     validationCodes({ ...base, logging: { s3: { outputFormat: 'csv' as any, suffixPath: '../{Year}' }, fields: ['c-ip', 'a,b'] } }),
   ).toEqual(['logging-format-invalid logging.s3.outputFormat', 'logging-suffix-path-invalid logging.s3.suffixPath', 'logging-fields-invalid logging.fields']);
+});
+
+test('an imported log bucket cannot take the statement: synth says what it needs', () => {
+  const app = new App({ outdir: testOutdir() });
+  const stack = new Stack(app, 'Imported', { env: { region: 'us-east-1' } });
+  new TieredCdn(stack, 'Cdn', { ...base, logBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'my-logs') });
+  Annotations.fromStack(stack).hasWarning('/Imported/Cdn', Match.stringLikeRegexp('delivery.logs.amazonaws.com'));
+  Template.fromStack(stack).hasResourceProperties('AWS::Logs::DeliveryDestination', { DestinationResourceArn: { 'Fn::Join': ['', Match.arrayWith([':s3:::my-logs'])] } });
 });

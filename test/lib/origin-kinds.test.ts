@@ -235,3 +235,17 @@ describe('wrong combinations are coded problems', () => {
     Annotations.fromStack(stack).hasWarning('/W/Cdn', Match.stringLikeRegexp('x-amz-content-sha256'));
   });
 });
+
+test('a staging distribution binds the same origins: the Function URL gets a permission scoped to each distribution', () => {
+  const { template } = allKindsStack((b) => ({
+    origins: { fn: { origin: origins.FunctionUrlOrigin.withOriginAccessControl(b.url) } },
+    routes: [{ pathPattern: '*', tier: 'api', origin: 'fn' }],
+    site: undefined,
+    staging: { header: { name: 'aws-cf-cd-staging', value: 'true' } },
+  }));
+  const permissions = Object.values(template.findResources('AWS::Lambda::Permission', { Properties: { Action: 'lambda:InvokeFunctionUrl' } })) as any[];
+  const distributions = new Set(permissions.map((p) => JSON.stringify(p.Properties.SourceArn)));
+  expect(permissions).toHaveLength(2);
+  expect(distributions.size).toBe(2);
+  template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+});

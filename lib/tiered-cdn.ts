@@ -15,6 +15,7 @@ import { renderMonitoring } from './private/monitoring';
 import { renderLogBucket, renderOrigins } from './private/origins';
 import { PolicyRenderer } from './private/policies';
 import { renderOriginVerify, renderStaging, renderWebAcl } from './private/protection';
+import { checkFunctionLanguage } from './private/function-language';
 import { addPlanMetadata } from './private/plan-metadata';
 import type { RouteProps, Tier, TieredCdnOriginProps } from './routes';
 import type { StagingOptions } from './staging';
@@ -296,6 +297,8 @@ export class TieredCdn extends Construct {
     // S3 server access logs reach the log bucket through its bucket policy, not ACLs: the bucket
     // has ACLs off for standard logging (v2), whatever the app's feature flags say.
     this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    // CloudFront Functions of the app outside the runtime's language: an error for ours, a warning for others.
+    checkFunctionLanguage(this);
     const plan = planDistribution(props, { region: Stack.of(this).region });
     if (plan.problems.length > 0) throw new TieredCdnValidationError(this.node.path, plan.problems);
     for (const w of plan.warnings) Annotations.of(this).addWarningV2(w.id, w.message);

@@ -1,0 +1,115 @@
+/**
+ * One viewer request as CloudFront's standard logs record it, in the field names of the Developer
+ * Guide ("Standard logging reference", Log file fields). Legacy logs and the v2 W3C output name a
+ * field `cs(User-Agent)`, v2 JSON `cs(User-Agent)` or lower case, v2 Parquet `cs_user_agent`: every
+ * spelling is brought to one key by `canonicalField`.
+ */
+export interface LogEntry {
+  /** Milliseconds since the epoch (the log's date and time, UTC, one-second resolution). */
+  readonly timeMs: number;
+  /** x-edge-location: the edge location (POP) that served the request. */
+  readonly pop: string;
+  readonly method: string;
+  /** cs-uri-stem, decoded once (as the viewer sent it). */
+  readonly uri: string;
+  /** cs-uri-query without the `?`, decoded once; '' for none. */
+  readonly query: string;
+  readonly status: number;
+  /** sc-bytes: bytes sent to the viewer, headers included. */
+  readonly bytes: number;
+  /** sc-content-len when logged, else sc-bytes: the object's size, what a miss brings from the origin. */
+  readonly objectBytes: number;
+  /** x-edge-result-type: Hit, RefreshHit, Miss, LimitExceeded, CapacityExceeded, Error, Redirect... */
+  readonly resultType: string;
+  /** x-edge-detailed-result-type (`OriginShieldHit` for a miss the shield answered), '' when absent. */
+  readonly detailedResultType: string;
+  readonly host: string;
+  readonly userAgent: string;
+  readonly referer: string;
+  readonly cookie: string;
+  readonly protocol: string;
+}
+
+/** `cs(User-Agent)`, `cs-user-agent`, `cs_user_agent` -> `cs_user_agent`. */
+export function canonicalField(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/^cs\((.*)\)$/, 'cs_$1')
+    .replace(/[-()]/g, '_')
+    .replace(/_+$/, '');
+}
+
+const HEX = /^[0-9a-fA-F]{2}$/;
+
+/**
+ * Undoes the escapes of a log field: `%XX` (CloudFront URL-encodes spaces, tabs, backslashes and
+ * other characters a field cannot hold; some fields, such as cs(User-Agent), are encoded twice, so
+ * a space reads `%2520`) and `\xHH` (the hex escape used for bytes outside printable ASCII). Decodes
+ * one level, the one the log added, so a `%20` the viewer itself sent in a URL reads `%20` again.
+ * A lone `-` is an empty field.
+ */
+export function decodeLogField(raw: string | undefined): string {
+  if (raw === undefined || raw === '-' || raw === '') return '';
+  if (!raw.includes('%') && !raw.includes('\\x')) return raw;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; ) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x25 && HEX.test(raw.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(raw.slice(i + 1, i + 3), 16));
+      i += 3;
+    } else if (c === 0x5c && raw[i + 1] === 'x' && HEX.test(raw.slice(i + 2, i + 4))) {
+      bytes.push(Number.parseInt(raw.slice(i + 2, i + 4), 16));
+      i += 4;
+    } else {
+      const cp = raw.codePointAt(i)!;
+      const s = String.fromCodePoint(cp);
+      for (const b of Buffer.from(s, 'utf8')) bytes.push(b);
+      i += s.length;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+const num = (v: unknown): number => {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  const n = Number(v);
+  return Number.isFinite(n) ? n : 0;
+};
+
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
+/**
+ * A log entry from a record keyed by canonical field names; undefined without a usable date and time.
+ * Every format carries the same field values (URL-encoded where the W3C text encodes them), so
+ * they are decoded by one rule.
+ */
+export function entryFrom(get: (canonical: string) => unknown): LogEntry | undefined {
+  const text = (k: string) => decodeLogField(str(get(k)));
+  const date = str(get('date'));
+  const time = str(get('time'));
+  let timeMs: number;
+  if (date && time) timeMs = Date.parse(`${date}T${time}Z`);
+  else timeMs = num(get('timestamp')) * 1000 || num(get('timestamp_ms'));
+  if (!Number.isFinite(timeMs)) return undefined;
+  const contentLen = str(get('sc_content_len'));
+  const bytes = num(get('sc_bytes'));
+  return {
+    timeMs,
+    pop: text('x_edge_location'),
+    method: text('cs_method') || 'GET',
+    uri: text('cs_uri_stem') || '/',
+    query: text('cs_uri_query'),
+    status: num(get('sc_status')),
+    bytes,
+    objectBytes: contentLen && contentLen !== '-' ? num(contentLen) : bytes,
+    resultType: text('x_edge_result_type'),
+    detailedResultType: text('x_edge_detailed_result_type'),
+    host: text('x_host_header') || text('cs_host'),
+    userAgent: text('cs_user_agent'),
+    referer: text('cs_referer'),
+    cookie: text('cs_cookie'),
+    protocol: text('cs_protocol'),
+  };
+}

@@ -44,18 +44,22 @@ const HEX = /^[0-9a-fA-F]{2}$/;
 
 /**
  * Undoes the escapes of a log field: `%XX` (CloudFront URL-encodes spaces, tabs, backslashes and
- * other characters a field cannot hold; some fields, such as cs(User-Agent), are encoded twice, so
- * a space reads `%2520`) and `\xHH` (the hex escape used for bytes outside printable ASCII). Decodes
- * one level, the one the log added, so a `%20` the viewer itself sent in a URL reads `%20` again.
- * A lone `-` is an empty field.
+ * other characters a field cannot hold) and `\xHH` (the hex escape for bytes outside printable
+ * ASCII), then `-`, an empty field. URL fields (`uri`) are decoded one level, the one the log added,
+ * so a `%20` the viewer itself sent reads `%20` again. Header fields (cs(User-Agent), cs(Referer),
+ * cs(Cookie)) are encoded twice by CloudFront (a space reads `%2520`), so there `%25XX` is one
+ * character.
  */
-export function decodeLogField(raw: string | undefined): string {
+export function decodeLogField(raw: string | undefined, kind: 'uri' | 'header' = 'uri'): string {
   if (raw === undefined || raw === '-' || raw === '') return '';
   if (!raw.includes('%') && !raw.includes('\\x')) return raw;
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; ) {
     const c = raw.charCodeAt(i);
-    if (c === 0x25 && HEX.test(raw.slice(i + 1, i + 3))) {
+    if (c === 0x25 && kind === 'header' && raw.startsWith('25', i + 1) && HEX.test(raw.slice(i + 3, i + 5))) {
+      bytes.push(Number.parseInt(raw.slice(i + 3, i + 5), 16));
+      i += 5;
+    } else if (c === 0x25 && HEX.test(raw.slice(i + 1, i + 3))) {
       bytes.push(Number.parseInt(raw.slice(i + 1, i + 3), 16));
       i += 3;
     } else if (c === 0x5c && raw[i + 1] === 'x' && HEX.test(raw.slice(i + 2, i + 4))) {
@@ -87,6 +91,7 @@ const str = (v: unknown): string => (v === undefined || v === null ? '' : String
  */
 export function entryFrom(get: (canonical: string) => unknown): LogEntry | undefined {
   const text = (k: string) => decodeLogField(str(get(k)));
+  const header = (k: string) => decodeLogField(str(get(k)), 'header');
   const date = str(get('date'));
   const time = str(get('time'));
   let timeMs: number;
@@ -107,9 +112,9 @@ export function entryFrom(get: (canonical: string) => unknown): LogEntry | undef
     resultType: text('x_edge_result_type'),
     detailedResultType: text('x_edge_detailed_result_type'),
     host: text('x_host_header') || text('cs_host'),
-    userAgent: text('cs_user_agent'),
-    referer: text('cs_referer'),
-    cookie: text('cs_cookie'),
+    userAgent: header('cs_user_agent'),
+    referer: header('cs_referer'),
+    cookie: header('cs_cookie'),
     protocol: text('cs_protocol'),
   };
 }

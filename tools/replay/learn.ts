@@ -78,6 +78,8 @@ export class LifetimeLearner {
       // (an eviction or an invalidation can only shorten it, so intervals below the largest hit age are set aside).
       const above = ev.gaps.filter((g) => g >= ev.lower);
       const upper = above.length ? Math.min(...above) : undefined;
+      // Log times are whole seconds, so a logged age is within a second of the real one either way:
+      // the lifetime lies within (lower - 1, upper + 1); the middle of that is the estimate.
       const estimate = upper === undefined ? ev.lower : (ev.lower + upper) / 2;
       out.set(b.pathPattern, { originMaxAge: Math.round(estimate), source: 'learned', samples: ev.hits + ev.gaps.length, lowerBound: ev.lower, upperBound: upper });
     }

@@ -31,10 +31,10 @@ function table(rows: string[][]): string {
 
 function lifetimeText(l: ReplayReport['behaviors'][number]['lifetime']): string {
   if (l.source === 'assumed') return `${l.originMaxAge} s (assumed)`;
-  if (l.source === 'not cached') return `not cached (${l.samples} misses, no hit)`;
+  if (l.source === 'not cached') return `not cached (${l.samples} origin fetches, no hit)`;
   if (l.source === 'unknown') return 'no requests';
   const range = l.upperBound === undefined ? `at least ${l.lowerBound} s` : `${l.lowerBound}–${l.upperBound} s`;
-  return `${l.originMaxAge} s (${range}, ${int(l.samples)} samples)`;
+  return `${l.originMaxAge} s (${range}, ${int(l.samples)} sample${l.samples === 1 ? '' : 's'})`;
 }
 
 /** The replay as a Markdown table (it reads as plain text too, and renders in a pull request). */

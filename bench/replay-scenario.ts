@@ -30,7 +30,7 @@ export const POLICIES = {
   dynamic: policy('dynamic', { maxTtl: 0 }),
   /** The api tier: cached only when the origin opts in with s-maxage, only declared query parameters in the key. */
   api: policy('api', { queryStrings: { behavior: 'whitelist', items: ['page'] } }),
-  html: policy('html', { defaultTtl: 60, maxTtl: 60 }),
+  html: policy('html', { defaultTtl: 300, maxTtl: 300 }),
 };
 
 const behavior = (pathPattern: string, cachePolicy: CachePolicyModel): BehaviorModel => ({
@@ -97,7 +97,7 @@ export function traceOptions(requests: number, seed = 7): TraceOptions {
 
 /**
  * A local origin that answers every GET with a body of a size fixed by the path and the
- * Cache-Control each route expects: products 5 minutes, the feed s-maxage=120 (shared caches
+ * Cache-Control each route expects: products an hour at the edge, the feed s-maxage=120 (shared caches
  * only), account pages private, other pages nothing (the html policy's DefaultTTL applies).
  */
 export async function startOrigin(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
@@ -105,7 +105,7 @@ export async function startOrigin(): Promise<{ url: string; requests: () => numb
   const server = http.createServer((req, res) => {
     count++;
     const url = req.url ?? '/';
-    const cc = url.startsWith('/products/') ? 'public, max-age=60, s-maxage=300' : url.startsWith('/feed/') ? `s-maxage=${FEED_S_MAXAGE}` : url.startsWith('/account/') ? 'private, no-store' : undefined;
+    const cc = url.startsWith('/products/') ? 'public, max-age=60, s-maxage=3600' : url.startsWith('/feed/') ? `s-maxage=${FEED_S_MAXAGE}` : url.startsWith('/account/') ? 'private, no-store' : undefined;
     const size = 500 + (url.length * 97) % 4000;
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': size, ...(cc ? { 'cache-control': cc } : {}) });
     res.end(Buffer.alloc(size, 120));

@@ -41,6 +41,7 @@ export function canonicalField(name: string): string {
 }
 
 const HEX = /^[0-9a-fA-F]{2}$/;
+const DOUBLE = /%25([0-9a-fA-F]{2})/g;
 
 /**
  * Undoes the escapes of a log field: `%XX` (CloudFront URL-encodes spaces, tabs, backslashes and
@@ -52,7 +53,16 @@ const HEX = /^[0-9a-fA-F]{2}$/;
  */
 export function decodeLogField(raw: string | undefined, kind: 'uri' | 'header' = 'uri'): string {
   if (raw === undefined || raw === '-' || raw === '') return '';
-  if (!raw.includes('%') && !raw.includes('\\x')) return raw;
+  const escaped = raw.includes('\\x');
+  if (!escaped && !raw.includes('%')) return raw;
+  if (!escaped) {
+    // The common case, natively: well-formed %XX sequences of UTF-8.
+    try {
+      return decodeURIComponent(kind === 'header' ? raw.replace(DOUBLE, '%$1') : raw);
+    } catch {
+      // A lone %, a non-hex digit or bytes that are not UTF-8: byte by byte below.
+    }
+  }
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; ) {
     const c = raw.charCodeAt(i);
@@ -75,6 +85,17 @@ export function decodeLogField(raw: string | undefined, kind: 'uri' | 'header' =
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** User-Agent values repeat across a log: each is decoded once. */
+const headerMemo = new Map<string, string>();
+function decodeHeaderField(raw: string): string {
+  let v = headerMemo.get(raw);
+  if (v === undefined) {
+    if (headerMemo.size > 10_000) headerMemo.clear();
+    headerMemo.set(raw, (v = decodeLogField(raw, 'header')));
+  }
+  return v;
+}
+
 const num = (v: unknown): number => {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
@@ -91,7 +112,7 @@ const str = (v: unknown): string => (v === undefined || v === null ? '' : String
  */
 export function entryFrom(get: (canonical: string) => unknown): LogEntry | undefined {
   const text = (k: string) => decodeLogField(str(get(k)));
-  const header = (k: string) => decodeLogField(str(get(k)), 'header');
+  const header = (k: string) => decodeHeaderField(str(get(k)));
   const date = str(get('date'));
   const time = str(get('time'));
   let timeMs: number;

@@ -1,7 +1,6 @@
 import type { BehaviorModel, DistributionModel } from '../local/model';
-import { cacheKey, matchBehavior } from '../local/policies';
 import type { LogEntry } from './log-entry';
-import { type Lifetime, originFetchLogged, requestOf } from './simulate';
+import { CacheKeys, type Lifetime, originFetchLogged } from './simulate';
 
 interface Episode {
   /** When the origin last filled this object at this edge location (ms); undefined when unknown. */
@@ -28,10 +27,14 @@ export class LifetimeLearner {
   private readonly episodes = new Map<string, Episode>();
   private readonly evidence = new Map<BehaviorModel, Evidence>();
 
-  constructor(readonly model: DistributionModel) {}
+  private readonly keys: CacheKeys;
+
+  constructor(readonly model: DistributionModel) {
+    this.keys = new CacheKeys(model);
+  }
 
   behaviorOf(uri: string): BehaviorModel {
-    return matchBehavior(this.model.behaviors, uri);
+    return this.keys.behaviorOf(uri);
   }
 
   feed(e: LogEntry): void {
@@ -42,7 +45,9 @@ export class LifetimeLearner {
     const isHit = e.resultType === 'Hit' && e.detailedResultType !== 'OriginShieldHit';
     const isFill = originFetchLogged(e) && e.resultType !== 'Error';
     if (!isHit && !isFill && e.detailedResultType !== 'OriginShieldHit') return;
-    const key = `${e.pop}\n${cacheKey(b, requestOf(e))}`;
+    const objectKey = this.keys.keyOf(e, b);
+    if (objectKey === null) return;
+    const key = `${e.pop}\n${objectKey}`;
     let ep = this.episodes.get(key);
     if (!ep) {
       this.episodes.set(key, (ep = {}));

@@ -3,7 +3,7 @@ import { matchBehavior } from '../local/policies';
 import { PRICES, PRICES_DATE, lambdaInvocationUsd } from '../prices';
 import { LifetimeLearner } from './learn';
 import { type ReadStats, listLogFiles, readLogs } from './read-logs';
-import { CacheReplay, type Counters, type Lifetime, addCounters, countInvocations, countLogged, emptyCounters } from './simulate';
+import { CacheReplay, type Counters, type Lifetime, addCounters, countInvocations, countLogged, emptyCounters, originFetchLogged } from './simulate';
 
 export interface ReplayOptions {
   /** Log files and folders. */
@@ -115,6 +115,7 @@ export async function replayLogs(options: ReplayOptions): Promise<ReplayReport> 
     countLogged(e, c);
     // The logs do not say which functions ran; the current side is taken to run the proposed ones.
     countInvocations(b, c, 'viewer');
+    if (originFetchLogged(e)) countInvocations(b, c, 'origin');
   }
   const learned = learner.lifetimes();
   const assume = options.assume ?? {};
@@ -126,7 +127,7 @@ export async function replayLogs(options: ReplayOptions): Promise<ReplayReport> 
   const baseRows = new Map<string, Counters>(proposed.behaviors.map((b) => [b.pathPattern, emptyCounters()]));
   const stats2: ReadStats = { files: 0, lines: 0, skipped: 0, formats: {} };
   for await (const e of readLogs(files, stats2)) {
-    const b = next.feed(e);
+    const b = next.feed(e).behavior;
     if (base) base.feed(e, baseRows.get(b.pathPattern)!);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

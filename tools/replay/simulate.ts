@@ -98,31 +98,33 @@ interface Stored {
 
 const MEMO_LIMIT = 200_000;
 
-/** One distribution's cache tiers and counters, fed log entries in time order. */
-export class CacheReplay {
-  readonly byBehavior = new Map<string, Counters>();
-  private readonly pops = new Map<string, Map<string, Stored>>();
-  private readonly shields = new Map<string, Map<string, Stored>>();
-  private readonly ttlMs = new Map<BehaviorModel, Map<Lifetime | undefined, number>>();
+/**
+ * The cache key of a logged request under one distribution, as the local edge computes it: the
+ * viewer-request CloudFront Function first (it may normalize the query or answer by itself), then
+ * the CloudFront-* viewer headers, then the cache policy (tools/local/policies.ts).
+ */
+export class CacheKeys {
   private readonly functions?: FunctionRunner;
   /** Viewer-request CloudFront Function results by input, so a popular URL runs the function once. */
   private readonly memo = new Map<string, EdgeRequest | null>();
 
-  /**
-   * @param lifetimeOf what the origin sends for this request (learned under the configuration the
-   * logs were written with, or assumed for the behavior it matches here)
-   */
-  constructor(
-    readonly model: DistributionModel,
-    private readonly lifetimeOf: (e: LogEntry, b: BehaviorModel) => Lifetime | undefined,
-    options: { runFunctions?: boolean } = {},
-  ) {
-    for (const b of model.behaviors) {
-      this.ttlMs.set(b, new Map());
-      this.byBehavior.set(b.pathPattern, emptyCounters());
-    }
+  constructor(readonly model: DistributionModel, options: { runFunctions?: boolean } = {}) {
     const hasFunctions = model.behaviors.some((b) => b.functions?.['viewer-request']);
     if (hasFunctions && options.runFunctions !== false) this.functions = new FunctionRunner(model, { onLog: () => undefined, budgetMs: 1e9 });
+  }
+
+  behaviorOf(uri: string): BehaviorModel {
+    return matchBehavior(this.model.behaviors, uri);
+  }
+
+  /** The key, or null when a viewer-request function answered the request itself. */
+  keyOf(e: LogEntry, b: BehaviorModel): string | null {
+    const out = this.viewerRequest(b, requestOf(e));
+    if (!out) return null;
+    // A remembered function result is shared: the viewer headers go on a copy.
+    const req = { ...out, headers: { ...out.headers } };
+    addViewerHeaders(req, e);
+    return cacheKey(b, req);
   }
 
   /** The request as the cache sees it: after the viewer-request CloudFront Function, if any; null when the function answered. */
@@ -143,19 +145,50 @@ export class CacheReplay {
     return out;
   }
 
+}
+
+/** How the replay served one request: from the edge cache, the shield, the origin, or by the edge itself. */
+export interface Outcome {
+  readonly behavior: BehaviorModel;
+  readonly served: 'hit' | 'shield' | 'origin' | 'edge';
+}
+
+/** One distribution's cache tiers and counters, fed log entries in time order. */
+export class CacheReplay {
+  readonly byBehavior = new Map<string, Counters>();
+  private readonly pops = new Map<string, Map<string, Stored>>();
+  private readonly shields = new Map<string, Map<string, Stored>>();
+  private readonly ttlMs = new Map<BehaviorModel, Map<Lifetime | undefined, number>>();
+  private readonly keys: CacheKeys;
+
+  /**
+   * @param lifetimeOf what the origin sends for this request (learned under the configuration the
+   * logs were written with, or assumed for the behavior it matches here)
+   */
+  constructor(
+    readonly model: DistributionModel,
+    private readonly lifetimeOf: (e: LogEntry, b: BehaviorModel) => Lifetime | undefined,
+    options: { runFunctions?: boolean } = {},
+  ) {
+    for (const b of model.behaviors) {
+      this.ttlMs.set(b, new Map());
+      this.byBehavior.set(b.pathPattern, emptyCounters());
+    }
+    this.keys = new CacheKeys(model, options);
+  }
+
   /**
    * Replays one logged request, counted into `into` (by default this distribution's own row for the
-   * behavior it matched); returns that behavior.
+   * behavior it matched); returns that behavior and how the request was served.
    */
-  feed(e: LogEntry, into?: Counters): BehaviorModel {
+  feed(e: LogEntry, into?: Counters): Outcome {
     const b = matchBehavior(this.model.behaviors, e.uri);
     const c = into ?? this.byBehavior.get(b.pathPattern)!;
     c.requests++;
     countInvocations(b, c, 'viewer');
-    if (ANSWERED_BEFORE_CACHE.has(e.resultType)) return b;
-    let req: EdgeRequest | null = requestOf(e);
-    req = this.viewerRequest(b, req);
-    if (!req) return b;
+    if (ANSWERED_BEFORE_CACHE.has(e.resultType)) return { behavior: b, served: 'edge' };
+    const key = this.keys.keyOf(e, b);
+    if (key === null) return { behavior: b, served: 'edge' };
     const life = this.lifetimeOf(e, b);
     const byLife = this.ttlMs.get(b)!;
     let ttlMs = byLife.get(life);
@@ -163,17 +196,15 @@ export class CacheReplay {
     const cacheable = ttlMs > 0 && b.cachedMethods.includes(e.method) && e.method !== 'HEAD';
     if (!cacheable) {
       this.originFetch(b, c, e);
-      return b;
+      return { behavior: b, served: 'origin' };
     }
-    addViewerHeaders(req, e);
-    const key = cacheKey(b, req);
     let pop = this.pops.get(e.pop);
     if (!pop) this.pops.set(e.pop, (pop = new Map()));
     const now = e.timeMs;
     const s = pop.get(key);
     if (s && now - s.born < s.ttlMs) {
       c.hits++;
-      return b;
+      return { behavior: b, served: 'hit' };
     }
     const shieldRegion = this.model.origins[b.targetOriginId]?.originShield?.region;
     if (shieldRegion) {
@@ -184,7 +215,7 @@ export class CacheReplay {
         // The edge keeps the shield's copy with the age it already has.
         pop.set(key, sh);
         c.hits++;
-        return b;
+        return { behavior: b, served: 'shield' };
       }
       const fresh = { born: now, ttlMs };
       shield.set(key, fresh);
@@ -193,7 +224,7 @@ export class CacheReplay {
       pop.set(key, { born: now, ttlMs });
     }
     this.originFetch(b, c, e);
-    return b;
+    return { behavior: b, served: 'origin' };
   }
 
   private originFetch(b: BehaviorModel, c: Counters, e: LogEntry): void {

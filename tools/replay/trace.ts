@@ -24,8 +24,10 @@ export interface TraceRoute {
   readonly paths: number;
   /** Query parameters: name -> number of values (Zipf too); a parameter is sent with probability `p`. */
   readonly query?: Readonly<Record<string, { readonly values: number; readonly p: number }>>;
-  /** Each request carries a session cookie of one of this many viewers. */
+  /** Each request carries a cookie of one of this many viewers. */
   readonly sessions?: number;
+  /** Name of that cookie. @default 'session' */
+  readonly cookieName?: string;
 }
 
 export interface TraceOptions {
@@ -126,7 +128,7 @@ export function generateTrace(o: TraceOptions): TraceRequest[] {
       uri: `${r.prefix}${pathDraw[ri]()}`,
       query,
       userAgent: random() < mobile ? MOBILE_UA : DESKTOP_UA,
-      ...(session ? { cookie: `session=s${session()}` } : {}),
+      ...(session ? { cookie: `${r.cookieName ?? 'session'}=s${session()}` } : {}),
     };
   });
 }

@@ -24,22 +24,21 @@ export async function writeTraceLog(file: string, trace: Iterable<TraceRequest>,
   const out = fs.createWriteStream(file);
   const sim = new CacheReplay(model, (_e, b) => lifetimes.get(b.pathPattern));
   out.write(LOG_HEADER);
-  const seen = new Map<string, number>();
   let n = 0;
   let chunk: string[] = [];
   for (const r of trace) {
     const e = traceEntry(r, startMs);
-    const b = sim.feed({ ...e, resultType: 'Miss' });
-    const fetched = sim.byBehavior.get(b.pathPattern)!.originRequests;
-    const miss = fetched > (seen.get(b.pathPattern) ?? 0);
-    seen.set(b.pathPattern, fetched);
+    const { served } = sim.feed({ ...e, resultType: 'Miss' });
+    // As the local edge logs them: a hit in the shield is a miss at the edge location.
+    const result = served === 'hit' ? 'Hit' : served === 'edge' ? 'FunctionGeneratedResponse' : 'Miss';
+    const detailed = served === 'shield' ? 'OriginShieldHit' : result;
     const iso = new Date(e.timeMs).toISOString();
     chunk.push(formatLogLine({
       date: iso.slice(0, 10), time: iso.slice(11, 19), 'x-edge-location': e.pop, 'sc-bytes': e.objectBytes + 300, 'c-ip': '192.0.2.10',
       'cs-method': 'GET', 'cs(Host)': 'd111111abcdef8.cloudfront.net', 'cs-uri-stem': e.uri, 'sc-status': 200, 'cs(User-Agent)': e.userAgent,
-      'cs-uri-query': e.query, 'cs(Cookie)': e.cookie, 'x-edge-result-type': miss ? 'Miss' : 'Hit', 'x-edge-request-id': `r${n}`,
-      'x-host-header': e.host, 'cs-protocol': 'https', 'cs-bytes': 200, 'time-taken': '0.010', 'x-edge-response-result-type': miss ? 'Miss' : 'Hit',
-      'cs-protocol-version': 'HTTP/2.0', 'x-edge-detailed-result-type': miss ? 'Miss' : 'Hit', 'sc-content-type': 'application/json', 'sc-content-len': e.objectBytes,
+      'cs-uri-query': e.query, 'cs(Cookie)': e.cookie, 'x-edge-result-type': result, 'x-edge-request-id': `r${n}`,
+      'x-host-header': e.host, 'cs-protocol': 'https', 'cs-bytes': 200, 'time-taken': '0.010', 'x-edge-response-result-type': result,
+      'cs-protocol-version': 'HTTP/2.0', 'x-edge-detailed-result-type': detailed, 'sc-content-type': 'application/json', 'sc-content-len': e.objectBytes,
     }));
     n++;
     if (chunk.length >= 10_000) {

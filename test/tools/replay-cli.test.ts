@@ -84,3 +84,14 @@ test('an empty log replays to zeros, not an error', async () => {
   const report = JSON.parse(r.stdout);
   expect(report).toMatchObject({ requests: 0, current: { originRequests: 0, hitRatio: 0, costUsd: 0 }, proposed: { originRequests: 0, costUsd: 0 } });
 });
+
+test('diff adds the replay table when a log sample is configured (--replay-log or TIERED_CDN_REPLAY_LOG)', async () => {
+  const byOption = await runCli(['diff', '--old', APP, '--new', APP, '--replay-log', path.join(LOGS, 'legacy.log')]);
+  expect(byOption.code).toBe(0);
+  expect(byOption.stdout).toMatch(/Replay of 3 requests[\s\S]*\| \*\*total\*\*/);
+  const byEnv = await runCli(['diff', '--old', APP, '--new', APP, '--json'], { TIERED_CDN_REPLAY_LOG: `${path.join(LOGS, 'legacy.log')} ${path.join(LOGS, 'v2.json')}` });
+  expect(byEnv.code).toBe(0);
+  expect(JSON.parse(byEnv.stdout).replay).toMatchObject({ requests: 5, proposed: { originRequests: expect.any(Number) } });
+  const without = await runCli(['diff', '--old', APP, '--new', APP], { TIERED_CDN_REPLAY_LOG: '' });
+  expect(without.stdout).not.toContain('Replay of');
+});

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
+import { LOG_FIELDS, formatLogLine } from '../../tools/local/access-log';
 import { decodeLogField } from '../../tools/replay/log-entry';
 import { type ReadStats, LogReadError, listLogFiles, readLogs } from '../../tools/replay/read-logs';
 import type { LogEntry } from '../../tools/replay/log-entry';
@@ -133,5 +134,26 @@ describe('decodeLogField', () => {
     ['café', 'uri', 'café'],
   ] as const)('%s (%s) -> %s', (raw, kind, expected) => {
     expect(decodeLogField(raw, kind)).toBe(expected);
+  });
+});
+
+describe('the local edge writes what the replay reads back', () => {
+  test.each([
+    ['test agent/1.0'],
+    ['tab\there'],
+    ['back\\slash 100%'],
+    ['café ✓ 😀'],
+    ['ctl\u0001\u007f'],
+  ])('User-Agent %j survives a log line', (ua) => {
+    const line = formatLogLine({ date: '2026-12-01', time: '10:00:00', 'cs-uri-stem': '/a', 'cs(User-Agent)': ua, 'x-edge-result-type': 'Hit' });
+    const fields = line.split('\t');
+    expect(fields).toHaveLength(LOG_FIELDS.length);
+    expect(fields[LOG_FIELDS.indexOf('cs(User-Agent)')]).toMatch(/^[\x21-\x7e]+$/);
+    expect(decodeLogField(fields[LOG_FIELDS.indexOf('cs(User-Agent)')], 'header')).toBe(ua);
+  });
+
+  test('a lone surrogate is written as U+FFFD instead of throwing', () => {
+    const line = formatLogLine({ 'cs-uri-stem': '/a', 'cs(User-Agent)': 'x\ud800y' });
+    expect(decodeLogField(line.split('\t')[LOG_FIELDS.indexOf('cs(User-Agent)')], 'header')).toBe('x\ufffdy');
   });
 });

@@ -3,6 +3,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { REPO_ROOT, runCli } from './invalidate-moto-server';
 
+/**
+ * Hand-checked logs: legacy.log (3 lines), v2.json (2), v2-w3c.log (2), and v2.parquet: 3 rows of
+ * /products/7 at SYD62-P1 (11:00:00 Miss, 11:00:20 Hit, 11:02:00 Miss; sc_content_len 800), v2
+ * column names, string columns, two row groups (2 + 1 rows), written with hyparquet-writer 0.17.
+ */
 const LOGS = path.join(REPO_ROOT, 'test', 'fixtures', 'replay');
 const APP = path.join(REPO_ROOT, 'test', 'fixtures', 'replay-app');
 

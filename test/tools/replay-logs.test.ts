@@ -102,6 +102,20 @@ describe('refused input', () => {
     await expect(read([path.join(tmp, 'bad.json')])).rejects.toThrow(/bad\.json:1: not a JSON log record/);
   });
 
+  test('lines without a usable date and time are counted as skipped, not replayed', async () => {
+    fs.writeFileSync(path.join(tmp, 'dates.log'), '#Fields: date time cs-uri-stem\nnot-a-date\t10:00:00\t/a\n2026-12-01\t10:00:01\t/b\n');
+    fs.writeFileSync(path.join(tmp, 'dates.json'), '{"cs-uri-stem": "/c"}\n{"timestamp": 1764583200, "cs-uri-stem": "/d"}\n');
+    const { entries, stats } = await read([tmp]);
+    expect(entries.map((e) => e.uri)).toEqual(['/d', '/b']);
+    expect(entries[0].timeMs).toBe(1764583200000);
+    expect(stats.lines).toBe(4);
+  });
+
+  test('a binary file that is neither gzip nor Parquet is refused with its name', async () => {
+    fs.writeFileSync(path.join(tmp, 'image.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+    await expect(read([path.join(tmp, 'image.png')])).rejects.toThrow(/image\.png:1: not a CloudFront log line/);
+  });
+
   test('a truncated gzip file is an error, not a short log', async () => {
     const gz = zlib.gzipSync(fs.readFileSync(fixture('legacy.log')));
     fs.writeFileSync(path.join(tmp, 'cut.gz'), gz.subarray(0, gz.length - 12));

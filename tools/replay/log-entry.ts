@@ -117,8 +117,10 @@ export function entryFrom(get: (canonical: string) => unknown): LogEntry | undef
   const time = str(get('time'));
   let timeMs: number;
   if (date && time) timeMs = Date.parse(`${date}T${time}Z`);
-  else timeMs = num(get('timestamp')) * 1000 || num(get('timestamp_ms'));
-  if (!Number.isFinite(timeMs)) return undefined;
+  else if (get('timestamp_ms') !== undefined) timeMs = num(get('timestamp_ms'));
+  else if (get('timestamp') !== undefined) timeMs = num(get('timestamp')) * 1000;
+  else return undefined;
+  if (!Number.isFinite(timeMs) || timeMs <= 0) return undefined;
   const contentLen = str(get('sc_content_len'));
   const bytes = num(get('sc_bytes'));
   return {

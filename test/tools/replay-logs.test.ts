@@ -64,6 +64,14 @@ describe('legacy W3C lines, checked by hand', () => {
     expect(both.entries).toHaveLength(6);
   });
 
+  test('a byte order mark and CRLF line ends are read as CloudFront writes none', async () => {
+    const text = fs.readFileSync(fixture('legacy.log'), 'utf8').replace(/\n/g, '\r\n');
+    fs.writeFileSync(path.join(tmp, 'crlf.log'), `\ufeff${text}`);
+    const { entries, stats } = await read([path.join(tmp, 'crlf.log')]);
+    expect(stats.skipped).toBe(2);
+    expect(entries.map((e) => e.objectBytes)).toEqual([1000, 1000, 640]);
+  });
+
   test('a file without a header is read in the legacy field order', async () => {
     const body = fs.readFileSync(fixture('legacy.log'), 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
     fs.writeFileSync(path.join(tmp, 'no-header.log'), body);

@@ -87,7 +87,7 @@ export async function* readLogs(files: readonly string[], stats: ReadStats): Asy
     if (gzipped) {
       const gunzip = zlib.createGunzip();
       input = (input as fs.ReadStream).pipe(gunzip);
-      gunzip.on('error', () => undefined);
+      // A corrupt or truncated gzip stream ends the line iterator with its error (LogReadError below).
     }
     yield* readText(file, input, stats);
   }
@@ -99,11 +99,11 @@ async function* readText(file: string, input: NodeJS.ReadableStream, stats: Read
   let index = new Map(fields.map((f, i) => [f, i]));
   let format: string | undefined;
   let lineNo = 0;
-  const failure = new Promise<never>((_, reject) => input.on('error', (e: Error) => reject(new LogReadError(`${file}: ${e.message}`))));
-  failure.catch(() => undefined);
   try {
-    for await (const line of rl) {
+    for await (const raw of rl) {
       lineNo++;
+      // A file saved by an editor may start with a byte order mark.
+      const line = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       if (line.length === 0) continue;
       if (line.charCodeAt(0) === 0x23 /* # */) {
         const m = /^#Fields:\s*(.*)$/.exec(line);

@@ -24,7 +24,7 @@ export function requestOf(e: LogEntry): EdgeRequest {
   if (e.userAgent) setHeader(headers, 'User-Agent', e.userAgent);
   if (e.referer) setHeader(headers, 'Referer', e.referer);
   if (e.cookie) setHeader(headers, 'Cookie', e.cookie);
-  return { method: e.method, uri: e.uri, querystring: e.query, headers, clientIp: '127.0.0.1', body: Buffer.alloc(0) };
+  return { method: e.method, uri: e.uri, querystring: e.query, headers, clientIp: '127.0.0.1', body: NO_BODY };
 }
 
 /**
@@ -32,10 +32,22 @@ export function requestOf(e: LogEntry): EdgeRequest {
  * viewer's country is not logged and is taken as one value for every request.
  */
 function addViewerHeaders(req: EdgeRequest, e: LogEntry): void {
-  setHeader(req.headers, 'CloudFront-Viewer-Country', 'US');
-  setHeader(req.headers, 'CloudFront-Forwarded-Proto', e.protocol || 'https');
-  for (const [k, v] of Object.entries(deviceHeaders(e.userAgent || undefined))) setHeader(req.headers, k, v);
+  const memoKey = `${e.protocol}\n${e.userAgent}`;
+  let add = viewerHeaderMemo.get(memoKey);
+  if (!add) {
+    add = {};
+    setHeader(add, 'CloudFront-Viewer-Country', 'US');
+    setHeader(add, 'CloudFront-Forwarded-Proto', e.protocol || 'https');
+    for (const [k, v] of Object.entries(deviceHeaders(e.userAgent || undefined))) setHeader(add, k, v);
+    if (viewerHeaderMemo.size > 10_000) viewerHeaderMemo.clear();
+    viewerHeaderMemo.set(memoKey, add);
+  }
+  // The entries are shared between requests and never changed: the cache key only reads them.
+  Object.assign(req.headers, add);
 }
+/** The viewer headers of each User-Agent and protocol, derived once. */
+const viewerHeaderMemo = new Map<string, CfHeaders>();
+const NO_BODY = Buffer.alloc(0);
 
 /** What the replay takes each behavior's origin to send. */
 export interface Lifetime {

@@ -16,6 +16,7 @@ import { PolicyRenderer } from './private/policies';
 import { renderOriginVerify, renderStaging, renderWebAcl } from './private/protection';
 import { addPlanMetadata } from './private/plan-metadata';
 import type { HttpOriginProps, RouteProps, Tier } from './routes';
+import { SITE_ORIGIN } from './routes';
 import type { StagingOptions } from './staging';
 import { edgeSetCookies, recordEdgeSetCookies } from './edge-metadata';
 import { PathGroups } from './path-groups';
@@ -316,6 +317,7 @@ export class TieredCdn extends Construct {
         entryDocuments: plan.entryDocuments,
         cacheTags: plan.cacheTags,
         groups: plan.siteGroups,
+        immutablePatterns: plan.behaviors.filter((b) => b.tier === 'static' && b.origin === SITE_ORIGIN).map((b) => b.pathPattern),
       });
       this.siteDeployment = this.siteDeployments[0];
       acknowledgeSiteDeploymentFindings(Stack.of(this), this.siteBucket);

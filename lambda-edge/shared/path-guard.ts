@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * The path guard: which request URIs a behavior refuses before the cache lookup.
  *
@@ -148,7 +150,7 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   if (escaped) {
     try {
       decodeURIComponent(uri);
-    } catch {
+    } catch (e) {
       return 'bad-percent-encoding';
     }
   }
@@ -181,3 +183,44 @@ function hasUpper(text: string): boolean {
   return false;
 }
 
+
+/**
+ * The characters every form `pathProblem` compares (the URI as sent, its loose form, cut at `?`/`#`,
+ * segment ends trimmed) starts with, for any URI CloudFront hands to a behavior of `pattern`: the
+ * pattern's literal part before its first wildcard, lower-cased (the loose form folds case), up to
+ * its first `.` (trimming removes dots at segment ends). Decoding and folding cannot reach into it:
+ * patterns hold no `%` and no non-ASCII character. A rule added to `pathProblem` that rewrites
+ * characters before a segment's first `.` must shorten this prefix too.
+ */
+export function stablePrefix(pattern: string): string {
+  const p = pattern.charAt(0) === '/' || pattern.charAt(0) === '*' ? pattern : '/' + pattern;
+  let end = 0;
+  while (end < p.length && p.charAt(end) !== '*' && p.charAt(end) !== '?' && p.charAt(end) !== '.') end++;
+  return lowerAscii(p.slice(0, end));
+}
+
+/** Whether some text starting with `prefix` could match the path pattern `glob` (wildcards are assumed to match). */
+function mayMatchStartingWith(glob: string, prefix: string): boolean {
+  for (let i = 0; i < prefix.length; i++) {
+    if (i >= glob.length) return false;
+    const c = glob.charAt(i);
+    if (c === '*') return true;
+    if (c !== '?' && c !== prefix.charAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The protected patterns that can refuse anything on behaviors with these path patterns (the ones
+ * sharing one function): a pattern whose lower-cased form cannot match any text starting with a
+ * behavior's stable prefix never makes `pathProblem` answer `protected-spelling` there, so leaving
+ * it out of that behavior's function changes no answer and saves its bytes. The default behavior
+ * (`*`) keeps every pattern. Runs at synth.
+ */
+export function reachablePatterns(protectedPatterns: readonly string[], behaviorPatterns: readonly string[]): string[] {
+  const prefixes = behaviorPatterns.map(stablePrefix);
+  return protectedPatterns.filter((p) => {
+    const lower = lowerAscii(p);
+    return prefixes.some((prefix) => mayMatchStartingWith(lower, prefix));
+  });
+}

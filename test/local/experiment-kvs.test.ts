@@ -30,6 +30,7 @@ let eu: TestOrigin;
 let eu2: TestOrigin;
 let edge: LocalEdge;
 let arn: string;
+const functionLog: string[] = [];
 
 beforeAll(async () => {
   assembly = referenceAssembly();
@@ -42,7 +43,7 @@ beforeAll(async () => {
     port: 0,
     origins: { site: site.url, 'api.example.com': api.url, 'api-eu.example.com': eu.url, 'api-eu2.example.com': eu2.url },
     onWarning: () => {},
-    onFunctionLog: () => {},
+    onFunctionLog: (line) => functionLog.push(line),
   });
   arn = Object.values(edge.distribution.keyValueStores ?? {})[0].arn;
 }, 120_000);
@@ -124,18 +125,59 @@ test('the KeyValueStore API refuses a write whose If-Match is stale (ConflictExc
   expect(tooLarge.text).toContain('values are at most 1024 bytes');
 });
 
-test('a routing target in the store moves the geo-routed viewers of /api/* to its new domain without a deploy', async () => {
+/** PutKey straight to the local store's API, as any KeyValueStore client could (no tool checks it). */
+async function putRaw(key: string, value: string): Promise<void> {
+  const base = `${edge.kvsEndpoint}/key-value-stores/${encodeURIComponent(arn)}`;
+  const signed = { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=local/20261201/*/cloudfront-keyvaluestore/aws4_request, SignedHeaders=host, Signature=00' };
+  const etag = String((await request(base, { headers: signed })).headers.etag);
+  const put = await request(`${base}/keys/${encodeURIComponent(key)}`, { method: 'PUT', headers: { ...signed, 'if-match': etag }, body: JSON.stringify({ Value: value }) });
+  expect(put.status).toBe(200);
+}
+
+test('a routing target in the store moves the geo-routed viewers of /api/* to another declared domain without a deploy', async () => {
   const de = { 'x-tiered-cdn-viewer-country': 'DE' };
   expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('eu /api/products/1');
   const base = `${edge.kvsEndpoint}/key-value-stores/${encodeURIComponent(arn)}`;
   const signed = { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=local/20261201/*/cloudfront-keyvaluestore/aws4_request, SignedHeaders=host, Signature=00' };
   const listed = JSON.parse((await request(`${base}/keys`, { headers: signed })).text);
   expect(listed.Items).toContainEqual({ Key: 'origin:apiEu', Value: '{"domainName":"api-eu.example.com"}' });
-  const etag = String((await request(base, { headers: signed })).headers.etag);
-  const put = await request(`${base}/keys/origin%3AapiEu`, { method: 'PUT', headers: { ...signed, 'if-match': etag }, body: JSON.stringify({ Value: '{"domainName":"api-eu2.example.com"}' }) });
-  expect(put.status).toBe(200);
-  expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('eu2 /api/products/1');
-  expect((await request(`${edge.url}/api/products/1`, { headers: { 'x-tiered-cdn-viewer-country': 'US' } })).text).toBe('api /api/products/1');
+  await putRaw('origin:apiEu', '{"domainName":"api.example.com"}');
+  expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('api /api/products/1');
+  await putRaw('origin:apiEu', '{"domainName":"api-eu.example.com"}');
+  expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('eu /api/products/1');
+});
+
+describe('store values the plan does not allow, written by any client: the function uses the deployed value and logs why', () => {
+  const de = { 'x-tiered-cdn-viewer-country': 'DE' };
+  test.each([
+    ['an undeclared domain', '{"domainName":"api-eu2.example.com"}', 'undeclared-domain'],
+    ['a private address', '{"domainName":"169.254.169.254"}', 'not-a-dns-name'],
+    ['extra fields', '{"domainName":"api.example.com","customHeaders":{}}', 'unknown-field'],
+    ['not an object', '"api.example.com"', 'not-an-object'],
+  ])('origin:apiEu = %s', async (_, value, reason) => {
+    functionLog.length = 0;
+    await putRaw('origin:apiEu', value);
+    expect((await request(`${edge.url}/api/products/3`, { headers: de })).text).toBe('eu /api/products/3');
+    const lines = functionLog.map((l) => /\{"event":"tiered-cdn\.store-value-refused".*\}/.exec(l)?.[0]).filter(Boolean).map((l) => JSON.parse(l!));
+    expect(lines).toContainEqual({ event: 'tiered-cdn.store-value-refused', key: 'origin:apiEu', reason });
+  });
+
+  test.each([
+    ['an unknown variant', '{"weights":{"blue":100}}', 'unknown-variant'],
+    ['a negative weight', '{"weights":{"control":-5,"redesign":100}}', 'weight-out-of-range'],
+    ['off as a string', '{"off":"yes"}', 'off-not-boolean'],
+  ])('experiment:home = %s', async (_, value, reason) => {
+    await putRaw('experiment:home', '{"weights":{"control":0,"redesign":100}}');
+    expect(await newViewerVariant()).toBe('redesign');
+    functionLog.length = 0;
+    await putRaw('experiment:home', value);
+    // The deployed weights (50/50) again: both variants among new viewers.
+    const seen = new Set<string>();
+    for (let i = 0; i < 24; i++) seen.add(await newViewerVariant());
+    expect([...seen].sort()).toEqual(['control', 'redesign']);
+    const lines = functionLog.map((l) => /\{"event":"tiered-cdn\.store-value-refused".*\}/.exec(l)?.[0]).filter(Boolean).map((l) => JSON.parse(l!));
+    expect(lines).toContainEqual({ event: 'tiered-cdn.store-value-refused', key: 'experiment:home', reason });
+  });
 });
 
 describe('tiered-cdn routing set: a routing target moved to another declared domain, checked before it is written', () => {
@@ -165,7 +207,7 @@ describe('tiered-cdn routing set: a routing target moved to another declared dom
     const r = await cli(['set', 'apiEu', 'api.example.com', ...store()], 'routing');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^origin apiEu: api\.example\.com \(key origin:apiEu, store ETag \S+, was api-eu2?\.example\.com\)\nrequests the routing rules send to origin 'apiEu' go to api\.example\.com/);
+    expect(r.stdout).toMatch(/^origin apiEu: api\.example\.com \(key origin:apiEu, store ETag \S+, was [^)]*\)\nrequests the routing rules send to origin 'apiEu' go to api\.example\.com/);
     expect((await request(`${edge.url}/api/products/2`, { headers: de })).text).toBe('api /api/products/2');
     const back = await cli(['set', 'apiEu', 'api-eu.example.com', ...store(['--json'])], 'routing');
     expect(JSON.parse(back.stdout)).toMatchObject({ origin: 'apiEu', action: 'set', key: 'origin:apiEu', value: { domainName: 'api-eu.example.com' }, previous: { domainName: 'api.example.com' } });

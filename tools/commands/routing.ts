@@ -50,6 +50,6 @@ Example:
         process.stdout.write(`${JSON.stringify({ origin, action: 'set', key: result.key, value: result.value, previous: result.previous ?? null, etag: result.etag, effect })}\n`);
         return;
       }
-      process.stdout.write(`origin ${origin}: ${value.domainName} (key ${result.key}, store ETag ${result.etag}${result.previous ? `, was ${result.previous.domainName}` : ''})\n${effect}\n`);
+      process.stdout.write(`origin ${origin}: ${value.domainName} (key ${result.key}, store ETag ${result.etag}${result.previous !== undefined ? `, was ${typeof result.previous === 'object' && result.previous && typeof result.previous.domainName === 'string' ? result.previous.domainName : JSON.stringify(result.previous)}` : ''})\n${effect}\n`);
     });
 }

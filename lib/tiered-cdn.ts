@@ -14,6 +14,7 @@ import { renderMonitoring } from './private/monitoring';
 import { renderLogBucket, renderOrigins } from './private/origins';
 import { PolicyRenderer } from './private/policies';
 import { renderOriginVerify, renderStaging, renderWebAcl } from './private/protection';
+import { checkFunctionLanguage } from './private/function-language';
 import { addPlanMetadata } from './private/plan-metadata';
 import type { HttpOriginProps, RouteProps, Tier } from './routes';
 import { SITE_ORIGIN } from './routes';
@@ -259,6 +260,8 @@ export class TieredCdn extends Construct {
 
   constructor(scope: Construct, id: string, props: TieredCdnProps) {
     super(scope, id);
+    // CloudFront Functions of the app outside the runtime's language: an error for ours, a warning for others.
+    checkFunctionLanguage(this);
     const plan = planDistribution(props, { region: Stack.of(this).region });
     if (plan.problems.length > 0) throw new TieredCdnValidationError(this.node.path, plan.problems);
     for (const w of plan.warnings) Annotations.of(this).addWarningV2(w.id, w.message);

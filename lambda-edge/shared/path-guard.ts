@@ -155,9 +155,11 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
     }
   }
   const patterns = config.protectedPatterns;
+  const lowers = lowered(patterns);
   // Without escapes or capitals the loose form is the URI itself, and a lower-case pattern then
   // matches both or neither: nothing to compare.
   const loose = escaped || hasUpper(uri) || /[^\0-\x7f]/.test(uri) ? looseForm(uri) : null;
+  if (loose === null && lowers.same && !/[. ]\/|[. ]$/.test(uri)) return null;
   const seen = loose === null ? uri : loose;
   // An origin (or a proxy before it) that decodes the path and parses it again cuts it at a decoded
   // `?` or `#`: `/api/config%3F/flags` reads as `/api/config`.
@@ -168,11 +170,28 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   const trimmed = seen.replace(/[. ]+(?=\/|$)/g, '');
   for (let i = 0; i < patterns.length; i++) {
     const pattern = patterns[i];
-    const lower = lowerAscii(pattern);
+    const lower = lowers.list[i];
     if (loose === null && trimmed === uri && lower === pattern) continue;
     if ((globMatch(lower, seen) || globMatch(lower, truncated) || globMatch(lower, trimmed)) && !globMatch(pattern, uri)) return 'protected-spelling';
   }
   return null;
+}
+
+// The protected patterns are one constant list per function: lower-cased once, not per request
+// (the last list seen is kept).
+let lastPatterns: readonly string[] | undefined;
+let lastLowers: { list: string[]; same: boolean } = { list: [], same: true };
+
+/** The patterns lower-cased, and whether every one already was (then a canonical URI needs no loop). */
+function lowered(patterns: readonly string[]): { list: string[]; same: boolean } {
+  if (patterns !== lastPatterns) {
+    const list = patterns.map(lowerAscii);
+    let same = true;
+    for (let i = 0; i < list.length; i++) if (list[i] !== patterns[i]) same = false;
+    lastLowers = { list, same };
+    lastPatterns = patterns;
+  }
+  return lastLowers;
 }
 
 function hasUpper(text: string): boolean {

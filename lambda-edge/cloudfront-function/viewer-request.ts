@@ -118,7 +118,7 @@ async function liveTarget(id: string, target: Target): Promise<Target> {
     if (kvs && (await kvs.exists(kvsOriginKey(id)))) {
       const live = (await kvs.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
       // Only a domain the app declares: the origin-verify secret goes wherever this sends the request.
-      const problem = valuePlan ? originValueIssue(id, live, valuePlan) : 'no-plan';
+      const problem = originValueIssue(id, live, valuePlan!);
       if (!problem) return Object.assign({}, target, { domainName: live.domainName });
       console.log(storeFallbackLogLine(kvsOriginKey(id), problem));
     }

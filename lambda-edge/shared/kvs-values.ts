@@ -65,7 +65,7 @@ function unknownKeys(o: { [k: string]: unknown }, allowed: readonly string[]): s
 }
 
 /** Why a routing value is refused, as a short code (the function's log line carries it). */
-export type OriginValueIssue = 'unknown-target' | 'not-an-object' | 'unknown-field' | 'not-a-dns-name' | 'undeclared-domain';
+export type OriginValueIssue = 'unknown-target' | 'not-an-object' | 'unknown-field' | 'undeclared-domain';
 
 /** Why an experiment value is refused, as a short code. */
 export type ExperimentValueIssue = 'unknown-experiment' | 'not-an-object' | 'unknown-field' | 'off-not-boolean' | 'no-weights' | 'unknown-variant' | 'weight-out-of-range' | 'all-weights-zero';
@@ -76,9 +76,9 @@ export function originValueIssue(id: string, value: unknown, plan: KvsValuePlan)
   if (!isPlainObject(value)) return 'not-an-object';
   const n = Object.keys(value).length;
   if (n > 1 || (n === 1 && !own(value, 'domainName'))) return 'unknown-field';
-  const domain = value.domainName;
-  if (typeof domain !== 'string' || !DOMAIN.test(domain)) return 'not-a-dns-name';
-  return plan.origins[id].indexOf(domain) < 0 ? 'undeclared-domain' : undefined;
+  // The declared domains are DNS names checked at synth: anything else (an IP address, a port, a
+  // path, not a string) is not among them.
+  return plan.origins[id].indexOf(value.domainName as string) < 0 ? 'undeclared-domain' : undefined;
 }
 
 /** The rule the edge applies to `experiment:<name>`: undefined when the value may be used. */
@@ -115,9 +115,10 @@ export function originValueProblem(id: string, value: unknown, plan: KvsValuePla
       return `the value of origin '${id}' must be an object {"domainName": "..."}`;
     case 'unknown-field':
       return `the value of origin '${id}' has unknown fields: ${unknownKeys(v, ['domainName']).join(', ')}`;
-    case 'not-a-dns-name':
-      return `the domain of origin '${id}' must be a DNS name (no IP address, port, path or scheme), got: ${JSON.stringify(v.domainName)}`;
     default:
+      if (typeof v.domainName !== 'string' || !DOMAIN.test(v.domainName)) {
+        return `the domain of origin '${id}' must be a DNS name (no IP address, port, path or scheme), got: ${JSON.stringify(v.domainName)}`;
+      }
       return `'${String(v.domainName)}' is not a domain the app declares for an origin; origin '${id}' may be sent to: ${plan.origins[id].join(', ')}`;
   }
 }

@@ -151,7 +151,7 @@ describe('store values the plan does not allow, written by any client: the funct
   const de = { 'x-tiered-cdn-viewer-country': 'DE' };
   test.each([
     ['an undeclared domain', '{"domainName":"api-eu2.example.com"}', 'undeclared-domain'],
-    ['a private address', '{"domainName":"169.254.169.254"}', 'not-a-dns-name'],
+    ['a private address', '{"domainName":"169.254.169.254"}', 'undeclared-domain'],
     ['extra fields', '{"domainName":"api.example.com","customHeaders":{}}', 'unknown-field'],
     ['not an object', '"api.example.com"', 'not-an-object'],
   ])('origin:apiEu = %s', async (_, value, reason) => {

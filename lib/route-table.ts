@@ -99,6 +99,9 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems, base =
           (route.origin === SITE_ORIGIN ? " Set 'site' to use the site bucket." : " Add it to 'origins'."),
       );
     }
+    if (route.tier === 'static' && route.origin !== SITE_ORIGIN && originIds.has(route.origin)) {
+      problems.warn('tiered-cdn:static-origin-cache-control', `${where} serves the static tier from origin '${route.origin}': the edge adds no Cache-Control there (a response headers policy cannot tell an asset from an error, and a missing asset would be kept a year), so the origin sends 'Cache-Control: public, max-age=31536000, immutable' with its assets itself, and a short lifetime or none with its errors.`);
+    }
     if (route.methods === 'ALL' && route.tier !== 'dynamic') {
       problems.add('route-methods-write-on-cached', `${where}.methods 'ALL' allows writes (POST, PUT, PATCH, DELETE) on the cached '${route.tier}' tier; route writes to a 'dynamic' route.`,
       );

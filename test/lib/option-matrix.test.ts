@@ -126,6 +126,13 @@ function originHeaders(b: PlannedBehavior): { keyed: string[]; unkeyed: string[]
 
 const all = [...combinations()];
 
+test("a static route on a custom origin is told that the origin sends the assets' Cache-Control itself", () => {
+  const plan = planDistribution({ origins: { cdn: { domainName: 'assets.example.com', originShield: false } }, routes: [{ pathPattern: '*', tier: 'static', origin: 'cdn' }] }, { region: 'us-east-1' });
+  expect(plan.warnings.filter((w) => w.id === 'tiered-cdn:static-origin-cache-control').map((w) => w.message)).toEqual([
+    expect.stringContaining("the origin sends 'Cache-Control: public, max-age=31536000, immutable' with its assets itself"),
+  ]);
+});
+
 test(`the matrix covers every combination (${all.length})`, () => {
   expect(all.length).toBe(TIERS.length * 3 * SHARED.length * FORWARD.length * VARY.length);
 });

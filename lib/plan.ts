@@ -283,8 +283,9 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
 /** `configs` has a key per behavior: the route table's routes, plus the bare paths the path guard adds. */
 function planBehaviors(props: TieredCdnProps, configs: Map<RouteProps, RouteEdgeConfig>): PlannedBehavior[] {
   const asserted = assertedHeaders(props.routes);
+  const domains = declaredDomains(props);
   return orderRoutes([...configs.keys()]).map((route) => {
-    const edgeConfig = foldRouting(configs.get(route)!, route);
+    const edgeConfig = foldRouting(configs.get(route)!, route, domains);
     const originRequestPolicy: PlannedOriginRequestPolicy | undefined =
       route.tier === 'dynamic'
         ? route.auth
@@ -327,11 +328,29 @@ function assertedHeaders(routes: readonly RouteProps[]): string[] {
  * the origin-request Lambda@Edge stays: it runs on cache misses only. Variant path prefixes keep
  * it too (they rewrite the URI the origin is asked for, after the cache lookup).
  */
-function foldRouting(edge: RouteEdgeConfig, route: RouteProps): RouteEdgeConfig {
+function foldRouting(edge: RouteEdgeConfig, route: RouteProps, domains: readonly string[]): RouteEdgeConfig {
   const orq = edge.originRequest;
   if (!orq || orq.rules.length === 0 || (orq.variantPaths ?? []).length > 0 || !edge.viewerRequest) return edge;
   if (viewerStepPlan(route, edge.viewerRequest, edge.viewerResponse)?.runtime !== 'cloudfront-function') return edge;
-  return { ...edge, viewerRequest: { ...edge.viewerRequest, routing: { rules: orq.rules, origins: orq.origins } }, originRequest: undefined };
+  return { ...edge, viewerRequest: { ...edge.viewerRequest, routing: { rules: orq.rules, origins: orq.origins, domains } }, originRequest: undefined };
+}
+
+/**
+ * Every custom origin domain the props declare (own and failover), sorted: the only domains a
+ * routing target's live value in the KeyValueStore may name (lambda-edge/shared/kvs-values.ts).
+ */
+function declaredDomains(props: TieredCdnProps): string[] {
+  const out = new Set<string>();
+  for (const o of Object.values(props.origins ?? {})) {
+    if (isCloudFrontOrigin(o)) {
+      // An aws-cdk-lib origin is a routing target only by a literal domain (routing-rule-origin-unroutable).
+      const d = literalDomainName(o.origin);
+      if (d !== undefined) out.add(d.toLowerCase());
+      continue;
+    }
+    for (const d of [o.domainName, o.failoverDomainName]) if (d !== undefined && !Token.isUnresolved(d)) out.add(d.toLowerCase());
+  }
+  return [...out].sort();
 }
 
 /** What CloudFront refuses in the generated CloudFront Functions and their store (sizes). */

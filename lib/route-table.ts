@@ -14,6 +14,7 @@ import { Problems, show } from './validation';
 import { DEFAULT_ORIGIN_VERIFY_HEADER } from './origin-verify';
 import { ASSERTED_HEADER_PREFIXES } from '../lambda-edge/shared/names';
 import { describeMissing, listSiteFiles, planVariantDocuments } from './variant-documents';
+import { foldHeaderName, isPerUserHeader, isRequestRewritingHeader } from './unkeyed-headers';
 
 /*
  * Validation and resolution of a TieredCdn's route table and props: every function collects its
@@ -100,6 +101,9 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems, base =
           (route.origin === SITE_ORIGIN ? " Set 'site' to use the site bucket." : " Add it to 'origins'."),
       );
     }
+    if (route.tier === 'static' && route.origin !== SITE_ORIGIN && originIds.has(route.origin)) {
+      problems.warn('tiered-cdn:static-origin-cache-control', `${where} serves the static tier from origin '${route.origin}': the edge adds no Cache-Control there (a response headers policy cannot tell an asset from an error, and a missing asset would be kept a year), so the origin sends 'Cache-Control: public, max-age=31536000, immutable' with its assets itself, and a short lifetime or none with its errors.`);
+    }
     if (route.methods === 'ALL' && route.tier !== 'dynamic') {
       problems.add('route-methods-write-on-cached', `${where}.methods 'ALL' allows writes (POST, PUT, PATCH, DELETE) on the cached '${route.tier}' tier; route writes to a 'dynamic' route.`,
       );
@@ -109,7 +113,10 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems, base =
         problems.add('vary-headers-wrong-tier', `${where}.varyHeaders is only for 'api' routes (a '${route.tier}' route keys on no headers), got: ${show(route.varyHeaders)}.`);
       }
       for (const h of route.varyHeaders) {
-        if (PER_USER_HEADERS.includes(h.toLowerCase())) {
+        if (typeof h === 'string' && isAssertedHeader(h, verifyHeader) && (!route.auth || foldHeaderName(h) === verifyHeader)) {
+          problems.add('vary-headers-asserted', `${where}.varyHeaders contains ${show(h)}: a cache key header always reaches the origin, and ${foldHeaderName(h) === verifyHeader ? `${verifyHeader} is the edge's secret` : `on a route without 'auth' nothing verified it, so the viewer would choose the identity the origin is told`}. Remove it${foldHeaderName(h) === verifyHeader ? '' : "; to cache per user, key an authenticated route ('auth') on x-auth-sub"}.`,
+          );
+        } else if (PER_USER_HEADERS.includes(h.toLowerCase())) {
           problems.add('vary-headers-per-user', `${where}.varyHeaders contains ${show(h)}: a shared cache keyed on it stores one copy per user. Use a 'dynamic' route for per-user responses.`,
           );
         } else if (!HEADER_NAME.test(h)) {
@@ -198,7 +205,16 @@ function checkForwardHeaders(problems: Problems, where: string, route: RouteProp
     );
     return;
   }
-  if (fwd === 'allViewer') return;
+  if (fwd === 'allViewer') {
+    if (route.auth) {
+      problems.add('forward-headers-all-viewer-auth', `${where}.forwardHeaders 'allViewer' on a cached '${route.tier}' route with 'auth' forwards every viewer header to the origin, the identity headers the edge asserts (x-auth-*) among them, while one cached copy, keyed without the user, answers every authenticated viewer: the next user receives the first user's response. Name the headers the origin needs (no identity headers), or use a 'dynamic' route for per-user responses.`,
+      );
+    } else {
+      problems.add('forward-headers-all-viewer-unkeyed', `${where}.forwardHeaders 'allViewer' on the cached '${route.tier}' tier forwards every viewer header to the origin without keying on it, among them headers that change what the origin does (X-Forwarded-Host, X-HTTP-Method-Override, X-Original-URL, ...) and credentials: one viewer's request decides the copy every viewer gets (web cache poisoning). Name the headers the origin needs (at most ${MAX_ORIGIN_REQUEST_HEADERS}), put those the response depends on in varyHeaders${route.tier === 'api' ? '' : " (an 'api' route)"}, or use a 'dynamic' route.`,
+      );
+    }
+    return;
+  }
   if (!Array.isArray(fwd)) {
     problems.add('forward-headers-invalid', `${where}.forwardHeaders must be 'allViewer' or a list of header names, got: ${show(fwd)}.`);
     return;
@@ -206,10 +222,9 @@ function checkForwardHeaders(problems: Problems, where: string, route: RouteProp
   const vary = (route.varyHeaders ?? []).map((h) => h.toLowerCase());
   for (const h of fwd) {
     const name = typeof h === 'string' ? h.toLowerCase() : '';
-    const folded = name.replace(/_/g, '-');
     if (!HEADER_NAME.test(name)) {
       problems.add('forward-headers-invalid-name', `${where}.forwardHeaders contains ${show(h)}, which is not a valid header name.`);
-    } else if (ASSERTED_HEADER_PREFIXES.some((p) => folded.startsWith(p)) || folded === verifyHeader) {
+    } else if (isAssertedHeader(name, verifyHeader)) {
       problems.add('forward-headers-asserted', `${where}.forwardHeaders contains ${show(h)}: the edge itself sets x-auth-* (after verifying a token) and ${verifyHeader} (its secret); forwarded from the viewer, a request without a token would reach the origin with identity headers of its own choosing. Remove it: routes with 'auth' send the verified identity.`,
       );
     } else if (name === 'authorization') {
@@ -218,14 +233,29 @@ function checkForwardHeaders(problems: Problems, where: string, route: RouteProp
     } else if (name === 'cookie' && !(route.auth && route.sharedAcrossUsers === true)) {
       problems.add('forward-headers-cookie', `${where}.forwardHeaders contains ${show(h)}: on a shared '${route.tier}' tier the origin would see each user's cookies while one cached copy answers everyone. Use a 'dynamic' route, or, for an authenticated route whose responses are the same for every user by design, set 'auth' and 'sharedAcrossUsers: true'.`,
       );
+    } else if (name === 'cookie' && route.auth?.cookieName !== undefined) {
+      problems.add('forward-headers-token-cookie', `${where}.forwardHeaders contains ${show(h)} and auth.cookieName reads the token from the cookie ${show(route.auth.cookieName)}: the token itself would reach the origin of a cached '${route.tier}' route, which may then answer for that user while one copy answers everyone. Remove Cookie from forwardHeaders, or send the token in the Authorization header (drop auth.cookieName).`,
+      );
     } else if (vary.includes(name)) {
       problems.add('forward-headers-in-vary', `${where}.forwardHeaders contains ${show(h)}, which is already in varyHeaders: cache key headers always reach the origin.`);
+    } else if (isRequestRewritingHeader(name)) {
+      problems.add('forward-headers-request-rewriting', `${where}.forwardHeaders contains ${show(h)}, which changes what many origins do with a request (its method, host or path); forwarded without being in the cache key on the cached '${route.tier}' tier, one viewer's value decides the copy every viewer gets (web cache poisoning). Remove it${route.tier === 'api' ? ', or key on it with varyHeaders (one cached copy per value)' : ''}, or use a 'dynamic' route.`,
+      );
+    } else if (isPerUserHeader(name) && !(route.auth && route.sharedAcrossUsers === true)) {
+      problems.add('forward-headers-per-user', `${where}.forwardHeaders contains ${show(h)}, which carries a viewer's credentials or identity: the origin would see the first viewer's value while one cached copy answers everyone. Remove it${route.tier === 'api' ? ', key on it with varyHeaders (one cached copy per value)' : ''}, use a 'dynamic' route, or, for an authenticated route whose responses are the same for every user by design, set 'auth' and 'sharedAcrossUsers: true'.`,
+      );
     }
   }
   const headers = fwd.filter((h) => typeof h === 'string' && h.toLowerCase() !== 'cookie');
   if (headers.length > MAX_ORIGIN_REQUEST_HEADERS) {
-    problems.add('forward-headers-too-many', `${where}.forwardHeaders names ${headers.length} headers; an origin request policy allows ${MAX_ORIGIN_REQUEST_HEADERS}. Use 'allViewer' to forward every viewer header.`);
+    problems.add('forward-headers-too-many', `${where}.forwardHeaders names ${headers.length} headers; an origin request policy allows ${MAX_ORIGIN_REQUEST_HEADERS}. Forward only the headers the origin needs, or use a 'dynamic' route (it forwards every viewer header and caches nothing).`);
   }
+}
+
+/** Headers the edge asserts: `x-auth-*` (after verifying a token) and the origin-verify secret; `_` read as `-`. */
+function isAssertedHeader(name: string, verifyHeader: string): boolean {
+  const folded = foldHeaderName(name);
+  return ASSERTED_HEADER_PREFIXES.some((p) => folded.startsWith(p)) || folded === verifyHeader;
 }
 
 /** Viewer-request, viewer-response and origin-request configuration of every route; problems collected. */

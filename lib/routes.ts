@@ -53,9 +53,13 @@ export interface RouteProps extends RouteRoutingProps {
    * Viewer request headers sent on to the origin without becoming part of the cache key (an origin
    * request policy): the origin sees them on a miss, but every viewer shares the cached copy whatever
    * their values, so the response must not depend on them. Headers the response depends on belong in
-   * `varyHeaders`. `'allViewer'` forwards every viewer header. Only for `api` and `html` routes.
-   * `Authorization` is refused (CloudFront does not accept it in an origin request policy), and so is
-   * `Cookie`, unless the route has `auth` and `sharedAcrossUsers: true`.
+   * `varyHeaders`. Only for `api` and `html` routes. `Authorization` is refused (CloudFront does not
+   * accept it in an origin request policy), and so are `Cookie` and credential headers (`X-API-Key`,
+   * ...) unless the route has `auth` and `sharedAcrossUsers: true`, the headers the edge asserts
+   * (`x-auth-*`, the origin-verify header), and headers that change what an origin does with the
+   * request (`X-Forwarded-Host`, `X-HTTP-Method-Override`, `X-Original-URL`, `Forwarded`, `Host`, ...):
+   * unkeyed, one viewer's value would decide the copy everyone gets. `'allViewer'` would forward all
+   * of those unkeyed, so it is refused on these cached tiers (docs/auth.md, "Options refused at synth").
    * @default - none: the origin sees only the cache key's headers
    * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/controlling-origin-requests.html
    */

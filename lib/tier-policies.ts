@@ -134,7 +134,10 @@ export function responseHeadersPolicyProps(
   security: SecurityHeadersOptions,
   removeHeaders: readonly string[] = [],
 ): cloudfront.ResponseHeadersPolicyProps {
-  const cacheControl = tier === 'static' ? IMMUTABLE_CACHE_CONTROL : tier === 'html' ? HTML_CACHE_CONTROL : undefined;
+  // The static tier adds no Cache-Control: a response headers policy cannot tell an asset from an
+  // error (a missing asset's 403 would be kept a year). Site assets carry it in their S3 metadata
+  // (lib/site-deployment.ts); a custom origin on the static tier sends its own.
+  const cacheControl = tier === 'html' ? HTML_CACHE_CONTROL : undefined;
   return {
     comment: cacheControl ? `tiered-cdn ${tier} tier: security headers and default Cache-Control` : 'tiered-cdn api and dynamic tiers: security headers',
     securityHeadersBehavior: securityHeadersBehavior(security),

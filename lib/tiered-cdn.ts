@@ -18,6 +18,7 @@ import { renderOriginVerify, renderStaging, renderWebAcl } from './private/prote
 import { checkFunctionLanguage } from './private/function-language';
 import { addPlanMetadata } from './private/plan-metadata';
 import type { RouteProps, Tier, TieredCdnOriginProps } from './routes';
+import { SITE_ORIGIN } from './routes';
 import type { StagingOptions } from './staging';
 import { edgeSetCookies, recordEdgeSetCookies } from './edge-metadata';
 import { PathGroups } from './path-groups';
@@ -364,6 +365,7 @@ export class TieredCdn extends Construct {
         entryDocuments: plan.entryDocuments,
         cacheTags: plan.cacheTags,
         groups: plan.siteGroups,
+        immutablePatterns: plan.behaviors.filter((b) => b.tier === 'static' && b.origin === SITE_ORIGIN).map((b) => b.pathPattern),
       });
       this.siteDeployment = this.siteDeployments[0];
       acknowledgeSiteDeploymentFindings(Stack.of(this), this.siteBucket);

@@ -3,6 +3,7 @@
 import type { ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
 import type { OriginTarget } from '../shared/config';
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../shared/experiment-kvs';
+import { bakedTargets, bakedVariants, experimentValueIssue, type KvsValuePlan, originValueIssue, storeFallbackLogLine } from '../shared/kvs-values';
 import type { CloudFrontRequest } from 'aws-lambda';
 import { decide } from '../origin-request/index';
 import { assignExperiments, stripExperimentHeaders } from '../viewer-request/experiments';
@@ -36,6 +37,11 @@ const config = __TIERED_CDN_CONFIG__;
 const guard: GuardConfig | undefined = __TCDN_GUARD__ && config.guard ? { protectedPatterns: unpackPatterns(config.guard.protectedPatterns) } : undefined;
 const routes = __TCDN_GUARD__ && config.routes !== undefined ? unpackPatterns(config.routes) : undefined;
 const kvs = __TCDN_KVS__ && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
+// What a store value may say, from what is baked in (built once, when CloudFront loads the function).
+// Each half only where its flag is on, so a function without experiments or routing carries none of it.
+const valuePlan: KvsValuePlan | undefined = __TCDN_KVS__
+  ? { experiments: __TCDN_EXPERIMENTS__ ? bakedVariants(config.experiments) : {}, origins: __TCDN_ROUTING__ && config.routing ? bakedTargets(config.routing.origins, config.routing.domains || []) : {} }
+  : undefined;
 
 /** Each experiment with the weights the store holds now; a missing or unreadable entry keeps the baked weights. */
 async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
@@ -47,6 +53,13 @@ async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
     try {
       if (await kvs.exists(kvsExperimentKey(e.name))) live = (await kvs.get(kvsExperimentKey(e.name), { format: 'json' })) as KvsExperimentValue;
     } catch (err) {
+      live = undefined;
+    }
+    // A value the plan does not allow (unknown variant, weight out of range, extra fields) is never
+    // used: the deployed weights are, with one log line saying why.
+    const problem = __TCDN_EXPERIMENTS__ && live !== undefined && valuePlan ? experimentValueIssue(e.name, live, valuePlan) : undefined;
+    if (problem) {
+      console.log(storeFallbackLogLine(kvsExperimentKey(e.name), problem));
       live = undefined;
     }
     out.push(withLiveWeights(e, live));
@@ -104,7 +117,10 @@ async function liveTarget(id: string, target: Target): Promise<Target> {
   try {
     if (kvs && (await kvs.exists(kvsOriginKey(id)))) {
       const live = (await kvs.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
-      if (live && typeof live.domainName === 'string' && live.domainName) return Object.assign({}, target, { domainName: live.domainName });
+      // Only a domain the app declares: the origin-verify secret goes wherever this sends the request.
+      const problem = originValueIssue(id, live, valuePlan!);
+      if (!problem) return Object.assign({}, target, { domainName: live.domainName });
+      console.log(storeFallbackLogLine(kvsOriginKey(id), problem));
     }
   } catch (e) {
     // An unreadable entry keeps the deployed target.

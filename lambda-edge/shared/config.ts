@@ -116,6 +116,11 @@ export interface ViewerRequestConfig {
     readonly rules: readonly RoutingRule[];
     /** The origins the rules name, by origin id, as the function hands them to `cf.updateRequestOrigin`. */
     readonly origins: Readonly<Record<string, OriginTarget>>;
+    /**
+     * The custom origin domains the app declares: a routing target's live domain read from the
+     * KeyValueStore is used only when it is one of them. Absent: only the targets' own domains.
+     */
+    readonly domains?: readonly string[];
   };
 }
 

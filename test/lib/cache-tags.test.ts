@@ -33,12 +33,15 @@ describe('cache tags on by default', () => {
 
   test('site objects carry their tags as S3 metadata: assets site,site:assets, entry documents site,site:html', () => {
     const all = Object.values(deployments(template)).map((d) => d.Properties);
-    expect(all).toHaveLength(2);
-    const assets = all.find((p) => p.UserMetadata['cache-tag'] === 'site,site:assets');
+    expect(all).toHaveLength(3);
+    const assets = all.find((p) => p.UserMetadata['cache-tag'] === 'site,site:assets' && !p.SystemMetadata);
+    const immutable = all.find((p) => p.UserMetadata['cache-tag'] === 'site,site:assets' && p.SystemMetadata);
     const html = all.find((p) => p.UserMetadata['cache-tag'] === 'site,site:html');
-    // The assets deployment syncs (and prunes) everything but the entry documents.
-    expect(assets.Exclude).toEqual(['about.html', 'index.html', 'variants/redesign/index.html']);
+    // The untagged deployment syncs (and prunes) everything but the entry documents and the static
+    // tier's assets, which the next one uploads with their browser lifetime.
+    expect(assets.Exclude).toEqual(['about.html', 'index.html', 'variants/redesign/index.html', 'assets/*']);
     expect(assets.Include).toBeUndefined();
+    expect(immutable).toMatchObject({ Exclude: ['*'], Include: ['assets/app.5a4476ea.js', 'assets/app.df385d03.css'], SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' } });
     expect(assets.DistributionPaths).toBeUndefined();
     expect(html.Exclude).toEqual(['*']);
     expect(html.Include).toEqual(['about.html', 'index.html', 'variants/redesign/index.html']);
@@ -46,10 +49,10 @@ describe('cache tags on by default', () => {
 
   test('the deploy invalidates the entry documents with one tag item, after the assets are uploaded', () => {
     const res = deployments(template);
-    const [htmlId, html] = Object.entries(res).find(([, d]) => d.Properties.UserMetadata['cache-tag'] === 'site,site:html')!;
+    const [, html] = Object.entries(res).find(([, d]) => d.Properties.UserMetadata['cache-tag'] === 'site,site:html')!;
     expect(html.Properties.DistributionPaths).toEqual(['#site:html']);
     expect(html.Properties.DistributionId.Ref).toMatch(/^Cdn/);
-    const assetsId = Object.keys(res).find((id) => id !== htmlId)!;
+    const assetsId = Object.keys(res).find((id) => /^CdnSiteDeploymentCustomResource/.test(id))!;
     expect(html.DependsOn).toEqual(expect.arrayContaining([assetsId]));
     // The construct id of the first deployment is unchanged, so upgrading does not replace it.
     expect(assetsId).toMatch(/^CdnSiteDeploymentCustomResource/);
@@ -60,16 +63,19 @@ describe('cache tags on by default', () => {
 describe('cache tags with options', () => {
   test('user tags by glob split objects into one deployment per set of tags', () => {
     const { template } = cdnStack({ site: { source: SITE_DIR, tags: { 'variants/**': ['experiment:redesign'], 'assets/*.css': ['css'] } }, origins: { api }, routes });
-    const byTags = Object.fromEntries(Object.values(deployments(template)).map((d) => [d.Properties.UserMetadata['cache-tag'], d.Properties]));
+    const plain = Object.values(deployments(template)).filter((d) => !d.Properties.SystemMetadata || d.Properties.UserMetadata['cache-tag'] !== 'site,site:assets');
+    const byTags = Object.fromEntries(plain.map((d) => [d.Properties.UserMetadata['cache-tag'], d.Properties]));
     expect(Object.keys(byTags).sort()).toEqual(['site,site:assets', 'site,site:assets,css', 'site,site:html', 'site,site:html,experiment:redesign']);
     expect(byTags['site,site:assets,css'].Include).toEqual(['assets/app.df385d03.css']);
+    // A group of static-tier assets only carries their browser lifetime too.
+    expect(byTags['site,site:assets,css'].SystemMetadata).toEqual({ 'cache-control': 'public, max-age=31536000, immutable' });
     expect(byTags['site,site:html,experiment:redesign'].Include).toEqual(['variants/redesign/index.html']);
-    expect([...byTags['site,site:assets'].Exclude].sort()).toEqual(['about.html', 'assets/app.df385d03.css', 'index.html', 'variants/redesign/index.html']);
+    expect([...byTags['site,site:assets'].Exclude].sort()).toEqual(['about.html', 'assets/*', 'assets/app.df385d03.css', 'index.html', 'variants/redesign/index.html']);
     // One deployment invalidates #site:html, and it runs after every other one.
     const invalidating = Object.values(deployments(template)).filter((d) => d.Properties.DistributionPaths);
     expect(invalidating).toHaveLength(1);
     expect(invalidating[0].Properties.DistributionPaths).toEqual(['#site:html']);
-    expect(invalidating[0].DependsOn.filter((d: string) => /CustomResource/.test(d))).toHaveLength(3);
+    expect(invalidating[0].DependsOn.filter((d: string) => /CustomResource/.test(d))).toHaveLength(4);
   });
 
   test('sendToViewers keeps the header, a custom header name is used everywhere', () => {
@@ -77,7 +83,7 @@ describe('cache tags with options', () => {
     expect(distributionConfig(template).CacheTagConfig).toEqual({ HeaderName: 'x-amz-meta-surrogate-key' });
     const policy = deref(template, distributionConfig(template).DefaultCacheBehavior.ResponseHeadersPolicyId).Properties.ResponseHeadersPolicyConfig;
     expect(policy.RemoveHeadersConfig).toBeUndefined();
-    expect(Object.values(deployments(template)).map((d) => Object.keys(d.Properties.UserMetadata)[0])).toEqual(['surrogate-key', 'surrogate-key']);
+    expect(Object.values(deployments(template)).map((d) => Object.keys(d.Properties.UserMetadata)[0])).toEqual(['surrogate-key', 'surrogate-key', 'surrogate-key']);
   });
 
   test('a distribution without a site may name any header its origins send', () => {
@@ -85,10 +91,13 @@ describe('cache tags with options', () => {
     expect(distributionConfig(template).CacheTagConfig).toEqual({ HeaderName: 'cache-tag' });
   });
 
-  test('cacheTags: false leaves CacheTagConfig out and deploys the site in one piece', () => {
+  test('cacheTags: false leaves CacheTagConfig out and deploys the site in two pieces: static assets with their lifetime, then the rest', () => {
     const { template } = cdnStack({ site: { source: SITE_DIR }, origins: { api }, routes, cacheTags: false });
     expect(distributionConfig(template).CacheTagConfig).toBeUndefined();
-    expect(Object.values(deployments(template))).toHaveLength(1);
+    expect(Object.values(deployments(template)).map((d) => [d.Properties.Include ?? null, d.Properties.Exclude])).toEqual([
+      [null, ['assets/*']],
+      [['assets/*'], ['*']],
+    ]);
     const policy = deref(template, distributionConfig(template).DefaultCacheBehavior.ResponseHeadersPolicyId).Properties.ResponseHeadersPolicyConfig;
     expect(policy.RemoveHeadersConfig).toBeUndefined();
   });

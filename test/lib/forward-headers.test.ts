@@ -30,9 +30,59 @@ describe('forwardHeaders: viewer headers the origin sees without them entering t
     });
   });
 
-  test("an html route with 'allViewer': every viewer header, no cookies", () => {
-    const { template } = cdnStack(props([{ pathPattern: '/docs/*', tier: 'html', origin: 'api', forwardHeaders: 'allViewer' }]));
-    expect(orpOf(template, '/docs/*')).toMatchObject({ HeadersConfig: { HeaderBehavior: 'allViewer' }, CookiesConfig: { CookieBehavior: 'none' } });
+  test("fails when an html or api route forwards 'allViewer': every header unkeyed, request-rewriting ones included", () => {
+    const routes: RouteProps[] = [
+      { pathPattern: '/docs/*', tier: 'html', origin: 'api', forwardHeaders: 'allViewer' },
+      { pathPattern: '/v1/*', tier: 'api', origin: 'api', forwardHeaders: 'allViewer' },
+    ];
+    expect(validationCodes(props(routes))).toEqual(['forward-headers-all-viewer-unkeyed routes[1].forwardHeaders', 'forward-headers-all-viewer-unkeyed routes[2].forwardHeaders']);
+    expect(validationProblems(props(routes))[0]).toMatch(
+      /routes\[1\] \("\/docs\/\*"\)\.forwardHeaders 'allViewer' on the cached 'html' tier forwards every viewer header to the origin without keying on it, among them headers that change what the origin does \(X-Forwarded-Host, .*web cache poisoning\)\. Name the headers the origin needs \(at most 10\)/,
+    );
+  });
+
+  test("fails when an authenticated cached route forwards 'allViewer': the next user would get the first user's response", () => {
+    const routes: RouteProps[] = [{ pathPattern: '/api/*', tier: 'api', origin: 'api', auth, forwardHeaders: 'allViewer' }];
+    expect(validationCodes(props(routes))).toEqual(['forward-headers-all-viewer-auth routes[1].forwardHeaders']);
+    expect(validationProblems(props(routes))[0]).toMatch(/the identity headers the edge asserts \(x-auth-\*\) among them, .*the next user receives the first user's response\. Name the headers the origin needs \(no identity headers\), or use a 'dynamic' route/);
+    // sharedAcrossUsers does not make it safe: identity headers would still reach the origin.
+    expect(validationCodes(props([{ ...routes[0], sharedAcrossUsers: true }]))).toEqual(['forward-headers-all-viewer-auth routes[1].forwardHeaders']);
+  });
+
+  test.each(['X-Forwarded-Host', 'X-HTTP-Method-Override', 'x_http_method', 'X-Method-Override', 'X-Forwarded-Server', 'X-Host', 'X-Original-URL', 'X-Rewrite-URL', 'Forwarded', 'Host'])(
+    'fails when forwardHeaders names %s on a cached tier: unkeyed, it poisons the cache',
+    (h) => {
+      for (const tier of ['api', 'html'] as const) {
+        const routes: RouteProps[] = [{ pathPattern: '/v1/*', tier, origin: 'api', forwardHeaders: ['x-request-id', h] }];
+        expect(validationCodes(props(routes))).toEqual(['forward-headers-request-rewriting routes[1].forwardHeaders']);
+        expect(validationProblems(props(routes))[0]).toContain(`forwardHeaders contains "${h}", which changes what many origins do with a request`);
+      }
+    },
+  );
+
+  test('a request-rewriting header keyed with varyHeaders is accepted: one cached copy per value', () => {
+    const { template } = cdnStack(props([{ pathPattern: '/v1/*', tier: 'api', origin: 'api', varyHeaders: ['X-Forwarded-Host'] }]));
+    expect(cachePolicyOf(template, '/v1/*').ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig.Headers).toEqual(['x-forwarded-host']);
+  });
+
+  test.each(['X-API-Key', 'x_remote_user', 'X-Amz-Security-Token'])('fails when forwardHeaders names the credential header %s on a cached tier', (h) => {
+    const routes: RouteProps[] = [{ pathPattern: '/v1/*', tier: 'api', origin: 'api', forwardHeaders: [h] }];
+    expect(validationCodes(props(routes))).toEqual(['forward-headers-per-user routes[1].forwardHeaders']);
+    // On an authenticated route shared by design, like Cookie, it is accepted.
+    expect(() => cdnStack(props([{ ...routes[0], auth, sharedAcrossUsers: true }]))).not.toThrow();
+  });
+
+  test('fails when Cookie is forwarded on a shared authenticated route that reads its token from a cookie', () => {
+    const routes: RouteProps[] = [{ pathPattern: '/api/*', tier: 'api', origin: 'api', auth: { ...auth, cookieName: 'session' }, sharedAcrossUsers: true, forwardHeaders: ['Cookie'] }];
+    expect(validationCodes(props(routes))).toEqual(['forward-headers-token-cookie routes[1].forwardHeaders']);
+    expect(validationProblems(props(routes))[0]).toMatch(/the token itself would reach the origin of a cached 'api' route/);
+  });
+
+  test.each<[string, Partial<RouteProps>]>([
+    ['x-auth-sub on a route without auth', { varyHeaders: ['X-Auth-Sub'] }],
+    ['the origin-verify header', { auth, varyHeaders: ['x_origin_verify'] }],
+  ])('fails when varyHeaders names %s', (_, extra) => {
+    expect(validationCodes(props([{ pathPattern: '/v1/*', tier: 'api', origin: 'api', ...extra }]))).toEqual(['vary-headers-asserted routes[1].varyHeaders']);
   });
 
   test('routes forwarding the same headers share one policy', () => {

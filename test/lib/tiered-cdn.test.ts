@@ -66,11 +66,29 @@ describe('static tier', () => {
     });
   });
 
-  test('sends Cache-Control immutable to browsers when the origin sent none', () => {
+  test('adds no Cache-Control in its response headers policy: it cannot tell an asset from an error (a missing asset stays a year)', () => {
     const rhp = deref(template, behaviorFor(template, '/assets/*').ResponseHeadersPolicyId);
-    expect(rhp.Properties.ResponseHeadersPolicyConfig.CustomHeadersConfig.Items).toEqual([
-      { Header: 'Cache-Control', Value: 'public, max-age=31536000, immutable', Override: false },
-    ]);
+    expect(rhp.Properties.ResponseHeadersPolicyConfig.CustomHeadersConfig).toBeUndefined();
+  });
+
+  test('site assets carry Cache-Control immutable in their S3 metadata, uploaded before the entry documents', () => {
+    for (const cacheTags of [undefined, false] as const) {
+      const { template } = cdnStack(fullProps(cacheTags === false ? { cacheTags: false } : {}));
+      const deployments = template.findResources('Custom::CDKBucketDeployment');
+      const immutable = Object.entries(deployments).filter(([, d]) => (d as any).Properties.SystemMetadata?.['cache-control'] === 'public, max-age=31536000, immutable');
+      expect(immutable.map(([id]) => id)).toEqual([expect.stringMatching(/^CdnSiteDeploymentImmutable/)]);
+      const [, assets] = immutable[0] as [string, any];
+      expect(assets.Properties.Include.some((k: string) => k.startsWith('assets/'))).toBe(true);
+      expect(assets.Properties.Include.every((k: string) => k.startsWith('assets/'))).toBe(true);
+      // Every other deployment leaves the assets alone (never uploads them without their lifetime) and waits for them.
+      for (const [id, d] of Object.entries(deployments) as Array<[string, any]>) {
+        if (id === immutable[0][0]) continue;
+        expect(d.Properties.SystemMetadata?.['cache-control']).toBeUndefined();
+        const uploadsAssets = (d.Properties.Include ?? []).some((k: string) => k.startsWith('assets/')) || !(d.Properties.Exclude ?? []).some((k: string) => k === 'assets/*' || k === '*');
+        expect([id, uploadsAssets]).toEqual([id, false]);
+        expect([id, JSON.stringify(d.DependsOn ?? [])]).toEqual([id, expect.stringContaining(immutable[0][0])]);
+      }
+    }
   });
 });
 

@@ -12,9 +12,9 @@ import { type TestOrigin, request, send, startOrigin } from './helpers';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], command = 'experiment'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'experiment', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } });
+    const child = spawn(process.execPath, [CLI, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -30,6 +30,7 @@ let eu: TestOrigin;
 let eu2: TestOrigin;
 let edge: LocalEdge;
 let arn: string;
+const functionLog: string[] = [];
 
 beforeAll(async () => {
   assembly = referenceAssembly();
@@ -42,7 +43,7 @@ beforeAll(async () => {
     port: 0,
     origins: { site: site.url, 'api.example.com': api.url, 'api-eu.example.com': eu.url, 'api-eu2.example.com': eu2.url },
     onWarning: () => {},
-    onFunctionLog: () => {},
+    onFunctionLog: (line) => functionLog.push(line),
   });
   arn = Object.values(edge.distribution.keyValueStores ?? {})[0].arn;
 }, 120_000);
@@ -75,6 +76,7 @@ test('experiment set moves every new viewer; a viewer with a variant cookie keep
   expect(r.code).toBe(0);
   const out = JSON.parse(r.stdout);
   expect(out).toMatchObject({ experiment: 'home', action: 'set', key: 'experiment:home', value: { weights: { control: 0, redesign: 100 } }, previous: { weights: { control: 50, redesign: 50 } } });
+  expect(out.effect).toBe("new viewers of experiment 'home' without a variant cookie get control 0%, redesign 100%; viewers with a cookie keep theirs; routes with auth (Lambda@Edge) keep the deployed weights");
   for (let i = 0; i < 10; i++) expect(await newViewerVariant()).toBe('redesign');
   const sticky = await request(`${edge.url}/`, { headers: { cookie: 'tcdn-vid=0123456789abcdef0123; tcdn-exp-home=control' } });
   expect(sticky.text).toBe('variant=control');
@@ -123,16 +125,98 @@ test('the KeyValueStore API refuses a write whose If-Match is stale (ConflictExc
   expect(tooLarge.text).toContain('values are at most 1024 bytes');
 });
 
-test('a routing target in the store moves the geo-routed viewers of /api/* to its new domain without a deploy', async () => {
+/** PutKey straight to the local store's API, as any KeyValueStore client could (no tool checks it). */
+async function putRaw(key: string, value: string): Promise<void> {
+  const base = `${edge.kvsEndpoint}/key-value-stores/${encodeURIComponent(arn)}`;
+  const signed = { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=local/20261201/*/cloudfront-keyvaluestore/aws4_request, SignedHeaders=host, Signature=00' };
+  const etag = String((await request(base, { headers: signed })).headers.etag);
+  const put = await request(`${base}/keys/${encodeURIComponent(key)}`, { method: 'PUT', headers: { ...signed, 'if-match': etag }, body: JSON.stringify({ Value: value }) });
+  expect(put.status).toBe(200);
+}
+
+test('a routing target in the store moves the geo-routed viewers of /api/* to another declared domain without a deploy', async () => {
   const de = { 'x-tiered-cdn-viewer-country': 'DE' };
   expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('eu /api/products/1');
   const base = `${edge.kvsEndpoint}/key-value-stores/${encodeURIComponent(arn)}`;
   const signed = { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=local/20261201/*/cloudfront-keyvaluestore/aws4_request, SignedHeaders=host, Signature=00' };
   const listed = JSON.parse((await request(`${base}/keys`, { headers: signed })).text);
   expect(listed.Items).toContainEqual({ Key: 'origin:apiEu', Value: '{"domainName":"api-eu.example.com"}' });
-  const etag = String((await request(base, { headers: signed })).headers.etag);
-  const put = await request(`${base}/keys/origin%3AapiEu`, { method: 'PUT', headers: { ...signed, 'if-match': etag }, body: JSON.stringify({ Value: '{"domainName":"api-eu2.example.com"}' }) });
-  expect(put.status).toBe(200);
-  expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('eu2 /api/products/1');
-  expect((await request(`${edge.url}/api/products/1`, { headers: { 'x-tiered-cdn-viewer-country': 'US' } })).text).toBe('api /api/products/1');
+  await putRaw('origin:apiEu', '{"domainName":"api.example.com"}');
+  expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('api /api/products/1');
+  await putRaw('origin:apiEu', '{"domainName":"api-eu.example.com"}');
+  expect((await request(`${edge.url}/api/products/1`, { headers: de })).text).toBe('eu /api/products/1');
+});
+
+describe('store values the plan does not allow, written by any client: the function uses the deployed value and logs why', () => {
+  const de = { 'x-tiered-cdn-viewer-country': 'DE' };
+  test.each([
+    ['an undeclared domain', '{"domainName":"api-eu2.example.com"}', 'undeclared-domain'],
+    ['a private address', '{"domainName":"169.254.169.254"}', 'undeclared-domain'],
+    ['extra fields', '{"domainName":"api.example.com","customHeaders":{}}', 'unknown-field'],
+    ['not an object', '"api.example.com"', 'not-an-object'],
+  ])('origin:apiEu = %s', async (_, value, reason) => {
+    functionLog.length = 0;
+    await putRaw('origin:apiEu', value);
+    expect((await request(`${edge.url}/api/products/3`, { headers: de })).text).toBe('eu /api/products/3');
+    const lines = functionLog.map((l) => /\{"event":"tiered-cdn\.store-value-refused".*\}/.exec(l)?.[0]).filter(Boolean).map((l) => JSON.parse(l!));
+    expect(lines).toContainEqual({ event: 'tiered-cdn.store-value-refused', key: 'origin:apiEu', reason });
+  });
+
+  test.each([
+    ['an unknown variant', '{"weights":{"blue":100}}', 'unknown-variant'],
+    ['a negative weight', '{"weights":{"control":-5,"redesign":100}}', 'weight-out-of-range'],
+    ['off as a string', '{"off":"yes"}', 'off-not-boolean'],
+  ])('experiment:home = %s', async (_, value, reason) => {
+    await putRaw('experiment:home', '{"weights":{"control":0,"redesign":100}}');
+    expect(await newViewerVariant()).toBe('redesign');
+    functionLog.length = 0;
+    await putRaw('experiment:home', value);
+    // The deployed weights (50/50) again: both variants among new viewers.
+    const seen = new Set<string>();
+    for (let i = 0; i < 24; i++) seen.add(await newViewerVariant());
+    expect([...seen].sort()).toEqual(['control', 'redesign']);
+    const lines = functionLog.map((l) => /\{"event":"tiered-cdn\.store-value-refused".*\}/.exec(l)?.[0]).filter(Boolean).map((l) => JSON.parse(l!));
+    expect(lines).toContainEqual({ event: 'tiered-cdn.store-value-refused', key: 'experiment:home', reason });
+  });
+});
+
+describe('tiered-cdn routing set: a routing target moved to another declared domain, checked before it is written', () => {
+  const de = { 'x-tiered-cdn-viewer-country': 'DE' };
+  const stored = async (key: string) => {
+    const base = `${edge.kvsEndpoint}/key-value-stores/${encodeURIComponent(arn)}`;
+    const signed = { authorization: 'AWS4-ECDSA-P256-SHA256 Credential=local/20261201/*/cloudfront-keyvaluestore/aws4_request, SignedHeaders=host, Signature=00' };
+    const listed = JSON.parse((await request(`${base}/keys`, { headers: signed })).text) as { Items: Array<{ Key: string; Value: string }> };
+    return listed.Items.find((i) => i.Key === key)?.Value;
+  };
+
+  test.each([
+    ['an undeclared domain', ['apiEu', 'attacker.example.net'], "'attacker.example.net' is not a domain the app declares for an origin; origin 'apiEu' may be sent to: api-eu.example.com, api.example.com"],
+    ['a private address', ['apiEu', '169.254.169.254'], 'must be a DNS name (no IP address, port, path or scheme)'],
+    ['a host and port', ['apiEu', 'api.example.com:8443'], 'must be a DNS name'],
+    ['an origin no routing rule uses', ['api', 'api-eu.example.com'], "'api' is not a routing target of the app (targets: apiEu)"],
+  ])('%s: exit 2, nothing written', async (_, args, message) => {
+    const before = await stored('origin:apiEu');
+    const r = await cli(['set', ...args, ...store()], 'routing');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain('nothing was written');
+    expect(await stored('origin:apiEu')).toBe(before);
+  });
+
+  test('a declared domain is written, said what it does, and the next geo-routed request goes there', async () => {
+    const r = await cli(['set', 'apiEu', 'api.example.com', ...store()], 'routing');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^origin apiEu: api\.example\.com \(key origin:apiEu, store ETag \S+, was [^)]*\)\nrequests the routing rules send to origin 'apiEu' go to api\.example\.com/);
+    expect((await request(`${edge.url}/api/products/2`, { headers: de })).text).toBe('api /api/products/2');
+    const back = await cli(['set', 'apiEu', 'api-eu.example.com', ...store(['--json'])], 'routing');
+    expect(JSON.parse(back.stdout)).toMatchObject({ origin: 'apiEu', action: 'set', key: 'origin:apiEu', value: { domainName: 'api-eu.example.com' }, previous: { domainName: 'api.example.com' } });
+    expect((await request(`${edge.url}/api/products/2`, { headers: de })).text).toBe('eu /api/products/2');
+  });
+
+  test('without an assembly to check against, nothing is written (exit 1)', async () => {
+    const r = await cli(['set', 'apiEu', 'api.example.com', '--kvs-arn', arn, '--endpoint', edge.kvsEndpoint, '--app', path.join(assembly.dir, 'missing')], 'routing');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no cloud assembly');
+  });
 });

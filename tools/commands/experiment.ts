@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import type { KvsExperimentValue } from '../../lambda-edge/shared/experiment-kvs';
-import { checkVariants, parseWeights, plannedExperiment, type StoreTarget, writeExperiment } from '../experiment/store';
+import { describeExperimentValue, experimentValueProblem } from '../../lambda-edge/shared/kvs-values';
+import type { PlannedExperiment } from '../../lib/plan';
+import { appPlans, checkVariants, ExperimentError, kvsValuePlan, parseWeights, plannedExperiment, type StoreTarget, writeExperiment } from '../experiment/store';
 
 interface ExperimentOptions {
   kvsArn: string;
@@ -13,13 +15,26 @@ function target(opts: ExperimentOptions): StoreTarget {
   return { kvsArn: opts.kvsArn, endpoint: opts.endpoint };
 }
 
-function report(opts: ExperimentOptions, name: string, action: string, result: Awaited<ReturnType<typeof writeExperiment>>): void {
+/**
+ * Checks the value with the rules the viewer-request function applies (lambda-edge/shared/kvs-values.ts)
+ * against the app's plan, before anything is written; says what the function will do with it.
+ */
+function checkValue(opts: ExperimentOptions, name: string, value: KvsExperimentValue, planned: PlannedExperiment | undefined): string | undefined {
+  const plans = appPlans(opts.app);
+  if (!plans) return undefined;
+  const problem = experimentValueProblem(name, value, kvsValuePlan(plans));
+  if (problem) throw new ExperimentError(`${problem}; nothing was written`, { exitCode: 2 });
+  return planned ? describeExperimentValue(name, value, planned.variants) : undefined;
+}
+
+function report(opts: ExperimentOptions, name: string, action: string, result: Awaited<ReturnType<typeof writeExperiment>>, effect: string | undefined): void {
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ experiment: name, action, key: result.key, value: result.value, previous: result.previous ?? null, etag: result.etag })}\n`);
+    process.stdout.write(`${JSON.stringify({ experiment: name, action, key: result.key, value: result.value, previous: result.previous ?? null, etag: result.etag, ...(effect ? { effect } : {}) })}\n`);
     return;
   }
   const weights = result.value.weights ? Object.entries(result.value.weights).map(([v, w]) => `${v}=${w}`).join(' ') : 'off';
   process.stdout.write(`experiment ${name}: ${weights} (key ${result.key}, store ETag ${result.etag}); new viewers get it at once, viewers with a variant cookie keep theirs\n`);
+  if (effect) process.stdout.write(`${effect}\n`);
 }
 
 const storeOptions = (c: Command) =>
@@ -50,15 +65,18 @@ Example:
     )
     .action(async (name: string, args: string[], opts: ExperimentOptions) => {
       const weights = parseWeights(args);
-      checkVariants(weights, plannedExperiment(opts.app, name));
+      const planned = plannedExperiment(opts.app, name);
+      checkVariants(weights, planned);
       const value: KvsExperimentValue = { weights };
-      report(opts, name, 'set', await writeExperiment(target(opts), name, value));
+      const effect = checkValue(opts, name, value, planned);
+      report(opts, name, 'set', await writeExperiment(target(opts), name, value), effect);
     });
 
   storeOptions(experiment.command('off <name>').description('stop an experiment: new viewers all get its first (control) variant; viewers with a variant cookie keep theirs')).action(
     async (name: string, opts: ExperimentOptions) => {
-      plannedExperiment(opts.app, name);
-      report(opts, name, 'off', await writeExperiment(target(opts), name, { off: true }));
+      const planned = plannedExperiment(opts.app, name);
+      const effect = checkValue(opts, name, { off: true }, planned);
+      report(opts, name, 'off', await writeExperiment(target(opts), name, { off: true }), effect);
     },
   );
 }

@@ -6,6 +6,7 @@ import * as experiment from './experiment';
 import * as invalidate from './invalidate';
 import * as local from './local';
 import * as replay from './replay';
+import * as routing from './routing';
 import * as token from './token';
 
 /** Each subcommand registers itself on the program; add one line per command. */
@@ -20,4 +21,5 @@ export const COMMANDS: RegisterCommand[] = [
   token.register,
   experiment.register,
   replay.register,
+  routing.register,
 ];

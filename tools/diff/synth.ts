@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { Template } from './compare';
 import { DEV_KEY_DIR } from '../dev-keys';
 import { CliError } from '../errors';
+import { confined } from '../local/assembly-paths';
 
 export class DiffInputError extends CliError {
   constructor(message: string, options: { hint?: string } = {}) {
@@ -27,11 +28,12 @@ export function loadTemplates(source: string): Record<string, Template> {
   const manifest = readJson(manifestFile) as { artifacts?: Record<string, { type: string; displayName?: string; properties?: { templateFile?: string } }> };
   const out: Record<string, Template> = {};
   for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    const refuse = (prop: string) => (problem: string) => new DiffInputError(`${manifestFile}: artifact ${JSON.stringify(id)}: ${prop} ${problem}; refusing the assembly`);
     if (artifact.type === 'aws:cloudformation:stack' && artifact.properties?.templateFile) {
-      out[artifact.displayName ?? id] = readJson(path.join(source, artifact.properties.templateFile));
+      out[artifact.displayName ?? id] = readJson(confined(source, artifact.properties.templateFile, refuse('templateFile')));
     } else if (artifact.type === 'cdk:cloud-assembly' && (artifact.properties as { directoryName?: string })?.directoryName) {
       // Stages nest an assembly per stage.
-      const nested = loadTemplates(path.join(source, (artifact.properties as { directoryName: string }).directoryName));
+      const nested = loadTemplates(confined(source, (artifact.properties as { directoryName: string }).directoryName, refuse('directoryName')));
       for (const [name, t] of Object.entries(nested)) out[name] = t;
     }
   }

@@ -8,9 +8,10 @@ import {
   PutKeyCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { kvsExperimentKey, type KvsExperimentValue } from '../../lambda-edge/shared/experiment-kvs';
+import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../../lambda-edge/shared/experiment-kvs';
 import { kvsItemProblem } from '../../lambda-edge/shared/kvs-limits';
-import type { PlannedExperiment } from '../../lib/plan';
+import type { KvsValuePlan } from '../../lambda-edge/shared/kvs-values';
+import type { PlanDocument, PlannedExperiment } from '../../lib/plan';
 import { CliError } from '../errors';
 import { readStacks } from '../local/assembly';
 import { plansOf } from '../plan';
@@ -58,6 +59,41 @@ export function plannedExperiment(appDir: string | undefined, name: string): Pla
   return found;
 }
 
+/** The plans of the app's templates; undefined when there is no assembly to read and none was named. */
+export function appPlans(appDir: string | undefined): PlanDocument[] | undefined {
+  let stacks: ReturnType<typeof readStacks>;
+  try {
+    stacks = readStacks(appDir ?? 'cdk.out');
+  } catch (e) {
+    if (appDir) throw new ExperimentError(e instanceof Error ? e.message : String(e));
+    return undefined;
+  }
+  return stacks.flatMap((s) => plansOf(s.template));
+}
+
+/**
+ * What store values may say, from the plans: each routing target may be sent to any domain the app
+ * declares for a custom origin (its own, its failover, another origin's), each experiment only to
+ * its deployed variants.
+ */
+export function kvsValuePlan(plans: readonly PlanDocument[]): KvsValuePlan {
+  const domains = new Set<string>();
+  for (const p of plans) {
+    for (const o of p.origins ?? []) {
+      if (o.domainName) domains.add(o.domainName);
+      if (o.failover?.domainName) domains.add(o.failover.domainName);
+    }
+    for (const d of p.routedDomains ?? []) domains.add(d);
+  }
+  const origins: Record<string, string[]> = {};
+  const experiments: Record<string, string[]> = {};
+  for (const p of plans) {
+    for (const o of p.origins ?? []) if (o.routedBy && o.routedBy.length > 0) origins[o.id] = [...domains].sort();
+    for (const e of p.experiments ?? []) experiments[e.name] = e.variants.map((v) => v.name);
+  }
+  return { origins, experiments };
+}
+
 /** Checks weights against the variants the app deployed: a variant the functions do not know would never be served. */
 export function checkVariants(weights: Record<string, number>, planned: PlannedExperiment | undefined): void {
   if (!planned) return;
@@ -90,17 +126,25 @@ export interface WriteResult {
  * by someone else in between fails (ConflictException) instead of being overwritten.
  */
 export async function writeExperiment(target: StoreTarget, name: string, value: KvsExperimentValue): Promise<WriteResult> {
-  const key = kvsExperimentKey(name);
+  return writeKey(target, kvsExperimentKey(name), value);
+}
+
+/** Writes a routing target's live domain (`origin:<id>`), as writeExperiment does. */
+export async function writeOrigin(target: StoreTarget, id: string, value: KvsOriginValue): Promise<{ key: string; value: KvsOriginValue; previous?: KvsOriginValue; etag: string }> {
+  return writeKey(target, kvsOriginKey(id), value);
+}
+
+async function writeKey<V>(target: StoreTarget, key: string, value: V): Promise<{ key: string; value: V; previous?: V; etag: string }> {
   const text = JSON.stringify(value);
   const problem = kvsItemProblem(key, text);
   if (problem) throw new ExperimentError(`${problem}; the KeyValueStore refuses it`, { exitCode: 2 });
   const kvs = client(target);
   try {
     const described = await kvs.send(new DescribeKeyValueStoreCommand({ KvsARN: target.kvsArn }));
-    let previous: KvsExperimentValue | undefined;
+    let previous: V | undefined;
     try {
       const got = await kvs.send(new GetKeyCommand({ KvsARN: target.kvsArn, Key: key }));
-      previous = got.Value ? (JSON.parse(got.Value) as KvsExperimentValue) : undefined;
+      previous = got.Value ? (JSON.parse(got.Value) as V) : undefined;
     } catch (e) {
       if (!(e instanceof ResourceNotFoundException)) throw e;
     }

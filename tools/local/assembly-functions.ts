@@ -1,7 +1,7 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { parseImportSource } from './kvs';
 import type { CloudFrontFunctionModel, FunctionEventType, KeyValueStoreModel } from './model';
+import { confined } from './assembly-paths';
 
 /** CloudFront Functions and key value stores of a template, as `readDistribution` models them. */
 
@@ -65,7 +65,7 @@ export function keyValueStores(appDir: string, resources: Record<string, Json>, 
     let file = override;
     if (!file && res.Properties?.ImportSource?.SourceArn) {
       const key = r.str(res.Properties.ImportSource.SourceArn).split('/').pop() ?? '';
-      const candidate = path.join(appDir, `asset.${key}`);
+      const candidate = confined(appDir, `asset.${key}`, (problem) => new FunctionAssemblyError(`key value store ${logicalId}: import source ${problem}; refusing the assembly`));
       if (fs.existsSync(candidate)) file = candidate;
     }
     const data = file ? parseImportSource(fs.readFileSync(file, 'utf8'), file) : [];

@@ -6,6 +6,7 @@ import {
   MANAGED_ORIGIN_REQUEST_POLICIES,
   MANAGED_RESPONSE_HEADERS_POLICIES,
 } from './managed-policies';
+import { confined, logicalIdProblem } from './assembly-paths';
 import type {
   BehaviorModel,
   CachePolicyModel,
@@ -53,12 +54,13 @@ export function readStacks(appDir: string): StackTemplate[] {
   const stacks: StackTemplate[] = [];
   for (const [id, artifact] of Object.entries<Json>(manifest.artifacts ?? {})) {
     // Stacks inside a Stage live in a nested assembly of their own.
+    const refuse = (prop: string) => (problem: string) => new AssemblyError(`${manifestFile}: artifact ${JSON.stringify(id)}: ${prop} ${problem}; refusing the assembly`);
     if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
-      stacks.push(...readStacks(path.join(appDir, artifact.properties.directoryName)));
+      stacks.push(...readStacks(confined(appDir, artifact.properties.directoryName, refuse('directoryName'))));
       continue;
     }
     if (artifact.type !== 'aws:cloudformation:stack') continue;
-    const templateFile = path.join(appDir, artifact.properties?.templateFile ?? `${id}.template.json`);
+    const templateFile = confined(appDir, artifact.properties?.templateFile ?? `${id}.template.json`, refuse('templateFile'));
     if (!fs.existsSync(templateFile)) continue;
     const region = /^aws:\/\/[^/]*\/(.+)$/.exec(artifact.environment ?? '')?.[1];
     stacks.push({
@@ -400,11 +402,17 @@ function legacyCachePolicy(b: Json): CachePolicyModel {
   };
 }
 
-function assetFolder(appDir: string, res: Json, s3Key: string | undefined): string | undefined {
+/**
+ * The asset folder of a resource, from its `aws:asset:path` metadata or its S3 key; `what` names the
+ * resource in the refusal of a path that leaves the assembly (absolute asset paths, as
+ * `cdk synth --no-staging` writes, included: the local edge reads staged assets only).
+ */
+function assetFolder(appDir: string, res: Json, s3Key: unknown, what: string): string | undefined {
+  const refuse = (prop: string) => (problem: string) => new AssemblyError(`${what}: ${prop} ${problem}; refusing the assembly (synthesize with asset staging, the default)`);
   const metaPath = res?.Metadata?.['aws:asset:path'];
   const candidates: string[] = [];
-  if (typeof metaPath === 'string') candidates.push(path.isAbsolute(metaPath) ? metaPath : path.join(appDir, metaPath));
-  if (s3Key) candidates.push(path.join(appDir, `asset.${s3Key.replace(/\.zip$/, '')}`));
+  if (metaPath !== undefined) candidates.push(confined(appDir, metaPath, refuse('Metadata aws:asset:path')));
+  if (typeof s3Key === 'string' && s3Key) candidates.push(confined(appDir, `asset.${s3Key.replace(/\.zip$/, '')}`, refuse('S3 key')));
   return candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isDirectory());
 }
 
@@ -438,7 +446,9 @@ function resolveEdgeFunction(appDir: string, stack: StackTemplate, allStacks: St
   if (!fn || fn.Type !== 'AWS::Lambda::Function') {
     throw new AssemblyError(`${where}: cannot find the Lambda function of the ${eventType} association ${JSON.stringify(arn)}`);
   }
-  const codeDir = assetFolder(appDir, fn, fn.Properties?.Code?.S3Key);
+  const idProblem = logicalIdProblem(fnId);
+  if (idProblem) throw new AssemblyError(`${where}: the ${eventType} function's ${idProblem}; refusing the assembly`);
+  const codeDir = assetFolder(appDir, fn, fn.Properties?.Code?.S3Key, `${where}: edge function ${fnId} (${eventType})`);
   if (!codeDir) {
     if (fn.Properties?.Code?.ZipFile) {
       const dir = path.join(appDir, '.tiered-cdn-local', fnId!);
@@ -458,7 +468,7 @@ function runtimeOf(fn: Json): string | undefined {
 /** Bucket logical id -> the content BucketDeployments put in it, from their source asset folders. */
 function bucketDeployments(appDir: string, resources: Record<string, Json>, r: Resolver): Record<string, S3Content[]> {
   const out: Record<string, S3Content[]> = {};
-  for (const res of Object.values<Json>(resources)) {
+  for (const [logicalId, res] of Object.entries<Json>(resources)) {
     if (res.Type !== 'Custom::CDKBucketDeployment') continue;
     const p = res.Properties ?? {};
     const bucketId = p.DestinationBucketName?.Ref;
@@ -466,7 +476,7 @@ function bucketDeployments(appDir: string, resources: Record<string, Json>, r: R
     const folders: string[] = [];
     for (const key of p.SourceObjectKeys ?? []) {
       const k = r.str(key);
-      const dir = path.join(appDir, `asset.${k.replace(/\.zip$/, '')}`);
+      const dir = confined(appDir, `asset.${k.replace(/\.zip$/, '')}`, (problem) => new AssemblyError(`bucket deployment ${logicalId}: source key ${problem}; refusing the assembly`));
       if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) folders.push(dir);
     }
     const metadata: Record<string, string> = {};

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import Module from 'module';
 import * as path from 'path';
+import { confinementProblem } from './assembly-paths';
 import type { EdgeEventType, EdgeFunctionModel, OriginModel } from './model';
 import { type CfHeaders, type EdgeRequest, type EdgeResponse, canonicalName } from './http-types';
 
@@ -95,6 +96,8 @@ function edgeConsole(sink: (line: string, fn: string) => void, fn: string): Pick
  */
 export function loadEdgeFunction(fn: EdgeFunctionModel, loaded: HandlerCache = new Map()): Handler {
   const [file, exportName] = splitHandler(fn.handler);
+  const outside = confinementProblem(fn.codeDir, file);
+  if (outside) throw new Error(`edge function ${fn.name}: handler ${JSON.stringify(fn.handler)} names a file outside its code folder (${outside})`);
   const filename = ['.js', '.cjs', '.mjs', ''].map((ext) => path.join(fn.codeDir, file + ext)).find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
   if (!filename) throw new Error(`edge function ${fn.name}: handler file '${file}' not found in ${fn.codeDir}`);
   const cacheKey = `${filename}#${exportName}`;

@@ -5,6 +5,7 @@ import * as https from 'https';
 import * as path from 'path';
 import type { S3Content } from './model';
 import { type CfHeaders, type EdgeRequest, type EdgeResponse, getHeader, headersFromNode, headersToNode } from './http-types';
+import { confinementProblem } from './assembly-paths';
 
 /** The origin could not be reached or did not answer in time: CloudFront answers 502 or 504. */
 export class OriginUnavailable extends Error {
@@ -172,6 +173,8 @@ export function fetchS3(contents: readonly S3Content[], originPath: string, req:
     for (const folder of c.folders) {
       const file = path.resolve(folder, rel);
       if (!file.startsWith(path.resolve(folder) + path.sep)) continue;
+      // A link in a deployed folder (a crafted cdk.out) would serve a file from outside it: S3 holds copies.
+      if (confinementProblem(folder, rel)) continue;
       let stat: fs.Stats;
       try {
         stat = fs.statSync(file);

@@ -140,9 +140,16 @@ export class ViewerEndpoint {
     let p: Processed;
     if (Buffer.byteLength(rawUrl) > MAX_URL_BYTES) {
       p = { response: cloudFrontErrorPage(413, `Bad request: the URL is longer than ${MAX_URL_BYTES} bytes.`, requestId), resultType: 'Error', request: viewerReq };
-    } else if (!viewerReq.uri.startsWith('/')) {
+    } else if (!viewerReq.uri.startsWith('/') || (viewerReq.headers.host ?? []).length > 1) {
+      // Two Host fields: RFC 9112 section 3.2 requires a 400 (CloudFront does not document its answer).
       p = { response: cloudFrontErrorPage(400, 'Bad request.', requestId), resultType: 'Error', request: viewerReq };
+    } else if (viewerReq.method === 'GET' && declaresBody(viewerReq.headers)) {
+      // "If a viewer GET request includes a body, CloudFront returns an HTTP status code 403 (Forbidden)
+      // to the viewer" (Request and response behavior for custom origins / for Amazon S3 origins).
+      p = { response: cloudFrontErrorPage(403, 'Bad request: a GET request may not include a body.', requestId), resultType: 'Error', request: viewerReq };
     } else {
+      // A HEAD request's body (CloudFront documents none) is never read, so never forwarded.
+      if (viewerReq.method === 'HEAD') body = () => Promise.resolve(Buffer.alloc(0));
       try {
         p = await this.pipeline.processRequest({ ...viewerReq, headers: cloneHeaders(viewerReq.headers) }, pop, requestId, viewerProtocol, country, body);
         if (p.response.status >= 400) p = await this.pipeline.customErrorPage(p, pop, requestId, viewerProtocol, country);
@@ -198,6 +205,12 @@ export class ViewerEndpoint {
       'sc-range-end': served?.range?.[1],
     });
   }
+}
+
+/** Whether the request carries a body: a non-zero Content-Length, or any Transfer-Encoding. */
+function declaresBody(headers: EdgeRequest['headers']): boolean {
+  if ((headers['transfer-encoding'] ?? []).length > 0) return true;
+  return (headers['content-length'] ?? []).some((h) => h.value.trim() !== '0');
 }
 
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {

@@ -24,14 +24,29 @@ import { invalidationMatcher } from './invalidation';
 import { InvalidPathsError } from '../../lambda-edge/shared/invalidation';
 import { type LocalEdgeStats, type Pop, type Processed, count, deviceHeaders, emptyStats, hex, LocalEdgeError } from './types';
 
+const COUNTRY_KEY = CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_COUNTRY_HEADER];
+const PROTO_KEY = CLOUDFRONT_VIEWER_HEADER_KEYS[FORWARDED_PROTO_HEADER];
+const ADDRESS_KEY = CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_ADDRESS_HEADER];
+
+/** The device headers of recent User-Agent values: a viewer sends the same one on every request. */
+const deviceHeadersByAgent = new Map<string, Record<string, string>>();
+
+function deviceHeadersOf(userAgent: string | undefined): Record<string, string> {
+  const ua = userAgent ?? '';
+  let found = deviceHeadersByAgent.get(ua);
+  if (!found) {
+    if (deviceHeadersByAgent.size >= 256) deviceHeadersByAgent.clear();
+    deviceHeadersByAgent.set(ua, (found = deviceHeaders(ua)));
+  }
+  return found;
+}
+
 /** The CloudFront-* headers CloudFront adds for a viewer; who sees them depends on the behavior's policies. */
 function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): Record<string, string> {
-  return {
-    [CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_COUNTRY_HEADER]]: country,
-    [CLOUDFRONT_VIEWER_HEADER_KEYS[FORWARDED_PROTO_HEADER]]: viewerProtocol,
-    [CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_ADDRESS_HEADER]]: `${req.clientIp}:0`,
-    ...deviceHeaders(getHeader(req.headers, 'user-agent')),
-  };
+  const out: Record<string, string> = { [COUNTRY_KEY]: country, [PROTO_KEY]: viewerProtocol, [ADDRESS_KEY]: `${req.clientIp}:0` };
+  const device = deviceHeadersOf(getHeader(req.headers, 'user-agent'));
+  for (const k in device) out[k] = device[k];
+  return out;
 }
 
 interface Target {
@@ -214,29 +229,19 @@ export class EdgePipeline {
     const bs = (this.stats.byBehavior[behavior.pathPattern] ??= { requests: 0, originFetches: 0, results: {} });
     bs.requests++;
     const ctx: EventContext = { ...this.ctxBase, requestId };
-    const err = (status: number, detail: string, resultType = 'Error'): Processed => ({
-      response: cloudFrontErrorPage(status, detail, requestId),
-      resultType,
-      behavior,
-      request,
-    });
     if (viewerProtocol === 'http' && behavior.viewerProtocolPolicy !== 'allow-all') {
-      if (behavior.viewerProtocolPolicy === 'https-only') return err(403, 'This distribution only accepts HTTPS requests.');
+      if (behavior.viewerProtocolPolicy === 'https-only') return errorResult(behavior, request, requestId, 403, 'This distribution only accepts HTTPS requests.');
       return httpsRedirect(behavior, request);
     }
     if (!behavior.allowedMethods.includes(request.method)) {
-      return err(403, 'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.');
+      return errorResult(
+        behavior,
+        request,
+        requestId,
+        403,
+        'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.',
+      );
     }
-    const lambdaFailure = (e: unknown): Processed => {
-      if (!(e instanceof EdgeFunctionFailure)) throw e;
-      this.warn(`${e.kind}: ${e.message}`);
-      return err(e.status, `The Lambda function associated with the CloudFront distribution ${e.kind === 'LambdaValidationError' ? 'returned an invalid response' : 'failed to execute'}.`, e.kind);
-    };
-    const functionFailure = (e: unknown): Processed => {
-      if (!(e instanceof FunctionFailure)) throw e;
-      this.warn(`${e.kind}: ${e.message}`);
-      return err(e.status, `The CloudFront function associated with the CloudFront distribution ${e.kind === 'FunctionValidationError' ? 'returned an invalid value' : 'failed to run'}.`, e.kind);
-    };
     const viewerHeaders = cloudFrontViewerHeaders(request, viewerProtocol, country);
     let req = request;
     let originChange: OriginChange | undefined;
@@ -248,7 +253,7 @@ export class EdgePipeline {
       }
       if (out) ({ request: req, originChange } = out);
     } catch (e) {
-      return functionFailure(e);
+      return this.functionFailure(e, behavior, request, requestId);
     }
     const vrq = behavior.edgeFunctions['viewer-request'];
     if (vrq?.includeBody && body) req = { ...req, body: await body() };
@@ -263,23 +268,27 @@ export class EdgePipeline {
         }
         req = out.request;
       } catch (e) {
-        return lambdaFailure(e);
+        return this.lambdaFailure(e, behavior, request, requestId);
       }
     }
     if (body && !vrq?.includeBody) req = { ...req, body: await body() };
     // CloudFront adds its viewer headers after the viewer-request function; they reach the cache key
     // and the origin only where a policy names them.
-    for (const [k, v] of Object.entries(viewerHeaders)) setHeader(req.headers, k, v);
+    for (const k in viewerHeaders) setHeader(req.headers, k, viewerHeaders[k]);
 
     const plainKey = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
     const { key, range } = this.rangeKey(pop, plainKey, req, cacheable);
-    const routedPrimary = originsAfterChange(this.model, behavior.targetOriginId, originChange).members[0];
-    const originShield = routedPrimary.originShield;
-    const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v, originChange);
+    // A fresh hit (most requests) needs none of what follows: no origin, no shield, no closures.
+    const hit = cacheable && key === plainKey ? pop.cache.hit(key) : undefined;
     let served: Served;
     try {
-      if (cacheable) {
+      if (hit) {
+        served = hit;
+      } else if (cacheable) {
+        const routedPrimary = originsAfterChange(this.model, behavior.targetOriginId, originChange).members[0];
+        const originShield = routedPrimary.originShield;
+        const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v, originChange);
         const decide = this.decideFor(behavior);
         const upstream = originShield
           ? async (v?: Validators): Promise<Upstream> => {
@@ -310,13 +319,13 @@ export class EdgePipeline {
       } else if (req.method === 'HEAD' && behavior.cachedMethods.includes('HEAD')) {
         const stored = pop.cache.stored(plainKey);
         if (stored && stored.age < stored.decision.ttl) served = { response: stored.response, result: 'Hit', age: stored.age };
-        else served = { response: (await toOrigin()).response, result: 'Miss' };
+        else served = { response: (await this.fetchOrigin(behavior, req, ctx, pop.viaId, undefined, originChange)).response, result: 'Miss' };
       } else {
-        const up = await toOrigin();
+        const up = await this.fetchOrigin(behavior, req, ctx, pop.viaId, undefined, originChange);
         served = { response: up.response, result: 'Miss', upstream: up };
       }
     } catch (e) {
-      return lambdaFailure(e);
+      return this.lambdaFailure(e, behavior, request, requestId);
     }
     let response: EdgeResponse = { ...served.response, headers: cloneHeaders(served.response.headers) };
     const { viaOrigin, resultType, detailed } = resultTypes(served, response.status);
@@ -325,7 +334,7 @@ export class EdgePipeline {
       try {
         response = this.functions.viewerResponse(behavior, req, response, ctx);
       } catch (e) {
-        return functionFailure(e);
+        return this.functionFailure(e, behavior, request, requestId);
       }
     }
     const vrs = behavior.edgeFunctions['viewer-response'];
@@ -334,11 +343,25 @@ export class EdgePipeline {
       try {
         response = await runResponseFunction(vrs, req, response, ctx, this.handlers);
       } catch (e) {
-        return lambdaFailure(e);
+        return this.lambdaFailure(e, behavior, request, requestId);
       }
     }
     applyResponseHeadersPolicy(behavior.responseHeadersPolicy, response.headers, req);
     return { response, resultType, behavior, age: served.result === 'Miss' && viaOrigin ? undefined : served.age, request: req, detailed };
+  }
+
+  private lambdaFailure(e: unknown, behavior: BehaviorModel, request: EdgeRequest, requestId: string): Processed {
+    if (!(e instanceof EdgeFunctionFailure)) throw e;
+    this.warn(`${e.kind}: ${e.message}`);
+    const what = e.kind === 'LambdaValidationError' ? 'returned an invalid response' : 'failed to execute';
+    return errorResult(behavior, request, requestId, e.status, `The Lambda function associated with the CloudFront distribution ${what}.`, e.kind);
+  }
+
+  private functionFailure(e: unknown, behavior: BehaviorModel, request: EdgeRequest, requestId: string): Processed {
+    if (!(e instanceof FunctionFailure)) throw e;
+    this.warn(`${e.kind}: ${e.message}`);
+    const what = e.kind === 'FunctionValidationError' ? 'returned an invalid value' : 'failed to run';
+    return errorResult(behavior, request, requestId, e.status, `The CloudFront function associated with the CloudFront distribution ${what}.`, e.kind);
   }
 
   /**
@@ -391,6 +414,11 @@ export class EdgePipeline {
     const status = custom.responseCode ?? p.response.status;
     return { ...p, response: { ...page, status, statusDescription: reason(status) || page.statusDescription, headers: cloneHeaders(page.headers) } };
   }
+}
+
+/** CloudFront's error page for a request matched to a behavior. */
+function errorResult(behavior: BehaviorModel, request: EdgeRequest, requestId: string, status: number, detail: string, resultType = 'Error'): Processed {
+  return { response: cloudFrontErrorPage(status, detail, requestId), resultType, behavior, request };
 }
 
 /** x-edge-result-type and x-edge-detailed-result-type of what the cache served. */

@@ -25,6 +25,9 @@ export interface ViewerDefaults {
   readonly maxRequestBodyBytes: number;
 }
 
+const NO_BODY = Buffer.alloc(0);
+const STEERING_HEADERS = [POP_HEADER, VIEWER_COUNTRY_HOOK, VIEWER_PROTOCOL_HOOK];
+
 /** The request body ended early, or grew past the limit: the connection is cut. */
 export class RequestBodyError extends Error {
   constructor(readonly tooLarge: boolean) {
@@ -67,7 +70,10 @@ export class ViewerEndpoint {
     // The body is read only once the viewer-request functions let the request go on (a 401 is
     // answered while an upload is still arriving), and only up to the limit.
     let reading: Promise<Buffer> | undefined;
-    const body = (): Promise<Buffer> => (reading ??= readBody(req, max));
+    // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 section
+    // 6.3): nothing to wait for, so the stream is not read (most GETs, every cache hit).
+    const bodyless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    const body = (): Promise<Buffer> => (reading ??= bodyless ? Promise.resolve(NO_BODY) : readBody(req, max));
     const input = this.viewerInput(req, rawUrl, Buffer.alloc(0), pop, started, requestId);
     let p: Processed;
     try {
@@ -79,7 +85,7 @@ export class ViewerEndpoint {
       return;
     }
     // A body nobody read (the edge answered first) is not drained: the connection closes instead.
-    if (!req.complete && reading === undefined) {
+    if (!req.complete && (reading === undefined || bodyless)) {
       res.setHeader('connection', 'close');
       res.once('finish', () => req.socket.destroy());
     }
@@ -118,7 +124,7 @@ export class ViewerEndpoint {
     const hookProto = req.headers[VIEWER_PROTOCOL_HOOK];
     const viewerProtocol = hookProto === 'http' || hookProto === 'https' ? hookProto : this.defaults.viewerProtocol;
     const headers = headersFromRaw(req.rawHeaders);
-    for (const h of [POP_HEADER, VIEWER_COUNTRY_HOOK, VIEWER_PROTOCOL_HOOK]) delete headers[h];
+    for (const h of STEERING_HEADERS) if (h in headers) delete headers[h];
     const q = rawUrl.indexOf('?');
     let uri = q < 0 ? rawUrl : rawUrl.slice(0, q);
     // DefaultRootObject applies to the root URL only, never to subfolders (as in CloudFront).

@@ -3,7 +3,7 @@ import { chooseEncoding, compress } from './compress';
 import type { Clock } from './clock';
 import { reason } from './errors';
 import { byteRange } from './ranges';
-import { type EdgeRequest, cloneHeaders, deleteHeader, getHeader, headersToNode, setHeader } from './http-types';
+import { type EdgeRequest, cloneHeaders, deleteHeader, getHeader, headersToRawList, setHeader } from './http-types';
 import type { Pop, Processed } from './types';
 
 /* What CloudFront does between its answer and the viewer: conditional GETs, byte ranges, compression and its own headers. */
@@ -84,7 +84,7 @@ export function writeResponse(res: http.ServerResponse, method: string, viewerRe
   setHeader(headers, 'X-Amz-Cf-Id', requestId);
   if (p.age !== undefined) setHeader(headers, 'Age', String(Math.floor(p.age)));
   if (!headers.date) setHeader(headers, 'Date', new Date(clock.now()).toUTCString());
-  res.writeHead(response.status, response.statusDescription || reason(response.status) || undefined, headersToNode(headers));
+  res.writeHead(response.status, response.statusDescription || reason(response.status) || undefined, headersToRawList(headers));
   if (method === 'HEAD' || response.status === 304 || response.status === 204) res.end();
   else res.end(body);
   return body.length;

@@ -17,6 +17,10 @@ export interface LoadFigures {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** Requests counted by autocannon. */
+  readonly requests: number;
+  /** CPU time of this process (which hosts the server under load) per request, in µs. */
+  readonly cpuPerRequest: number;
 }
 
 export interface HitPathOptions {
@@ -73,6 +77,7 @@ async function startStoredServer(stored: Stored): Promise<{ url: string; close()
 
 /** autocannon in its own process, so the load generator does not share the server's event loop. */
 export function autocannon(url: string, seconds: number, connections: number): Promise<LoadFigures> {
+  const cpu0 = process.cpuUsage();
   const bin = path.join(path.dirname(require.resolve('autocannon/package.json')), 'autocannon.js');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, '--json', '-c', String(connections), '-d', String(seconds), url], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,8 +87,10 @@ export function autocannon(url: string, seconds: number, connections: number): P
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err}`));
+      const cpu = process.cpuUsage(cpu0);
       const r = JSON.parse(out);
-      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts });
+      const requests = r.requests.total;
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, requests, cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, requests) });
     });
   });
 }
@@ -115,15 +122,17 @@ export async function hitPathLines(hitUrl: string, opts: HitPathOptions): Promis
       }
     }
     const ratios = edgeRuns.map((e, i) => e.rps / bareRuns[i].rps);
+    const cpuRatios = edgeRuns.map((e, i) => bareRuns[i].cpuPerRequest / e.cpuPerRequest);
     const row = (name: string, runs: LoadFigures[]) =>
-      `| ${name} | ${runs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(runs.map((r) => r.rps)).toFixed(0)} | ${median(runs.map((r) => r.p50)).toFixed(2)} ms | ${median(runs.map((r) => r.p99)).toFixed(2)} ms | ${runs.reduce((s, r) => s + r.errors, 0)} |`;
+      `| ${name} | ${runs.map((r) => r.rps.toFixed(0)).join(' / ')} | ${median(runs.map((r) => r.rps)).toFixed(0)} | ${median(runs.map((r) => r.cpuPerRequest)).toFixed(1)} µs | ${median(runs.map((r) => r.p50)).toFixed(2)} ms | ${median(runs.map((r) => r.p99)).toFixed(2)} ms | ${runs.reduce((s, r) => s + r.errors, 0)} |`;
     return [
       `Hit path under load (autocannon in a second process, ${opts.connections} connections, ${opts.rounds} alternating rounds of ${opts.seconds} s after 1 s of warm-up each; node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end):`,
-      '| target | requests/s per round | median requests/s | p50 | p99 | errors |',
-      '|---|---|---|---|---|---|',
+      '| target | requests/s per round | median requests/s | server CPU per request (median) | p50 | p99 | errors |',
+      '|---|---|---|---|---|---|---|',
       row(`local edge, cache hit (${stored.body.length} B body)`, edgeRuns),
       row('bare node `http` server, the same stored bytes', bareRuns),
       `local edge / bare server throughput per round: ${ratios.map((r) => r.toFixed(2)).join(' / ')} (median ${median(ratios).toFixed(2)}x; goal >= 0.80x)`,
+      `bare server CPU per request / local edge CPU per request, per round: ${cpuRatios.map((r) => r.toFixed(2)).join(' / ')} (median ${median(cpuRatios).toFixed(2)}x: the throughput ratio a saturated core would give, which other load on the machine does not move)`,
     ];
   } finally {
     await bare.close();

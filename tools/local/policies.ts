@@ -78,6 +78,8 @@ function keyPlan(behavior: BehaviorModel): KeyPlan {
   return plan;
 }
 
+const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]');
+
 /**
  * The cache key: only what the cache policy names, in a stable form. The distribution's domain is
  * implicit (one distribution per local edge). It is the JSON of `[method, path pattern, uri, query,
@@ -104,8 +106,7 @@ export function cacheKey(behavior: BehaviorModel, req: EdgeRequest): string {
         .map((c) => c.raw)
         .sort()
     : [];
-  const list = (xs: string[]) => (xs.length ? JSON.stringify(xs) : '[]');
-  return `${req.method === 'OPTIONS' ? plan.optionsPrefix : plan.getPrefix}${JSON.stringify(req.uri)},${list(query)},${list(headers)},${list(cookies)}]`;
+  return `${req.method === 'OPTIONS' ? plan.optionsPrefix : plan.getPrefix}${JSON.stringify(req.uri)},${jsonList(query)},${jsonList(headers)},${jsonList(cookies)}]`;
 }
 
 /** Headers CloudFront always handles itself; never copied from the viewer to the origin as-is. */

@@ -49,6 +49,9 @@ export function rangeForViewer(p: Processed, viewerReq: EdgeRequest): Processed 
   return { ...p, response: { status: 206, statusDescription: 'Partial Content', headers, body: p.response.body.subarray(start, end + 1) }, range: [start, end] };
 }
 
+/** Framing headers of the stored response that node writes for this connection itself. */
+const CONNECTION_HEADERS = ['connection', 'keep-alive', 'transfer-encoding'];
+
 /** Writes the answer with the headers CloudFront adds (X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age); returns the body bytes sent. */
 export function writeResponse(res: http.ServerResponse, method: string, viewerReq: EdgeRequest, p: Processed, pop: Pop, requestId: string, clock: Clock): number {
   const response = p.response;
@@ -74,7 +77,7 @@ export function writeResponse(res: http.ServerResponse, method: string, viewerRe
     const etag = getHeader(headers, 'etag');
     if (etag && !etag.startsWith('W/')) setHeader(headers, 'ETag', `W/${etag}`);
   }
-  for (const h of ['connection', 'keep-alive', 'transfer-encoding']) deleteHeader(headers, h);
+  for (const h of CONNECTION_HEADERS) if (h in headers) deleteHeader(headers, h);
   if (response.status !== 304) setHeader(headers, 'Content-Length', String(body.length));
   setHeader(headers, 'X-Cache', `${p.resultType} from cloudfront`);
   const via = `1.1 ${pop.viaId}.cloudfront.net (CloudFront)`;

@@ -67,21 +67,6 @@ export function headersToNode(headers: CfHeaders): Record<string, string | strin
   return out;
 }
 
-/**
- * For `res.writeHead`: a flat `[name, value, name, value...]` list (a header with several values
- * appears once per value), which node writes without building an object first.
- */
-export function headersToRawList(headers: CfHeaders): string[] {
-  const out: string[] = [];
-  for (const name in headers) {
-    const list = headers[name];
-    if (!list.length) continue;
-    const key = list[0].key ?? name;
-    for (let i = 0; i < list.length; i++) out.push(key, list[i].value);
-  }
-  return out;
-}
-
 export function headersFromNode(h: Record<string, string | string[] | undefined>): CfHeaders {
   const out: CfHeaders = {};
   for (const [name, v] of Object.entries(h)) {

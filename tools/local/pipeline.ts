@@ -67,6 +67,8 @@ export class EdgePipeline {
   readonly agents = createOriginAgents();
   readonly ctxBase: { readonly distributionDomainName: string; readonly distributionId: string };
   private readonly shields = new Map<string, CacheTier>();
+  /** Per stored object, its response as the last hits on it were answered (see renderedHit). */
+  private readonly rendered = new WeakMap<EdgeResponse, { behavior: BehaviorModel; cors: string; response: EdgeResponse }>();
   /** Per edge location and object, the cache keys of the byte ranges stored for it. */
   private readonly storedRanges = new Map<string, Set<string>>();
 
@@ -327,8 +329,13 @@ export class EdgePipeline {
     } catch (e) {
       return this.lambdaFailure(e, behavior, request, requestId);
     }
+    const { viaOrigin, resultType, detailed } = resultTypes(served, served.response.status);
+    const age = served.result === 'Miss' && viaOrigin ? undefined : served.age;
+    if (hit) {
+      const rendered = this.renderedHit(behavior, req, served.response);
+      if (rendered) return { response: rendered, resultType, behavior, age, request: req, detailed };
+    }
     let response: EdgeResponse = { ...served.response, headers: cloneHeaders(served.response.headers) };
-    const { viaOrigin, resultType, detailed } = resultTypes(served, response.status);
     applyViewerVary(behavior, response.headers);
     if (response.status < 400) {
       try {
@@ -347,7 +354,25 @@ export class EdgePipeline {
       }
     }
     applyResponseHeadersPolicy(behavior.responseHeadersPolicy, response.headers, req);
-    return { response, resultType, behavior, age: served.result === 'Miss' && viaOrigin ? undefined : served.age, request: req, detailed };
+    if (hit) this.keepRenderedHit(behavior, req, served.response, response);
+    return { response, resultType, behavior, age, request: req, detailed };
+  }
+
+  /**
+   * What the steps after the cache made of a stored object for a behavior without viewer-response
+   * functions: the viewer Vary and the response headers policy, which depend only on the object,
+   * the behavior and, for CORS, the request's method and Origin. Kept with the stored object (a new
+   * object once it is refreshed, revalidated or invalidated) and shared by the hits that follow;
+   * nothing after this point changes a response in place.
+   */
+  private renderedHit(behavior: BehaviorModel, req: EdgeRequest, stored: EdgeResponse): EdgeResponse | undefined {
+    const kept = this.rendered.get(stored);
+    return kept && kept.behavior === behavior && kept.cors === corsInputs(behavior, req) ? kept.response : undefined;
+  }
+
+  private keepRenderedHit(behavior: BehaviorModel, req: EdgeRequest, stored: EdgeResponse, response: EdgeResponse): void {
+    if (behavior.functions?.['viewer-response'] || behavior.edgeFunctions['viewer-response']) return;
+    this.rendered.set(stored, { behavior, cors: corsInputs(behavior, req), response });
   }
 
   private lambdaFailure(e: unknown, behavior: BehaviorModel, request: EdgeRequest, requestId: string): Processed {
@@ -414,6 +439,11 @@ export class EdgePipeline {
     const status = custom.responseCode ?? p.response.status;
     return { ...p, response: { ...page, status, statusDescription: reason(status) || page.statusDescription, headers: cloneHeaders(page.headers) } };
   }
+}
+
+/** What of a request a response headers policy reads: method and Origin, when it has CORS settings. */
+function corsInputs(behavior: BehaviorModel, req: EdgeRequest): string {
+  return behavior.responseHeadersPolicy?.cors ? `${req.method} ${getHeader(req.headers, 'origin') ?? ''}` : '';
 }
 
 /** CloudFront's error page for a request matched to a behavior. */

@@ -41,11 +41,17 @@ function deviceHeadersOf(userAgent: string | undefined): Record<string, string> 
   return found;
 }
 
+/** The last viewer's CloudFront-* headers: a connection's requests come from one viewer. Read only. */
+let lastViewer: { country: string; protocol: string; ip: string; device: Record<string, string>; headers: Readonly<Record<string, string>> } | undefined;
+
 /** The CloudFront-* headers CloudFront adds for a viewer; who sees them depends on the behavior's policies. */
-function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): Record<string, string> {
-  const out: Record<string, string> = { [COUNTRY_KEY]: country, [PROTO_KEY]: viewerProtocol, [ADDRESS_KEY]: `${req.clientIp}:0` };
+function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): Readonly<Record<string, string>> {
   const device = deviceHeadersOf(getHeader(req.headers, 'user-agent'));
+  const l = lastViewer;
+  if (l && l.country === country && l.protocol === viewerProtocol && l.ip === req.clientIp && l.device === device) return l.headers;
+  const out: Record<string, string> = { [COUNTRY_KEY]: country, [PROTO_KEY]: viewerProtocol, [ADDRESS_KEY]: `${req.clientIp}:0` };
   for (const k in device) out[k] = device[k];
+  lastViewer = { country, protocol: viewerProtocol, ip: req.clientIp, device, headers: out };
   return out;
 }
 

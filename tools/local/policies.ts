@@ -12,12 +12,25 @@ export function pathPatternToRegExp(pattern: string): Pick<RegExp, 'test'> {
   return { test: (uri: string) => matchesPathPattern(pattern, uri) };
 }
 
+/** Per list of behaviors, the behavior of recently requested paths (cleared past 1,024 paths). */
+const matched = new WeakMap<readonly object[], Map<string, object>>();
+
 /** The first behavior, in template order, whose pattern matches the path; the default behavior is last. */
 export function matchBehavior<B extends Pick<BehaviorModel, 'pathPattern'>>(behaviors: readonly B[], uri: string): B {
+  let recent = matched.get(behaviors);
+  if (!recent) matched.set(behaviors, (recent = new Map()));
+  const known = recent.get(uri) as B | undefined;
+  if (known) return known;
+  let found = behaviors[behaviors.length - 1];
   for (const b of behaviors) {
-    if (matchesPathPattern(b.pathPattern, uri)) return b;
+    if (matchesPathPattern(b.pathPattern, uri)) {
+      found = b;
+      break;
+    }
   }
-  return behaviors[behaviors.length - 1];
+  if (recent.size >= 1024) recent.clear();
+  recent.set(uri, found);
+  return found;
 }
 
 function selects(sel: ItemSelection<string> | undefined, name: string): boolean {

@@ -79,12 +79,15 @@ function rawHeaderList(headers: CfHeaders, overrides: Overrides): string[] {
   return out;
 }
 
+function override(overrides: Overrides, name: string, value: string): void {
+  overrides.set(name.toLowerCase(), [name, value]);
+}
+
 /** Writes the answer with the headers CloudFront adds (X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age); returns the body bytes sent. */
 export function writeResponse(res: http.ServerResponse, method: string, viewerReq: EdgeRequest, p: Processed, pop: Pop, requestId: string, clock: Clock): number {
   const response = p.response;
   const headers = response.headers;
   const overrides: Overrides = new Map();
-  const set = (name: string, value: string) => overrides.set(name.toLowerCase(), [name, value]);
   let body = response.body;
   const encoding = p.behavior
     ? chooseEncoding({
@@ -99,23 +102,23 @@ export function writeResponse(res: http.ServerResponse, method: string, viewerRe
     : undefined;
   if (encoding && response.status === 200) {
     body = compress(body, encoding);
-    set('Content-Encoding', encoding);
+    override(overrides, 'Content-Encoding', encoding);
     const vary = getHeader(headers, 'vary');
-    if (!vary || !/accept-encoding/i.test(vary)) set('Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+    if (!vary || !/accept-encoding/i.test(vary)) override(overrides, 'Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
     // "ETag header conversion": a strong ETag becomes weak once CloudFront has compressed the body.
     const etag = getHeader(headers, 'etag');
-    if (etag && !etag.startsWith('W/')) set('ETag', `W/${etag}`);
+    if (etag && !etag.startsWith('W/')) override(overrides, 'ETag', `W/${etag}`);
   }
   for (const h of CONNECTION_HEADERS) if (h in headers) overrides.set(h, null);
-  if (response.status !== 304) set('Content-Length', String(body.length));
-  set('X-Cache', `${p.resultType} from cloudfront`);
+  if (response.status !== 304) override(overrides, 'Content-Length', String(body.length));
+  override(overrides, 'X-Cache', `${p.resultType} from cloudfront`);
   const via = `1.1 ${pop.viaId}.cloudfront.net (CloudFront)`;
   const prevVia = getHeader(headers, 'via');
-  set('Via', prevVia ? `${prevVia}, ${via}` : via);
-  set('X-Amz-Cf-Pop', pop.name);
-  set('X-Amz-Cf-Id', requestId);
-  if (p.age !== undefined) set('Age', String(Math.floor(p.age)));
-  if (!headers.date) set('Date', new Date(clock.now()).toUTCString());
+  override(overrides, 'Via', prevVia ? `${prevVia}, ${via}` : via);
+  override(overrides, 'X-Amz-Cf-Pop', pop.name);
+  override(overrides, 'X-Amz-Cf-Id', requestId);
+  if (p.age !== undefined) override(overrides, 'Age', String(Math.floor(p.age)));
+  if (!headers.date) override(overrides, 'Date', new Date(clock.now()).toUTCString());
   res.writeHead(response.status, response.statusDescription || reason(response.status) || undefined, rawHeaderList(headers, overrides));
   if (method === 'HEAD' || response.status === 304 || response.status === 204) res.end();
   else res.end(body);

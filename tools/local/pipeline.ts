@@ -452,9 +452,12 @@ function corsInputs(behavior: BehaviorModel, req: EdgeRequest): string {
   return behavior.responseHeadersPolicy?.cors ? `${req.method} ${getHeader(req.headers, 'origin') ?? ''}` : '';
 }
 
-/** CloudFront's error page for a request matched to a behavior. */
-function errorResult(behavior: BehaviorModel, request: EdgeRequest, requestId: string, status: number, detail: string, resultType = 'Error'): Processed {
-  return { response: cloudFrontErrorPage(status, detail, requestId), resultType, behavior, request };
+/**
+ * CloudFront's error page for a request matched to a behavior. x-cache and x-edge-result-type say
+ * Error; the log's x-edge-detailed-result-type names the failure (FunctionExecutionError...).
+ */
+function errorResult(behavior: BehaviorModel, request: EdgeRequest, requestId: string, status: number, detail: string, detailed?: string): Processed {
+  return { response: cloudFrontErrorPage(status, detail, requestId), resultType: 'Error', ...(detailed ? { detailed } : {}), behavior, request };
 }
 
 /** x-edge-result-type and x-edge-detailed-result-type of what the cache served. */

@@ -14,8 +14,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import type { CloudFrontRequestEvent, CloudFrontRequestResult } from 'aws-lambda';
+import { App } from 'aws-cdk-lib';
 import type { AuthConfig, ViewerRequestConfig } from '../lambda-edge/shared/config';
-import { buildEdgeCode, bundleEdgeFunction } from '../lib/edge/bundle';
+import { buildEdgeCode, bundleEdgeFunction, edgeEntry } from '../lib/edge/bundle';
+import type { PlannedBehavior } from '../lib/plan';
+import { ReferenceStack } from '../lib/reference-stack';
 import { publicJwk, signJwt, type SigningAlgorithm } from '../tools/dev-keys';
 
 const ISSUER = 'https://login.example.com/';
@@ -203,6 +206,21 @@ function sizes(file: string): { min: number; gz: number } {
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
+/**
+ * The Lambda@Edge auth bundle the reference app deploys (its `/api/me/*` viewer-request function:
+ * guard + auth, one RSA key), built from the synthesized plan as the construct builds it.
+ */
+function referenceAuthBundle(s: Signer): string {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(OUT, 'reference-')) });
+  const stack = new ReferenceStack(app, 'BenchAuth', { env: { region: 'us-east-1' }, auth: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [s.jwk as never] } } });
+  const behavior = (stack.cdn.plan.behaviors as readonly PlannedBehavior[]).find((b) => b.pathPattern === '/api/me/*');
+  const config = behavior?.edge['viewer-request']?.config;
+  if (!config) throw new Error('the reference app has no viewer-request function on /api/me/*');
+  const file = path.join(OUT, 'reference-auth.js');
+  fs.writeFileSync(file, buildEdgeCode(edgeEntry('viewer-request'), config));
+  return file;
+}
+
 async function main(): Promise<void> {
   console.log(`# Edge auth benchmark: node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}\n`);
   const rows: string[] = [];
@@ -293,6 +311,9 @@ async function main(): Promise<void> {
       }
       const gz = sizes(composedFile).gz;
       verdicts.push(`composed bundle ${kb(gz)} gzipped (target <= 8 KB): ${gz <= 8192 ? 'met' : 'MISSED'}`);
+      const reference = sizes(referenceAuthBundle(s));
+      sizeRows.push(`| reference app's auth bundle (\`/api/me/*\` viewer-request: guard + auth) | ${reference.min} B | ${reference.gz} B |`);
+      verdicts.push(`reference app's auth bundle ${reference.gz} B gzipped (target <= 8,192 B): ${reference.gz <= 8192 ? 'met' : 'MISSED'}`);
     }
   }
 

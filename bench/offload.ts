@@ -2,15 +2,15 @@
  * Origin offload of the tiered reference app, measured by replaying one Zipf-distributed trace through
  * (a) no CDN, (b) one TTL on everything, (c) the reference app without Origin Shield, (d) with it,
  * all on the local edge with a virtual clock; then the hit-path throughput and p99 latency of the
- * local edge under load from a second process, next to the bare origin measured the same way.
+ * local edge under load (autocannon, bench/offload-hitpath.ts), next to a bare server returning the same stored bytes.
  *
  * Then the invalidation scenario (bench/offload-invalidation.ts): products change during a trace and
  * are invalidated by tag, by path list or by purge-all, side by side.
  *
  * Run: npm run bench:offload [-- --requests 20000 --minutes 10 --pops 4 --seed 7]
  *      npm run bench:offload -- --scenario invalidation [--invalidation-requests 10000 --change-every 5]
+ *      npm run bench:offload -- --scenario hit-path [--rounds 3 --load-seconds 5 --connections 32]
  */
-import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -24,6 +24,7 @@ import { ReferenceStack } from '../lib/reference-stack';
 import { publicJwk, signJwt } from '../tools/dev-keys';
 import { type DistributionModel, type LocalEdge, readDistribution, startLocalEdge } from '../tools/local';
 import { lowerBound } from './offload-bound';
+import { hitPathLines } from './offload-hitpath';
 import { invalidationScenario } from './offload-invalidation';
 
 type Tier = 'static' | 'html' | 'api' | 'config' | 'dynamic';
@@ -274,48 +275,33 @@ function withoutShield(model: DistributionModel): DistributionModel {
   return { ...model, origins: originsNoShield };
 }
 
-/** Second process: keep-alive load on one URL for a while; prints JSON figures. */
-async function loadMode(url: string, seconds: number, concurrency: number): Promise<void> {
-  const latencies: number[] = [];
-  const end = Date.now() + seconds * 1000;
-  const a = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const worker = async () => {
-    while (Date.now() < end) {
-      const t0 = process.hrtime.bigint();
-      await new Promise<void>((resolve, reject) => {
-        http.get(url, { agent: a }, (res) => {
-          res.resume();
-          res.on('end', () => resolve());
-        }).on('error', reject);
-      });
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  latencies.sort((x, y) => x - y);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  process.stdout.write(JSON.stringify({ requests: latencies.length, rps: latencies.length / seconds, p50: q(0.5), p99: q(0.99) }));
-  a.destroy();
+/** The local edge serving a cached static asset of the reference app, against a bare server of the same bytes. */
+async function hitPath(reference: DistributionModel, originUrl: string): Promise<string[]> {
+  const edge = await startLocalEdge({ distribution: reference, port: 0, origins: { 'api.example.com': originUrl, site: originUrl }, onWarning: () => {} });
+  try {
+    return await hitPathLines(`${edge.url}/assets/chunk-0.3c0d5.js`, { rounds: arg('rounds', 3), seconds: arg('load-seconds', 5), connections: arg('connections', 32) });
+  } finally {
+    await edge.close();
+  }
 }
 
-function loadFromSecondProcess(url: string, seconds: number, concurrency: number): Promise<{ requests: number; rps: number; p50: number; p99: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--load', url, '--seconds', String(seconds), '--concurrency', String(concurrency)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load process exited ${code}`))));
-  });
+async function hitPathOnly(): Promise<string[]> {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const refDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-bench-')), 'reference');
+  synthReference(refDir, publicJwk(privateKey, 'RS256'));
+  const origin = await startBenchOrigin(() => Date.now());
+  try {
+    return await hitPath(readDistribution(refDir), origin.url);
+  } finally {
+    await origin.close();
+    agent.destroy();
+  }
 }
 
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
 const per1000 = (n: number, d: number) => ((1000 * n) / d).toFixed(1);
 
 async function main(): Promise<void> {
-  const loadIndex = process.argv.indexOf('--load');
-  if (loadIndex > 0) return loadMode(process.argv[loadIndex + 1], arg('seconds', 5), arg('concurrency', 16));
-
   const count = arg('requests', 20000);
   const minutes = arg('minutes', 10);
   const pops = arg('pops', 4);
@@ -332,8 +318,10 @@ async function main(): Promise<void> {
     });
   const scenario = process.argv.indexOf('--scenario');
   if (scenario > 0) {
-    if (process.argv[scenario + 1] !== 'invalidation') throw new Error(`--scenario takes 'invalidation', got: ${process.argv[scenario + 1]}`);
-    process.stdout.write(`${(await invalidationLines()).join('\n')}\n`);
+    const name = process.argv[scenario + 1];
+    if (name === 'invalidation') process.stdout.write(`${(await invalidationLines()).join('\n')}\n`);
+    else if (name === 'hit-path') process.stdout.write(`${(await hitPathOnly()).join('\n')}\n`);
+    else throw new Error(`--scenario takes 'invalidation' or 'hit-path', got: ${name}`);
     return;
   }
   const trace = makeTrace(count, minutes, pops, seed);
@@ -399,26 +387,7 @@ async function main(): Promise<void> {
   lines.push(`api tier origin fetches with Origin Shield: ${shield.originFetches.api} vs lower bound ${bound.api} = ${(shield.originFetches.api / bound.api).toFixed(2)}x (target <= 1.10x)`);
   lines.push(`errors (non-200) per setup: ${results.map((r) => `${r.name}: ${r.errors}`).join(', ')}`);
 
-  // Hit path under load from a second process, beside the bare origin measured the same way.
-  const edge = await startLocalEdge({ distribution: reference, port: 0, origins: { 'api.example.com': origin.url, site: origin.url }, onWarning: () => {} });
-  const hot = `${edge.url}/assets/chunk-0.3c0d5.js`;
-  await get(hot, {});
-  const seconds = arg('load-seconds', 5);
-  const concurrency = arg('concurrency', 16);
-  const bareUrl = `${origin.url}/assets/chunk-0.3c0d5.js`;
-  // Warm both servers (JIT, sockets) before measuring, so neither pays for the other's warm-up.
-  await loadFromSecondProcess(hot, 1, concurrency);
-  await loadFromSecondProcess(bareUrl, 1, concurrency);
-  const viaEdge = await loadFromSecondProcess(hot, seconds, concurrency);
-  const bare = await loadFromSecondProcess(bareUrl, seconds, concurrency);
-  await edge.close();
-  lines.push('');
-  lines.push(`Hit path under load (second process, ${concurrency} keep-alive connections, ${seconds} s each after 1 s of warm-up, same machine):`);
-  lines.push('| target | requests/s | p50 | p99 |');
-  lines.push('|---|---|---|---|');
-  lines.push(`| local edge, cache hit (static asset) | ${viaEdge.rps.toFixed(0)} | ${viaEdge.p50.toFixed(2)} ms | ${viaEdge.p99.toFixed(2)} ms |`);
-  lines.push(`| bare node origin, same response | ${bare.rps.toFixed(0)} | ${bare.p50.toFixed(2)} ms | ${bare.p99.toFixed(2)} ms |`);
-  lines.push(`local edge / bare origin throughput: ${(viaEdge.rps / bare.rps).toFixed(2)}x`);
+  lines.push('', ...(await hitPath(reference, origin.url)));
   lines.push('', ...(await invalidationLines()));
   await origin.close();
   agent.destroy();

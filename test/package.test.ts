@@ -35,13 +35,16 @@ describe('library use', () => {
     packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], ROOT))[0];
     fs.cpSync(CONSUMER, project, { recursive: true, filter: (src) => !src.includes('node_modules') && !src.includes('cdk.out') });
     // The consumer's own aws-cdk-lib and constructs (and the README's dev tools) are links to this
-    // checkout's copies, so the test installs only what the tarball brings (copying aws-cdk-lib was
-    // most of its time).
+    // checkout's copies, and so are the dependencies the package declares, so the test installs only
+    // the tarball itself, offline (copying aws-cdk-lib, then the AWS SDK clients, was most of its
+    // time). It still proves the declared list complete: a module the package needs but does not
+    // declare is linked nowhere, and the synth below fails to resolve it.
     const manifest = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8'));
-    for (const dep of ['aws-cdk-lib', 'constructs', 'aws-cdk', 'tsx', '@types/node']) manifest.dependencies[dep] = `file:${path.join(ROOT, 'node_modules', dep)}`;
+    const declared = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
+    for (const dep of ['aws-cdk-lib', 'constructs', 'aws-cdk', 'tsx', '@types/node', ...declared]) manifest.dependencies[dep] = `file:${path.join(ROOT, 'node_modules', dep)}`;
     delete manifest.dependencies['tiered-cdn'];
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify(manifest, null, 2));
-    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--install-links=false', path.join(scratch, packed.filename)], project);
+    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--install-links=false', path.join(scratch, packed.filename)], project);
   });
 
   afterAll(() => {

@@ -38,10 +38,17 @@ export function buildEdgeCode(entry: string, config: unknown): Uint8Array {
       // Lets an entry leave out a step the configuration does not use (dead code at bundle time).
       __TIERED_CDN_HAS_AUTH__: JSON.stringify(hasMember(config, 'auth')),
       __TIERED_CDN_HAS_GUARD__: JSON.stringify(hasMember(config, 'guard')),
+      __TIERED_CDN_HAS_NORMALIZE__: JSON.stringify(hasMember(config, 'normalize')),
+      __TIERED_CDN_HAS_EXPERIMENTS__: JSON.stringify(hasExperiments(config)),
     },
     logLevel: 'silent',
   });
   return result.outputFiles[0].contents;
+}
+
+function hasExperiments(config: unknown): boolean {
+  const list = hasMember(config, 'experiments') ? (config as { experiments: unknown }).experiments : undefined;
+  return !Array.isArray(list) || list.length > 0;
 }
 
 function hasMember(config: unknown, key: string): boolean {

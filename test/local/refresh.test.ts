@@ -110,6 +110,23 @@ test('a managed CORS policy adds Access-Control-Allow-Origin only when the reque
   expect((await get('/doc')).headers['access-control-allow-origin']).toBeUndefined();
 });
 
+test('hits of one stored object are answered each for itself: own request id and Age, CORS by its own Origin, one Via', async () => {
+  await get('/shared-hit');
+  const a = await get('/shared-hit');
+  edge.clock.advance!(3);
+  const b = await get('/shared-hit', { origin: 'https://app.example.com' });
+  const c = await get('/shared-hit');
+  expect([a, b, c].map((r) => r.headers['x-cache'])).toEqual(['Hit from cloudfront', 'Hit from cloudfront', 'Hit from cloudfront']);
+  expect(new Set([a, b, c].map((r) => r.headers['x-amz-cf-id'])).size).toBe(3);
+  expect(Number(b.headers.age)).toBe(Number(a.headers.age) + 3);
+  expect(a.headers['access-control-allow-origin']).toBeUndefined();
+  expect(b.headers['access-control-allow-origin']).toBe('*');
+  expect(c.headers['access-control-allow-origin']).toBeUndefined();
+  expect(c.headers.via).toBe(a.headers.via);
+  expect(String(c.headers.via).split(',')).toHaveLength(1);
+  expect(origin.requests.filter((q) => q.url === '/shared-hit')).toHaveLength(1);
+});
+
 test('an origin that does not answer within OriginReadTimeout: 504, x-cache Error from cloudfront', async () => {
   const r = await get('/never-answers');
   expect(r.status).toBe(504);

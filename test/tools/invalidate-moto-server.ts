@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
@@ -78,10 +79,16 @@ export interface CliRun {
 
 /**
  * Runs the `tiered-cdn` command from the TypeScript sources, as bin/tiered-cdn.js does in a checkout.
- * The sources are run even when a compiled dist/ exists, so the tests never exercise a stale build.
+ * The sources are run even when a compiled dist/ exists, so the tests never exercise a stale build:
+ * under jest, as the bundle the run built from them at its start (test/helpers/cli-bundle.js),
+ * otherwise through tsx.
  */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = REPO_ROOT): Promise<CliRun> {
-  const fromSources = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(REPO_ROOT, 'tools', 'cli.ts'))}).main(process.argv)`;
+  const bundle = process.env.TIERED_CDN_TEST_CLI;
+  const fromSources =
+    bundle && fs.existsSync(bundle)
+      ? `require(${JSON.stringify(bundle)}).main(process.argv)`
+      : `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(REPO_ROOT, 'tools', 'cli.ts'))}).main(process.argv)`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', fromSources, CLI, ...args], { cwd, env: { ...process.env, ...DUMMY_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -50,16 +50,18 @@ export function openAccessLog(target: string | ((line: string) => void) | undefi
   }
   if (target === '-') {
     let started = false;
+    const out = lineBuffer((text) => process.stdout.write(text));
     return {
       enabled: true,
       write: (r) => {
-        process.stdout.write(`${started ? '' : LOG_HEADER}${formatLogLine(r)}\n`);
+        out.add(`${started ? '' : LOG_HEADER}${formatLogLine(r)}\n`);
         started = true;
       },
-      close: async () => {},
+      close: async () => out.flush(),
     };
   }
   let stream: fs.WriteStream | undefined;
+  const out = lineBuffer((text) => stream!.write(text));
   return {
     enabled: true,
     write: (r) => {
@@ -68,8 +70,37 @@ export function openAccessLog(target: string | ((line: string) => void) | undefi
         stream = fs.createWriteStream(target, { flags: 'a' });
         if (fresh) stream.write(LOG_HEADER);
       }
-      stream.write(`${formatLogLine(r)}\n`);
+      out.add(`${formatLogLine(r)}\n`);
     },
-    close: () => new Promise((resolve) => (stream ? stream.end(resolve) : resolve())),
+    close: () => {
+      out.flush();
+      return new Promise((resolve) => (stream ? stream.end(resolve) : resolve()));
+    },
+  };
+}
+
+/**
+ * Lines gathered and written once per turn of the event loop: stdout to a file or a pipe is a
+ * synchronous write, which one per request made the access log a cost of every cache hit.
+ */
+function lineBuffer(write: (text: string) => void): { add(line: string): void; flush(): void } {
+  let pending = '';
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (!pending) return;
+    const text = pending;
+    pending = '';
+    write(text);
+  };
+  return {
+    add(line) {
+      pending += line;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
   };
 }

@@ -107,6 +107,14 @@ export class CacheTier {
     return Math.max(0, (this.clock.now() - e.bornAt) / 1000);
   }
 
+  /** A fresh stored object, served as `lookup` serves it, or undefined when `lookup` has more to do. */
+  hit(key: string): Served | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    const age = this.ageOf(entry);
+    return age < entry.decision.ttl ? { response: entry.response, result: 'Hit', age } : undefined;
+  }
+
   /**
    * @param fetch the next tier, given validators when a stale object can be revalidated
    * @param decide the TTL rules of the behavior applied to an upstream response
@@ -116,11 +124,12 @@ export class CacheTier {
     fetch: (validators?: Validators) => Promise<Upstream>,
     decide: (res: EdgeResponse) => TtlDecision,
   ): Promise<Served> {
+    const fresh = this.hit(key);
+    if (fresh) return fresh;
     const entry = this.entries.get(key);
     if (entry) {
       const age = this.ageOf(entry);
       const { ttl, staleWhileRevalidate } = entry.decision;
-      if (age < ttl) return { response: entry.response, result: 'Hit', age };
       if (entry.holdUntil !== undefined && this.clock.now() < entry.holdUntil && this.servesStaleOnError(entry)) {
         return { response: entry.response, result: 'StaleIfError', age };
       }

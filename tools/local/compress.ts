@@ -19,11 +19,23 @@ export const MAX_COMPRESS_BYTES = 10_000_000;
 
 export type Encoding = 'br' | 'gzip';
 
-function accepts(acceptEncoding: string, coding: string): boolean {
+function acceptsCoding(acceptEncoding: string, coding: string): boolean {
   return acceptEncoding
     .split(',')
     .map((p) => p.trim().split(';'))
     .some(([name, ...params]) => name.trim().toLowerCase() === coding && !params.some((q) => /^\s*q=0(\.0*)?\s*$/.test(q)));
+}
+
+/** What recent Accept-Encoding values accept: browsers send one of a handful on every request. */
+const accepted = new Map<string, { br: boolean; gzip: boolean }>();
+
+function accepts(acceptEncoding: string, coding: 'br' | 'gzip'): boolean {
+  let found = accepted.get(acceptEncoding);
+  if (!found) {
+    if (accepted.size >= 256) accepted.clear();
+    accepted.set(acceptEncoding, (found = { br: acceptsCoding(acceptEncoding, 'br'), gzip: acceptsCoding(acceptEncoding, 'gzip') }));
+  }
+  return found[coding];
 }
 
 /** The encoding CloudFront would use, or undefined when the object is sent as is. */

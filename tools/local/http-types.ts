@@ -35,9 +35,14 @@ export function deleteHeader(headers: CfHeaders, name: string): void {
   delete headers[name.toLowerCase()];
 }
 
+/**
+ * A copy whose lists can be changed without touching the original. The `{ key, value }` entries are
+ * shared: nothing in the edge changes an entry in place (setHeader replaces the list, and edge
+ * functions receive structured clones).
+ */
 export function cloneHeaders(headers: CfHeaders): CfHeaders {
   const out: CfHeaders = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = v.map((e) => ({ ...e }));
+  for (const k in headers) out[k] = headers[k].slice();
   return out;
 }
 

@@ -24,14 +24,35 @@ import { invalidationMatcher } from './invalidation';
 import { InvalidPathsError } from '../../lambda-edge/shared/invalidation';
 import { type LocalEdgeStats, type Pop, type Processed, count, deviceHeaders, emptyStats, hex, LocalEdgeError } from './types';
 
+const COUNTRY_KEY = CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_COUNTRY_HEADER];
+const PROTO_KEY = CLOUDFRONT_VIEWER_HEADER_KEYS[FORWARDED_PROTO_HEADER];
+const ADDRESS_KEY = CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_ADDRESS_HEADER];
+
+/** The device headers of recent User-Agent values: a viewer sends the same one on every request. */
+const deviceHeadersByAgent = new Map<string, Record<string, string>>();
+
+function deviceHeadersOf(userAgent: string | undefined): Record<string, string> {
+  const ua = userAgent ?? '';
+  let found = deviceHeadersByAgent.get(ua);
+  if (!found) {
+    if (deviceHeadersByAgent.size >= 256) deviceHeadersByAgent.clear();
+    deviceHeadersByAgent.set(ua, (found = deviceHeaders(ua)));
+  }
+  return found;
+}
+
+/** The last viewer's CloudFront-* headers: a connection's requests come from one viewer. Read only. */
+let lastViewer: { country: string; protocol: string; ip: string; device: Record<string, string>; headers: Readonly<Record<string, string>> } | undefined;
+
 /** The CloudFront-* headers CloudFront adds for a viewer; who sees them depends on the behavior's policies. */
-function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): Record<string, string> {
-  return {
-    [CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_COUNTRY_HEADER]]: country,
-    [CLOUDFRONT_VIEWER_HEADER_KEYS[FORWARDED_PROTO_HEADER]]: viewerProtocol,
-    [CLOUDFRONT_VIEWER_HEADER_KEYS[VIEWER_ADDRESS_HEADER]]: `${req.clientIp}:0`,
-    ...deviceHeaders(getHeader(req.headers, 'user-agent')),
-  };
+function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): Readonly<Record<string, string>> {
+  const device = deviceHeadersOf(getHeader(req.headers, 'user-agent'));
+  const l = lastViewer;
+  if (l && l.country === country && l.protocol === viewerProtocol && l.ip === req.clientIp && l.device === device) return l.headers;
+  const out: Record<string, string> = { [COUNTRY_KEY]: country, [PROTO_KEY]: viewerProtocol, [ADDRESS_KEY]: `${req.clientIp}:0` };
+  for (const k in device) out[k] = device[k];
+  lastViewer = { country, protocol: viewerProtocol, ip: req.clientIp, device, headers: out };
+  return out;
 }
 
 interface Target {
@@ -52,6 +73,8 @@ export class EdgePipeline {
   readonly agents = createOriginAgents();
   readonly ctxBase: { readonly distributionDomainName: string; readonly distributionId: string };
   private readonly shields = new Map<string, CacheTier>();
+  /** Per stored object, its response as the last hits on it were answered (see renderedHit). */
+  private readonly rendered = new WeakMap<EdgeResponse, { behavior: BehaviorModel; cors: string; response: EdgeResponse }>();
   /** Per edge location and object, the cache keys of the byte ranges stored for it. */
   private readonly storedRanges = new Map<string, Set<string>>();
 
@@ -214,31 +237,19 @@ export class EdgePipeline {
     const bs = (this.stats.byBehavior[behavior.pathPattern] ??= { requests: 0, originFetches: 0, results: {} });
     bs.requests++;
     const ctx: EventContext = { ...this.ctxBase, requestId };
-    // x-cache and x-edge-result-type say Error; the log's x-edge-detailed-result-type names the failure (FunctionExecutionError...).
-    const err = (status: number, detail: string, detailed?: string): Processed => ({
-      response: cloudFrontErrorPage(status, detail, requestId),
-      resultType: 'Error',
-      ...(detailed ? { detailed } : {}),
-      behavior,
-      request,
-    });
     if (viewerProtocol === 'http' && behavior.viewerProtocolPolicy !== 'allow-all') {
-      if (behavior.viewerProtocolPolicy === 'https-only') return err(403, 'This distribution only accepts HTTPS requests.');
+      if (behavior.viewerProtocolPolicy === 'https-only') return errorResult(behavior, request, requestId, 403, 'This distribution only accepts HTTPS requests.');
       return httpsRedirect(behavior, request);
     }
     if (!behavior.allowedMethods.includes(request.method)) {
-      return err(403, 'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.');
+      return errorResult(
+        behavior,
+        request,
+        requestId,
+        403,
+        'This distribution is not configured to allow the HTTP request method that was used for this request. The distribution supports only cachable requests.',
+      );
     }
-    const lambdaFailure = (e: unknown): Processed => {
-      if (!(e instanceof EdgeFunctionFailure)) throw e;
-      this.warn(`${e.kind}: ${e.message}`);
-      return err(e.status, `The Lambda function associated with the CloudFront distribution ${e.kind === 'LambdaValidationError' ? 'returned an invalid response' : 'failed to execute'}.`, e.kind);
-    };
-    const functionFailure = (e: unknown): Processed => {
-      if (!(e instanceof FunctionFailure)) throw e;
-      this.warn(`${e.kind}: ${e.message}`);
-      return err(e.status, `The CloudFront function associated with the CloudFront distribution ${e.kind === 'FunctionValidationError' ? 'returned an invalid value' : 'failed to run'}.`, e.kind);
-    };
     const viewerHeaders = cloudFrontViewerHeaders(request, viewerProtocol, country);
     let req = request;
     let originChange: OriginChange | undefined;
@@ -250,7 +261,7 @@ export class EdgePipeline {
       }
       if (out) ({ request: req, originChange } = out);
     } catch (e) {
-      return functionFailure(e);
+      return this.functionFailure(e, behavior, request, requestId);
     }
     const vrq = behavior.edgeFunctions['viewer-request'];
     if (vrq?.includeBody && body) req = { ...req, body: await body() };
@@ -265,23 +276,27 @@ export class EdgePipeline {
         }
         req = out.request;
       } catch (e) {
-        return lambdaFailure(e);
+        return this.lambdaFailure(e, behavior, request, requestId);
       }
     }
     if (body && !vrq?.includeBody) req = { ...req, body: await body() };
     // CloudFront adds its viewer headers after the viewer-request function; they reach the cache key
     // and the origin only where a policy names them.
-    for (const [k, v] of Object.entries(viewerHeaders)) setHeader(req.headers, k, v);
+    for (const k in viewerHeaders) setHeader(req.headers, k, viewerHeaders[k]);
 
     const plainKey = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
     const { key, range } = this.rangeKey(pop, plainKey, req, cacheable);
-    const routedPrimary = originsAfterChange(this.model, behavior.targetOriginId, originChange).members[0];
-    const originShield = routedPrimary.originShield;
-    const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v, originChange);
+    // A fresh hit (most requests) needs none of what follows: no origin, no shield, no closures.
+    const hit = cacheable && key === plainKey ? pop.cache.hit(key) : undefined;
     let served: Served;
     try {
-      if (cacheable) {
+      if (hit) {
+        served = hit;
+      } else if (cacheable) {
+        const routedPrimary = originsAfterChange(this.model, behavior.targetOriginId, originChange).members[0];
+        const originShield = routedPrimary.originShield;
+        const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v, originChange);
         const decide = this.decideFor(behavior);
         const upstream = originShield
           ? async (v?: Validators): Promise<Upstream> => {
@@ -312,22 +327,27 @@ export class EdgePipeline {
       } else if (req.method === 'HEAD' && behavior.cachedMethods.includes('HEAD')) {
         const stored = pop.cache.stored(plainKey);
         if (stored && stored.age < stored.decision.ttl) served = { response: stored.response, result: 'Hit', age: stored.age };
-        else served = { response: (await toOrigin()).response, result: 'Miss' };
+        else served = { response: (await this.fetchOrigin(behavior, req, ctx, pop.viaId, undefined, originChange)).response, result: 'Miss' };
       } else {
-        const up = await toOrigin();
+        const up = await this.fetchOrigin(behavior, req, ctx, pop.viaId, undefined, originChange);
         served = { response: up.response, result: 'Miss', upstream: up };
       }
     } catch (e) {
-      return lambdaFailure(e);
+      return this.lambdaFailure(e, behavior, request, requestId);
+    }
+    const { viaOrigin, resultType, detailed } = resultTypes(served, served.response.status);
+    const age = served.result === 'Miss' && viaOrigin ? undefined : served.age;
+    if (hit) {
+      const rendered = this.renderedHit(behavior, req, served.response);
+      if (rendered) return { response: rendered, resultType, behavior, age, request: req, detailed };
     }
     let response: EdgeResponse = { ...served.response, headers: cloneHeaders(served.response.headers) };
-    const { viaOrigin, resultType, detailed } = resultTypes(served, response.status);
     applyViewerVary(behavior, response.headers);
     if (response.status < 400) {
       try {
         response = this.functions.viewerResponse(behavior, req, response, ctx);
       } catch (e) {
-        return functionFailure(e);
+        return this.functionFailure(e, behavior, request, requestId);
       }
     }
     const vrs = behavior.edgeFunctions['viewer-response'];
@@ -336,11 +356,43 @@ export class EdgePipeline {
       try {
         response = await runResponseFunction(vrs, req, response, ctx, this.handlers);
       } catch (e) {
-        return lambdaFailure(e);
+        return this.lambdaFailure(e, behavior, request, requestId);
       }
     }
     applyResponseHeadersPolicy(behavior.responseHeadersPolicy, response.headers, req);
-    return { response, resultType, behavior, age: served.result === 'Miss' && viaOrigin ? undefined : served.age, request: req, detailed };
+    if (hit) this.keepRenderedHit(behavior, req, served.response, response);
+    return { response, resultType, behavior, age, request: req, detailed };
+  }
+
+  /**
+   * What the steps after the cache made of a stored object for a behavior without viewer-response
+   * functions: the viewer Vary and the response headers policy, which depend only on the object,
+   * the behavior and, for CORS, the request's method and Origin. Kept with the stored object (a new
+   * object once it is refreshed, revalidated or invalidated) and shared by the hits that follow;
+   * nothing after this point changes a response in place.
+   */
+  private renderedHit(behavior: BehaviorModel, req: EdgeRequest, stored: EdgeResponse): EdgeResponse | undefined {
+    const kept = this.rendered.get(stored);
+    return kept && kept.behavior === behavior && kept.cors === corsInputs(behavior, req) ? kept.response : undefined;
+  }
+
+  private keepRenderedHit(behavior: BehaviorModel, req: EdgeRequest, stored: EdgeResponse, response: EdgeResponse): void {
+    if (behavior.functions?.['viewer-response'] || behavior.edgeFunctions['viewer-response']) return;
+    this.rendered.set(stored, { behavior, cors: corsInputs(behavior, req), response });
+  }
+
+  private lambdaFailure(e: unknown, behavior: BehaviorModel, request: EdgeRequest, requestId: string): Processed {
+    if (!(e instanceof EdgeFunctionFailure)) throw e;
+    this.warn(`${e.kind}: ${e.message}`);
+    const what = e.kind === 'LambdaValidationError' ? 'returned an invalid response' : 'failed to execute';
+    return errorResult(behavior, request, requestId, e.status, `The Lambda function associated with the CloudFront distribution ${what}.`, e.kind);
+  }
+
+  private functionFailure(e: unknown, behavior: BehaviorModel, request: EdgeRequest, requestId: string): Processed {
+    if (!(e instanceof FunctionFailure)) throw e;
+    this.warn(`${e.kind}: ${e.message}`);
+    const what = e.kind === 'FunctionValidationError' ? 'returned an invalid value' : 'failed to run';
+    return errorResult(behavior, request, requestId, e.status, `The CloudFront function associated with the CloudFront distribution ${what}.`, e.kind);
   }
 
   /**
@@ -393,6 +445,19 @@ export class EdgePipeline {
     const status = custom.responseCode ?? p.response.status;
     return { ...p, response: { ...page, status, statusDescription: reason(status) || page.statusDescription, headers: cloneHeaders(page.headers) } };
   }
+}
+
+/** What of a request a response headers policy reads: method and Origin, when it has CORS settings. */
+function corsInputs(behavior: BehaviorModel, req: EdgeRequest): string {
+  return behavior.responseHeadersPolicy?.cors ? `${req.method} ${getHeader(req.headers, 'origin') ?? ''}` : '';
+}
+
+/**
+ * CloudFront's error page for a request matched to a behavior. x-cache and x-edge-result-type say
+ * Error; the log's x-edge-detailed-result-type names the failure (FunctionExecutionError...).
+ */
+function errorResult(behavior: BehaviorModel, request: EdgeRequest, requestId: string, status: number, detail: string, detailed?: string): Processed {
+  return { response: cloudFrontErrorPage(status, detail, requestId), resultType: 'Error', ...(detailed ? { detailed } : {}), behavior, request };
 }
 
 /** x-edge-result-type and x-edge-detailed-result-type of what the cache served. */

@@ -12,12 +12,25 @@ export function pathPatternToRegExp(pattern: string): Pick<RegExp, 'test'> {
   return { test: (uri: string) => matchesPathPattern(pattern, uri) };
 }
 
+/** Per list of behaviors, the behavior of recently requested paths (cleared past 1,024 paths). */
+const matched = new WeakMap<readonly object[], Map<string, object>>();
+
 /** The first behavior, in template order, whose pattern matches the path; the default behavior is last. */
 export function matchBehavior<B extends Pick<BehaviorModel, 'pathPattern'>>(behaviors: readonly B[], uri: string): B {
+  let recent = matched.get(behaviors);
+  if (!recent) matched.set(behaviors, (recent = new Map()));
+  const known = recent.get(uri) as B | undefined;
+  if (known) return known;
+  let found = behaviors[behaviors.length - 1];
   for (const b of behaviors) {
-    if (matchesPathPattern(b.pathPattern, uri)) return b;
+    if (matchesPathPattern(b.pathPattern, uri)) {
+      found = b;
+      break;
+    }
   }
-  return behaviors[behaviors.length - 1];
+  if (recent.size >= 1024) recent.clear();
+  recent.set(uri, found);
+  return found;
 }
 
 function selects(sel: ItemSelection<string> | undefined, name: string): boolean {
@@ -49,25 +62,64 @@ function headerSelected(sel: ItemSelection<string> | undefined, name: string): b
   return selects(sel, name);
 }
 
+/** The parts of a cache key that depend on the behavior alone, worked out once per behavior. */
+interface KeyPlan {
+  /** `["GET",<path pattern>,` and `["OPTIONS",<path pattern>,`: the key's JSON up to the uri. */
+  readonly getPrefix: string;
+  readonly optionsPrefix: string;
+  readonly query: boolean;
+  readonly headers: boolean;
+  readonly cookies: boolean;
+}
+
+const keyPlans = new WeakMap<BehaviorModel, KeyPlan>();
+
+function keyPlan(behavior: BehaviorModel): KeyPlan {
+  let plan = keyPlans.get(behavior);
+  if (!plan) {
+    const p = behavior.cachePolicy;
+    const pattern = JSON.stringify(behavior.pathPattern);
+    plan = {
+      getPrefix: `["GET",${pattern},`,
+      optionsPrefix: `["OPTIONS",${pattern},`,
+      query: p.queryStrings.behavior !== 'none',
+      headers: p.headers.behavior !== 'none',
+      cookies: p.cookies.behavior !== 'none',
+    };
+    keyPlans.set(behavior, plan);
+  }
+  return plan;
+}
+
+const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]');
+
 /**
  * The cache key: only what the cache policy names, in a stable form. The distribution's domain is
- * implicit (one distribution per local edge).
+ * implicit (one distribution per local edge). It is the JSON of `[method, path pattern, uri, query,
+ * headers, cookies]` (invalidation reads the uri back from it); what depends on the behavior alone
+ * is prepared once, and a policy that names no query string, header or cookie reads none of them.
  */
 export function cacheKey(behavior: BehaviorModel, req: EdgeRequest): string {
   const p = behavior.cachePolicy;
-  const query = parseQuery(req.querystring)
-    .filter((q) => selects(p.queryStrings, q.name))
-    .map((q) => q.raw);
-  const headers = Object.keys(req.headers)
-    .filter((h) => headerSelected(p.headers, h))
-    .sort()
-    .map((h) => `${h}:${req.headers[h].map((e) => e.value).join(',')}`);
-  const cookies = parseCookies(req.headers)
-    .filter((c) => selects(p.cookies, c.name))
-    .map((c) => c.raw)
-    .sort();
-  const method = req.method === 'OPTIONS' ? 'OPTIONS' : 'GET';
-  return JSON.stringify([method, behavior.pathPattern, req.uri, query, headers, cookies]);
+  const plan = keyPlan(behavior);
+  const query = plan.query
+    ? parseQuery(req.querystring)
+        .filter((q) => selects(p.queryStrings, q.name))
+        .map((q) => q.raw)
+    : [];
+  const headers = plan.headers
+    ? Object.keys(req.headers)
+        .filter((h) => headerSelected(p.headers, h))
+        .sort()
+        .map((h) => `${h}:${req.headers[h].map((e) => e.value).join(',')}`)
+    : [];
+  const cookies = plan.cookies
+    ? parseCookies(req.headers)
+        .filter((c) => selects(p.cookies, c.name))
+        .map((c) => c.raw)
+        .sort()
+    : [];
+  return `${req.method === 'OPTIONS' ? plan.optionsPrefix : plan.getPrefix}${JSON.stringify(req.uri)},${jsonList(query)},${jsonList(headers)},${jsonList(cookies)}]`;
 }
 
 /** Headers CloudFront always handles itself; never copied from the viewer to the origin as-is. */
@@ -118,14 +170,26 @@ export function originBoundRequest(behavior: BehaviorModel, req: EdgeRequest, vi
   return { request: { ...req, headers, querystring: query }, forwardHost, forwardsCookies };
 }
 
+/** A policy's headers to set, with the spelling CloudFront writes them in, worked out once per policy. */
+const policySets = new WeakMap<ResponseHeadersPolicyModel, ReadonlyArray<readonly [string, string, string, boolean]>>();
+
+function setsOf(policy: ResponseHeadersPolicyModel): ReadonlyArray<readonly [string, string, string, boolean]> {
+  let sets = policySets.get(policy);
+  if (!sets) {
+    sets = Object.entries(policy.set).map(([name, s]) => [name.toLowerCase(), canonicalName(name), s.value, s.override] as const);
+    policySets.set(policy, sets);
+  }
+  return sets;
+}
+
 /**
  * Applies a response headers policy: headers with `override` replace the origin's, the others are
  * added only when the origin sent none; removals last. CORS headers only when the request has Origin.
  */
 export function applyResponseHeadersPolicy(policy: ResponseHeadersPolicyModel | undefined, headers: CfHeaders, req: EdgeRequest): void {
   if (!policy) return;
-  for (const [name, s] of Object.entries(policy.set)) {
-    if (s.override || !headers[name]) setHeader(headers, canonicalName(name), s.value);
+  for (const [name, canonical, value, override] of setsOf(policy)) {
+    if (override || !headers[name]) headers[name] = [{ key: canonical, value }];
   }
   const origin = getHeader(req.headers, 'origin');
   if (policy.cors && origin) {

@@ -2,7 +2,7 @@ import type * as http from 'http';
 import type { AccessLog } from './access-log';
 import { handleControl } from './control';
 import { cloudFrontErrorPage } from './errors';
-import { type EdgeRequest, cloneHeaders, getHeader, headersFromRaw } from './http-types';
+import { type CfHeaders, type EdgeRequest, cloneHeaders, getHeader, headersFromRaw } from './http-types';
 import type { EdgePipeline } from './pipeline';
 import {
   CONTROL_PREFIX,
@@ -24,6 +24,9 @@ export interface ViewerDefaults {
   readonly port: () => number;
   readonly maxRequestBodyBytes: number;
 }
+
+const NO_BODY = Buffer.alloc(0);
+const STEERING_HEADERS = [POP_HEADER, VIEWER_COUNTRY_HOOK, VIEWER_PROTOCOL_HOOK];
 
 /** The request body ended early, or grew past the limit: the connection is cut. */
 export class RequestBodyError extends Error {
@@ -55,20 +58,26 @@ export class ViewerEndpoint {
   ) {}
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
+    // Only the access log reads the start time.
+    const started = this.log.enabled ? process.hrtime.bigint() : 0n;
     const requestId = newRequestId();
     const rawUrl = req.url ?? '/';
     if (rawUrl.startsWith(CONTROL_PREFIX)) return handleControl(this.pipeline, req, res, rawUrl, this.defaults.port());
+    // Read from the raw list once; node's req.headers object is never built on this path.
+    const viewerHeaders = headersFromRaw(req.rawHeaders);
     // The edge location is picked on arrival, before the body is read, so round-robin follows arrival order.
-    const pop = this.pickPop(req);
+    const pop = this.pickPop(joined(viewerHeaders, POP_HEADER));
     const max = this.defaults.maxRequestBodyBytes;
-    const declared = Number(req.headers['content-length'] ?? 0);
+    const declared = Number(getHeader(viewerHeaders, 'content-length') ?? 0);
     if (declared > max) return this.refuseBody(req, res, requestId);
     // The body is read only once the viewer-request functions let the request go on (a 401 is
     // answered while an upload is still arriving), and only up to the limit.
     let reading: Promise<Buffer> | undefined;
-    const body = (): Promise<Buffer> => (reading ??= readBody(req, max));
-    const input = this.viewerInput(req, rawUrl, Buffer.alloc(0), pop, started, requestId);
+    // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 section
+    // 6.3): nothing to wait for, so the stream is not read (most GETs, every cache hit).
+    const bodyless = viewerHeaders['content-length'] === undefined && viewerHeaders['transfer-encoding'] === undefined;
+    const body = bodyless ? undefined : (): Promise<Buffer> => (reading ??= readBody(req, max));
+    const input = this.viewerInput(req, viewerHeaders, rawUrl, pop, started, requestId);
     let p: Processed;
     try {
       p = await this.answer(input, body);
@@ -102,9 +111,8 @@ export class ViewerEndpoint {
     res.end(page.body, () => req.socket.destroy());
   }
 
-  private pickPop(req: http.IncomingMessage): Pop {
+  private pickPop(hookPop: string | undefined): Pop {
     const pops = this.pipeline.pops;
-    const hookPop = req.headers[POP_HEADER];
     if (typeof hookPop === 'string') {
       const byIndex = /^\d+$/.test(hookPop) ? pops[Number(hookPop) % pops.length] : undefined;
       return byIndex ?? pops.find((p) => p.name === hookPop) ?? pops[0];
@@ -112,13 +120,13 @@ export class ViewerEndpoint {
     return pops[this.rr++ % pops.length];
   }
 
-  private viewerInput(req: http.IncomingMessage, rawUrl: string, body: Buffer, pop: Pop, started: bigint, requestId: string): ViewerInput {
-    const hookCountry = req.headers[VIEWER_COUNTRY_HOOK];
+  /** `headers`: the viewer's, as read from the raw list; the steering headers are taken off them. */
+  private viewerInput(req: http.IncomingMessage, headers: CfHeaders, rawUrl: string, pop: Pop, started: bigint, requestId: string): ViewerInput {
+    const hookCountry = joined(headers, VIEWER_COUNTRY_HOOK);
     const country = (typeof hookCountry === 'string' ? hookCountry : this.defaults.viewerCountry).toUpperCase();
-    const hookProto = req.headers[VIEWER_PROTOCOL_HOOK];
+    const hookProto = joined(headers, VIEWER_PROTOCOL_HOOK);
     const viewerProtocol = hookProto === 'http' || hookProto === 'https' ? hookProto : this.defaults.viewerProtocol;
-    const headers = headersFromRaw(req.rawHeaders);
-    for (const h of [POP_HEADER, VIEWER_COUNTRY_HOOK, VIEWER_PROTOCOL_HOOK]) delete headers[h];
+    for (const h of STEERING_HEADERS) if (h in headers) delete headers[h];
     const q = rawUrl.indexOf('?');
     let uri = q < 0 ? rawUrl : rawUrl.slice(0, q);
     // DefaultRootObject applies to the root URL only, never to subfolders (as in CloudFront).
@@ -127,11 +135,11 @@ export class ViewerEndpoint {
     const querystring = q < 0 ? '' : rawUrl.slice(q + 1);
     const clientIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const method = req.method ?? 'GET';
-    return { started, requestId, rawUrl, pop, country, viewerProtocol, request: { method, uri, querystring, headers, clientIp, body } };
+    return { started, requestId, rawUrl, pop, country, viewerProtocol, request: { method, uri, querystring, headers, clientIp, body: NO_BODY } };
   }
 
   /** CloudFront's answer to one viewer request, counted in the statistics. */
-  private async answer(input: ViewerInput, body: () => Promise<Buffer>): Promise<Processed> {
+  private async answer(input: ViewerInput, body: (() => Promise<Buffer>) | undefined): Promise<Processed> {
     const { rawUrl, request: viewerReq, requestId, pop, viewerProtocol, country } = input;
     const stats = this.pipeline.stats;
     stats.viewerRequests++;
@@ -211,6 +219,12 @@ export class ViewerEndpoint {
 function declaresBody(headers: EdgeRequest['headers']): boolean {
   if ((headers['transfer-encoding'] ?? []).length > 0) return true;
   return (headers['content-length'] ?? []).some((h) => h.value.trim() !== '0');
+}
+
+/** A header's values joined with ', ', as node's `req.headers` joins repeated custom headers. */
+function joined(headers: CfHeaders, name: string): string | undefined {
+  const list = headers[name];
+  return list && list.length ? list.map((e) => e.value).join(', ') : undefined;
 }
 
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {

@@ -3,7 +3,7 @@ import { chooseEncoding, compress } from './compress';
 import type { Clock } from './clock';
 import { reason } from './errors';
 import { byteRange } from './ranges';
-import { type EdgeRequest, cloneHeaders, deleteHeader, getHeader, headersToNode, setHeader } from './http-types';
+import { type CfHeaders, type EdgeRequest, cloneHeaders, getHeader, setHeader } from './http-types';
 import type { Pop, Processed } from './types';
 
 /* What CloudFront does between its answer and the viewer: conditional GETs, byte ranges, compression and its own headers. */
@@ -49,10 +49,45 @@ export function rangeForViewer(p: Processed, viewerReq: EdgeRequest): Processed 
   return { ...p, response: { status: 206, statusDescription: 'Partial Content', headers, body: p.response.body.subarray(start, end + 1) }, range: [start, end] };
 }
 
+/** Framing headers of the stored response that node writes for this connection itself. */
+const CONNECTION_HEADERS = ['connection', 'keep-alive', 'transfer-encoding'];
+
+/**
+ * What the edge writes over a response's own headers, by lower-case name: a `[name, value]` to set,
+ * or null to leave the header out. The response itself is left as it is (a cache hit may share it).
+ */
+type Overrides = Map<string, readonly [string, string] | null>;
+
+/**
+ * The response's headers with the overrides applied, as `res.writeHead` takes them: a header that is
+ * overridden keeps its place, new ones follow in the order they were set.
+ */
+function rawHeaderList(headers: CfHeaders, overrides: Overrides): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    if (overrides.has(name)) {
+      const o = overrides.get(name);
+      if (o) out.push(o[0], o[1]);
+      continue;
+    }
+    const list = headers[name];
+    if (!list.length) continue;
+    const key = list[0].key ?? name;
+    for (let i = 0; i < list.length; i++) out.push(key, list[i].value);
+  }
+  for (const [name, o] of overrides) if (o && !(name in headers)) out.push(o[0], o[1]);
+  return out;
+}
+
+function override(overrides: Overrides, name: string, value: string): void {
+  overrides.set(name.toLowerCase(), [name, value]);
+}
+
 /** Writes the answer with the headers CloudFront adds (X-Cache, Via, X-Amz-Cf-Pop, X-Amz-Cf-Id, Age); returns the body bytes sent. */
 export function writeResponse(res: http.ServerResponse, method: string, viewerReq: EdgeRequest, p: Processed, pop: Pop, requestId: string, clock: Clock): number {
   const response = p.response;
   const headers = response.headers;
+  const overrides: Overrides = new Map();
   let body = response.body;
   const encoding = p.behavior
     ? chooseEncoding({
@@ -67,24 +102,24 @@ export function writeResponse(res: http.ServerResponse, method: string, viewerRe
     : undefined;
   if (encoding && response.status === 200) {
     body = compress(body, encoding);
-    setHeader(headers, 'Content-Encoding', encoding);
+    override(overrides, 'Content-Encoding', encoding);
     const vary = getHeader(headers, 'vary');
-    if (!vary || !/accept-encoding/i.test(vary)) setHeader(headers, 'Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
+    if (!vary || !/accept-encoding/i.test(vary)) override(overrides, 'Vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');
     // "ETag header conversion": a strong ETag becomes weak once CloudFront has compressed the body.
     const etag = getHeader(headers, 'etag');
-    if (etag && !etag.startsWith('W/')) setHeader(headers, 'ETag', `W/${etag}`);
+    if (etag && !etag.startsWith('W/')) override(overrides, 'ETag', `W/${etag}`);
   }
-  for (const h of ['connection', 'keep-alive', 'transfer-encoding']) deleteHeader(headers, h);
-  if (response.status !== 304) setHeader(headers, 'Content-Length', String(body.length));
-  setHeader(headers, 'X-Cache', `${p.resultType} from cloudfront`);
+  for (const h of CONNECTION_HEADERS) if (h in headers) overrides.set(h, null);
+  if (response.status !== 304) override(overrides, 'Content-Length', String(body.length));
+  override(overrides, 'X-Cache', `${p.resultType} from cloudfront`);
   const via = `1.1 ${pop.viaId}.cloudfront.net (CloudFront)`;
   const prevVia = getHeader(headers, 'via');
-  setHeader(headers, 'Via', prevVia ? `${prevVia}, ${via}` : via);
-  setHeader(headers, 'X-Amz-Cf-Pop', pop.name);
-  setHeader(headers, 'X-Amz-Cf-Id', requestId);
-  if (p.age !== undefined) setHeader(headers, 'Age', String(Math.floor(p.age)));
-  if (!headers.date) setHeader(headers, 'Date', new Date(clock.now()).toUTCString());
-  res.writeHead(response.status, response.statusDescription || reason(response.status) || undefined, headersToNode(headers));
+  override(overrides, 'Via', prevVia ? `${prevVia}, ${via}` : via);
+  override(overrides, 'X-Amz-Cf-Pop', pop.name);
+  override(overrides, 'X-Amz-Cf-Id', requestId);
+  if (p.age !== undefined) override(overrides, 'Age', String(Math.floor(p.age)));
+  if (!headers.date) override(overrides, 'Date', new Date(clock.now()).toUTCString());
+  res.writeHead(response.status, response.statusDescription || reason(response.status) || undefined, rawHeaderList(headers, overrides));
   if (method === 'HEAD' || response.status === 304 || response.status === 204) res.end();
   else res.end(body);
   return body.length;

@@ -24,6 +24,7 @@ import type { CacheTagsOptions, ResolvedCacheTags } from './cache-tags';
 import { deploySite } from './site-deployment';
 import type { SecurityHeadersOptions } from './tier-policies';
 import { TieredCdnValidationError } from './validation';
+import { reportUncaughtUnderCdkCli } from './private/cli-report';
 import type { TieredCdnWebAcl, WafOptions } from './web-acl';
 
 /** The site bucket and what fills it. */
@@ -259,7 +260,10 @@ export class TieredCdn extends Construct {
   constructor(scope: Construct, id: string, props: TieredCdnProps) {
     super(scope, id);
     const plan = planDistribution(props, { region: Stack.of(this).region });
-    if (plan.problems.length > 0) throw new TieredCdnValidationError(this.node.path, plan.problems);
+    if (plan.problems.length > 0) {
+      reportUncaughtUnderCdkCli();
+      throw new TieredCdnValidationError(this.node.path, plan.problems);
+    }
     for (const w of plan.warnings) Annotations.of(this).addWarningV2(w.id, w.message);
     this.plan = plan;
     this.entryDocuments = plan.entryDocuments;

@@ -16,7 +16,7 @@ import {
   validateItems,
   validateTags,
 } from '../../lambda-edge/shared/invalidation';
-import { CliError } from '../errors';
+import { CliError, UsageError } from '../errors';
 
 /** What the command was asked to do, after option parsing. */
 export interface InvalidationRequest {
@@ -80,7 +80,8 @@ export interface InvalidationResult {
   readonly completed: boolean;
 }
 
-export class InvalidationRefusedError extends CliError {
+/** The request is refused before anything is sent (a wrong path, `/*` unconfirmed): exit 2. */
+export class InvalidationRefusedError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidationRefusedError';

@@ -42,7 +42,7 @@ describe('token --claim', () => {
   test.each([
     ['sub=bob', "'sub' is set with --sub: use --sub bob, not --claim"],
     ['exp=1', "'exp' is set with --exp-in: use --exp-in 1, not --claim"],
-    ['iss=https://evil.example/', "'iss' is always the development issuer (the key only signs for it), not --claim"],
+    ['iss=https://evil.example/', "'iss' is set with --issuer: use --issuer https://evil.example/, not --claim"],
   ])('refuses the registered claim %s, saying how to set it', async (claim, message) => {
     const run = await runCli(['token', '--claim', claim, '--dir', os.tmpdir()], {}, REPO_ROOT);
     expect(run.code).toBe(2);

@@ -35,6 +35,7 @@ test('dropping varyHeaders from /api/categories/* names that route, and only it,
     { distribution: expect.any(String), pathPattern: '/api/categories/*', change: 'changed', details: ['cache key no longer varies on accept-language'] },
   ]);
   const text = formatStackDiffs([diff]);
+  expect(text).toMatch(/^Stack Web: 1 route change\(s\), /m);
   expect(text).toContain('  Route changes (from the TieredCdn plan):\n    /api/categories/*: cache key no longer varies on accept-language\n');
   // The plan is read, never printed as a metadata blob.
   expect(text).not.toContain('TieredCdn::Plan');

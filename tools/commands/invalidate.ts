@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .option('--yes-invalidate-everything', 'confirm --all')
     .option('--wait', 'wait until every invalidation has completed, showing progress')
     .option('--timeout <seconds>', 'give up waiting or retrying after this many seconds', seconds, DEFAULT_TIMING.timeoutMs / 1000)
-    .option('--poll-interval <seconds>', 'status poll interval while waiting', seconds, DEFAULT_TIMING.pollIntervalMs / 1000)
+    .option('--poll-interval <seconds>', 'longest status poll interval while waiting (the first poll comes after 0.5 s, the delay doubles up to this)', seconds, DEFAULT_TIMING.pollIntervalMs / 1000)
     .option('--retry-delay <seconds>', 'first backoff delay after TooManyInvalidationsInProgress (doubles, with jitter, up to 60 s)', seconds, DEFAULT_TIMING.retryBaseMs / 1000)
     .option('--max-attempts <n>', 'attempts per API call for throttling and transient errors (SDK retry strategy)', positiveInt, 8)
     .option('--dry-run', 'print what would be invalidated and stop')

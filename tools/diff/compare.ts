@@ -203,7 +203,7 @@ export function formatStackDiffs(diffs: readonly StackDiff[], opts: { color?: bo
   if (changed.length === 0) return 'no differences\n';
   for (const d of changed) {
     out.push(
-      `Stack ${d.stack}: ${d.routeChanges.length} route change(s), ${d.resourceChanges} resource change(s), ${d.replacements.length} replacement(s), ${d.cacheChanges.length} cache or behavior change(s)`,
+      `Stack ${d.stack}: ${d.routeChanges.length > 0 ? `${d.routeChanges.length} route change(s), ` : ''}${d.resourceChanges} resource change(s), ${d.replacements.length} replacement(s), ${d.cacheChanges.length} cache or behavior change(s)`,
     );
     out.push(...formatRouteChanges(d.routeChanges));
     if (d.replacements.length > 0) {

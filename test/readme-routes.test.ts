@@ -31,3 +31,20 @@ test('every route of the reference app is a row of the README table, in distribu
   expect(readmeRows()).toEqual(routes.map((b) => ({ path: b.pathPattern, tier: b.tier, origin: b.origin })));
   expect(routes.map((b) => b.pathPattern)).toContain('/api/categories/*');
 });
+
+test("README's edge functions section names both runtimes and the viewer-request steps in the order the reference plan composes them", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Edge functions\n'), readme.indexOf('\n## The reference app\n'));
+  expect(section).toContain('**CloudFront Functions**');
+  expect(section).toContain('**Lambda@Edge**');
+  const order = /viewer-request runs \*\*(.*?)\*\*/s.exec(section)![1].replace(/\s+/g, ' ').split(' → ');
+  const words: Record<string, string> = { guard: 'path guard', normalize: 'normalize query', auth: 'auth', experiments: 'experiments' };
+  const template = JSON.parse(fs.readFileSync(path.join(referenceAssembly().dir, 'TieredCdnReference.template.json'), 'utf8'));
+  const composed = plansOf(template)[0].behaviors.map((b) => ((b.edge as any)?.['viewer-request']?.steps ?? []) as string[]);
+  expect(composed.some((steps) => steps.length > 1)).toBe(true);
+  for (const steps of composed) {
+    const positions = steps.filter((s) => s in words).map((s) => order.indexOf(words[s]));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  }
+});

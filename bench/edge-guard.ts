@@ -10,7 +10,7 @@ import * as zlib from 'zlib';
 import * as esbuild from 'esbuild';
 import type { CloudFrontRequestEvent } from 'aws-lambda';
 import type { ViewerRequestConfig } from '../lambda-edge/shared/config';
-import { pathProblem, type GuardConfig } from '../lambda-edge/shared/path-guard';
+import { pathProblem, reachablePatterns, type GuardConfig } from '../lambda-edge/shared/path-guard';
 import { createHandler } from '../lambda-edge/viewer-request';
 import { buildEdgeCode, edgeEntry } from '../lib/edge/bundle';
 import { bench as benchAt, benchAsync } from './micro';
@@ -26,7 +26,7 @@ function obviousGuard(uri: string): boolean {
   let decoded: string;
   try {
     decoded = decodeURIComponent(canonical);
-  } catch {
+  } catch (e) {
     return false;
   }
   return canonical === uri && !/\/\/|\\|;/.test(decoded) && !/^\/api\/(me|config)(\/|$)/i.test(decoded.toLowerCase()) === !/^\/api\/(me|config)(\/|$)/.test(uri);
@@ -70,6 +70,27 @@ async function main(): Promise<void> {
   console.log('| URI | pathProblem (shipped) | obvious way (URL + decode + RegExp) |\n|---|---|---|');
   for (const [name, uri] of Object.entries(uris)) {
     console.log(`| ${name} \`${uri}\` | ${fmt(bench(() => pathProblem(uri, GUARD)))} | ${fmt(bench(() => obviousGuard(uri)))} |`);
+  }
+
+  // A 75-behavior table (bench/route-tables.ts): 50 protected patterns under 40-character prefixes.
+  const scale: string[] = [];
+  for (let i = 1; i <= 25; i++) {
+    const id = String(i).padStart(4, '0');
+    scale.push(`/api/v2/customer-accounts/service-${id}/*`, `/api/v2/customer-accounts/service-${id}`);
+  }
+  const all: GuardConfig = { protectedPatterns: scale };
+  const reduced: GuardConfig = { protectedPatterns: reachablePatterns(scale, ['/api/v2/public-catalogues/service-0001/*']) };
+  const scaleUris: Record<string, string> = {
+    'canonical (passes)': '/api/v2/public-catalogues/service-0001/items/42',
+    'capitalized (compared with every pattern)': '/api/v2/public-catalogues/service-0001/Items/42',
+    'escaped (compared with every pattern)': '/api/v2/public-catalogues/service-0001/caf%C3%A9',
+  };
+  console.log(`\nWith ${scale.length} protected patterns (75-behavior table), on a public behavior: the full list (a Lambda@Edge guard) and the ${reduced.protectedPatterns.length} its CloudFront Function keeps (reachablePatterns):\n`);
+  console.log('| URI | all patterns | reduced | ratio |\n|---|---|---|---|');
+  for (const [name, uri] of Object.entries(scaleUris)) {
+    const a = bench(() => pathProblem(uri, all));
+    const r = bench(() => pathProblem(uri, reduced));
+    console.log(`| ${name} \`${uri}\` | ${fmt(a)} | ${fmt(r)} | ${(a / r).toFixed(1)}x |`);
   }
 
   const apiConfig: ViewerRequestConfig = { normalize: { dropParams: [], dropPrefixes: [], sort: true }, experiments: [] };

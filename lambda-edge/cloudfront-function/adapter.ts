@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontHeaders, CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
 
 /**
@@ -38,83 +40,107 @@ export interface CfEvent {
 }
 
 function values(v: CfValue): string[] {
-  return v.multiValue && v.multiValue.length ? v.multiValue.map((m) => m.value) : [v.value];
+  if (!v.multiValue || !v.multiValue.length) return [v.value];
+  const out: string[] = [];
+  for (let i = 0; i < v.multiValue.length; i++) out.push(v.multiValue[i].value);
+  return out;
 }
 
-export function headersToLambda(map: CfMap): CloudFrontHeaders {
+function lambdaHeaders(map: CfMap): CloudFrontHeaders {
   const headers: CloudFrontHeaders = {};
-  for (const name of Object.keys(map)) headers[name] = values(map[name]).map((value) => ({ key: name, value }));
+  const names = Object.keys(map);
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n];
+    const list = values(map[name]);
+    headers[name] = [];
+    for (let i = 0; i < list.length; i++) headers[name].push({ key: name, value: list[i] });
+  }
   return headers;
 }
 
-export function headersFromLambda(headers: CloudFrontHeaders): CfMap {
-  const pairs: Array<[string, string]> = [];
-  for (const name of Object.keys(headers)) for (const { value } of headers[name]) pairs.push([name, value]);
-  return toMap(pairs);
+export function headersToLambda(map: CfMap): CloudFrontHeaders {
+  return lambdaHeaders(map);
 }
 
-export function toLambdaRequest(event: CfEvent): CloudFrontRequest {
-  const r = event.request;
-  const headers: CloudFrontHeaders = {};
-  for (const name of Object.keys(r.headers)) headers[name] = values(r.headers[name]).map((value) => ({ key: name, value }));
-  const pairs: string[] = [];
-  for (const name of Object.keys(r.cookies)) for (const v of values(r.cookies[name])) pairs.push(name + '=' + v);
-  if (pairs.length) headers.cookie = [{ key: 'cookie', value: pairs.join('; ') }];
-  const qs: string[] = [];
-  for (const name of Object.keys(r.querystring)) for (const v of values(r.querystring[name])) qs.push(v === '' ? name : name + '=' + v);
-  return { clientIp: event.viewer.ip, method: r.method, uri: r.uri, querystring: qs.join('&'), headers };
-}
-
-function toMap(pairs: Array<[string, string]>): CfMap {
-  const out: CfMap = {};
-  for (const [k, v] of pairs) {
-    const e = out[k];
-    if (!e) out[k] = { value: v };
-    else {
-      if (!e.multiValue) e.multiValue = [{ value: e.value }];
-      e.multiValue.push({ value: v });
-    }
+/** `name=value` (or `name` alone when `bare` and the value is empty) for each value of each entry. */
+function pairsOf(map: CfMap, bare: boolean): string[] {
+  const out: string[] = [];
+  const names = Object.keys(map);
+  for (let n = 0; n < names.length; n++) {
+    const list = values(map[names[n]]);
+    for (let i = 0; i < list.length; i++) out.push(bare && list[i] === '' ? names[n] : names[n] + '=' + list[i]);
   }
   return out;
 }
 
+export function headersFromLambda(headers: CloudFrontHeaders): CfMap {
+  const out: CfMap = {};
+  const names = Object.keys(headers);
+  for (let n = 0; n < names.length; n++) {
+    const list = headers[names[n]];
+    for (let i = 0; i < list.length; i++) add(out, names[n], list[i].value);
+  }
+  return out;
+}
+
+export function toLambdaRequest(event: CfEvent): CloudFrontRequest {
+  const r = event.request;
+  const headers = lambdaHeaders(r.headers);
+  const cookies = pairsOf(r.cookies, false);
+  if (cookies.length) headers.cookie = [{ key: 'cookie', value: cookies.join('; ') }];
+  return { clientIp: event.viewer.ip, method: r.method, uri: r.uri, querystring: pairsOf(r.querystring, true).join('&'), headers };
+}
+
+/** One more value for `name`: the first is `value`, a repeat turns the entry multi-valued. */
+function add(out: CfMap, name: string, value: string): void {
+  const e = out[name];
+  if (!e) out[name] = { value };
+  else {
+    if (!e.multiValue) e.multiValue = [{ value: e.value }];
+    e.multiValue.push({ value });
+  }
+}
+
+/** `a=1`, `b` pairs (split at the first `=`) added to `out`. */
+function addPairs(out: CfMap, parts: readonly string[], trim: boolean): void {
+  for (let i = 0; i < parts.length; i++) {
+    const p = trim ? parts[i].trim() : parts[i];
+    if (trim && !p) continue;
+    const eq = p.indexOf('=');
+    if (eq < 0) add(out, p, '');
+    else add(out, p.slice(0, eq), p.slice(eq + 1));
+  }
+}
+
 /** The Lambda-shaped request back in the function's shape (the cookie header becomes `cookies` again). */
 export function fromLambdaRequest(req: CloudFrontRequest, original: CfRequest): CfRequest {
-  const headers: Array<[string, string]> = [];
-  const cookies: Array<[string, string]> = [];
-  for (const name of Object.keys(req.headers)) {
-    for (const { value } of req.headers[name]) {
-      if (name !== 'cookie') headers.push([name, value]);
-      else
-        for (const part of value.split(';')) {
-          const p = part.trim();
-          const eq = p.indexOf('=');
-          if (p) cookies.push(eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)]);
-        }
+  const headers: CfMap = {};
+  const cookies: CfMap = {};
+  const names = Object.keys(req.headers);
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n];
+    const list = req.headers[name];
+    for (let i = 0; i < list.length; i++) {
+      if (name !== 'cookie') add(headers, name, list[i].value);
+      else addPairs(cookies, list[i].value.split(';'), true);
     }
   }
-  const query: Array<[string, string]> = [];
-  if (req.querystring !== '') {
-    for (const part of req.querystring.split('&')) {
-      const eq = part.indexOf('=');
-      query.push(eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]);
-    }
-  }
-  return { method: original.method, uri: req.uri, querystring: toMap(query), headers: toMap(headers), cookies: toMap(cookies) };
+  const query: CfMap = {};
+  if (req.querystring !== '') addPairs(query, req.querystring.split('&'), false);
+  return { method: original.method, uri: req.uri, querystring: query, headers, cookies };
 }
 
 /** A response a step generated (Lambda@Edge shape) as a CloudFront Functions response. */
 export function fromLambdaResponse(res: CloudFrontResultResponse): CfResponse {
-  const headers: Array<[string, string]> = [];
-  for (const name of Object.keys(res.headers ?? {})) for (const { value } of res.headers![name]) headers.push([name, value]);
-  const out: CfResponse = { statusCode: Number(res.status), statusDescription: res.statusDescription, headers: toMap(headers), cookies: {} };
+  const out: CfResponse = { statusCode: Number(res.status), statusDescription: res.statusDescription, headers: headersFromLambda(res.headers || {}), cookies: {} };
   if (res.body !== undefined) out.body = res.body;
   return out;
 }
 
 /** `name=value; attributes` Set-Cookie values added to a function response's cookies. */
 export function addSetCookies(response: CfResponse, setCookies: readonly string[]): CfResponse {
-  for (const line of setCookies) {
+  for (let i = 0; i < setCookies.length; i++) {
+    const line = setCookies[i];
     const semi = line.indexOf(';');
     const pair = semi < 0 ? line : line.slice(0, semi);
     const eq = pair.indexOf('=');

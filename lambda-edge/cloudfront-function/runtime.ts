@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * What the steps take from Node that cloudfront-js-2.0 lacks or names differently. esbuild points
  * the steps' `crypto` import here and injects `URLSearchParams` (see lib/edge/cloudfront-function.ts).
@@ -27,23 +29,30 @@ export function randomUUID(): string {
   return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-4' + hex.slice(13, 16) + '-' + variant + hex.slice(17, 20) + '-' + hex.slice(20, 32);
 }
 
-/** The one URLSearchParams method the steps use: the first value of a parameter, decoded. */
-export function URLSearchParams(this: { q: string }, query: string) {
-  this.q = query;
+/**
+ * The one URLSearchParams method the steps use: the first value of a parameter, decoded. `new`
+ * returns the object built here; no prototype is assigned at load, so a function whose steps read
+ * no query parameter carries none of this code.
+ */
+export function URLSearchParams(query: string): { get(name: string): string | null } {
+  return {
+    get: (name) => {
+      const parts = query.split('&');
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
+        const eq = part.indexOf('=');
+        const raw = eq < 0 ? part : part.slice(0, eq);
+        if (decode(raw) === name) return eq < 0 ? '' : decode(part.slice(eq + 1));
+      }
+      return null;
+    },
+  };
 }
-URLSearchParams.prototype.get = function get(this: { q: string }, name: string): string | null {
-  for (const part of this.q.split('&')) {
-    const eq = part.indexOf('=');
-    const raw = eq < 0 ? part : part.slice(0, eq);
-    if (decode(raw) === name) return eq < 0 ? '' : decode(part.slice(eq + 1));
-  }
-  return null;
-};
 
 function decode(s: string): string {
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
-  } catch {
+  } catch (e) {
     return s;
   }
 }

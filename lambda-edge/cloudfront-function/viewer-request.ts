@@ -1,42 +1,52 @@
-import type { ExperimentConfig, ViewerRequestConfig } from '../shared/config';
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
+import type { ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
 import type { OriginTarget } from '../shared/config';
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../shared/experiment-kvs';
 import type { CloudFrontRequest } from 'aws-lambda';
 import { decide } from '../origin-request/index';
 import { assignExperiments, stripExperimentHeaders } from '../viewer-request/experiments';
+import { unpackPatterns } from '../shared/pattern-pack';
 import { rejectionLogLine, routeOf } from '../shared/rejections';
-import { refuseNonCanonical } from '../viewer-request/guard';
+import { pathProblem } from '../shared/path-guard';
+import { EDGE_CACHE_CONTROL, EDGE_CONTENT_TYPE } from '../shared/responses';
+import { nonCanonicalBody } from '../viewer-request/guard';
 import { normalizeRequest } from '../viewer-request/normalize';
 import { stripAssertedHeaders } from '../viewer-request/strip';
-import { type CfEvent, fromLambdaRequest, fromLambdaResponse, toLambdaRequest } from './adapter';
+import { type CfEvent, type CfResponse, fromLambdaRequest, toLambdaRequest } from './adapter';
 
 /**
  * The viewer-request steps of a behavior without auth, as a CloudFront Function: guard, strip,
  * normalize, experiments, the same pure modules the Lambda@Edge bundle runs, in the same order.
  * With a key value store, each experiment's weights (or its off switch) are read from it first.
  */
-declare const __TIERED_CDN_CONFIG__: ViewerRequestConfig;
+declare const __TIERED_CDN_CONFIG__: FunctionViewerRequestConfig;
 // Inlined by lib/edge/cloudfront-function.ts: a step the behavior does not use is dropped from the
 // code at bundle time, which is what keeps each function under CloudFront's 10 KB.
 declare const __TCDN_GUARD__: boolean;
 declare const __TCDN_NORMALIZE__: boolean;
 declare const __TCDN_EXPERIMENTS__: boolean;
 declare const __TCDN_ROUTING__: boolean;
+declare const __TCDN_KVS__: boolean;
 declare const __cfUpdateOrigin: (params: Record<string, unknown>) => void;
 declare const __cfKvs: undefined | (() => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> });
 
 const config = __TIERED_CDN_CONFIG__;
-const kvs = (__TCDN_EXPERIMENTS__ || __TCDN_ROUTING__) && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
+// Unpacked once, when CloudFront loads the function, not per request.
+const guard: GuardConfig | undefined = __TCDN_GUARD__ && config.guard ? { protectedPatterns: unpackPatterns(config.guard.protectedPatterns) } : undefined;
+const routes = __TCDN_GUARD__ && config.routes !== undefined ? unpackPatterns(config.routes) : undefined;
+const kvs = __TCDN_KVS__ && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
 
 /** Each experiment with the weights the store holds now; a missing or unreadable entry keeps the baked weights. */
 async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
   if (!kvs) return config.experiments;
   const out: ExperimentConfig[] = [];
-  for (const e of config.experiments) {
+  for (let i = 0; i < config.experiments.length; i++) {
+    const e = config.experiments[i];
     let live: KvsExperimentValue | undefined;
     try {
       if (await kvs.exists(kvsExperimentKey(e.name))) live = (await kvs.get(kvsExperimentKey(e.name), { format: 'json' })) as KvsExperimentValue;
-    } catch {
+    } catch (err) {
       live = undefined;
     }
     out.push(withLiveWeights(e, live));
@@ -47,24 +57,30 @@ async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
 function withLiveWeights(e: ExperimentConfig, live: KvsExperimentValue | undefined): ExperimentConfig {
   if (!live) return e;
   // Off: every new viewer gets the first (control) variant; viewers with a cookie keep theirs.
-  if (live.off) return { ...e, variants: e.variants.map((v, i) => ({ name: v.name, weight: i === 0 ? 1 : 0 })) };
-  const weights = live.weights ?? {};
+  if (live.off) return withVariants(e, e.variants.map((v, i) => ({ name: v.name, weight: i === 0 ? 1 : 0 })));
+  const weights = live.weights || {};
   const variants = e.variants.map((v) => ({ name: v.name, weight: typeof weights[v.name] === 'number' ? weights[v.name] : v.weight }));
-  return variants.some((v) => v.weight > 0) ? { ...e, variants } : e;
+  return variants.some((v) => v.weight > 0) ? withVariants(e, variants) : e;
+}
+
+function withVariants(e: ExperimentConfig, variants: ExperimentConfig['variants']): ExperimentConfig {
+  return Object.assign({}, e, { variants });
 }
 
 type Target = Extract<OriginTarget, { kind: 'custom' }>;
 
-function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | ReturnType<typeof fromLambdaResponse>; id?: string; target?: Target } {
+function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | CfResponse; id?: string; target?: Target } {
   let request = toLambdaRequest(event);
   // One `if` on the bundle-time flag, so a function without the guard carries none of its code.
-  if (__TCDN_GUARD__ && config.guard) {
-    const refused = refuseNonCanonical(request, config.guard);
-    if (refused) {
+  if (__TCDN_GUARD__ && guard) {
+    const problem = pathProblem(request.uri, guard);
+    if (problem !== null) {
       // The one JSON line per refusal, as the Lambda@Edge viewer-request writes it; CloudFront sends
       // a function's console.log lines to CloudWatch Logs (us-east-1, /aws/cloudfront/function/<name>).
-      console.log(rejectionLogLine({ reason: refused.reason, route: routeOf(request.uri, config.routes), status: 400 }));
-      return { out: fromLambdaResponse(refused.response) };
+      console.log(rejectionLogLine({ reason: `path-${problem}`, route: routeOf(request.uri, routes), status: 400 }));
+      // The Lambda@Edge guard's 400 (viewer-request/guard.ts), built in the function's shape directly.
+      const headers = { 'content-type': { value: EDGE_CONTENT_TYPE }, 'cache-control': { value: EDGE_CACHE_CONTROL } };
+      return { out: { statusCode: 400, statusDescription: 'Bad Request', headers, cookies: {}, body: JSON.stringify(nonCanonicalBody(problem)) } };
     }
   }
   request = stripAssertedHeaders(request);
@@ -72,7 +88,8 @@ function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: R
   // Without experiments the step still removes viewer-sent x-experiment-* headers.
   request = __TCDN_EXPERIMENTS__ ? assignExperiments(request, experiments) : stripExperimentHeaders(request);
   const routed = __TCDN_ROUTING__ && config.routing ? route(request, config.routing) : undefined;
-  return { out: fromLambdaRequest(request, event.request), ...routed };
+  const out = fromLambdaRequest(request, event.request);
+  return routed ? { out, id: routed.id, target: routed.target } : { out };
 }
 
 /** The origin-request step's decision (same rules, same module). */
@@ -87,9 +104,9 @@ async function liveTarget(id: string, target: Target): Promise<Target> {
   try {
     if (kvs && (await kvs.exists(kvsOriginKey(id)))) {
       const live = (await kvs.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
-      if (live && typeof live.domainName === 'string' && live.domainName) return { ...target, domainName: live.domainName };
+      if (live && typeof live.domainName === 'string' && live.domainName) return Object.assign({}, target, { domainName: live.domainName });
     }
-  } catch {
+  } catch (e) {
     // An unreadable entry keeps the deployed target.
   }
   return target;
@@ -97,27 +114,32 @@ async function liveTarget(id: string, target: Target): Promise<Target> {
 
 /** Applied with cf.updateRequestOrigin: the origin's other settings (custom headers included) stay. */
 function updateOrigin(target: Target): void {
-  __cfUpdateOrigin({
-    domainName: target.domainName,
-    originPath: target.path,
-    ...(target.readTimeout ? { timeouts: { readTimeout: target.readTimeout } } : {}),
-    ...(target.customHeaders ? { customHeaders: target.customHeaders } : {}),
-  });
+  const params: Record<string, unknown> = { domainName: target.domainName, originPath: target.path };
+  if (target.readTimeout) params.timeouts = { readTimeout: target.readTimeout };
+  if (target.customHeaders) params.customHeaders = target.customHeaders;
+  __cfUpdateOrigin(params);
 }
 
+// Each `__TCDN_*__` condition below is decided at bundle time: a function without a store or without
+// routing carries none of the code behind it.
 function handler(event: CfEvent) {
-  if (!kvs) {
-    const r = run(event, config.experiments);
-    if (r.target) updateOrigin(r.target);
-    return r.out;
-  }
+  if (__TCDN_KVS__ && kvs) return handleWithStore(event);
+  const r = run(event, config.experiments);
+  if (__TCDN_ROUTING__ && r.target) updateOrigin(r.target);
+  return r.out;
+}
+
+/** The same, with the experiments' weights and the routing target read from the store first. */
+function handleWithStore(event: CfEvent) {
   return liveExperiments().then((experiments) => {
     const r = run(event, experiments);
-    if (!r.target || !r.id) return r.out;
-    return liveTarget(r.id, r.target).then((t) => {
-      updateOrigin(t);
-      return r.out;
-    });
+    if (__TCDN_ROUTING__ && r.target && r.id) {
+      return liveTarget(r.id, r.target).then((t) => {
+        updateOrigin(t);
+        return r.out;
+      });
+    }
+    return r.out;
   });
 }
 

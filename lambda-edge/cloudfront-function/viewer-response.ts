@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontHeaders } from 'aws-lambda';
 import type { ViewerResponseConfig } from '../shared/config';
 import { type CfHeaders, toViewer } from '../shared/targeted-cache-control';
@@ -15,7 +17,7 @@ function handler(event: CfEvent) {
   const config = __TIERED_CDN_CONFIG__;
   let response = event.response!;
   if (config.targetedCacheControl) {
-    response = { ...response, headers: headersFromLambda(toViewer(headersToLambda(response.headers) as CfHeaders) as CloudFrontHeaders) };
+    response = Object.assign({}, response, { headers: headersFromLambda(toViewer(headersToLambda(response.headers) as CfHeaders) as CloudFrontHeaders) });
   }
   return addSetCookies(response, decide(toLambdaRequest(event), config));
 }

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type {
   CloudFrontHeaders,
   CloudFrontOrigin,
@@ -23,13 +25,15 @@ export interface RoutingDecision {
 }
 
 function header(request: CloudFrontRequest, name: string): string | undefined {
-  return request.headers[name]?.[0]?.value;
+  const values = request.headers[name];
+  return values && values.length > 0 && values[0] ? values[0].value : undefined;
 }
 
 function matches(rule: RoutingRule, request: CloudFrontRequest): boolean {
   if (rule.countries) {
-    const country = header(request, VIEWER_COUNTRY_HEADER)?.toUpperCase();
-    if (!country || !rule.countries.includes(country)) return false;
+    const sent = header(request, VIEWER_COUNTRY_HEADER);
+    const country = sent === undefined ? undefined : sent.toUpperCase();
+    if (!country || rule.countries.indexOf(country) < 0) return false;
   }
   if (rule.device && header(request, DEVICE_HEADERS[rule.device]) !== 'true') return false;
   // A rule with no condition never matches: validation refuses it, and routing everything
@@ -56,8 +60,9 @@ export function decide(request: CloudFrontRequest, config: OriginRequestConfig):
  * origins of that kind; dropping them would get the request refused by the routed origin.
  */
 function mergeHeaders(inherited: CloudFrontHeaders | undefined, own: Readonly<Record<string, string>> | undefined): CloudFrontHeaders {
-  const out: CloudFrontHeaders = { ...(inherited ?? {}) };
-  if (own) for (const [key, value] of Object.entries(own)) out[key.toLowerCase()] = [{ key, value }];
+  const out: CloudFrontHeaders = Object.assign({}, inherited);
+  const keys = own ? Object.keys(own) : [];
+  for (let i = 0; i < keys.length; i++) out[keys[i].toLowerCase()] = [{ key: keys[i], value: own![keys[i]] }];
   return out;
 }
 
@@ -83,47 +88,55 @@ export function applyOrigin(request: CloudFrontRequest, target: OriginTarget): C
   const current = request.origin;
   let origin: CloudFrontOrigin;
   if (target.kind === 'custom') {
-    const was = current?.custom;
+    const was = current ? current.custom : undefined;
     origin = {
       custom: {
-        customHeaders: mergeHeaders(was?.customHeaders, target.customHeaders),
+        customHeaders: mergeHeaders(was && was.customHeaders, target.customHeaders),
         domainName: target.domainName,
-        keepaliveTimeout: target.keepaliveTimeout ?? was?.keepaliveTimeout ?? DEFAULT_KEEPALIVE_TIMEOUT,
+        keepaliveTimeout: firstDefined(target.keepaliveTimeout, was && was.keepaliveTimeout, DEFAULT_KEEPALIVE_TIMEOUT),
         path: target.path,
         port: target.port,
         protocol: target.protocol,
-        readTimeout: target.readTimeout ?? was?.readTimeout ?? DEFAULT_READ_TIMEOUT,
-        sslProtocols: [...(target.sslProtocols ?? was?.sslProtocols ?? DEFAULT_SSL_PROTOCOLS)],
+        readTimeout: firstDefined(target.readTimeout, was && was.readTimeout, DEFAULT_READ_TIMEOUT),
+        sslProtocols: firstDefined(target.sslProtocols, was && was.sslProtocols, DEFAULT_SSL_PROTOCOLS).slice(),
       },
     };
   } else {
-    const was = current?.s3;
-    const customHeaders = mergeHeaders(was?.customHeaders, target.customHeaders);
+    const was = current ? current.s3 : undefined;
+    const customHeaders = mergeHeaders(was && was.customHeaders, target.customHeaders);
     let s3: CloudFrontS3Origin;
-    if (was?.authMethod === 'origin-access-identity') {
-      const region = target.region ?? s3RegionOf(target.domainName) ?? was.region;
+    if (was && was.authMethod === 'origin-access-identity') {
+      const region = firstDefined(target.region, s3RegionOf(target.domainName), was.region);
       s3 = { authMethod: 'origin-access-identity', customHeaders, domainName: target.domainName, path: target.path, region };
     } else {
       s3 = { authMethod: 'none', customHeaders, domainName: target.domainName, path: target.path };
     }
     origin = { s3 };
   }
-  return {
-    ...request,
-    origin,
-    headers: { ...request.headers, host: [{ key: 'Host', value: target.domainName }] },
-  };
+  const headers = Object.assign({}, request.headers, { host: [{ key: 'Host', value: target.domainName }] });
+  return Object.assign({}, request, { origin, headers });
+}
+
+/** The first of `a`, `b` that is neither undefined nor null, else `c` (what `a ?? b ?? c` says). */
+function firstDefined<T>(a: T | undefined, b: T | undefined, c: T): T {
+  return a !== undefined && a !== null ? a : b !== undefined && b !== null ? b : c;
 }
 
 export { isDocument };
 
-const documentSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+// The baked list is one constant per bundle: its lookup is built once (the last list is kept).
+let lastList: readonly string[] | undefined;
+let lastDocuments: { has(uri: string): boolean } | undefined;
 
-function documentSet(list: readonly string[] | undefined): ReadonlySet<string> | undefined {
+function documentSet(list: readonly string[] | undefined): { has(uri: string): boolean } | undefined {
   if (!list) return undefined;
-  let set = documentSets.get(list);
-  if (!set) documentSets.set(list, (set = new Set(list)));
-  return set;
+  if (list !== lastList || !lastDocuments) {
+    const keys: Record<string, true> = Object.create(null);
+    for (let i = 0; i < list.length; i++) keys[list[i]] = true;
+    lastDocuments = { has: (uri) => uri in keys };
+    lastList = list;
+  }
+  return lastDocuments;
 }
 
 /**
@@ -137,12 +150,13 @@ function documentSet(list: readonly string[] | undefined): ReadonlySet<string> |
 export function applyVariantPaths(request: CloudFrontRequest, config: OriginRequestConfig): CloudFrontRequest {
   if (!config.variantPaths || config.variantPaths.length === 0 || !isDocument(request.uri)) return request;
   let prefix = '';
-  for (const vp of config.variantPaths) {
+  for (let i = 0; i < config.variantPaths.length; i++) {
+    const vp = config.variantPaths[i];
     const variant = header(request, experimentHeader(vp.experiment));
     if (variant !== undefined && Object.prototype.hasOwnProperty.call(vp.prefixes, variant)) prefix += vp.prefixes[variant];
   }
   const uri = variantDocumentUri(request.uri, prefix, documentSet(config.variantDocuments));
-  return uri === request.uri ? request : { ...request, uri };
+  return uri === request.uri ? request : Object.assign({}, request, { uri });
 }
 
 /**
@@ -158,7 +172,8 @@ export function routeRequest(request: CloudFrontRequest, config: OriginRequestCo
   return target ? applyOrigin(withPath, target) : withPath;
 }
 
+/** The Lambda@Edge handler. No async closure (the CloudFront Functions language has none): a throw still rejects. */
 export function createHandler(config: OriginRequestConfig) {
-  return async (event: CloudFrontRequestEvent): Promise<CloudFrontRequest> =>
-    routeRequest(event.Records[0].cf.request, config);
+  return (event: CloudFrontRequestEvent): Promise<CloudFrontRequest> =>
+    new Promise((resolve) => resolve(routeRequest(event.Records[0].cf.request, config)));
 }

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * Configuration baked into the edge bundles at synth time. Lambda@Edge takes no environment
  * variables, so the construct resolves these objects from the route table and esbuild inlines them
@@ -115,6 +117,18 @@ export interface ViewerRequestConfig {
     /** The origins the rules name, by origin id, as the function hands them to `cf.updateRequestOrigin`. */
     readonly origins: Readonly<Record<string, OriginTarget>>;
   };
+}
+
+/**
+ * A `ViewerRequestConfig` as baked into a CloudFront Function, where every byte counts against 10 KB:
+ * the pattern lists packed (lambda-edge/shared/pattern-pack.ts), and the guard's reduced at synth to
+ * the protected patterns the function's behaviors can reach (`reachablePatterns` in path-guard.ts).
+ */
+export interface FunctionViewerRequestConfig extends Omit<ViewerRequestConfig, 'guard' | 'routes'> {
+  /** `ViewerRequestConfig.routes`, packed. */
+  readonly routes?: string;
+  /** `GuardConfig.protectedPatterns`, reduced and packed. */
+  readonly guard?: { readonly protectedPatterns: string };
 }
 
 /** Viewer-response function of one cache behavior (sets experiment cookies, even on cache hits). */

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * The one cookie parser of the project: the edge code (auth's token cookie, experiment cookies),
  * the CloudFront Functions event adapter and the local edge (cache keys, function events) all read

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontHeaders } from 'aws-lambda';
 import type { ExperimentConfig } from './config';
 import { parseCookies, unquote } from './cookies';
@@ -12,20 +14,27 @@ import { experimentCookie, VIEWER_ID_COOKIE } from './names';
 /** A UUID is 36 characters; ids minted elsewhere may be base64url or hex, so accept that alphabet. */
 export const VIEWER_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
+/** The cookies of one request by name. */
+export interface CookieJar {
+  get(name: string): string | undefined;
+}
+
 /** Cookies of a request, first occurrence wins (RFC 6265 sends the most specific path first). */
-export function readCookies(headers: CloudFrontHeaders): Map<string, string> {
-  const jar = new Map<string, string>();
-  const pairs = parseCookies((headers.cookie ?? []).map((h) => h.value));
-  for (const pair of pairs) {
-    if (!pair.hasValue || !pair.name || jar.has(pair.name)) continue;
-    jar.set(pair.name, unquote(pair.value));
+export function readCookies(headers: CloudFrontHeaders): CookieJar {
+  // A plain object without prototype, not a Map: CloudFront Functions have no Map.
+  const jar: Record<string, string> = Object.create(null);
+  const pairs = parseCookies((headers.cookie || []).map((h) => h.value));
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i];
+    if (!pair.hasValue || !pair.name || pair.name in jar) continue;
+    jar[pair.name] = unquote(pair.value);
   }
-  return jar;
+  return { get: (name) => (name in jar ? jar[name] : undefined) };
 }
 
 /** Encodes the cookies to set as the value of `EXPERIMENT_SET_COOKIE_HEADER`. */
 export function encodeSetCookieInstruction(cookies: ReadonlyArray<readonly [string, string]>): string {
-  return cookies.map(([name, value]) => `${name}=${value}`).join('&');
+  return cookies.map((c) => `${c[0]}=${c[1]}`).join('&');
 }
 
 /**
@@ -37,7 +46,9 @@ export function decodeSetCookieInstruction(
   experiments: readonly ExperimentConfig[],
 ): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const pair of value.split('&')) {
+  const pairs = value.split('&');
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i];
     const eq = pair.indexOf('=');
     if (eq <= 0) continue;
     const name = pair.slice(0, eq);
@@ -46,8 +57,14 @@ export function decodeSetCookieInstruction(
       if (VIEWER_ID_PATTERN.test(v)) out.push([name, v]);
       continue;
     }
-    const experiment = experiments.find((e) => experimentCookie(e.name) === name);
+    const experiment = experimentByCookie(experiments, name);
     if (experiment && experiment.variants.some((variant) => variant.name === v)) out.push([name, v]);
   }
   return out;
+}
+
+/** The experiment whose cookie is `cookie`, if any. */
+export function experimentByCookie(experiments: readonly ExperimentConfig[], cookie: string): ExperimentConfig | undefined {
+  for (let i = 0; i < experiments.length; i++) if (experimentCookie(experiments[i].name) === cookie) return experiments[i];
+  return undefined;
 }

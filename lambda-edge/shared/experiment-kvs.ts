@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * How experiment weights live in the CloudFront KeyValueStore the construct creates: one key per
  * experiment, a JSON value. Shared by the construct (initial data), the generated CloudFront

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * Header and cookie names shared by the construct (cache keys, origin request policies) and the
  * edge handlers. Written once here so the two can never disagree.

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * The path guard: which request URIs a behavior refuses before the cache lookup.
  *
@@ -148,14 +150,16 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   if (escaped) {
     try {
       decodeURIComponent(uri);
-    } catch {
+    } catch (e) {
       return 'bad-percent-encoding';
     }
   }
   const patterns = config.protectedPatterns;
+  const lowers = lowered(patterns);
   // Without escapes or capitals the loose form is the URI itself, and a lower-case pattern then
   // matches both or neither: nothing to compare.
   const loose = escaped || hasUpper(uri) || /[^\0-\x7f]/.test(uri) ? looseForm(uri) : null;
+  if (loose === null && lowers.same && !/[. ]\/|[. ]$/.test(uri)) return null;
   const seen = loose === null ? uri : loose;
   // An origin (or a proxy before it) that decodes the path and parses it again cuts it at a decoded
   // `?` or `#`: `/api/config%3F/flags` reads as `/api/config`.
@@ -166,11 +170,28 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   const trimmed = seen.replace(/[. ]+(?=\/|$)/g, '');
   for (let i = 0; i < patterns.length; i++) {
     const pattern = patterns[i];
-    const lower = lowerAscii(pattern);
+    const lower = lowers.list[i];
     if (loose === null && trimmed === uri && lower === pattern) continue;
     if ((globMatch(lower, seen) || globMatch(lower, truncated) || globMatch(lower, trimmed)) && !globMatch(pattern, uri)) return 'protected-spelling';
   }
   return null;
+}
+
+// The protected patterns are one constant list per function: lower-cased once, not per request
+// (the last list seen is kept).
+let lastPatterns: readonly string[] | undefined;
+let lastLowers: { list: string[]; same: boolean } = { list: [], same: true };
+
+/** The patterns lower-cased, and whether every one already was (then a canonical URI needs no loop). */
+function lowered(patterns: readonly string[]): { list: string[]; same: boolean } {
+  if (patterns !== lastPatterns) {
+    const list = patterns.map(lowerAscii);
+    let same = true;
+    for (let i = 0; i < list.length; i++) if (list[i] !== patterns[i]) same = false;
+    lastLowers = { list, same };
+    lastPatterns = patterns;
+  }
+  return lastLowers;
 }
 
 function hasUpper(text: string): boolean {
@@ -181,3 +202,44 @@ function hasUpper(text: string): boolean {
   return false;
 }
 
+
+/**
+ * The characters every form `pathProblem` compares (the URI as sent, its loose form, cut at `?`/`#`,
+ * segment ends trimmed) starts with, for any URI CloudFront hands to a behavior of `pattern`: the
+ * pattern's literal part before its first wildcard, lower-cased (the loose form folds case), up to
+ * its first `.` (trimming removes dots at segment ends). Decoding and folding cannot reach into it:
+ * patterns hold no `%` and no non-ASCII character. A rule added to `pathProblem` that rewrites
+ * characters before a segment's first `.` must shorten this prefix too.
+ */
+export function stablePrefix(pattern: string): string {
+  const p = pattern.charAt(0) === '/' || pattern.charAt(0) === '*' ? pattern : '/' + pattern;
+  let end = 0;
+  while (end < p.length && p.charAt(end) !== '*' && p.charAt(end) !== '?' && p.charAt(end) !== '.') end++;
+  return lowerAscii(p.slice(0, end));
+}
+
+/** Whether some text starting with `prefix` could match the path pattern `glob` (wildcards are assumed to match). */
+function mayMatchStartingWith(glob: string, prefix: string): boolean {
+  for (let i = 0; i < prefix.length; i++) {
+    if (i >= glob.length) return false;
+    const c = glob.charAt(i);
+    if (c === '*') return true;
+    if (c !== '?' && c !== prefix.charAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The protected patterns that can refuse anything on behaviors with these path patterns (the ones
+ * sharing one function): a pattern whose lower-cased form cannot match any text starting with a
+ * behavior's stable prefix never makes `pathProblem` answer `protected-spelling` there, so leaving
+ * it out of that behavior's function changes no answer and saves its bytes. The default behavior
+ * (`*`) keeps every pattern. Runs at synth.
+ */
+export function reachablePatterns(protectedPatterns: readonly string[], behaviorPatterns: readonly string[]): string[] {
+  const prefixes = behaviorPatterns.map(stablePrefix);
+  return protectedPatterns.filter((p) => {
+    const lower = lowerAscii(p);
+    return prefixes.some((prefix) => mayMatchStartingWith(lower, prefix));
+  });
+}

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * CloudFront cache-behavior path patterns, the one implementation the construct (ordering,
  * shadowing, WAF prefixes), the edge code (path guard) and the tools (local edge, audit) share: `*` matches any run of characters (including `/`),
@@ -16,8 +18,15 @@ export function patternProblem(pattern: string): string | undefined {
   if (pattern.length === 0) return 'is empty';
   if (pattern.length > MAX_PATTERN_LENGTH) return `is ${pattern.length} characters long; CloudFront allows ${MAX_PATTERN_LENGTH}`;
   if (!PATTERN_CHARS.test(pattern)) {
-    const bad = [...pattern].filter((c) => !PATTERN_CHARS.test(c));
-    return `contains ${[...new Set(bad)].map((c) => JSON.stringify(c)).join(', ')}; allowed are letters, digits and _ - . * $ / ~ " ' @ : + ? &`;
+    const bad: string[] = [];
+    for (let i = 0; i < pattern.length; i++) {
+      // One character per code point, as a viewer would name it (a surrogate pair is one).
+      const code = pattern.charCodeAt(i);
+      let c = pattern.charAt(i);
+      if (code >= 0xd800 && code <= 0xdbff && i + 1 < pattern.length) c += pattern.charAt(++i);
+      if (!PATTERN_CHARS.test(c) && bad.indexOf(JSON.stringify(c)) < 0) bad.push(JSON.stringify(c));
+    }
+    return `contains ${bad.join(', ')}; allowed are letters, digits and _ - . * $ / ~ " ' @ : + ? &`;
   }
   if (pattern.includes('//')) return "contains '//', which no request path normalizes to";
   return undefined;
@@ -78,11 +87,16 @@ export function compareSpecificity(a: string, b: string): number {
   const pa = literalPrefix(a).length;
   const pb = literalPrefix(b).length;
   if (pa !== pb) return pb - pa;
-  const wa = (a.match(/[*?]/g) ?? []).length;
-  const wb = (b.match(/[*?]/g) ?? []).length;
+  const wa = wildcards(a);
+  const wb = wildcards(b);
   if (wa !== wb) return wa - wb;
   if (a.length !== b.length) return b.length - a.length;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function wildcards(pattern: string): number {
+  const m = pattern.match(/[*?]/g);
+  return m ? m.length : 0;
 }
 
 /**

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { PathProblem } from './path-guard';
 import { matchesPathPattern } from './path-pattern';
 
@@ -64,13 +66,8 @@ export const REJECTION_LOG_EVENT = 'tiered-cdn.rejection';
 export function rejectionLogLine(entry: RejectionEntry): string {
   // kids are attacker-chosen: JSON escapes them (no forged line), and long ones are left out.
   const kid = entry.kid !== undefined && entry.kid.length <= 128 ? entry.kid : undefined;
-  return JSON.stringify({
-    event: REJECTION_LOG_EVENT,
-    reason: entry.reason,
-    status: entry.status,
-    ...(entry.route !== undefined ? { route: entry.route } : {}),
-    ...(kid !== undefined ? { kid } : {}),
-  });
+  // JSON leaves out members whose value is undefined: no route, no kid, no member.
+  return JSON.stringify({ event: REJECTION_LOG_EVENT, reason: entry.reason, status: entry.status, route: entry.route, kid });
 }
 
 /**

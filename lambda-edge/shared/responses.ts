@@ -1,4 +1,10 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontHeaders, CloudFrontResultResponse } from 'aws-lambda';
+
+/** The headers of every response the edge generates (see edgeJsonResponse). */
+export const EDGE_CONTENT_TYPE = 'application/json; charset=utf-8';
+export const EDGE_CACHE_CONTROL = 'no-store';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -15,18 +21,17 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 export function edgeJsonResponse(
   status: number,
   body: Readonly<Record<string, string>>,
-  extraHeaders: Readonly<Record<string, string>> = {},
+  extraHeaders?: Readonly<Record<string, string>>,
 ): CloudFrontResultResponse {
   const headers: CloudFrontHeaders = {
-    'content-type': [{ key: 'Content-Type', value: 'application/json; charset=utf-8' }],
-    'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+    'content-type': [{ key: 'Content-Type', value: EDGE_CONTENT_TYPE }],
+    'cache-control': [{ key: 'Cache-Control', value: EDGE_CACHE_CONTROL }],
   };
-  for (const [name, value] of Object.entries(extraHeaders)) {
-    headers[name.toLowerCase()] = [{ key: name, value }];
-  }
+  const names = extraHeaders ? Object.keys(extraHeaders) : [];
+  for (let i = 0; i < names.length; i++) headers[names[i].toLowerCase()] = [{ key: names[i], value: extraHeaders![names[i]] }];
   return {
     status: String(status),
-    statusDescription: STATUS_TEXT[status] ?? 'Error',
+    statusDescription: STATUS_TEXT[status] || 'Error',
     headers,
     body: JSON.stringify(body),
   };

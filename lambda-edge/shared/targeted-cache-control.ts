@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /**
  * Targeted cache control (RFC 9213 `CDN-Cache-Control`, and Fastly's `Surrogate-Control` below it):
  * the origin tells the CDN how long to keep a response independently of what browsers get.
@@ -45,7 +47,8 @@ function splitDirectives(value: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;
-  for (const ch of value) {
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charAt(i);
     if (ch === '"') quoted = !quoted;
     if (ch === ',' && !quoted) {
       out.push(cur);
@@ -63,7 +66,9 @@ function joined(headers: CfHeaders, name: string): string | undefined {
 
 /** The targeted field that applies, in precedence order, or undefined (an invalid one is ignored). */
 export function targetedField(headers: CfHeaders): { name: string; value: string } | undefined {
-  for (const name of [CDN_CACHE_CONTROL, SURROGATE_CONTROL]) {
+  const names = [CDN_CACHE_CONTROL, SURROGATE_CONTROL];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     const value = joined(headers, name);
     if (value !== undefined && validTargetedValue(value)) return { name, value };
   }
@@ -75,7 +80,7 @@ export function toEdge(status: number, headers: CfHeaders): CfHeaders {
   if (status >= 400) return headers;
   const field = targetedField(headers);
   if (!field) return headers;
-  const out: CfHeaders = { ...headers };
+  const out: CfHeaders = Object.assign({}, headers);
   const cacheControl = joined(headers, 'cache-control');
   const expires = joined(headers, 'expires');
   delete out[CDN_CACHE_CONTROL];
@@ -91,10 +96,10 @@ export function toEdge(status: number, headers: CfHeaders): CfHeaders {
 /** The viewer-response step. Returns new headers; the input is not changed. */
 export function toViewer(headers: CfHeaders): CfHeaders {
   if (!headers[TARGETED_MARKER_HEADER]) return headers;
-  const out: CfHeaders = { ...headers };
+  const out: CfHeaders = Object.assign({}, headers);
   const cacheControl = joined(headers, ORIGIN_CACHE_CONTROL_HEADER);
   const expires = joined(headers, ORIGIN_EXPIRES_HEADER);
-  for (const h of INTERNAL_HEADERS) delete out[h];
+  for (let i = 0; i < INTERNAL_HEADERS.length; i++) delete out[INTERNAL_HEADERS[i]];
   delete out['cache-control'];
   if (cacheControl !== undefined) out['cache-control'] = [{ key: 'Cache-Control', value: cacheControl }];
   if (expires !== undefined) out.expires = [{ key: 'Expires', value: expires }];

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 /*
  * Which requests of a route with variant path prefixes are documents, and where a variant keeps its
  * copy of one. Shared by the construct (which lists the site folder at synth and bakes the variant

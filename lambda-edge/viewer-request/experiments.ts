@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import { createHash, randomUUID } from 'crypto';
 import type { CloudFrontHeaders, CloudFrontRequest } from 'aws-lambda';
 import type { ExperimentConfig } from '../shared/config';
@@ -30,20 +32,28 @@ interface CompiledExperiment {
   readonly config: ExperimentConfig;
   readonly header: string;
   readonly cookie: string;
-  readonly variants: ReadonlySet<string>;
   /** Upper bounds of each variant's slice of [0, 1), in variant order. */
   readonly bounds: readonly number[];
 }
 
-const compiledSets = new WeakMap<readonly ExperimentConfig[], readonly CompiledExperiment[]>();
+// The baked experiments are one constant array per bundle: compiled once, not per request (the
+// last array compiled is kept; a function has one, or one per request when the store changes it).
+let lastSet: readonly ExperimentConfig[] | undefined;
+let lastCompiled: readonly CompiledExperiment[] = [];
 
 function compile(experiments: readonly ExperimentConfig[]): readonly CompiledExperiment[] {
-  let c = compiledSets.get(experiments);
-  if (!c) {
-    c = experiments.map(compileOne);
-    compiledSets.set(experiments, c);
+  if (experiments !== lastSet) {
+    lastCompiled = experiments.map(compileOne);
+    lastSet = experiments;
   }
-  return c;
+  return lastCompiled;
+}
+
+/** Whether `name` is a variant of the experiment (a loop: CloudFront Functions have no Set). */
+function hasVariant(e: CompiledExperiment, name: string): boolean {
+  const variants = e.config.variants;
+  for (let i = 0; i < variants.length; i++) if (variants[i].name === name) return true;
+  return false;
 }
 
 function compileOne(config: ExperimentConfig): CompiledExperiment {
@@ -54,7 +64,6 @@ function compileOne(config: ExperimentConfig): CompiledExperiment {
     config,
     header: experimentHeader(config.name),
     cookie: experimentCookie(config.name),
-    variants: new Set(config.variants.map((v) => v.name)),
     bounds,
   };
 }
@@ -65,7 +74,7 @@ export function pickVariant(experiment: ExperimentConfig, u: number): string {
 }
 
 function variantAt(e: CompiledExperiment, u: number): string {
-  const { variants } = e.config;
+  const variants = e.config.variants;
   for (let i = 0; i < variants.length - 1; i++) if (u < e.bounds[i]) return variants[i].name;
   // Floating-point sums can leave the last bound a hair under 1.
   return variants[variants.length - 1].name;
@@ -91,7 +100,8 @@ function isEdgeAsserted(header: string): boolean {
 
 function withoutExperimentHeaders(h: CloudFrontHeaders): CloudFrontHeaders {
   const headers: CloudFrontHeaders = {};
-  for (const name of Object.keys(h)) if (!isEdgeAsserted(name)) headers[name] = h[name];
+  const names = Object.keys(h);
+  for (let i = 0; i < names.length; i++) if (!isEdgeAsserted(names[i])) headers[names[i]] = h[names[i]];
   return headers;
 }
 
@@ -101,7 +111,7 @@ function withoutExperimentHeaders(h: CloudFrontHeaders): CloudFrontHeaders {
  * carries none of the assignment code.
  */
 export function stripExperimentHeaders(request: CloudFrontRequest): CloudFrontRequest {
-  return Object.keys(request.headers).some(isEdgeAsserted) ? { ...request, headers: withoutExperimentHeaders(request.headers) } : request;
+  return Object.keys(request.headers).some(isEdgeAsserted) ? Object.assign({}, request, { headers: withoutExperimentHeaders(request.headers) }) : request;
 }
 
 /**
@@ -129,20 +139,22 @@ export function assignExperiments(
   const toSet: Array<[string, string]> = [];
   let viewerId: string | undefined;
 
-  for (const e of compiled) {
+  for (let i = 0; i < compiled.length; i++) {
+    const e = compiled[i];
     let variant: string | undefined;
-    const { forceQuery, forceCookie } = e.config;
+    const forceQuery = e.config.forceQuery;
+    const forceCookie = e.config.forceCookie;
     if (forceQuery !== undefined) {
       const forced = queryValue(request.querystring, forceQuery);
-      if (forced !== undefined && e.variants.has(forced)) variant = forced;
+      if (forced !== undefined && hasVariant(e, forced)) variant = forced;
     }
     if (variant === undefined && forceCookie !== undefined) {
       const forced = cookies.get(forceCookie);
-      if (forced !== undefined && e.variants.has(forced)) variant = forced;
+      if (forced !== undefined && hasVariant(e, forced)) variant = forced;
     }
     if (variant === undefined) {
       const sticky = cookies.get(e.cookie);
-      if (sticky !== undefined && e.variants.has(sticky)) {
+      if (sticky !== undefined && hasVariant(e, sticky)) {
         variant = sticky;
       } else {
         if (viewerId === undefined) {
@@ -166,7 +178,7 @@ export function assignExperiments(
       { key: EXPERIMENT_SET_COOKIE_HEADER, value: encodeSetCookieInstruction(toSet) },
     ];
   }
-  return { ...request, headers };
+  return Object.assign({}, request, { headers });
 }
 
 /**
@@ -176,7 +188,7 @@ export function assignExperiments(
  * holds (object paths such as `/variants/redesign/index.html`), listed by the construct at synth;
  * `undefined` means the origin cannot be listed (the variant's copy is always asked for).
  */
-export function variantDocumentUri(uri: string, prefix: string, documents: ReadonlySet<string> | undefined): string {
+export function variantDocumentUri(uri: string, prefix: string, documents: { has(uri: string): boolean } | undefined): string {
   if (!prefix) return uri;
   const own = variantObjectUri(uri, prefix);
   return documents === undefined || documents.has(own) ? own : uri;

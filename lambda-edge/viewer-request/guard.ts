@@ -1,6 +1,13 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontRequest, CloudFrontResultResponse } from 'aws-lambda';
 import { pathProblem, type GuardConfig, type PathProblem } from '../shared/path-guard';
 import { edgeJsonResponse } from '../shared/responses';
+
+/** The body of the 400, also built by the CloudFront Function in its own response shape. */
+export function nonCanonicalBody(problem: PathProblem): { error: string; error_description: string } {
+  return { error: 'non_canonical_path', error_description: problem };
+}
 
 /**
  * Step 0 of a guarded behavior: a URI that is not in canonical form is answered 400 (with
@@ -16,5 +23,5 @@ import { edgeJsonResponse } from '../shared/responses';
 export function refuseNonCanonical(request: CloudFrontRequest, config: GuardConfig): { response: CloudFrontResultResponse; reason: `path-${PathProblem}` } | undefined {
   const problem = pathProblem(request.uri, config);
   if (problem === null) return undefined;
-  return { response: edgeJsonResponse(400, { error: 'non_canonical_path', error_description: problem }), reason: `path-${problem}` };
+  return { response: edgeJsonResponse(400, nonCanonicalBody(problem)), reason: `path-${problem}` };
 }

@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontRequest } from 'aws-lambda';
 import type { NormalizeConfig } from '../shared/config';
 
@@ -24,28 +26,42 @@ export const BUILTIN_TRACKING_PARAMS: readonly string[] = [
 ];
 export const BUILTIN_TRACKING_PREFIXES: readonly string[] = ['utm_'];
 
+/** Names as keys of an object without prototype: CloudFront Functions have no Set. */
+type NameSet = Readonly<Record<string, true>>;
+
+function nameSet(names: readonly string[]): NameSet {
+  const out: Record<string, true> = Object.create(null);
+  for (let i = 0; i < names.length; i++) out[names[i]] = true;
+  return out;
+}
+
 interface CompiledNormalizer {
-  readonly drop: ReadonlySet<string>;
+  readonly drop: NameSet;
   readonly dropPrefixes: readonly string[];
-  readonly allow?: ReadonlySet<string>;
+  readonly allow?: NameSet;
   readonly sort: boolean;
 }
 
-// The baked config is one constant object per bundle: compile it once, not per request.
-const compiled = new WeakMap<NormalizeConfig, CompiledNormalizer>();
+// The baked config is one constant object per bundle: compile it once, not per request (the last
+// config compiled is kept; there is one per function).
+let lastConfig: NormalizeConfig | undefined;
+let lastCompiled: CompiledNormalizer | undefined;
+
+function lowerAll(names: readonly string[]): string[] {
+  return names.map((p) => p.toLowerCase());
+}
 
 function compile(config: NormalizeConfig): CompiledNormalizer {
-  let c = compiled.get(config);
-  if (!c) {
-    c = {
-      drop: new Set([...BUILTIN_TRACKING_PARAMS, ...config.dropParams].map((p) => p.toLowerCase())),
-      dropPrefixes: [...BUILTIN_TRACKING_PREFIXES, ...config.dropPrefixes].map((p) => p.toLowerCase()),
-      allow: config.allowlist ? new Set(config.allowlist) : undefined,
+  if (config !== lastConfig || !lastCompiled) {
+    lastCompiled = {
+      drop: nameSet(lowerAll(BUILTIN_TRACKING_PARAMS.concat(config.dropParams))),
+      dropPrefixes: lowerAll(BUILTIN_TRACKING_PREFIXES.concat(config.dropPrefixes)),
+      allow: config.allowlist ? nameSet(config.allowlist) : undefined,
       sort: config.sort,
     };
-    compiled.set(config, c);
+    lastConfig = config;
   }
-  return c;
+  return lastCompiled;
 }
 
 /** The parameter name as the application reads it; matching only, the raw text is what is kept. */
@@ -53,7 +69,7 @@ function decodeName(raw: string): string {
   if (raw.indexOf('%') === -1 && raw.indexOf('+') === -1) return raw;
   try {
     return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
+  } catch (e) {
     return raw;
   }
 }
@@ -61,6 +77,8 @@ function decodeName(raw: string): string {
 interface Param {
   readonly raw: string;
   readonly name: string;
+  /** Position in the query: ES 5.1 does not promise a stable sort, so ties are broken by it. */
+  readonly at: number;
 }
 
 /**
@@ -76,30 +94,32 @@ export function normalizeRequest(request: CloudFrontRequest, config: NormalizeCo
   if (!qs) return request;
   const c = compile(config);
   const kept: Param[] = [];
-  for (const raw of qs.split('&')) {
+  const parts = qs.split('&');
+  for (let i = 0; i < parts.length; i++) {
+    const raw = parts[i];
     if (raw === '') continue;
     const eq = raw.indexOf('=');
     const name = decodeName(eq === -1 ? raw : raw.slice(0, eq));
     if (c.allow) {
-      if (!c.allow.has(name)) continue;
+      if (!(name in c.allow)) continue;
     } else if (isTracking(name, c)) {
       continue;
     }
-    kept.push({ raw, name });
+    kept.push({ raw, name, at: i });
   }
   if (c.sort) kept.sort(byName);
   const querystring = kept.map((p) => p.raw).join('&');
-  return querystring === qs ? request : { ...request, querystring };
+  return querystring === qs ? request : Object.assign({}, request, { querystring });
 }
 
 function isTracking(name: string, c: CompiledNormalizer): boolean {
   const lower = name.toLowerCase();
-  if (c.drop.has(lower)) return true;
-  for (const prefix of c.dropPrefixes) if (lower.startsWith(prefix)) return true;
+  if (lower in c.drop) return true;
+  for (let i = 0; i < c.dropPrefixes.length; i++) if (lower.startsWith(c.dropPrefixes[i])) return true;
   return false;
 }
 
 // Code-unit order, not locale order: the key must not depend on the edge location's locale.
 function byName(a: Param, b: Param): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.at - b.at;
 }

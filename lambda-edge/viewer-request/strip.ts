@@ -1,3 +1,5 @@
+// Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
+// of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontRequest } from 'aws-lambda';
 import { ASSERTED_HEADER_PREFIXES } from '../shared/names';
 
@@ -9,7 +11,9 @@ import { ASSERTED_HEADER_PREFIXES } from '../shared/names';
  * bundle it without the verifier.
  */
 export function stripAssertedHeaders(request: CloudFrontRequest): CloudFrontRequest {
-  for (const name of Object.keys(request.headers)) {
+  const names = Object.keys(request.headers);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     const lower = name.toLowerCase().replace(/_/g, '-');
     if (ASSERTED_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))) delete request.headers[name];
   }

@@ -1,10 +1,70 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as esbuild from 'esbuild';
+import type { FunctionViewerRequestConfig, ViewerRequestConfig } from '../../lambda-edge/shared/config';
+import { reachablePatterns } from '../../lambda-edge/shared/path-guard';
+import { packPatterns } from '../../lambda-edge/shared/pattern-pack';
 import { CONFIG_CONSTANT } from './bundle';
 
 /** CloudFront's limit on a function's code ("Quotas on CloudFront Functions"). */
 export const CLOUDFRONT_FUNCTION_CODE_LIMIT = 10 * 1024;
+
+/**
+ * The language of cloudfront-js-2.0, as esbuild settings: ES 5.1 plus exactly what the Developer
+ * Guide's "JavaScript runtime 2.0 features" page lists (const/let, arrow functions, template
+ * literals, rest parameters, `**`, async/await, named capture groups). Everything else (for-of,
+ * destructuring, spread, default parameters, classes, generators...) is not promised by the page:
+ * CloudFront accepts such code at publish time and then answers 503 on every request. esbuild
+ * refuses to emit what it cannot lower to this, so the build fails instead, naming file and line.
+ */
+export const CLOUDFRONT_FUNCTIONS_TARGET = 'es5';
+export const CLOUDFRONT_FUNCTIONS_SUPPORTED: Readonly<Record<string, boolean>> = {
+  'const-and-let': true,
+  arrow: true,
+  'template-literal': true,
+  'rest-argument': true,
+  'exponent-operator': true,
+  'async-await': true,
+  'regexp-named-capture-groups': true,
+};
+
+/** One construct the runtime's language lacks, where the source has it. */
+export interface LanguageFinding {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** esbuild's name for it, e.g. `for-of loops`, `destructuring`, `array spread`. */
+  readonly feature: string;
+}
+
+/**
+ * A step module uses JavaScript that cloudfront-js-2.0 does not run. Thrown at synth: the
+ * alternative is a function CloudFront publishes and then fails on every request (503).
+ */
+export class CloudFrontFunctionLanguageError extends Error {
+  constructor(
+    readonly kind: CloudFrontFunctionKind,
+    readonly behavior: string | undefined,
+    readonly findings: readonly LanguageFinding[],
+  ) {
+    super(
+      [
+        `tiered-cdn: the ${kind} CloudFront Function${behavior ? ` of ${behavior}` : ''} uses JavaScript the CloudFront Functions runtime (cloudfront-js-2.0) does not run:`,
+        ...findings.map((f) => `  ${f.file}:${f.line}:${f.column}: ${f.feature}`),
+        'Edge step modules are written in ES 5.1 plus the features of the Developer Guide\'s "JavaScript runtime 2.0 features" page (see docs/routing.md); rewrite these lines in that subset.',
+      ].join('\n'),
+    );
+    this.name = 'CloudFrontFunctionLanguageError';
+  }
+}
+
+/** esbuild's "Transforming X to the configured target environment ... is not supported yet" as findings; other errors as they are. */
+export function languageFindings(errors: readonly esbuild.Message[]): LanguageFinding[] {
+  return errors.map((e) => {
+    const m = /^Transforming (.+?) to the configured target environment/.exec(e.text);
+    return { file: e.location?.file ?? '(unknown file)', line: e.location?.line ?? 0, column: (e.location?.column ?? 0) + 1, feature: m ? m[1] : e.text };
+  });
+}
 
 export type CloudFrontFunctionKind = 'viewer-request' | 'viewer-response';
 
@@ -35,6 +95,15 @@ function stepFlags(config: unknown): Record<string, string> {
   };
 }
 
+export interface CloudFrontFunctionBuildOptions {
+  /** The function reads a KeyValueStore (experiment weights, routing targets). */
+  readonly keyValueStore?: boolean;
+  /** Names the behavior in a language error, e.g. `route '/api/*'`. */
+  readonly behavior?: string;
+  /** Another entry module than `lambda-edge/cloudfront-function/<kind>.ts` (tests of the language check). */
+  readonly entry?: string;
+}
+
 export interface CloudFrontFunctionCode {
   readonly code: string;
   readonly bytes: number;
@@ -45,24 +114,55 @@ export interface CloudFrontFunctionCode {
  * Lambda@Edge bundles run, bundled by esbuild with `config` inlined, behind a top-level `handler`.
  * `keyValueStore` adds the `cloudfront` module import the function reads its store through.
  */
-export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: { keyValueStore?: boolean } = {}): CloudFrontFunctionCode {
-  const result = esbuild.buildSync({
-    entryPoints: [source(kind)],
+export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: CloudFrontFunctionBuildOptions = {}): CloudFrontFunctionCode {
+  let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
+  try {
+    result = bundle(kind, options.entry ?? source(kind), config, options.keyValueStore === true);
+  } catch (e) {
+    const errors = (e as { errors?: esbuild.Message[] }).errors;
+    if (!errors || errors.length === 0) throw e;
+    throw new CloudFrontFunctionLanguageError(kind, options.behavior, languageFindings(errors));
+  }
+  const body = result.outputFiles[0].text.trim();
+  return assemble(body, config, options);
+}
+
+/**
+ * What a viewer-request function bakes: its guard reduced to the protected patterns its behaviors
+ * can reach (the default behavior `*`, or a function without `routes`, keeps them all), sorted so
+ * shared prefixes sit together, and both pattern lists packed.
+ */
+export function bakedViewerRequestConfig(config: ViewerRequestConfig): FunctionViewerRequestConfig {
+  const { guard, routes, ...rest } = config;
+  const out: { -readonly [K in keyof FunctionViewerRequestConfig]: FunctionViewerRequestConfig[K] } = { ...rest };
+  if (routes !== undefined) out.routes = packPatterns(routes);
+  if (guard) {
+    const reachable = routes === undefined ? [...guard.protectedPatterns] : reachablePatterns(guard.protectedPatterns, routes);
+    out.guard = { protectedPatterns: packPatterns(reachable.sort()) };
+  }
+  return out;
+}
+
+function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown, keyValueStore: boolean) {
+  return esbuild.buildSync({
+    entryPoints: [entry],
     bundle: true,
     minify: true,
     format: 'iife',
     platform: 'neutral',
-    // The runtime implements ES 5.1 with parts of ES 6-12; esbuild lowers what es2019 lacks.
-    target: 'es2019',
+    target: CLOUDFRONT_FUNCTIONS_TARGET,
+    supported: { ...CLOUDFRONT_FUNCTIONS_SUPPORTED },
     write: false,
     legalComments: 'none',
     inject: [source('runtime')],
     // The steps' `import ... from 'crypto'` reads the runtime's own module through runtime.ts.
     alias: { crypto: source('runtime') },
-    define: { [CONFIG_CONSTANT]: JSON.stringify(config), ...stepFlags(config) },
+    define: { [CONFIG_CONSTANT]: JSON.stringify(kind === 'viewer-request' ? bakedViewerRequestConfig(config as ViewerRequestConfig) : config), ...stepFlags(config), __TCDN_KVS__: JSON.stringify(keyValueStore) },
     logLevel: 'silent',
   });
-  const body = result.outputFiles[0].text.trim();
+}
+
+function assemble(body: string, config: unknown, options: { keyValueStore?: boolean }): CloudFrontFunctionCode {
   const routing = (config as { routing?: unknown } | undefined)?.routing !== undefined;
   const lines = [
     // The runtime wants module imports first in the code.

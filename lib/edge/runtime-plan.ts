@@ -3,7 +3,8 @@ import type { ExperimentConfig, ViewerRequestConfig, ViewerResponseConfig } from
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../../lambda-edge/shared/experiment-kvs';
 import { kvsItemProblem } from '../../lambda-edge/shared/kvs-limits';
 import type { RouteProps } from '../routes';
-import { buildCloudFrontFunctionCode, CLOUDFRONT_FUNCTION_CODE_LIMIT, type CloudFrontFunctionCode } from './cloudfront-function';
+import { bakedViewerRequestConfig, buildCloudFrontFunctionCode, CLOUDFRONT_FUNCTION_CODE_LIMIT, type CloudFrontFunctionCode } from './cloudfront-function';
+import { unpackPatterns } from '../../lambda-edge/shared/pattern-pack';
 
 /**
  * Which runtime runs each edge step of a route: the cheapest that can. CloudFront Functions
@@ -34,11 +35,14 @@ export function viewerStepPlan(route: RouteProps, viewerRequest?: ViewerRequestC
 
 const built = new Map<string, CloudFrontFunctionCode>();
 
-/** The generated code, built once per synth for each distinct configuration. */
-export function cloudFrontFunctionCode(kind: 'viewer-request' | 'viewer-response', config: unknown, keyValueStore: boolean): CloudFrontFunctionCode {
+/**
+ * The generated code, built once per synth for each distinct configuration. `behavior` names the
+ * behavior in the error thrown when a step module uses JavaScript the runtime does not run.
+ */
+export function cloudFrontFunctionCode(kind: 'viewer-request' | 'viewer-response', config: unknown, keyValueStore: boolean, behavior?: string): CloudFrontFunctionCode {
   const key = `${kind} ${keyValueStore} ${JSON.stringify(config)}`;
   let code = built.get(key);
-  if (!code) built.set(key, (code = buildCloudFrontFunctionCode(kind, config, { keyValueStore })));
+  if (!code) built.set(key, (code = buildCloudFrontFunctionCode(kind, config, { keyValueStore, behavior })));
   return code;
 }
 
@@ -46,10 +50,13 @@ export function cloudFrontFunctionCode(kind: 'viewer-request' | 'viewer-response
 export function cloudFrontFunctionProblems(where: string, viewerRequest?: ViewerRequestConfig, viewerResponse?: ViewerResponseConfig): string[] {
   const out: string[] = [];
   const check = (kind: 'viewer-request' | 'viewer-response', config: unknown, steps: string, kvs: boolean) => {
-    const { bytes } = cloudFrontFunctionCode(kind, config, kvs);
+    const { bytes } = cloudFrontFunctionCode(kind, config, kvs, where);
     if (bytes > CLOUDFRONT_FUNCTION_CODE_LIMIT) {
+      const parts = sizeParts(kind, config as ViewerRequestConfig | ViewerResponseConfig);
+      const code = bytes - parts.reduce((sum, p) => sum + p.bytes, 0);
+      const held = [...parts, { what: "the steps' code", bytes: code }].sort((a, b) => b.bytes - a.bytes).map((p) => `${p.what} ${p.bytes} bytes`);
       out.push(
-        `${where}: its ${kind} steps (${steps}) are ${bytes} bytes as a CloudFront Function; CloudFront allows ${CLOUDFRONT_FUNCTION_CODE_LIMIT} bytes. Split the route, or use fewer experiments or path-guard patterns on it.`,
+        `${where}: its ${kind} steps (${steps}) are ${bytes} bytes as a CloudFront Function; CloudFront allows ${CLOUDFRONT_FUNCTION_CODE_LIMIT} bytes. It holds ${held.join(', ')}. Use fewer experiments, give protected routes an origin of their own (the path guard runs on every behavior reaching their origin), or split the route.`,
       );
     }
   };
@@ -59,6 +66,27 @@ export function cloudFrontFunctionProblems(where: string, viewerRequest?: Viewer
   }
   if (viewerResponse) check('viewer-response', viewerResponse, 'experiment cookies', false);
   return out;
+}
+
+/**
+ * What a function's configuration adds to its code, as baked: the protected patterns its guard
+ * keeps (packed), the path patterns of the behaviors sharing it (for the rejection log), the
+ * experiments, routing rules and query normalization. The rest of the bytes are the steps' code.
+ */
+function sizeParts(kind: 'viewer-request' | 'viewer-response', config: ViewerRequestConfig | ViewerResponseConfig): Array<{ what: string; bytes: number }> {
+  const parts: Array<{ what: string; bytes: number }> = [];
+  const add = (what: string, value: unknown) => {
+    if (value !== undefined) parts.push({ what, bytes: Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value)) });
+  };
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+  if (config.experiments.length > 0) add(n(config.experiments.length, 'experiment', 'experiments'), config.experiments);
+  if (kind === 'viewer-response') return parts;
+  const baked = bakedViewerRequestConfig(config as ViewerRequestConfig);
+  if (baked.guard) add(`${n(unpackPatterns(baked.guard.protectedPatterns).length, 'protected path pattern', 'protected path patterns')} (packed)`, baked.guard.protectedPatterns);
+  if (baked.routes !== undefined) add(`the path patterns of the ${n(unpackPatterns(baked.routes).length, 'behavior', 'behaviors')} sharing it (packed, for its log line)`, baked.routes);
+  if (baked.routing) add(n(baked.routing.rules.length, 'routing rule', 'routing rules'), baked.routing);
+  if (baked.normalize) add('query normalization', baked.normalize);
+  return parts;
 }
 
 /** Whether a viewer-request CloudFront Function reads the store: for experiment weights or routing targets. */

@@ -72,7 +72,7 @@ export class EdgeFunctionRenderer {
   }
 
   private cloudFrontFunction(kind: 'viewer-request' | 'viewer-response', config: unknown, kvs: boolean, route: RouteProps, idPrefix: string): cloudfront.Function {
-    const { code } = cloudFrontFunctionCode(kind, config, kvs);
+    const { code } = cloudFrontFunctionCode(kind, config, kvs, `route '${route.pathPattern}'`);
     let fn = this.byCode.get(code);
     if (!fn) {
       const id = `${idPrefix}Function${pascal(kind)}${routeSlug(route.pathPattern)}`;

@@ -196,3 +196,60 @@ describe('a function that breaks the runtime rules fails as on CloudFront', () =
     expect(f.message).toMatch(/cloudfront-js-1.0 has the modules crypto, querystring only/);
   });
 });
+
+describe("the runtime's language and built-ins", () => {
+  /** What `typeof <expr>` is inside the sandbox, through a function that reads it dynamically (no static reference to report). */
+  function typeOf(expr: string): string {
+    const path = expr.split('.');
+    const code = `function handler(e) { var v = globalThis; var p = ${JSON.stringify(path)}; for (var i = 0; i < p.length && v !== undefined; i++) v = v[p[i]]; e.request.headers['x-type'] = { value: typeof v }; return e.request; }`;
+    return (run(fn(code), viewerRequest('/')).result as { request?: unknown; headers: Record<string, { value: string }> }).headers['x-type'].value;
+  }
+
+  it.each(['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Reflect', 'Proxy', 'Intl', 'BigInt', 'SharedArrayBuffer', 'WebAssembly', 'Array.from', 'Object.fromEntries', 'Object.hasOwn', 'Array.prototype.flat', 'Array.prototype.at', 'String.prototype.matchAll', 'require'])(
+    'has no %s',
+    (expr) => {
+      expect(typeOf(expr)).toBe('undefined');
+    },
+  );
+
+  it.each(['Object.assign', 'Object.entries', 'Object.values', 'Array.of', 'Array.isArray', 'String.prototype.padStart', 'String.prototype.replaceAll', 'Number.isInteger', 'Promise', 'Symbol', 'TextEncoder', 'TextDecoder', 'Buffer', 'Uint8Array', 'JSON.parse', 'Math.trunc', 'Date.now', 'encodeURIComponent', 'InternalError', 'MemoryError'])(
+    'has %s, which the page lists',
+    (expr) => {
+      expect(typeOf(expr)).not.toBe('undefined');
+    },
+  );
+
+  it('a request that reaches a missing built-in fails as on CloudFront: 503 FunctionExecutionError', () => {
+    const f = failure(() => run(fn('function handler(e) { var m = new Map(); return e.request; }'), viewerRequest('/')));
+    expect([f.kind, f.status]).toEqual(['FunctionExecutionError', 503]);
+    expect(f.message).toMatch(/ReferenceError: Map is not defined/);
+  });
+
+  it('code with a construct outside the language fails every invocation, naming the construct and its line', () => {
+    const sandbox = new FunctionSandbox(fn('function handler(e) {\n  var h = e.request.headers;\n  for (const k of Object.keys(h)) h[k];\n  return e.request;\n}'));
+    expect(sandbox.languageFindings.map((x) => [x.feature, x.line])).toEqual([['for...of', 3]]);
+    for (let i = 0; i < 2; i++) {
+      const f = failure(() => sandbox.invoke(functionEvent('viewer-request', ctx, '198.51.100.11', requestToFunction(viewerRequest('/')))));
+      expect([f.kind, f.status]).toEqual(['FunctionExecutionError', 503]);
+      expect(f.message).toMatch(/SyntaxError: for\.\.\.of is not supported in cloudfront-js-2\.0 \(line 3, column 3/);
+    }
+  });
+
+  it('console.log logs its one argument', () => {
+    const inv = run(fn("function handler(e) { console.log('first', 'second'); console.log({ a: 1 }); return e.request; }"), viewerRequest('/'));
+    expect(inv.logs).toEqual(['first', '{"a":1}']);
+  });
+});
+
+describe('strict mode ("Functions operate in strict mode by default")', () => {
+  it('an assignment to an undeclared name throws: 503 FunctionExecutionError', () => {
+    const f = failure(() => run(fn('function handler(e) { leaked = 1; return e.request; }'), viewerRequest('/')));
+    expect([f.kind, f.status]).toEqual(['FunctionExecutionError', 503]);
+    expect(f.message).toMatch(/ReferenceError: leaked is not defined/);
+  });
+
+  it('this is undefined in a plain call', () => {
+    const inv = run(fn("function who() { return typeof this; }\nfunction handler(e) { e.request.headers['x-this'] = { value: who() }; return e.request; }"), viewerRequest('/'));
+    expect((inv.result as { headers: Record<string, { value: string }> }).headers['x-this'].value).toBe('undefined');
+  });
+});

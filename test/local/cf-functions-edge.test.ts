@@ -152,14 +152,14 @@ test('selectRequestOriginById sends the request to another origin of the distrib
 test('a function using eval fails with 503 FunctionExecutionError, as on CloudFront', async () => {
   const r = await get('/broken');
   expect(r.status).toBe(503);
-  expect(r.headers['x-cache']).toBe('FunctionExecutionError from cloudfront');
+  expect(r.headers['x-cache']).toBe('Error from cloudfront');
   expect(notices.some((n) => /EvalError/.test(n))).toBe(true);
 });
 
 test('a function adding a disallowed header fails with 502 FunctionValidationError', async () => {
   const r = await get('/invalid');
   expect(r.status).toBe(502);
-  expect(r.headers['x-cache']).toBe('FunctionValidationError from cloudfront');
+  expect(r.headers['x-cache']).toBe('Error from cloudfront');
 });
 
 test('stats count invocations per function', async () => {

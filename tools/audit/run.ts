@@ -8,6 +8,7 @@ import { loadTemplates } from '../diff/synth';
 import { EDGE_SET_COOKIES_METADATA_KEY, type EdgeSetCookies } from '../../lib/edge-metadata';
 import { listSiteFiles } from '../../lib/variant-documents';
 import { readDistribution } from '../local/assembly';
+import { type FunctionLanguageRow, formatFunctionLanguage } from './functions';
 import { Finding, ObservedResponse, gradeResponse } from './rules';
 import { CliError, UsageError } from '../errors';
 
@@ -221,6 +222,8 @@ export interface AuditReport {
   readonly warnings: number;
   /** What the audit could not check, and how to check it. */
   readonly notes: readonly string[];
+  /** CloudFront Functions of the app outside the runtime's language (with --app); each finding counts as an error. */
+  readonly functions: readonly FunctionLanguageRow[];
 }
 
 export interface AuditOptions {
@@ -232,6 +235,8 @@ export interface AuditOptions {
   readonly timeoutMs?: number;
   /** The distribution's cache tag header: cacheable api/html responses without tags are flagged. @default - not graded */
   readonly cacheTagHeader?: string;
+  /** Functions of the app whose code is outside the CloudFront Functions language (functionLanguageFromAssembly). */
+  readonly functions?: readonly FunctionLanguageRow[];
 }
 
 interface Fetched {
@@ -417,12 +422,14 @@ export async function runAudit(opts: AuditOptions): Promise<AuditReport> {
     );
   }
   const all = rows.flatMap((r) => r.findings);
+  const functions = opts.functions ?? [];
   return {
     base: base.toString(),
     rows,
-    errors: all.filter((f) => f.severity === 'error').length,
+    errors: all.filter((f) => f.severity === 'error').length + functions.reduce((n, f) => n + f.findings.length, 0),
     warnings: all.filter((f) => f.severity === 'warning').length,
     notes,
+    functions,
   };
 }
 
@@ -450,6 +457,8 @@ export function formatReport(report: AuditReport): string {
   if (edgeCookies.length > 0 || report.notes.length > 0) out.push('');
   if (edgeCookies.length > 0) out.push(`not graded: Set-Cookie ${edgeCookies.join(', ')}, set by the distribution's own edge functions after the cache`);
   for (const n of report.notes) out.push(`note: ${n}`);
+  const fnLines = formatFunctionLanguage(report.functions ?? []);
+  if (fnLines.length > 0) out.push('', ...fnLines);
   out.push('', `${report.errors} error(s), ${report.warnings} warning(s) in ${report.rows.length} response(s) from ${report.base}`);
   return `${out.join('\n')}\n`;
 }

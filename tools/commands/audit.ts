@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Tier } from '../../lib/routes';
 import { TIERS } from '../../lib/routes';
+import { functionLanguageFromAssembly } from '../audit/functions';
 import { AuditRoute, auditBase, auditTargets, cacheTagHeaderFromAssembly, formatReport, loadRoutes, routesFromAssembly, runAudit } from '../audit/run';
 
 interface AuditOptions {
@@ -47,7 +48,8 @@ no-store on static assets; a content-hashed asset without immutable; an api resp
 s-maxage nor private; Vary: * or Vary on Cookie/User-Agent/Authorization; max-age above s-maxage;
 a cacheable api/html response without cache tags (graded where the tag header is visible: against
 the origin, as CloudFront removes it from viewer responses); a CDN-Cache-Control or
-Surrogate-Control TTL shorter than the browser's max-age.
+Surrogate-Control TTL shorter than the browser's max-age. With --app, every CloudFront Function of
+the app is also checked against the runtime's language (each construct outside it is an error).
 Exit status: 0 clean, 1 errors (or warnings with --strict).
 
 Examples, against the local demo (npm start):
@@ -68,6 +70,7 @@ Against a deployed distribution, with a route list of your own:
         headers: opts.header,
         timeoutMs: opts.timeout * 1000,
         cacheTagHeader: opts.cacheTagHeader ?? (opts.app ? cacheTagHeaderFromAssembly(opts.app) : undefined),
+        functions: opts.app ? functionLanguageFromAssembly(opts.app) : [],
       });
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       process.exitCode = report.errors > 0 || (opts.strict && report.warnings > 0) ? 1 : 0;

@@ -92,6 +92,7 @@ Examples:
             keyValueStores: Object.values(d.keyValueStores ?? {}).map((s) => s.arn),
             distributionId: edge.distributionId,
             cacheTagHeader: d.cacheTagHeader ?? null,
+            functionLanguage: edge.functionLanguage,
           })}\n`,
         );
       } else {

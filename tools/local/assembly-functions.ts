@@ -36,7 +36,15 @@ export function functionAssociations(assocs: Json, resources: Record<string, Jso
       const ref = k.KeyValueStoreARN;
       return String(ref?.['Fn::GetAtt']?.[0] ?? ref?.Ref ?? r.str(ref));
     });
-    out[eventType] = { eventType, name: id!, runtime: String(p.FunctionConfig?.Runtime ?? 'cloudfront-js-1.0'), code: r.str(p.FunctionCode ?? ''), keyValueStores };
+    const cdkPath = res.Metadata?.['aws:cdk:path'];
+    out[eventType] = {
+      eventType,
+      name: id!,
+      runtime: String(p.FunctionConfig?.Runtime ?? 'cloudfront-js-1.0'),
+      code: r.str(p.FunctionCode ?? ''),
+      keyValueStores,
+      ...(typeof cdkPath === 'string' ? { path: cdkPath } : {}),
+    };
   }
   return out;
 }

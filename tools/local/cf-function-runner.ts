@@ -1,3 +1,4 @@
+import { type CfLanguageFinding, formatCfLanguageFinding } from '../../lib/edge/cf-language';
 import { FunctionSandbox, type Invocation, type OriginChange } from './cf-function';
 import {
   type FnEventContext,
@@ -33,6 +34,30 @@ export interface FunctionStats {
   failures: Record<string, number>;
 }
 
+/** A function whose code is outside the runtime's language, as the local edge reports it at startup. */
+export interface FunctionLanguageReport {
+  /** Logical id of the function resource. */
+  readonly function: string;
+  /** Its construct path (`aws:cdk:path`), when the template has it. */
+  readonly path?: string;
+  readonly runtime: string;
+  readonly eventType: string;
+  /** Path patterns of the behaviors that run the function. */
+  readonly behaviors: readonly string[];
+  /** True when the runtime does not compile the code: every request of the behaviors that run it fails (503). */
+  readonly failsEveryRequest: boolean;
+  readonly findings: readonly CfLanguageFinding[];
+}
+
+/** The report as lines for the terminal: what fails, where, and each construct with its line. */
+export function formatLanguageReport(r: FunctionLanguageReport): string {
+  const where = `CloudFront Function ${r.function}${r.path ? ` (${r.path})` : ''}, ${r.eventType} of ${r.behaviors.join(', ')}`;
+  const effect = r.failsEveryRequest
+    ? `uses JavaScript ${r.runtime} does not run: CloudFront answers every request of these behaviors with 503 (FunctionExecutionError)`
+    : `uses built-ins ${r.runtime} does not have: a request that reaches them fails with 503 (FunctionExecutionError)`;
+  return [`${where} ${effect}:`, ...r.findings.map((f) => `  ${formatCfLanguageFinding(f)}`)].join('\n');
+}
+
 export type ViewerRequestOutcome =
   | { kind: 'request'; request: EdgeRequest; originChange?: OriginChange }
   | { kind: 'response'; response: EdgeResponse };
@@ -50,6 +75,8 @@ export function policyNamedHeaders(behavior: BehaviorModel): Set<string> {
 export class FunctionRunner {
   private readonly sandboxes = new Map<CloudFrontFunctionModel, FunctionSandbox>();
   private readonly warmed = new Set<FunctionSandbox>();
+  /** Path patterns of the behaviors that run each function (by logical id). */
+  private readonly behaviorsOf = new Map<string, string[]>();
   readonly stores: Map<string, LocalKeyValueStore>;
   readonly stats: Record<string, FunctionStats> = {};
 
@@ -63,7 +90,10 @@ export class FunctionRunner {
     const originIds = new Set([...Object.keys(model.origins), ...Object.keys(model.originGroups ?? {})]);
     for (const b of model.behaviors) {
       for (const fn of Object.values(b.functions ?? {})) {
-        if (!fn || this.sandboxes.has(fn)) continue;
+        if (!fn) continue;
+        const runs = this.behaviorsOf.get(fn.name) ?? [];
+        if (!runs.includes(b.pathPattern)) this.behaviorsOf.set(fn.name, [...runs, b.pathPattern]);
+        if (this.sandboxes.has(fn)) continue;
         this.sandboxes.set(fn, new FunctionSandbox(fn, { stores: this.stores, originIds, budgetMs: options.budgetMs, hardLimitMs: options.hardLimitMs }));
       }
     }
@@ -71,6 +101,19 @@ export class FunctionRunner {
 
   get functionCount(): number {
     return this.sandboxes.size;
+  }
+
+  /** Every function with code outside the runtime's language, once per function resource. */
+  languageReports(): FunctionLanguageReport[] {
+    const seen = new Map<string, FunctionLanguageReport>();
+    for (const [fn, sandbox] of this.sandboxes) {
+      const findings = sandbox.languageFindings;
+      if (findings.length === 0 || seen.has(fn.name)) continue;
+      const failsEveryRequest = findings.some((f) => f.kind === 'syntax');
+      const behaviors = this.behaviorsOf.get(fn.name) ?? [];
+      seen.set(fn.name, { function: fn.name, ...(fn.path ? { path: fn.path } : {}), runtime: fn.runtime, eventType: fn.eventType, behaviors, failsEveryRequest, findings });
+    }
+    return [...seen.values()];
   }
 
   private invoke(fn: CloudFrontFunctionModel, event: ReturnType<typeof functionEvent>): Invocation {

@@ -1,6 +1,7 @@
 import * as nodeCrypto from 'crypto';
 import * as nodeQuerystring from 'querystring';
 import * as vm from 'vm';
+import { CF_GLOBALS_10, CF_GLOBALS_20, CF_STATIC_MEMBERS, CfFeature, type CfLanguageFinding, checkCloudFrontFunctionLanguage } from '../../lib/edge/cf-language';
 import type { LocalKeyValueStore } from './kvs';
 import type { CloudFrontFunctionModel } from './model';
 
@@ -9,7 +10,14 @@ import type { CloudFrontFunctionModel } from './model';
  * own with the `cloudfront-js-2.0` globals and modules and none of what the runtime withholds
  * ("JavaScript runtime 2.0 features", "Restrictions on CloudFront Functions"): no `process`, no
  * timers, no network, no `fs`, no `eval` or `Function` constructor (code generation from strings
- * is switched off for the context), `crypto` with hashes and HMAC only.
+ * is switched off for the context), `crypto` with hashes and HMAC only, and of the language's own
+ * built-ins only those the page lists (no Map, Set, WeakMap, Reflect, Proxy, Array.from,
+ * Object.fromEntries...).
+ *
+ * Before the code runs, lib/edge/cf-language checks it against the runtime's language: code with a
+ * construct the runtime does not compile (for...of, destructuring, spread, `catch {}`...) fails
+ * every invocation, as CloudFront accepts it at publish and then fails each request with a
+ * `FunctionExecutionError` (503).
  *
  * A thrown error or a rejected promise is a `FunctionExecutionError` (503), a result CloudFront
  * cannot use is a `FunctionValidationError` (502), a run past the hard compute limit is a
@@ -233,6 +241,8 @@ export class FunctionSandbox {
   private readonly run: (handler: unknown, eventJson: string, now: () => number) => RunOutcome;
   private readonly handler: unknown;
   private readonly loadError?: string;
+  /** What lib/edge/cf-language found outside the runtime's language (none for a function CloudFront runs). */
+  readonly languageFindings: readonly CfLanguageFinding[];
   private state: RunState = { logs: [], eventType: 'viewer-request' };
   private readonly budgetMs: number;
   private readonly call = new vm.Script('__cfRun(__cfHandler, __cfEvent, __cfNow)');
@@ -251,10 +261,11 @@ export class FunctionSandbox {
       codeGeneration: { strings: false, wasm: false },
       microtaskMode: 'afterEvaluate',
     });
-    // Node gives a fresh context the language's own globals only; remove the ones the runtime lacks.
-    vm.runInContext('delete globalThis.WebAssembly; delete globalThis.SharedArrayBuffer; delete globalThis.Atomics;', this.context);
-    const log = (...args: unknown[]) => {
-      this.state.logs.push(args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '));
+    // Node gives a fresh context the language's own globals; keep only those the runtime's page lists.
+    withholdBuiltins(this.context, v2);
+    // console.log takes one value, as the Developer Guide's examples call it; further arguments are not logged.
+    const log = (message?: unknown) => {
+      this.state.logs.push(typeof message === 'string' ? message : safeJson(message));
     };
     const cloudfront = v2 ? (vm.runInContext(CLOUDFRONT_MODULE, this.context) as (host: unknown) => unknown)(this.hostApi()) : undefined;
     const modules: Record<string, unknown> = { crypto: cryptoModule, querystring: querystringModule };
@@ -268,13 +279,24 @@ export class FunctionSandbox {
     };
     const g = this.context as Record<string, unknown>;
     g.console = Object.freeze({ log, info: log, warn: log, error: log, debug: log });
-    g.require = load;
+    // cloudfront-js-1.0 loads modules with require(); 2.0 with import, which rewriteImports turns into __cfImport.
+    if (!v2) g.require = load;
     g.__cfImport = load;
-    if (v2) g.Buffer = Buffer;
+    if (v2) Object.assign(g, { Buffer, TextEncoder, TextDecoder });
     this.run = vm.runInContext(RUNNER, this.context) as typeof this.run;
+    this.languageFindings = checkCloudFrontFunctionLanguage(fn.code, fn.runtime);
+    const parseError = this.languageFindings.find((f) => f.feature.startsWith(CfFeature.syntaxError));
+    if (parseError) throw new FunctionCodeError(`CloudFront Function ${fn.name} does not compile: ${parseError.feature} (line ${parseError.line}, column ${parseError.column})`);
+    const unsupported = this.languageFindings.find((f) => f.kind === 'syntax');
+    if (unsupported) {
+      // CloudFront publishes such code and then fails every request that runs it.
+      this.loadError = `SyntaxError: ${unsupported.feature} is not supported in ${fn.runtime} (line ${unsupported.line}, column ${unsupported.column}: ${unsupported.snippet})`;
+      return;
+    }
     let script: vm.Script;
     try {
-      script = new vm.Script(`${rewriteImports(fn.code)}\n;typeof handler === 'function' ? handler : undefined;`, { filename: `${fn.name}.js` });
+      // "Strict mode": functions run in strict mode, and cannot change it (the directive shares line 1).
+      script = new vm.Script(`'use strict';${rewriteImports(fn.code)}\n;typeof handler === 'function' ? handler : undefined;`, { filename: `${fn.name}.js` });
     } catch (e) {
       throw new FunctionCodeError(`CloudFront Function ${fn.name} does not compile: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -367,6 +389,45 @@ export class FunctionSandbox {
       utilization: Math.round((computeMs / this.budgetMs) * 100),
     };
   }
+}
+
+/** Members the context's built-ins have beyond the page's lists (ES 2019 and later), removed from the sandbox. */
+const UNLISTED_PROTOTYPE_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  Array: ['flat', 'flatMap', 'at', 'findLast', 'findLastIndex', 'toSorted', 'toReversed', 'toSpliced', 'with'],
+  String: ['at', 'matchAll', 'isWellFormed', 'toWellFormed'],
+};
+
+/** Deletes from a fresh context every global and static member the runtime's page does not list. */
+function withholdBuiltins(context: vm.Context, v2: boolean): void {
+  // eval stays so that calling it throws EvalError (code generation is off), as "Restricted features" says.
+  const globals = [...(v2 ? CF_GLOBALS_20 : CF_GLOBALS_10), 'eval'];
+  const statics = Object.fromEntries(Object.entries(CF_STATIC_MEMBERS).map(([k, v]) => [k, [...v]]));
+  vm.runInContext(
+    `(function (allowed, statics, protos) {
+      Object.getOwnPropertyNames(globalThis).forEach(function (name) { if (allowed.indexOf(name) < 0) delete globalThis[name]; });
+      Object.keys(statics).forEach(function (name) {
+        var target = globalThis[name];
+        Object.getOwnPropertyNames(target).forEach(function (key) {
+          if (statics[name].indexOf(key) < 0 && key !== 'length' && key !== 'name') delete target[key];
+        });
+      });
+      Object.keys(protos).forEach(function (name) {
+        protos[name].forEach(function (key) { delete globalThis[name].prototype[key]; });
+      });
+      // "Error types" lists two the language itself lacks.
+      ['InternalError', 'MemoryError'].forEach(function (name) {
+        function E(message) {
+          if (!(this instanceof E)) return new E(message);
+          this.message = message === undefined ? '' : String(message);
+        }
+        E.prototype = Object.create(Error.prototype);
+        E.prototype.name = name;
+        E.prototype.constructor = E;
+        globalThis[name] = E;
+      });
+    })`,
+    context,
+  )(globals, statics, UNLISTED_PROTOTYPE_MEMBERS);
 }
 
 function safeJson(v: unknown): string {

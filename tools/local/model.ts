@@ -167,6 +167,8 @@ export interface CloudFrontFunctionModel {
   readonly code: string;
   /** Logical ids of the associated key value stores (at most one on CloudFront). */
   readonly keyValueStores: readonly string[];
+  /** The construct path of the resource (its `aws:cdk:path` metadata), when the template has it. */
+  readonly path?: string;
 }
 
 /** An `AWS::CloudFront::KeyValueStore` with the data of its import source. */

@@ -214,9 +214,11 @@ export class EdgePipeline {
     const bs = (this.stats.byBehavior[behavior.pathPattern] ??= { requests: 0, originFetches: 0, results: {} });
     bs.requests++;
     const ctx: EventContext = { ...this.ctxBase, requestId };
-    const err = (status: number, detail: string, resultType = 'Error'): Processed => ({
+    // x-cache and x-edge-result-type say Error; the log's x-edge-detailed-result-type names the failure (FunctionExecutionError...).
+    const err = (status: number, detail: string, detailed?: string): Processed => ({
       response: cloudFrontErrorPage(status, detail, requestId),
-      resultType,
+      resultType: 'Error',
+      ...(detailed ? { detailed } : {}),
       behavior,
       request,
     });

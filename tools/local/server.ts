@@ -4,7 +4,7 @@ import { openAccessLog } from './access-log';
 import * as fs from 'fs';
 import { readDistribution } from './assembly';
 import { FunctionCodeError } from './cf-function';
-import { FunctionRunner } from './cf-function-runner';
+import { FunctionRunner, formatLanguageReport } from './cf-function-runner';
 import { LocalKeyValueStore } from './kvs';
 import type { DistributionModel } from './model';
 import { CacheTier } from './cache';
@@ -180,6 +180,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     return { name, cache: new CacheTier(name, clock), viaId: hex(`via-${name}`, 16) };
   });
   const pipeline = new EdgePipeline(model, clock, pops, originMap, warn, loadFunctions(model));
+  for (const r of pipeline.functions.languageReports()) warn(formatLanguageReport(r));
   captureEdgeConsole(pipeline.handlers, options.onEdgeLog ?? ((line, fn) => process.stderr.write(`tiered-cdn local: ${fn}: ${line}\n`)));
   /**
    * Reads the assembly again and swaps behaviors, policies and functions in; caches and key value
@@ -210,6 +211,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
           const r = reload();
           const m = pipeline.model;
           if (r.ok) warn(`reloaded ${m.stackName}/${m.logicalId} from ${options.app ?? 'cdk.out'}: ${m.behaviors.length} behaviors, ${pipeline.functions.functionCount} CloudFront Functions`);
+          if (r.ok) for (const l of pipeline.functions.languageReports()) warn(formatLanguageReport(l));
           else warn(`kept the running configuration: ${r.error}`);
           options.onReload?.(r);
         })
@@ -250,6 +252,9 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
     clock,
     get stats() {
       return pipeline.stats;
+    },
+    get functionLanguage() {
+      return pipeline.functions.languageReports();
     },
     resetStats: () => pipeline.resetStats(),
     invalidate: (paths) => pipeline.invalidate(paths),

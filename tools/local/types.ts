@@ -5,7 +5,7 @@ import { CliError } from '../errors';
 import type { CacheTier } from './cache';
 import type { Clock } from './clock';
 import type { EdgeRequest, EdgeResponse } from './http-types';
-import type { FunctionStats } from './cf-function-runner';
+import type { FunctionLanguageReport, FunctionStats } from './cf-function-runner';
 import type { BehaviorModel, DistributionModel } from './model';
 
 /* The local edge's public types and constants, and the small values its parts share. */
@@ -125,6 +125,11 @@ export interface LocalEdge {
   readonly pops: readonly string[];
   readonly clock: Clock & { advance?(seconds: number): number };
   readonly stats: LocalEdgeStats;
+  /**
+   * CloudFront Functions whose code is outside the runtime's language (lib/edge/cf-language), each
+   * with its construct path, the behaviors that run it and every construct with its line.
+   */
+  readonly functionLanguage: readonly FunctionLanguageReport[];
   /**
    * Removes the objects of these paths from every edge location and shield, as a CloudFront
    * invalidation does: every cached variant of the path (query strings, headers, cookies); a path may

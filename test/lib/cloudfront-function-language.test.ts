@@ -1,0 +1,128 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as esbuild from 'esbuild';
+import * as ts from 'typescript';
+import { App, Stack } from 'aws-cdk-lib';
+import { scaleRouteTable } from '../../bench/route-tables';
+import { TieredCdn } from '../../lib';
+import { buildCloudFrontFunctionCode, CLOUDFRONT_FUNCTION_CODE_LIMIT, CLOUDFRONT_FUNCTIONS_SUPPORTED, CLOUDFRONT_FUNCTIONS_TARGET, CloudFrontFunctionLanguageError } from '../../lib/edge/cloudfront-function';
+import { ReferenceStack } from '../../lib/reference-stack';
+import { testOutdir } from '../helpers/stacks';
+
+/**
+ * Every CloudFront Function the project generates must be code cloudfront-js-2.0 runs: ES 5.1 plus
+ * what the Developer Guide's "JavaScript runtime 2.0 features" page lists. Checked on the deployed
+ * text (the template's FunctionCode) by two parsers: esbuild refuses syntax outside the subset, and
+ * a TypeScript AST walk finds built-ins the page does not list.
+ */
+
+const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kty: 'RSA', kid: 'k1', alg: 'RS256' } as never;
+
+/** Globals and members the page does not list (or lists as absent). */
+const MISSING_GLOBALS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Proxy', 'Reflect', 'structuredClone', 'globalThis']);
+const MISSING_MEMBERS = new Set(['Array.from', 'Object.fromEntries', 'Object.getOwnPropertySymbols', 'Promise.allSettled', 'Promise.any']);
+
+function functionCodes(template: { Resources: Record<string, any> }): Array<{ name: string; code: string }> {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::CloudFront::Function')
+    .map(([id, r]) => ({ name: `${id} (${r.Properties.FunctionConfig.Comment})`, code: r.Properties.FunctionCode as string }));
+}
+
+/** What a runtime that implements exactly the documented language would refuse in `code`. */
+function outsideTheLanguage(code: string): string[] {
+  const out: string[] = [];
+  try {
+    esbuild.transformSync(code, { target: CLOUDFRONT_FUNCTIONS_TARGET, supported: { ...CLOUDFRONT_FUNCTIONS_SUPPORTED }, loader: 'js', logLevel: 'silent' });
+  } catch (e) {
+    for (const m of (e as esbuild.TransformFailure).errors) out.push(`${m.location?.line}: ${m.text}`);
+  }
+  const source = ts.createSourceFile('function.js', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && MISSING_GLOBALS.has(node.text)) {
+      const parent = node.parent;
+      const isMemberName = (ts.isPropertyAccessExpression(parent) && parent.name === node) || (ts.isPropertyAssignment(parent) && parent.name === node);
+      if (!isMemberName) out.push(`uses ${node.text}`);
+    }
+    if (ts.isPropertyAccessExpression(node) && MISSING_MEMBERS.has(node.getText(source))) out.push(`uses ${node.getText(source)}`);
+    // Syntax esbuild would lower silently; the generated code must not contain it either.
+    if (ts.isForOfStatement(node) || ts.isClassLike(node) || ts.isSpreadElement(node) || ts.isSpreadAssignment(node) || ts.isObjectBindingPattern(node) || ts.isArrayBindingPattern(node)) out.push(`uses ${ts.SyntaxKind[node.kind]}`);
+    if (ts.isCatchClause(node) && !node.variableDeclaration) out.push('uses catch without binding');
+    if (ts.isParameter(node) && node.initializer) out.push('uses a default parameter');
+    if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.asteriskToken) out.push('uses a generator');
+    if (node.kind === ts.SyntaxKind.QuestionDotToken || node.kind === ts.SyntaxKind.QuestionQuestionToken) out.push(`uses ${ts.tokenToString(node.kind)}`);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return out;
+}
+
+function synthScaleTable(behaviors: number, experimentsOnGuardedOrigin = false): Array<{ name: string; code: string }> {
+  const app = new App({ outdir: testOutdir() });
+  const stack = new Stack(app, `Scale${behaviors}`, { env: { region: 'us-east-1' } });
+  new TieredCdn(stack, 'Cdn', scaleRouteTable(behaviors, { keys: [jwk] }, { experimentsOnGuardedOrigin }));
+  return functionCodes(app.synth().getStackByName(stack.stackName).template);
+}
+
+describe('generated CloudFront Functions are written in the runtime language', () => {
+  test('every function of the reference app parses under the documented subset and uses no missing built-in', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-cf-language-'));
+    try {
+      const app = new App({ outdir });
+      const stack = new ReferenceStack(app, 'Reference', { env: { region: 'us-east-1' }, auth: { issuer: 'https://issuer.example.com/', audience: 'shop', jwks: { keys: [jwk] } } });
+      const functions = functionCodes(app.synth().getStackByName(stack.stackName).template);
+      expect(functions.length).toBe(5);
+      for (const f of functions) {
+        expect({ name: f.name, problems: outsideTheLanguage(f.code) }).toEqual({ name: f.name, problems: [] });
+        expect(Buffer.byteLength(f.code)).toBeLessThanOrEqual(CLOUDFRONT_FUNCTION_CODE_LIMIT);
+      }
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test.each([10, 25, 75])('the %i-behavior benchmark route table: every function in the subset and at most 8,700 bytes', (behaviors) => {
+    const functions = synthScaleTable(behaviors);
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    for (const f of functions) {
+      expect({ name: f.name, problems: outsideTheLanguage(f.code) }).toEqual({ name: f.name, problems: [] });
+      expect({ name: f.name, bytes: Buffer.byteLength(f.code) <= 8700 ? 'at most 8,700' : Buffer.byteLength(f.code) }).toEqual({ name: f.name, bytes: 'at most 8,700' });
+    }
+  });
+
+  test('the checker itself refuses what the runtime refuses', () => {
+    expect(outsideTheLanguage('function handler(e) { for (const k of Object.keys(e)) {} }')).not.toEqual([]);
+    expect(outsideTheLanguage('function handler(e) { const { a } = e; return a; }')).not.toEqual([]);
+    expect(outsideTheLanguage('function handler(e) { return new Map(); }')).toEqual(['uses Map']);
+    expect(outsideTheLanguage('function handler(e) { return Array.from(e); }')).toEqual(['uses Array.from']);
+    expect(outsideTheLanguage('function handler(e) { return { ...e }; }')).not.toEqual([]);
+    expect(outsideTheLanguage('function handler(e) { try { return 1; } catch { return 2; } }')).toEqual(['uses catch without binding']);
+    expect(outsideTheLanguage('function handler(e) { return e?.a ?? 1; }')).toEqual(['uses ?.', 'uses ??']);
+    expect(outsideTheLanguage('function handler(e, f = 1) { return f; }')).not.toEqual([]);
+    expect(outsideTheLanguage('async function handler(e) { const x = `${e.a ** 2}`; return [1].map((v) => v + x); }')).toEqual([]);
+  });
+});
+
+describe('the build refuses a step outside the language', () => {
+  const entry = path.join(__dirname, '..', 'fixtures', 'cf-language', 'modern-entry.ts');
+
+  test('fails with one error naming the function, the behavior, and each file:line with its feature', () => {
+    let error: unknown;
+    try {
+      buildCloudFrontFunctionCode('viewer-request', { experiments: [] }, { entry, behavior: "route '/api/*'" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CloudFrontFunctionLanguageError);
+    const e = error as CloudFrontFunctionLanguageError;
+    expect(e.kind).toBe('viewer-request');
+    expect(e.behavior).toBe("route '/api/*'");
+    expect(e.message).toContain("the viewer-request CloudFront Function of route '/api/*' uses JavaScript the CloudFront Functions runtime (cloudfront-js-2.0) does not run");
+    const step = path.join('test', 'fixtures', 'cf-language', 'modern-step.ts');
+    expect(e.message).toContain(`${step}:2:`);
+    expect(e.findings.map((f) => `${f.line} ${f.feature}`)).toEqual(expect.arrayContaining(['2 default arguments', '4 for-of loops', '5 destructuring', '6 array spread']));
+    expect(e.findings.every((f) => f.file.endsWith('modern-step.ts'))).toBe(true);
+  });
+});

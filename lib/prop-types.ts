@@ -2,6 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { RouteAuthOptions } from './auth';
 import type { CacheTagsOptions } from './cache-tags';
+import type { LoggingOptions, S3LogDeliveryOptions } from './logging';
 import type { MonitoringOptions } from './monitoring';
 import type { OriginVerifyOptions } from './origin-verify';
 import type { HttpOriginProps, RouteProps } from './routes';
@@ -186,6 +187,19 @@ export const TIERED_CDN_PROPS = object<TieredCdnProps>({
   staging: opt(STAGING),
   cacheTags: opt(union(object<CacheTagsOptions>({ headerName: opt(string), sendToViewers: opt(boolean) }), no)),
   retainEdgeFunctionsOnDelete: opt(boolean),
+  logging: opt(
+    union(
+      object<LoggingOptions>({
+        s3: opt(union(object<S3LogDeliveryOptions>({ outputFormat: opt(string), suffixPath: opt(string), hiveCompatiblePath: opt(boolean) }), no)),
+        cloudWatchLogs: opt(construct('a logs.ILogGroup', 'logGroupArn')),
+        firehoseArn: opt(string),
+        fields: opt(strings),
+        legacy: opt(boolean),
+      }),
+      no,
+    ),
+  ),
+  policies: opt(construct('a TieredCdnPolicies (shared with other TieredCdns of the app)', 'securityHeaders')),
   distributionOverrides: opt({ kind: 'plain-object' }),
 });
 

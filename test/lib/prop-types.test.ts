@@ -1,10 +1,11 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Problem, RouteProps, TieredCdn, TieredCdnProps, TieredCdnValidationError } from '../../lib';
+import { Problem, RouteProps, TieredCdn, TieredCdnPolicies, TieredCdnProps, TieredCdnValidationError } from '../../lib';
 import { type TypeSpec, TIERED_CDN_PROPS } from '../../lib/prop-types';
 import { SITE_DIR, testOutdir } from '../helpers/stacks';
 
@@ -37,6 +38,10 @@ function construct(member: string, scope: Stack, id: string): unknown {
       return acm.Certificate.fromCertificateArn(scope, id, 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
     case 'secretArn':
       return secretsmanager.Secret.fromSecretNameV2(scope, id, 'origin-verify');
+    case 'logGroupArn':
+      return logs.LogGroup.fromLogGroupName(scope, id, 'cdn-logs');
+    case 'securityHeaders':
+      return new TieredCdnPolicies(scope, id);
     case 'topicArn':
       return sns.Topic.fromTopicArn(scope, id, 'arn:aws:sns:us-east-1:123456789012:alarms');
   }

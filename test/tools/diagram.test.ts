@@ -163,8 +163,11 @@ test('the committed docs/diagram.md and the README diagram match the reference a
     const chart = (await runCli(['diagram', '--app', out], {}, REPO_ROOT)).stdout;
     expect(chart).toMatch(/d_route\d+ -\.->\|"viewer-request: guard, auth"\| d_fn_Cdn_ViewerRequestApiConfig_Fn/);
     expect(chart).toMatch(/d_route\d+ -\.->\|"viewer-request: guard, normalize, routing"\| d_fn_Cdn_FunctionViewerRequestApi\n/);
-    expect(chart).toContain('d_fn_Cdn_FunctionViewerRequestApi[["CloudFront Function<br/>Cdn/FunctionViewerRequestApi"]]');
-    expect(chart).toContain('d_fn_Cdn_ViewerRequestApiConfig_Fn[["Lambda@Edge<br/>Cdn/ViewerRequestApiConfig/Fn"]]');
+    // Functions are named by what they do; routing targets are drawn, with the viewers routed there and their shield.
+    expect(chart).toContain('d_fn_Cdn_FunctionViewerRequestApi[["CloudFront Function: guard, normalize, routing<br/>Cdn/FunctionViewerRequestApi"]]');
+    expect(chart).toContain('d_fn_Cdn_ViewerRequestApiConfig_Fn[["Lambda@Edge: guard, auth<br/>Cdn/ViewerRequestApiConfig/Fn"]]');
+    expect(chart).toContain('d_target_api_eu_example_com[("apiEu: api-eu.example.com<br/>routing target; the function sets no Origin Shield")]');
+    expect(chart).toMatch(/d_route\d+ -\.->\|"routed: countries AT, BE, BG and 24 more"\| d_target_api_eu_example_com\n/);
     expect(chart).toMatch(/-\.->\|"origin-response: targeted-cache-control"\|/);
     for (const doc of ['docs/diagram.md', 'README.md']) {
       const run = await runCli(['diagram', '--app', out, '--check', doc], {}, REPO_ROOT);

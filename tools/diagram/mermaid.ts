@@ -42,13 +42,17 @@ export function toMermaid(distributions: readonly DistributionModel[]): string {
     }
     for (const id of routeIds) lines.push(`  ${dist} --> ${id}`);
 
+    // A function is named by what it does (the steps it runs for any of its routes), then where it is.
     const functions = new Map<string, string>();
+    const stepsOf = new Map<string, Set<string>>();
+    for (const b of d.behaviors) for (const f of b.functions) for (const s of f.steps) stepsOf.set(f.name, (stepsOf.get(f.name) ?? new Set()).add(s));
     for (const b of d.behaviors) {
       for (const f of b.functions) {
         if (!functions.has(f.name)) {
           const id = nodeId(`${dp}_fn`, f.name);
           functions.set(f.name, id);
-          lines.push(`  ${id}[["${f.kind === 'lambda@edge' ? 'Lambda@Edge' : 'CloudFront Function'}<br/>${text(f.name)}"]]`);
+          const does = [...(stepsOf.get(f.name) ?? [])];
+          lines.push(`  ${id}[["${f.kind === 'lambda@edge' ? 'Lambda@Edge' : 'CloudFront Function'}${does.length > 0 ? `: ${text(does.join(', '))}` : ''}<br/>${text(f.name)}"]]`);
         }
       }
     }
@@ -65,6 +69,16 @@ export function toMermaid(distributions: readonly DistributionModel[]): string {
       }
       origins.set(o.id, entry);
     }
+    // Routing targets are not origins of the distribution: a function sends requests there, and sets no Origin Shield for them.
+    const targets = new Map<string, string>();
+    for (const b of d.behaviors) {
+      for (const t of b.routedTo) {
+        if (targets.has(t.domainName)) continue;
+        const id = nodeId(`${dp}_target`, t.domainName);
+        targets.set(t.domainName, id);
+        lines.push(`  ${id}[("${text(t.id)}: ${text(t.domainName)}<br/>routing target; the function sets no Origin Shield")]`);
+      }
+    }
     d.behaviors.forEach((b, i) => {
       for (const f of b.functions) {
         // The steps are per behavior: one function can serve several behaviors with other steps.
@@ -73,6 +87,7 @@ export function toMermaid(distributions: readonly DistributionModel[]): string {
       }
       const target = origins.get(b.originId);
       if (target) lines.push(`  ${routeIds[i]} --> ${target}`);
+      for (const t of b.routedTo) lines.push(`  ${routeIds[i]} -.->|"${text(`routed: ${t.when}`)}"| ${targets.get(t.domainName)}`);
     });
   }
   return `${lines.join('\n')}\n`;
@@ -90,7 +105,8 @@ export function toMarkdown(mermaid: string, file: string): string {
     '',
     'Routes are numbered in the order CloudFront matches them (first match wins, `*` last) and grouped by',
     'cache tier. Dotted arrows are the edge functions a route runs, labelled with their event and the steps',
-    'the function runs for that route; each function node says its runtime (CloudFront Function or Lambda@Edge).',
+    'the function runs for that route; each function node says its runtime (CloudFront Function or Lambda@Edge)',
+    'and every step it runs. Routing targets are where geo or device routing sends some requests of a route.',
     '',
     '```mermaid',
     mermaid.trimEnd(),

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import { Duration, Token } from 'aws-cdk-lib';
 import type { AuthConfig, Jwk, Jwks, JwtAlgorithm } from '../lambda-edge/shared/config';
 import { jwkProblems, MIN_RSA_BITS, publicJwk, type JwkProblem } from '../lambda-edge/shared/jwk';
+import { DEV_JWKS_MEMBER } from '../lambda-edge/shared/names';
 import { Problem, problem, show } from './validation';
 
 /** Algorithms the edge verifier accepts (asymmetric only: the edge holds no secrets). */
@@ -262,7 +263,10 @@ function checkClaimHeadersDistinct(claims: readonly string[], prop: string, erro
  *
  * @param where how messages name the options, e.g. `routes['/api/me/*'].auth`
  */
-export function resolveAuthConfig(options: RouteAuthOptions, where: string): { config?: AuthConfig; errors: Problem[] } {
+export function resolveAuthConfig(
+  options: RouteAuthOptions,
+  where: string,
+): { config?: AuthConfig; errors: Problem[]; /** The keys are a tiered-cdn development key pair (`token --print-jwks`). */ developmentKeys?: boolean } {
   const errors: Problem[] = [];
   if (typeof options !== 'object' || options === null) {
     return { errors: [problem('auth-not-object', `${where} must be an object with at least issuer, audience and jwks, got: ${show(options)}`)] };
@@ -323,6 +327,7 @@ export function resolveAuthConfig(options: RouteAuthOptions, where: string): { c
   if (errors.length > 0) return { errors };
   return {
     errors,
+    developmentKeys: typeof rawJwks === 'object' && rawJwks !== null && DEV_JWKS_MEMBER in rawJwks,
     config: {
       issuer,
       audience,

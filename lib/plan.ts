@@ -15,6 +15,7 @@ import { monitoringProblems } from './monitoring';
 import { planLogging, type PlannedLogging } from './logging';
 import { cloudFrontOriginProblems, isCloudFrontOrigin, literalDomainName, OriginAccess, originAccess, OriginKind, originKind } from './origin-kinds';
 import { originVerifyProblems } from './origin-verify';
+import { propTypeProblems } from './prop-types';
 import { orderRoutes, resolveEdgeConfigs, resolveEntryDocuments, resolveShieldRegions, validateRoutes } from './route-table';
 import { RouteMethods, RouteProps, SITE_ORIGIN, Tier } from './routes';
 import { stagingProblems } from './staging';
@@ -231,6 +232,10 @@ export interface DistributionPlan {
  * and the site folder; creates no construct.
  */
 export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): DistributionPlan {
+  // The rules below read each prop as its type says; a prop of another type (plain JavaScript) is
+  // reported on its own first, instead of failing inside a rule.
+  const typeProblems = propTypeProblems(props);
+  if (typeProblems.length > 0) return unreadablePlan(typeProblems);
   const problems = new Problems();
   validateRoutes(props, problems);
   const edgeConfigs = resolveEdgeConfigs(props, problems);
@@ -277,6 +282,26 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
     logging,
     problems: problems.problems,
     warnings: problems.warnings,
+  };
+}
+
+/** The plan of props that cannot be read: nothing planned, only the problems. */
+function unreadablePlan(problems: readonly Problem[]): DistributionPlan {
+  return {
+    version: PLAN_VERSION,
+    behaviors: [],
+    origins: [],
+    routedDomains: [],
+    entryDocuments: [],
+    experiments: [],
+    viewerIdCookie: undefined,
+    staging: undefined,
+    waf: false,
+    shieldRegions: {},
+    cacheTags: undefined,
+    siteGroups: undefined,
+    problems,
+    warnings: [],
   };
 }
 

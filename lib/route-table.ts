@@ -12,7 +12,7 @@ import { type ResolvedRouteRouting, resolveRouteRouting } from './routing';
 import type { RouteEdgeConfig, SiteProps, TieredCdnProps } from './tiered-cdn';
 import { Problems, show } from './validation';
 import { DEFAULT_ORIGIN_VERIFY_HEADER } from './origin-verify';
-import { ASSERTED_HEADER_PREFIXES } from '../lambda-edge/shared/names';
+import { ASSERTED_HEADER_PREFIXES, DEV_JWKS_MEMBER } from '../lambda-edge/shared/names';
 import { describeMissing, listSiteFiles, planVariantDocuments } from './variant-documents';
 import { foldHeaderName, isPerUserHeader, isRequestRewritingHeader } from './unkeyed-headers';
 
@@ -295,6 +295,9 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems, ba
     const cached = route.tier !== 'dynamic';
     const auth = route.auth !== undefined ? resolveAuthConfig(route.auth, `${where}.auth`) : undefined;
     if (auth) problems.addAll(auth.errors);
+    if (auth?.developmentKeys) {
+      problems.warn('tiered-cdn:development-keys', `${where}.auth accepts tokens signed with a tiered-cdn development key (its JWKS carries '${DEV_JWKS_MEMBER}': 'tiered-cdn token --print-jwks' wrote it): anyone with the project's .tiered-cdn/ folder can mint them. Use your identity provider's JWKS before the stack protects anything real.`);
+    }
     if (route.originRouting && !cached) {
       problems.add('origin-routing-on-dynamic', `${where}.originRouting is not supported on a 'dynamic' route: its origin request policy forwards viewer headers, not the CloudFront viewer headers routing decides by. Route the path with an 'api' route, or deploy one dynamic route per origin.`,
       );

@@ -30,6 +30,7 @@ import type { LoggingOptions } from './logging';
 import { RenderedLogging, renderLoggingV2 } from './private/logging';
 import { policyRendererOf, type TieredCdnPolicies } from './shared-policies';
 import { TieredCdnValidationError } from './validation';
+import { reportUncaughtUnderCdkCli } from './private/cli-report';
 import type { TieredCdnWebAcl, WafOptions } from './web-acl';
 
 /** The site bucket and what fills it. */
@@ -301,7 +302,10 @@ export class TieredCdn extends Construct {
     // CloudFront Functions of the app outside the runtime's language: an error for ours, a warning for others.
     checkFunctionLanguage(this);
     const plan = planDistribution(props, { region: Stack.of(this).region });
-    if (plan.problems.length > 0) throw new TieredCdnValidationError(this.node.path, plan.problems);
+    if (plan.problems.length > 0) {
+      reportUncaughtUnderCdkCli();
+      throw new TieredCdnValidationError(this.node.path, plan.problems);
+    }
     for (const w of plan.warnings) Annotations.of(this).addWarningV2(w.id, w.message);
     this.plan = plan;
     this.entryDocuments = plan.entryDocuments;

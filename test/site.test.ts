@@ -41,3 +41,15 @@ test('the demo has an asset CloudFront compresses (over 1,000 bytes)', () => {
     .map((f) => fs.statSync(path.join(ROOT, 'site', f)).size);
   expect(Math.max(...sizes)).toBeGreaterThan(1000);
 });
+
+test("the demo pages say how the reference app invalidates them: by the entry documents' cache tag", () => {
+  const { planDistribution } = require('../lib');
+  for (const page of ['index.html', 'about.html']) {
+    const html = fs.readFileSync(path.join(ROOT, 'site', page), 'utf8');
+    expect([page, /invalidated[^.]*#site:html/.test(html), /exact path/.test(html)]).toEqual([page, true, false]);
+  }
+  // The construct's default the pages describe: tags on, entry documents tagged site:html.
+  const plan = planDistribution({ site: { source: path.join(ROOT, 'site') }, routes: [{ pathPattern: '*', tier: 'html', origin: 'site' }], waf: false }, { region: 'us-east-1' });
+  expect(plan.problems).toEqual([]);
+  expect(plan.siteGroups.find((g: { entryDocuments: boolean }) => g.entryDocuments).tags).toContain('site:html');
+});

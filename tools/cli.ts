@@ -21,9 +21,40 @@ export function buildProgram(): Command {
     .configureHelp({ optionDescription })
     .exitOverride();
   for (const register of COMMANDS) register(program);
-  // A usage error prints one line and where the options are listed, not the whole help.
-  for (const command of program.commands) command.showHelpAfterError(`run 'tiered-cdn ${command.name()} --help' for its options`);
+  // A usage error prints one line and where the options are listed, not the whole help: the
+  // options of the command that was run (`tiered-cdn experiment set --help`), at any depth.
+  const pointAtOwnHelp = (command: Command): void => {
+    for (const sub of command.commands) {
+      sub.showHelpAfterError(`run '${commandPath(sub)} --help' for its options`);
+      pointAtOwnHelp(sub);
+    }
+  };
+  pointAtOwnHelp(program);
   return program;
+}
+
+/** `tiered-cdn experiment set`: the words that run a command. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * `tiered-cdn invalidte --help`: commander would print the top-level help and exit 0, since the
+ * help option is read before the command name; the misspelt command is reported instead, as
+ * without `--help` (unknown command, the nearest name, exit 2).
+ */
+function withoutHelpForUnknownCommand(program: Command, argv: readonly string[]): string[] {
+  let args = argv.slice(2);
+  const operands = args.filter((a) => !a.startsWith('-'));
+  // `tiered-cdn help invalidte` likewise.
+  const named = operands[0] === 'help' ? operands[1] : operands[0];
+  if (named === undefined) return [...argv];
+  const known = program.commands.some((c) => c.name() === named || c.aliases().includes(named));
+  if (known) return [...argv];
+  if (operands[0] === 'help') args = args.filter((a) => a !== 'help');
+  return [...argv.slice(0, 2), ...args.filter((a) => a !== '--help' && a !== '-h')];
 }
 
 /**
@@ -70,11 +101,21 @@ function endQuietlyOnClosedPipe(): void {
 export async function main(argv: string[]): Promise<void> {
   endQuietlyOnClosedPipe();
   const program = buildProgram();
+  let running: Command = program;
+  program.hook('preAction', (_program, action) => {
+    running = action;
+  });
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(withoutHelpForUnknownCommand(program, argv));
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = USAGE_ERRORS.has(err.code) ? 2 : err.exitCode;
+      return;
+    }
+    if (err instanceof CliError && err.exitCode === 2) {
+      // A wrong option or value found by the command itself reads as commander's own usage errors.
+      process.stderr.write(`error: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}run '${commandPath(running)} --help' for its options\n`);
+      process.exitCode = 2;
       return;
     }
     if (err instanceof CliError) {

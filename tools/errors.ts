@@ -17,3 +17,15 @@ export class CliError extends Error {
     this.hint = options.hint;
   }
 }
+
+/**
+ * A wrong option or value (exit 2): the command line asks for something the command refuses, as
+ * opposed to a failure while doing what was asked (exit 1). Printed as commander prints its own
+ * usage errors: one line and where the command's options are listed.
+ */
+export class UsageError extends CliError {
+  constructor(message: string, options: { hint?: string } = {}) {
+    super(message, { ...options, exitCode: 2 });
+    this.name = 'UsageError';
+  }
+}

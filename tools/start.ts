@@ -62,10 +62,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const u = edge.url;
+  // As `tiered-cdn local` prints them: where `tiered-cdn experiment` changes weights without a deploy.
+  const stores = Object.values(model.keyValueStores ?? {}).map(
+    (s) => `KeyValueStore ${s.logicalId}: ${s.arn}   (API: ${edge!.kvsEndpoint}; tiered-cdn experiment set NAME VARIANT=WEIGHT... --kvs-arn ${s.arn} --endpoint ${edge!.kvsEndpoint})`,
+  );
   const lines = [
     '',
     `Local edge  ${u}   (${model.stackName}, ${edge.pops.length} edge location(s))`,
     `Demo API    ${api.url}   (origin for ${Object.keys(origins).join(', ')})`,
+    `CloudFront API  ${edge.cloudfrontEndpoint}   (distribution ${edge.distributionId})`,
+    ...stores,
     '',
     'Try (each line runs as written; the cookie jar demo.jar keeps one viewer across runs):',
     ...tryLines(model, u, { endpoint: edge.cloudfrontEndpoint, distributionId: edge.distributionId }),
@@ -73,11 +79,22 @@ async function main(): Promise<void> {
     'Ctrl-C to stop.',
   ];
   process.stdout.write(`${lines.filter((l) => l !== '').join('\n').replace(/\nTry/, '\n\nTry').replace(/\nCtrl/, '\n\nCtrl')}\n`);
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     void Promise.all([edge!.close(), api.close()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
+  // `kill <pid of npm start>`: npm passes the signal to the shell it runs the script in, and the
+  // shell dies without passing it on, which left this process serving with no parent. A new parent
+  // (init or a subreaper) means whoever started it is gone: stop as on a signal.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 250).unref();
 }
 
 /** One line per experiment variant, with the cookie that pins it: the names come from the construct's plan. */

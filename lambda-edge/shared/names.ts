@@ -53,3 +53,10 @@ export function experimentCookie(experiment: string): string {
  * Always overwritten in viewer-request; never taken from the viewer.
  */
 export const EXPERIMENT_SET_COOKIE_HEADER = 'x-tcdn-set-cookie';
+
+/**
+ * Member of the JWKS `tiered-cdn token --print-jwks` writes (a JWK Set may carry members of its
+ * own, RFC 7517 section 5): it says the keys are a development key pair whose private half sits in
+ * the project's `.tiered-cdn/`, so a stack baking them in warns on every synth.
+ */
+export const DEV_JWKS_MEMBER = 'x-tiered-cdn-development-key';

@@ -239,3 +239,26 @@ describe('resolveAuthConfig', () => {
     expect(errorsOf({ ...minimal, realm: 'a"b' })).toEqual([expect.stringContaining('.realm must be 1-64 printable ASCII characters without quotes or backslashes, got: "a\\"b"')]);
   });
 });
+
+test('a route whose JWKS is a tiered-cdn development key warns on every synth (tiered-cdn:development-keys), naming the route', () => {
+  const { privateKey } = require('crypto').generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { publicJwk } = require('../../tools/dev-keys');
+  const key = publicJwk(privateKey, 'RS256');
+  const plan = (jwks: object) =>
+    require('../../lib').planDistribution(
+      {
+        origins: { api: { domainName: 'api.example.com' } },
+        routes: [
+          { pathPattern: '*', tier: 'dynamic', origin: 'api' },
+          { pathPattern: '/me/*', tier: 'dynamic', origin: 'api', auth: { issuer: 'https://id.example.com/', audience: 'a', jwks } },
+        ],
+      },
+      { region: 'us-east-1' },
+    );
+  const dev = plan({ keys: [key], 'x-tiered-cdn-development-key': 'never deploy' });
+  expect(dev.problems).toEqual([]);
+  expect(dev.warnings.filter((w: { id: string }) => w.id === 'tiered-cdn:development-keys').map((w: { message: string }) => w.message)).toEqual([
+    expect.stringContaining('routes[1] ("/me/*").auth accepts tokens signed with a tiered-cdn development key'),
+  ]);
+  expect(plan({ keys: [key] }).warnings.filter((w: { id: string }) => w.id === 'tiered-cdn:development-keys')).toEqual([]);
+});

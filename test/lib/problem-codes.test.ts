@@ -11,6 +11,7 @@ function codesInSource(): Set<string> {
     for (const file of fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts'))) {
       const text = fs.readFileSync(path.join(ROOT, dir, file), 'utf8');
       for (const m of text.matchAll(/(?:problem|problems\.add)\(\s*'([a-z0-9-]+)'/g)) out.add(m[1]);
+      for (const m of text.matchAll(/_CODE = '([a-z0-9-]+)'/g)) out.add(m[1]);
     }
   }
   // The shared JWK rules name their problems; the construct reports each as `auth-jwk-<code>`.

@@ -101,9 +101,9 @@ test('usage errors exit 2 naming the problem: bad weights, unknown variants, all
   expect(zero.stderr).toContain('at least one weight must be above 0');
 });
 
-test('an unknown experiment or store fails with exit 1, nothing written', async () => {
+test('an unknown experiment is a wrong value (exit 2, as an unknown variant); an unknown store a failure (exit 1); nothing written', async () => {
   const nope = await cli(['set', 'checkout', 'a=1', ...store()]);
-  expect(nope.code).toBe(1);
+  expect(nope.code).toBe(2);
   expect(nope.stderr).toContain("experiment 'checkout' is not in the app");
   const wrongStore = await cli(['off', 'home', '--kvs-arn', 'arn:aws:cloudfront::123456789012:key-value-store/00000000-0000-0000-0000-000000000000', '--endpoint', edge.kvsEndpoint, '--app', assembly.dir]);
   expect(wrongStore.code).toBe(1);

@@ -106,11 +106,11 @@ test('exits 0 when only good headers are seen, and 1 on warnings with --strict',
   expect(strict.code).toBe(1);
 });
 
-test('fails with a clear message on a path no route covers, or an unreachable base', async () => {
+test('a path no route covers is a wrong value (exit 2), an unreachable base a failure (exit 1), each with a clear message', async () => {
   const routes = path.join(tmp, 'narrow.json');
   fs.writeFileSync(routes, JSON.stringify([{ pathPattern: '/api/*', tier: 'api' }]));
   const unmatched = await runCli(['audit', '--base', base, '--routes', routes, '--paths', '/other']);
-  expect(unmatched.code).toBe(1);
+  expect(unmatched.code).toBe(2);
   expect(unmatched.stderr).toContain('no route (and no --tier) for /other');
   const bad = path.join(tmp, 'bad.json');
   fs.writeFileSync(bad, JSON.stringify([{ pathPattern: '/x', tier: 'fast' }]));

@@ -42,7 +42,7 @@ describe('token --claim', () => {
   test.each([
     ['sub=bob', "'sub' is set with --sub: use --sub bob, not --claim"],
     ['exp=1', "'exp' is set with --exp-in: use --exp-in 1, not --claim"],
-    ['iss=https://evil.example/', "'iss' is always the development issuer (the key only signs for it), not --claim"],
+    ['iss=https://evil.example/', "'iss' is set with --issuer: use --issuer https://evil.example/, not --claim"],
   ])('refuses the registered claim %s, saying how to set it', async (claim, message) => {
     const run = await runCli(['token', '--claim', claim, '--dir', os.tmpdir()], {}, REPO_ROOT);
     expect(run.code).toBe(2);
@@ -98,4 +98,58 @@ test('diff outside a git repository says how to compare two templates', async ()
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('one exit-code rule: 2 for a wrong option or value (with where the options are), 1 for a failure', () => {
+  const ARN = 'arn:aws:cloudfront::123456789012:key-value-store/00000000-0000-0000-0000-000000000000';
+  const usage: ReadonlyArray<[string, () => string[], string, string]> = [
+    ['a path without its leading /', () => ['invalidate', '--distribution', 'E1', '--paths', 'index.html'], "'index.html': must start with / (use '/index.html')", 'invalidate'],
+    ['/* without --all', () => ['invalidate', '--distribution', 'E1', '--paths', '/*'], "refusing to invalidate '/*'", 'invalidate'],
+    ['--all without its confirmation', () => ['invalidate', '--distribution', 'E1', '--all'], 'add --yes-invalidate-everything to confirm', 'invalidate'],
+    ['nothing to invalidate', () => ['invalidate', '--distribution', 'E1'], 'nothing to invalidate', 'invalidate'],
+    ['--group without path groups', () => ['invalidate', '--distribution', 'E1', '--group', 'html'], '--group needs path groups', 'invalidate'],
+    ['nothing to audit', () => ['audit', '--base', 'http://127.0.0.1:1'], 'nothing to audit', 'audit'],
+    ['a path no route matches', () => ['audit', '--base', 'http://127.0.0.1:1', '--paths', '/x'], 'no route (and no --tier) for /x', 'audit'],
+    ['an unknown experiment', () => ['experiment', 'set', 'checkout', 'a=1', '--kvs-arn', ARN, '--app', referenceAssembly().dir], "experiment 'checkout' is not in the app", 'experiment set'],
+    ['an unknown variant', () => ['experiment', 'set', 'home', 'blue=1', '--kvs-arn', ARN, '--app', referenceAssembly().dir], "experiment 'home' has no variant 'blue'", 'experiment set'],
+    ['experiment set with no arguments names the first missing one', () => ['experiment', 'set'], "error: missing required argument 'name'", 'experiment set'],
+    ['experiment set without --kvs-arn', () => ['experiment', 'set', 'home', 'control=1'], "error: required option '--kvs-arn <arn>' not specified", 'experiment set'],
+    ['experiment off with no arguments', () => ['experiment', 'off'], "error: missing required argument 'name'", 'experiment off'],
+  ];
+
+  test.each(usage)('%s: exit 2', async (_what, args, message, command) => {
+    const run = await runCli(args(), {}, REPO_ROOT);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+    expect(run.stderr.endsWith(`run 'tiered-cdn ${command} --help' for its options\n`)).toBe(true);
+  });
+
+  test.each([
+    [['invalidte', '--help']],
+    [['invalidte', '-h']],
+    [['help', 'invalidte']],
+    [['invalidte']],
+  ])('%j: unknown command, the nearest one, exit 2 (not the top-level help)', async (args) => {
+    const run = await runCli(args, {}, REPO_ROOT);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe("error: unknown command 'invalidte'\n(Did you mean invalidate?)\nrun 'tiered-cdn --help' for the commands\n");
+  });
+
+  test.each([
+    ['a CloudFront API that does not answer', ['invalidate', '--distribution', 'E1', '--paths', '/x', '--endpoint', 'http://127.0.0.1:1', '--max-attempts', '1'], 'CreateInvalidation for distribution E1 failed'],
+    ['a base that does not answer', ['audit', '--base', 'http://127.0.0.1:1', '--paths', '/x', '--tier', 'static', '--timeout', '2'], 'request to http://127.0.0.1:1/x failed'],
+  ])('%s: a failure, exit 1', async (_what, args, message) => {
+    const run = await runCli(args, {}, REPO_ROOT);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toContain('--help');
+  });
+
+  test('help of a known command still exits 0', async () => {
+    const run = await runCli(['invalidate', '--help'], {}, REPO_ROOT);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: tiered-cdn invalidate');
+  });
 });

@@ -94,7 +94,7 @@ describeWithTool('moto_server', 'tiered-cdn invalidate against a CloudFront API 
     const id = await createDistribution();
     const long = 'x'.repeat(257);
     const run = await runCli(['invalidate', '--distribution', id, '--tags', 'ok', 'product 42', 'a,b', 'product:*', 'caf\u00e9', long, '--paths', '/ok', '--endpoint', moto.endpoint]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('5 invalid cache tags');
     expect(run.stderr).toContain("'product 42': contains \" \" (U+0020); tags are visible ASCII only (33-126: no spaces, no control or non-ASCII characters) (rule: characters)");
     expect(run.stderr).toContain("'a,b': contains a comma, which separates tags in the tag header; split it into two tags (rule: comma)");
@@ -139,7 +139,7 @@ describeWithTool('moto_server', 'tiered-cdn invalidate against a CloudFront API 
     expect(await received(id)).toEqual([['/index.html', '/']]);
 
     const unknown = await runCli(['invalidate', '--stack', 'WebCdn', '--group', 'nope', '--endpoint', moto.endpoint]);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown group 'nope' in stack WebCdn; known groups: html");
   });
 
@@ -160,10 +160,10 @@ describeWithTool('moto_server', 'tiered-cdn invalidate against a CloudFront API 
   test("refuses '/*' unless --all and --yes-invalidate-everything are both given", async () => {
     const id = await createDistribution();
     const bare = await runCli(['invalidate', '--distribution', id, '--paths', '/*', '--endpoint', moto.endpoint]);
-    expect(bare.code).toBe(1);
+    expect(bare.code).toBe(2);
     expect(bare.stderr).toContain("refusing to invalidate '/*'");
     const unconfirmed = await runCli(['invalidate', '--distribution', id, '--all', '--endpoint', moto.endpoint]);
-    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain('add --yes-invalidate-everything to confirm');
     expect(await received(id)).toEqual([]);
 
@@ -186,7 +186,7 @@ describeWithTool('moto_server', 'tiered-cdn invalidate against a CloudFront API 
   test('rejects invalid paths before calling CloudFront, listing every problem', async () => {
     const id = await createDistribution();
     const run = await runCli(['invalidate', '--distribution', id, '--paths', 'index.html', '/a*/b', '/caf\u00e9', '/ok', '--endpoint', moto.endpoint]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain("'index.html': must start with / (use '/index.html')");
     expect(run.stderr).toContain("'/a*/b': a * wildcard may appear only as the last character");
     expect(run.stderr).toContain("(use '/caf%C3%A9')");

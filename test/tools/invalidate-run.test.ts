@@ -49,7 +49,7 @@ test('a later batch is submitted only after the earlier one completed', async ()
   const { rt, log } = fakeCloudFront({ pollsToComplete: 2 });
   const r = await runInvalidation({ ...base, paths: ['/a', '/b', '/c'], limits: { maxPaths: 2, maxWildcards: 15 } }, rt, timing);
   const calls = log.filter((l) => /^(create|get|sleep)/.test(l));
-  expect(calls).toEqual(['create I1 /a,/b', 'get I1', 'sleep 1000', 'get I1', 'create I2 /c']);
+  expect(calls).toEqual(['create I1 /a,/b', 'get I1', 'sleep 500', 'get I1', 'create I2 /c']);
   expect(r.invalidations.map((i) => i.id)).toEqual(['I1', 'I2']);
   expect(r.completed).toBe(false);
 });
@@ -103,4 +103,13 @@ test('fails when nothing is asked for, or /* without both flags', () => {
   expect(() => planInvalidation({ ...base, paths: ['/*'] })).toThrow(/refusing to invalidate '\/\*'/);
   expect(() => planInvalidation({ ...base, paths: [], all: true })).toThrow(/add --yes-invalidate-everything/);
   expect(planInvalidation({ ...base, paths: ['/x'], all: true, confirmAll: true }).paths).toEqual(['/*']);
+});
+
+test('--wait polls soon, then less often: an invalidation done in about a second is seen within two, not after the longest interval', async () => {
+  const { rt, log } = fakeCloudFront({ pollsToComplete: 3 });
+  await runInvalidation({ ...base, paths: ['/a'], wait: true }, rt, { ...timing, pollIntervalMs: 10_000 });
+  expect(log.filter((l) => /^(get|sleep)/.test(l))).toEqual(['get I1', 'sleep 500', 'get I1', 'sleep 1000', 'get I1']);
+  const slow = fakeCloudFront({ pollsToComplete: 8 });
+  await runInvalidation({ ...base, paths: ['/a'], wait: true }, slow.rt, { ...timing, pollIntervalMs: 10_000 });
+  expect(slow.log.filter((l) => l.startsWith('sleep'))).toEqual(['sleep 500', 'sleep 1000', 'sleep 2000', 'sleep 4000', 'sleep 8000', 'sleep 10000', 'sleep 10000']);
 });

@@ -30,7 +30,7 @@ test('token mints a token that the edge accepts with the printed JWKS', async ()
   const minted = cli('token', '--sub', 'alice', '--scope', 'read:me write:me', '--exp-in', '15m');
   expect(minted.code).toBe(0);
   expect(minted.stderr).toContain('generated a development signing key');
-  expect(minted.stderr).toMatch(/minted a development token: sub=alice aud=tiered-cdn-dev scope="read:me write:me" expires \d{4}-/);
+  expect(minted.stderr).toMatch(/minted a development token: iss=https:\/\/dev.tiered-cdn.local\/ sub=alice aud=tiered-cdn-dev scope="read:me write:me" expires \d{4}-/);
   const token = minted.stdout.trim();
 
   const jwks = cli('token', '--print-jwks');
@@ -100,4 +100,28 @@ describe('loadDevKey', () => {
     const ignore = fs.readFileSync(path.resolve(__dirname, '..', '..', '.gitignore'), 'utf8').split('\n');
     expect(ignore).toContain('.tiered-cdn/');
   });
+});
+
+test('token --issuer mints for the issuer a stack names; a stack baking in the printed JWKS accepts it and warns on synth', async () => {
+  const jwks = JSON.parse(cli('token', '--print-jwks').stdout);
+  const minted = cli('token', '--issuer', 'https://id.shop.example/', '--aud', 'shop', '--json');
+  expect(minted.code).toBe(0);
+  const { token, claims } = JSON.parse(minted.stdout);
+  expect(claims).toMatchObject({ iss: 'https://id.shop.example/', aud: 'shop' });
+  const { config, errors, developmentKeys } = resolveAuthConfig({ issuer: 'https://id.shop.example/', audience: 'shop', jwks }, 'routes[0].auth');
+  expect(errors).toEqual([]);
+  expect(developmentKeys).toBe(true);
+  const outcome = await createAuthenticator(config!).authenticate(viewerRequest(bearer(token)));
+  expect(outcome.allow).toBe(true);
+  // Keys of an identity provider carry no such mark.
+  const { 'x-tiered-cdn-development-key': mark, ...plain } = jwks;
+  expect(mark).toMatch(/development key/);
+  expect(resolveAuthConfig({ issuer: 'https://id.shop.example/', audience: 'shop', jwks: plain }, 'routes[0].auth').developmentKeys).toBe(false);
+});
+
+test.each([['http://id.shop.example/'], ['id.shop.example'], ['']])('token --issuer %j (not an https URL) is a wrong value: exit 2', (issuer) => {
+  const res = cli('token', '--issuer', issuer);
+  expect(res.code).toBe(2);
+  expect(res.stdout).toBe('');
+  expect(res.stderr).toContain("expected the https URL of the route's auth.issuer");
 });

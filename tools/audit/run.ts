@@ -10,12 +10,21 @@ import { listSiteFiles } from '../../lib/variant-documents';
 import { readDistribution } from '../local/assembly';
 import { type FunctionLanguageRow, formatFunctionLanguage } from './functions';
 import { Finding, ObservedResponse, gradeResponse } from './rules';
-import { CliError } from '../errors';
+import { CliError, UsageError } from '../errors';
 
-export class AuditInputError extends CliError {
+/** The routes, paths or tokens asked for cannot be audited as given (exit 2). */
+export class AuditInputError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = 'AuditInputError';
+  }
+}
+
+/** A request of the audit failed (exit 1): the base does not answer. */
+export class AuditRequestError extends CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditRequestError';
   }
 }
 
@@ -242,7 +251,7 @@ async function fetchOnce(url: string, headers: Record<string, string>, timeoutMs
     res = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new AuditInputError(`request to ${url} failed: ${cause?.code ?? (err as Error).name}: ${cause?.message ?? (err as Error).message}`);
+    throw new AuditRequestError(`request to ${url} failed: ${cause?.code ?? (err as Error).name}: ${cause?.message ?? (err as Error).message}`);
   }
   const body = Buffer.from(await res.arrayBuffer());
   const out: Record<string, string | string[]> = {};

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
-import { CliError } from '../errors';
+import { CliError, UsageError } from '../errors';
 import { loadTemplates, synthesize } from '../diff/synth';
 import { distributionsOf } from '../diagram/model';
 import { EMBED_END, EMBED_START, embed, hasEmbed, toMarkdown, toMermaid } from '../diagram/mermaid';
@@ -42,6 +42,11 @@ Examples:
       let templates;
       try {
         if (opts.synth) {
+          if (!fs.existsSync(path.join(process.cwd(), 'cdk.json'))) {
+            throw new UsageError(`--synth runs the app that cdk.json names, and ${process.cwd()} has no cdk.json`, {
+              hint: `run it from your CDK project's folder; or create cdk.json there, e.g. {"app": "npx tsx cdk-app.ts"}; or synthesize first (npx cdk synth --app 'npx tsx cdk-app.ts') and pass --app cdk.out`,
+            });
+          }
           tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-'));
           templates = await synthesize(process.cwd(), tmp, { context: opts.context, log: (l) => process.stderr.write(`${l}\n`) });
         } else {
@@ -59,7 +64,7 @@ Examples:
       // A Markdown file with the embedding markers (the README) gets only the marked block
       // rewritten; another .md file is the generated document; anything else the bare chart.
       const render = (file: string, existing: string | undefined) =>
-        existing !== undefined && hasEmbed(existing) ? embed(existing, chart) : file.endsWith('.md') ? toMarkdown(chart) : chart;
+        existing !== undefined && hasEmbed(existing) ? embed(existing, chart) : file.endsWith('.md') ? toMarkdown(chart, file) : chart;
       if (opts.check) {
         const current = fs.existsSync(opts.check) ? fs.readFileSync(opts.check, 'utf8') : undefined;
         const expected = render(opts.check, current);

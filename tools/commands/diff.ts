@@ -94,7 +94,7 @@ Examples:
       const diffs = diffStacks(oldTemplates, newTemplates);
       const replacements = diffs.flatMap((d) => d.replacements.map((r) => ({ stack: d.stack, ...r })));
       if (opts.json) {
-        const summary = diffs.map(({ stack, replacements: r, cacheChanges, resourceChanges }) => ({ stack, resourceChanges, replacements: r, cacheChanges }));
+        const summary = diffs.map(({ stack, replacements: r, cacheChanges, routeChanges, resourceChanges }) => ({ stack, resourceChanges, routeChanges, replacements: r, cacheChanges }));
         process.stdout.write(`${JSON.stringify({ old: oldLabel, new: opts.new ?? 'working tree', stacks: summary, ...(replay ? { replay } : {}) }, null, 2)}\n`);
       } else {
         process.stdout.write(`Comparing ${oldLabel} -> ${opts.new ?? 'working tree'}\n\n${formatStackDiffs(diffs, { color: opts.color })}`);

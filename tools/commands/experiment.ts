@@ -11,7 +11,8 @@ interface ExperimentOptions {
   json?: boolean;
 }
 
-function target(opts: ExperimentOptions): StoreTarget {
+function target(opts: ExperimentOptions, command: Command): StoreTarget {
+  if (!opts.kvsArn) command.error("error: required option '--kvs-arn <arn>' not specified", { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
   return { kvsArn: opts.kvsArn, endpoint: opts.endpoint };
 }
 
@@ -39,7 +40,8 @@ function report(opts: ExperimentOptions, name: string, action: string, result: A
 
 const storeOptions = (c: Command) =>
   c
-    .requiredOption('--kvs-arn <arn>', 'ARN of the experiment KeyValueStore (the stack output ExperimentStoreArn)')
+    // Checked in the action, after the arguments: `experiment set` alone names the missing <name> first.
+    .option('--kvs-arn <arn>', 'ARN of the experiment KeyValueStore (the stack output ExperimentStoreArn; required)')
     .option('--endpoint <url>', 'KeyValueStore API endpoint (e.g. the local edge: tiered-cdn local prints it)')
     .option('--app <dir>', 'cloud assembly whose experiments the names are checked against (default: cdk.out when it exists)')
     .option('--json', 'print the result as one JSON line');
@@ -63,20 +65,22 @@ A variant left out keeps its deployed weight. Routes with auth (Lambda@Edge) kee
 Example:
   $ tiered-cdn experiment set home control=80 redesign=20 --kvs-arn arn:aws:cloudfront::123456789012:key-value-store/...`,
     )
-    .action(async (name: string, args: string[], opts: ExperimentOptions) => {
+    .action(async (name: string, args: string[], opts: ExperimentOptions, command: Command) => {
+      const store = target(opts, command);
       const weights = parseWeights(args);
       const planned = plannedExperiment(opts.app, name);
       checkVariants(weights, planned);
       const value: KvsExperimentValue = { weights };
       const effect = checkValue(opts, name, value, planned);
-      report(opts, name, 'set', await writeExperiment(target(opts), name, value), effect);
+      report(opts, name, 'set', await writeExperiment(store, name, value), effect);
     });
 
   storeOptions(experiment.command('off <name>').description('stop an experiment: new viewers all get its first (control) variant; viewers with a variant cookie keep theirs')).action(
-    async (name: string, opts: ExperimentOptions) => {
+    async (name: string, opts: ExperimentOptions, command: Command) => {
+      const store = target(opts, command);
       const planned = plannedExperiment(opts.app, name);
       const effect = checkValue(opts, name, { off: true }, planned);
-      report(opts, name, 'off', await writeExperiment(target(opts), name, { off: true }), effect);
+      report(opts, name, 'off', await writeExperiment(store, name, { off: true }), effect);
     },
   );
 }

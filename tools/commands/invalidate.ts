@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { PathGroupsDocument } from '../../lib/path-groups';
-import { CliError } from '../errors';
+import { CliError, UsageError } from '../errors';
 import { loadPathGroups, pathsForGroups } from '../invalidate/groups';
 import { InvalidPathsError, InvalidTagsError, printable, TAG_ITEM_PREFIX } from '../../lambda-edge/shared/invalidation';
 import {
@@ -56,7 +56,7 @@ export function register(program: Command): void {
     .option('--yes-invalidate-everything', 'confirm --all')
     .option('--wait', 'wait until every invalidation has completed, showing progress')
     .option('--timeout <seconds>', 'give up waiting or retrying after this many seconds', seconds, DEFAULT_TIMING.timeoutMs / 1000)
-    .option('--poll-interval <seconds>', 'status poll interval while waiting', seconds, DEFAULT_TIMING.pollIntervalMs / 1000)
+    .option('--poll-interval <seconds>', 'longest status poll interval while waiting (the first poll comes after 0.5 s, the delay doubles up to this)', seconds, DEFAULT_TIMING.pollIntervalMs / 1000)
     .option('--retry-delay <seconds>', 'first backoff delay after TooManyInvalidationsInProgress (doubles, with jitter, up to 60 s)', seconds, DEFAULT_TIMING.retryBaseMs / 1000)
     .option('--max-attempts <n>', 'attempts per API call for throttling and transient errors (SDK retry strategy)', positiveInt, 8)
     .option('--dry-run', 'print what would be invalidated and stop')
@@ -123,7 +123,7 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
     if (opts.pathsFile) paths.push(...readPathsFile(opts.pathsFile));
     if (opts.group) {
       if (!groupsDoc) {
-        if (!opts.manifest) throw new CliError('--group needs path groups: pass --manifest <file|cdk.out>, or --stack to read them from the deployed template');
+        if (!opts.manifest) throw new UsageError('--group needs path groups: pass --manifest <file|cdk.out>, or --stack to read them from the deployed template');
         groupsDoc = loadPathGroups(opts.manifest);
       }
       paths.push(...pathsForGroups(groupsDoc, opts.group, opts.manifest ?? `stack ${opts.stack}`));
@@ -153,7 +153,7 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
     return 0;
   } catch (err) {
     // Path and tag rules are shared with the edge code, which cannot depend on the CLI's error base.
-    if (err instanceof InvalidPathsError || err instanceof InvalidTagsError) throw new CliError(err.message);
+    if (err instanceof InvalidPathsError || err instanceof InvalidTagsError) throw new UsageError(err.message);
     throw err;
   }
 }

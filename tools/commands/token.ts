@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from '../errors';
-import { DEV_AUDIENCE, loadDevKey } from '../dev-keys';
+import { DEV_AUDIENCE, DEV_ISSUER, loadDevKey } from '../dev-keys';
+import { DEV_JWKS_MEMBER } from '../../lambda-edge/shared/names';
 
 interface TokenOptions {
+  issuer: string;
   sub: string;
   scope?: string;
   expIn: number;
@@ -30,7 +32,7 @@ export function parseDuration(value: string): number {
  * a token other than the one asked for.
  */
 export const RESERVED_CLAIMS: Readonly<Record<string, string>> = {
-  iss: 'is always the development issuer (the key only signs for it)',
+  iss: 'is set with --issuer',
   sub: 'is set with --sub',
   aud: 'is set with --aud',
   exp: 'is set with --exp-in',
@@ -57,7 +59,12 @@ export function register(program: Command): void {
     .command('token')
     .description(
       'Mint a JWT signed with the local development key (generated on first use into .tiered-cdn/, never committed), ' +
-        'for routes whose auth uses the development issuer. Never use it to protect anything real.',
+        "for routes whose auth bakes in the development key's JWKS (--print-jwks); --issuer and --aud match the route's auth. Never use it to protect anything real.",
+    )
+    .addOption(
+      new Option('--issuer <url>', "iss claim: the route's auth.issuer (a stack that bakes in the development JWKS warns on every synth)")
+        .argParser(httpsIssuer)
+        .default(DEV_ISSUER, DEV_ISSUER),
     )
     .option('--sub <subject>', 'sub claim', nonEmpty, 'dev-user')
     .option('--scope <scopes>', 'scope claim, space-separated (e.g. "read:me write:me")')
@@ -72,7 +79,11 @@ export function register(program: Command): void {
     .option('--print-jwks', 'print the public JWKS of the development key instead of a token')
     .option('--json', 'print a JSON object (token and claims, or the JWKS) on stdout')
     .addOption(new Option('--dir <path>', 'project root holding .tiered-cdn/').default(process.cwd(), 'the current folder'))
-    .addHelpText('after', '\nExample:\n  curl -H "Authorization: Bearer $(npx tiered-cdn token --scope read:me)" http://127.0.0.1:8080/api/me/\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  curl -H "Authorization: Bearer $(npx tiered-cdn token --scope read:me)" http://127.0.0.1:8080/api/me/\n' +
+        "  npx tiered-cdn token --issuer https://id.shop.example/ --aud shop   # for auth: { issuer: 'https://id.shop.example/', audience: 'shop', jwksFile: 'jwks.json' }\n",
+    )
     .action((options: TokenOptions) => {
       let key;
       try {
@@ -82,14 +93,16 @@ export function register(program: Command): void {
       }
       if (key.created) process.stderr.write(`generated a development signing key in ${key.file} (git-ignored; never commit it)\n`);
       if (options.printJwks) {
-        process.stdout.write(JSON.stringify(key.jwks, null, options.json ? undefined : 2) + '\n');
-        if (!options.json) process.stderr.write(`public JWKS of the development key ${key.kid} (issuer ${key.issuer})\n`);
+        // Marked as a development key: a stack that bakes it in says so on every synth.
+        const jwks = { ...key.jwks, [DEV_JWKS_MEMBER]: 'a tiered-cdn development key: its private half is in .tiered-cdn/ and anyone with it can mint tokens; never protect anything real with it' };
+        process.stdout.write(JSON.stringify(jwks, null, options.json ? undefined : 2) + '\n');
+        if (!options.json) process.stderr.write(`public JWKS of the development key ${key.kid}; mint tokens for it with tiered-cdn token --issuer <your auth.issuer> --aud <your auth.audience>\n`);
         return;
       }
       const iat = Math.floor(Date.now() / 1000);
       const claims: Record<string, unknown> = {
         ...options.claim,
-        iss: key.issuer,
+        iss: options.issuer,
         sub: options.sub,
         aud: options.aud,
         iat,
@@ -103,10 +116,24 @@ export function register(program: Command): void {
       }
       process.stdout.write(token + '\n');
       process.stderr.write(
-        `minted a development token: sub=${options.sub} aud=${options.aud}` +
+        `minted a development token: iss=${options.issuer} sub=${options.sub} aud=${options.aud}` +
           `${options.scope ? ` scope="${options.scope}"` : ''} expires ${new Date((iat + options.expIn) * 1000).toISOString()} (kid ${key.kid})\n`,
       );
     });
+}
+
+/** The issuer as the construct takes it (`auth.issuer`): an https URL. */
+function httpsIssuer(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.protocol !== 'https:' || url.hostname === '') {
+    throw new InvalidArgumentError(`expected the https URL of the route's auth.issuer, exactly as written there (e.g. https://id.shop.example/), got: ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function nonEmpty(value: string): string {

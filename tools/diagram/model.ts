@@ -24,6 +24,39 @@ export interface BehaviorModel {
   readonly tier: string;
   readonly originId: string;
   readonly functions: readonly EdgeFunctionRef[];
+  /** Origins an edge function sends some of this route's requests to instead (geo or device routing, from the plan). */
+  readonly routedTo: readonly RoutedTarget[];
+}
+
+/** A routing target: where a rule sends requests, and which requests. */
+export interface RoutedTarget {
+  /** The target's id in the rules (`apiEu`). */
+  readonly id: string;
+  readonly domainName: string;
+  /** Which viewers: `countries DE, FR, IT and 24 more`, `device mobile`. */
+  readonly when: string;
+}
+
+/** The routing rules and targets a planned behavior's functions carry (viewer-request or origin-request). */
+function routedTargets(edge: unknown): RoutedTarget[] {
+  const events = (edge ?? {}) as Record<string, { config?: { routing?: RoutingDoc } & RoutingDoc }>;
+  const routing = events['viewer-request']?.config?.routing ?? events['origin-request']?.config;
+  const rules = Array.isArray(routing?.rules) ? routing!.rules : [];
+  return rules.flatMap((r) => {
+    const domainName = routing?.origins?.[r.origin]?.domainName;
+    if (!domainName) return [];
+    const countries = r.countries ?? [];
+    const when = [
+      countries.length > 0 ? `countries ${countries.slice(0, 3).join(', ')}${countries.length > 3 ? ` and ${countries.length - 3} more` : ''}` : '',
+      r.device ? `device ${r.device}` : '',
+    ].filter(Boolean);
+    return [{ id: r.origin, domainName, when: when.join(', ') || 'every request' }];
+  });
+}
+
+interface RoutingDoc {
+  readonly rules?: ReadonlyArray<{ readonly origin: string; readonly countries?: readonly string[]; readonly device?: string }>;
+  readonly origins?: Readonly<Record<string, { readonly domainName?: string }>>;
 }
 
 export interface OriginModel {
@@ -95,6 +128,7 @@ export function distributionsOf(stack: string, template: Template): Distribution
         pathPattern,
         tier: tierOf(planned, b, pathPattern),
         originId: String(b.TargetOriginId),
+        routedTo: routedTargets(planned?.get(pathPattern)?.edge),
         functions: [
           ...(b.LambdaFunctionAssociations ?? []).map((a: any) => ref(a, a.LambdaFunctionARN, 'lambda@edge')),
           ...(b.FunctionAssociations ?? []).map((a: any) => ref(a, a.FunctionARN, 'cloudfront-function')),

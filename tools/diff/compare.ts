@@ -1,5 +1,6 @@
 import { Writable } from 'stream';
 import { ResourceImpact, TemplateDiff, formatDifferences, fullDiff } from '@aws-cdk/cloudformation-diff';
+import { formatRouteChanges, type RouteChange, routeChanges, withoutPlans } from './routes';
 
 /** A CloudFormation template as JSON. */
 export type Template = { [key: string]: any };
@@ -32,6 +33,8 @@ export interface StackDiff {
   readonly diff: TemplateDiff;
   readonly replacements: readonly Replacement[];
   readonly cacheChanges: readonly CacheChange[];
+  /** Routes added, removed or changed, from the TieredCdn plans in the templates. */
+  readonly routeChanges: readonly RouteChange[];
   /** Number of resources added, removed or changed. */
   readonly resourceChanges: number;
 }
@@ -51,7 +54,8 @@ export function diffStacks(oldStacks: Readonly<Record<string, Template>>, newSta
 }
 
 export function diffTemplates(stack: string, oldTemplate: Template, newTemplate: Template): StackDiff {
-  const diff = fullDiff(oldTemplate, newTemplate);
+  // The plan is reported route by route, not as a metadata difference.
+  const diff = fullDiff(withoutPlans(oldTemplate), withoutPlans(newTemplate));
   const replacements: Replacement[] = [];
   let resourceChanges = 0;
   diff.resources.forEachDifference((logicalId, change) => {
@@ -70,7 +74,7 @@ export function diffTemplates(stack: string, oldTemplate: Template, newTemplate:
       causes,
     });
   });
-  return { stack, diff, replacements, cacheChanges: cacheChanges(oldTemplate, newTemplate), resourceChanges };
+  return { stack, diff, replacements, cacheChanges: cacheChanges(oldTemplate, newTemplate), routeChanges: routeChanges(oldTemplate, newTemplate), resourceChanges };
 }
 
 const TTL_KEYS = ['MinTTL', 'DefaultTTL', 'MaxTTL'];
@@ -195,10 +199,13 @@ export function show(value: unknown): string {
 /** The report: replacements and cache changes first, then the full CloudFormation difference. */
 export function formatStackDiffs(diffs: readonly StackDiff[], opts: { color?: boolean; context?: number } = {}): string {
   const out: string[] = [];
-  const changed = diffs.filter((d) => d.resourceChanges > 0 || !d.diff.isEmpty);
+  const changed = diffs.filter((d) => d.resourceChanges > 0 || !d.diff.isEmpty || d.routeChanges.length > 0);
   if (changed.length === 0) return 'no differences\n';
   for (const d of changed) {
-    out.push(`Stack ${d.stack}: ${d.resourceChanges} resource change(s), ${d.replacements.length} replacement(s), ${d.cacheChanges.length} cache or behavior change(s)`);
+    out.push(
+      `Stack ${d.stack}: ${d.routeChanges.length > 0 ? `${d.routeChanges.length} route change(s), ` : ''}${d.resourceChanges} resource change(s), ${d.replacements.length} replacement(s), ${d.cacheChanges.length} cache or behavior change(s)`,
+    );
+    out.push(...formatRouteChanges(d.routeChanges));
     if (d.replacements.length > 0) {
       out.push('  Replacements (the resource is deleted and created again):');
       for (const r of d.replacements) {
@@ -206,7 +213,11 @@ export function formatStackDiffs(diffs: readonly StackDiff[], opts: { color?: bo
       }
     }
     if (d.cacheChanges.length > 0) {
-      out.push('  TTL, cache-key and behavior changes:');
+      out.push(
+        d.routeChanges.length > 0
+          ? '  TTL, cache-key and behavior changes by resource (routes with equal settings share a policy, so a policy names the routes it now serves):'
+          : '  TTL, cache-key and behavior changes:',
+      );
       for (const c of d.cacheChanges) {
         out.push(`    ${c.kind.padEnd(9)} ${c.logicalId}${c.path ? ` (${c.path})` : ''} ${c.property}: ${show(c.oldValue)} -> ${show(c.newValue)}`);
       }

@@ -55,7 +55,9 @@ export function plannedExperiment(appDir: string | undefined, name: string): Pla
   }
   const all = stacks.flatMap((s) => plansOf(s.template).flatMap((p) => p.experiments ?? []));
   const found = all.find((e) => e.name === name);
-  if (!found) throw new ExperimentError(`experiment '${name}' is not in the app (${appDir ?? 'cdk.out'}); experiments: ${[...new Set(all.map((e) => e.name))].join(', ') || 'none'}`);
+  if (!found) {
+    throw new ExperimentError(`experiment '${name}' is not in the app (${appDir ?? 'cdk.out'}); experiments: ${[...new Set(all.map((e) => e.name))].join(', ') || 'none'}`, { exitCode: 2 });
+  }
   return found;
 }
 

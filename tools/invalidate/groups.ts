@@ -4,8 +4,8 @@ import { LEGACY_PATH_GROUPS_METADATA_KEY, PATH_GROUPS_METADATA_KEY, PathGroupsDo
 import { CliError } from '../errors';
 
 export class PathGroupsError extends CliError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options: { exitCode?: number } = {}) {
+    super(message, options);
     this.name = 'PathGroupsError';
   }
 }
@@ -88,6 +88,7 @@ export function pathsForGroups(doc: PathGroupsDocument, names: readonly string[]
     const known = Object.keys(doc.groups).sort();
     throw new PathGroupsError(
       `unknown group${unknown.length === 1 ? '' : 's'} ${unknown.map((g) => `'${g}'`).join(', ')} in ${source}; known groups: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+      { exitCode: 2 },
     );
   }
   return names.flatMap((g) => doc.groups[g]);

@@ -16,7 +16,7 @@ import {
   validateItems,
   validateTags,
 } from '../../lambda-edge/shared/invalidation';
-import { CliError } from '../errors';
+import { CliError, UsageError } from '../errors';
 
 /** What the command was asked to do, after option parsing. */
 export interface InvalidationRequest {
@@ -34,7 +34,7 @@ export interface InvalidationRequest {
 }
 
 export interface Timing {
-  /** Delay between status polls while waiting, ms. */
+  /** Longest delay between status polls while waiting, ms (polls start at FIRST_POLL_MS and double up to it). */
   readonly pollIntervalMs: number;
   /** Give up waiting (and retrying) after this long, ms. */
   readonly timeoutMs: number;
@@ -43,6 +43,14 @@ export interface Timing {
   /** Largest single backoff delay, ms. */
   readonly retryMaxMs: number;
 }
+
+/**
+ * The first status poll comes this soon, and the delay doubles up to `pollIntervalMs`: the local
+ * edge and moto complete an invalidation within a second or two, where a fixed 10 s sleep made
+ * `--wait` take ten times longer than the work; CloudFront itself takes minutes, so the early polls
+ * cost a handful of GetInvalidation calls.
+ */
+export const FIRST_POLL_MS = 500;
 
 export const DEFAULT_TIMING: Timing = { pollIntervalMs: 10_000, timeoutMs: 30 * 60_000, retryBaseMs: 5_000, retryMaxMs: 60_000 };
 
@@ -80,7 +88,8 @@ export interface InvalidationResult {
   readonly completed: boolean;
 }
 
-export class InvalidationRefusedError extends CliError {
+/** The request is refused before anything is sent (a wrong path, `/*` unconfirmed): exit 2. */
+export class InvalidationRefusedError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidationRefusedError';
@@ -216,7 +225,7 @@ async function waitForCompletion(
   submitted: readonly SubmittedInvalidation[],
 ): Promise<void> {
   const started = rt.now();
-  for (;;) {
+  for (let poll = 0; ; poll++) {
     for (const item of items) {
       if (isComplete(item.status)) continue;
       try {
@@ -231,10 +240,11 @@ async function waitForCompletion(
     const pending = items.filter((i) => !isComplete(i.status)).map((i) => i.id);
     rt.progress(`${done}/${items.length} invalidation${items.length === 1 ? '' : 's'} completed after ${elapsed} s${pending.length > 0 ? `; waiting for ${pending.join(', ')}` : ''}`, pending.length > 0);
     if (pending.length === 0) return;
-    if (rt.now() + timing.pollIntervalMs > deadline) {
+    const delay = Math.min(timing.pollIntervalMs, FIRST_POLL_MS * 2 ** Math.min(poll, 20));
+    if (rt.now() + delay > deadline) {
       throw new InvalidationFailedError(`timed out waiting for ${pending.join(', ')} on ${distributionId} to complete; raise --timeout or check later with GetInvalidation`, submitted);
     }
-    await rt.sleep(timing.pollIntervalMs);
+    await rt.sleep(delay);
   }
 }
 

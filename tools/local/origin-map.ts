@@ -59,8 +59,19 @@ export function routedDomains(model: DistributionModel): Set<string> {
   return new Set(model.plan?.routedDomains ?? []);
 }
 
-/** Says which origins will answer 502 or 403 for want of a mapping. */
+/**
+ * Says which origins, and which domains edge functions route requests to (geo or device routing),
+ * will answer 502 or 403 for want of a mapping.
+ */
 export function warnUnmappedOrigins(model: DistributionModel, originMap: Map<string, URL>, warn: (message: string) => void): void {
+  const originDomains = new Set(Object.values(model.origins).map((o) => o.domainName));
+  for (const domain of [...routedDomains(model)].sort()) {
+    if (originMap.has(domain) || originDomains.has(domain)) continue;
+    const routes = model.plan?.behaviors.filter((b) => JSON.stringify(b.edge ?? {}).includes(JSON.stringify(domain))).map((b) => b.pathPattern) ?? [];
+    warn(
+      `routing target ${domain}${routes.length > 0 ? ` (where ${routes.join(', ')} route${routes.length === 1 ? 's' : ''} some viewers)` : ''} has no --origin mapping: requests routed to it answer 502; pass --origin ${domain}=http://127.0.0.1:PORT`,
+    );
+  }
   for (const o of Object.values(model.origins)) {
     if (o.kind === 'custom' && !originMap.has(o.id)) {
       warn(`origin '${o.id}' (${o.domainName}) has no --origin mapping: requests to it answer 502; pass --origin ${o.domainName}=http://127.0.0.1:PORT`);

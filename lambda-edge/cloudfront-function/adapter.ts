@@ -130,6 +130,21 @@ export function fromLambdaRequest(req: CloudFrontRequest, original: CfRequest): 
   return { method: original.method, uri: req.uri, querystring: query, headers, cookies };
 }
 
+/**
+ * The Lambda-shaped request's headers back in the function's shape, with the query string and cookies
+ * the viewer sent: for a function whose steps change neither (no normalize step: the guard, strip and
+ * experiments read them and write headers only), which spares the bundle their parsing back.
+ */
+export function withLambdaHeaders(req: CloudFrontRequest, original: CfRequest): CfRequest {
+  const headers: CfMap = {};
+  const names = Object.keys(req.headers);
+  for (let n = 0; n < names.length; n++) {
+    const list = req.headers[names[n]];
+    for (let i = 0; i < list.length; i++) if (names[n] !== 'cookie') add(headers, names[n], list[i].value);
+  }
+  return { method: original.method, uri: req.uri, querystring: original.querystring, headers, cookies: original.cookies };
+}
+
 /** A response a step generated (Lambda@Edge shape) as a CloudFront Functions response. */
 export function fromLambdaResponse(res: CloudFrontResultResponse): CfResponse {
   const out: CfResponse = { statusCode: Number(res.status), statusDescription: res.statusDescription, headers: headersFromLambda(res.headers || {}), cookies: {} };

@@ -164,17 +164,18 @@ function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown, ke
 
 function assemble(body: string, config: unknown, options: { keyValueStore?: boolean }): CloudFrontFunctionCode {
   const routing = (config as { routing?: unknown } | undefined)?.routing !== undefined;
+  // Written as tight as the body: at 75 behaviors with experiments on a guarded behavior every byte counts.
+  const globals = ['__tcdnHandler', '__cfCrypto=crypto'];
+  if (options.keyValueStore) globals.push('__cfKvs=function(){return cf.kvs()}');
+  if (routing) globals.push('__cfUpdateOrigin=function(p){cf.updateRequestOrigin(p)}');
   const lines = [
     // The runtime wants module imports first in the code.
     ...(options.keyValueStore || routing ? ["import cf from 'cloudfront';"] : []),
     "import crypto from 'crypto';",
-    'var __cfCrypto = crypto;',
-    // The entry assigns its handler here (lambda-edge/cloudfront-function/viewer-*.ts).
-    'var __tcdnHandler;',
-    ...(options.keyValueStore ? ['var __cfKvs = function () { return cf.kvs(); };'] : []),
-    ...(routing ? ['var __cfUpdateOrigin = function (p) { cf.updateRequestOrigin(p); };'] : []),
+    // The entry assigns its handler to __tcdnHandler (lambda-edge/cloudfront-function/viewer-*.ts).
+    `var ${globals.join(',')};`,
     body,
-    options.keyValueStore ? 'async function handler(event) { return await __tcdnHandler(event); }' : 'function handler(event) { return __tcdnHandler(event); }',
+    options.keyValueStore ? 'async function handler(e){return await __tcdnHandler(e)}' : 'function handler(e){return __tcdnHandler(e)}',
   ];
   const code = `${lines.join('\n')}\n`;
   return { code, bytes: Buffer.byteLength(code, 'utf8') };

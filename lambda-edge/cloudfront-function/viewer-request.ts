@@ -1,6 +1,6 @@
 // Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
 // of every generated function refuses anything else. See lambda-edge/README.md.
-import type { ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
+import type { RequestExperimentConfig as ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
 import type { OriginTarget } from '../shared/config';
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../shared/experiment-kvs';
 import type { CloudFrontRequest } from 'aws-lambda';

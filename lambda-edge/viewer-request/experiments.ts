@@ -2,7 +2,7 @@
 // of every generated function refuses anything else. See lambda-edge/README.md.
 import { createHash, randomUUID } from 'crypto';
 import type { CloudFrontHeaders, CloudFrontRequest } from 'aws-lambda';
-import type { ExperimentConfig } from '../shared/config';
+import type { RequestExperimentConfig as ExperimentConfig } from '../shared/config';
 import {
   encodeSetCookieInstruction,
   readCookies,

@@ -133,8 +133,12 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
  * shared prefixes sit together, and both pattern lists packed.
  */
 export function bakedViewerRequestConfig(config: ViewerRequestConfig): FunctionViewerRequestConfig {
-  const { guard, routes, ...rest } = config;
-  const out: { -readonly [K in keyof FunctionViewerRequestConfig]: FunctionViewerRequestConfig[K] } = { ...rest };
+  const { guard, routes, experiments, ...rest } = config;
+  // The cookie lifetime is the viewer-response function's: 28 bytes less per experiment here.
+  const out: { -readonly [K in keyof FunctionViewerRequestConfig]: FunctionViewerRequestConfig[K] } = {
+    ...rest,
+    experiments: experiments.map(({ cookieMaxAgeSeconds: _unused, ...e }) => e),
+  };
   if (routes !== undefined) out.routes = packPatterns(routes);
   if (guard) {
     const reachable = routes === undefined ? [...guard.protectedPatterns] : reachablePatterns(guard.protectedPatterns, routes);

@@ -83,12 +83,15 @@ export function headersFromLambda(headers: CloudFrontHeaders): CfMap {
   return out;
 }
 
+// Inlined by lib/edge/cloudfront-function.ts: false when no step of the function reads the query string.
+declare const __TCDN_QUERY__: boolean | undefined;
+
 export function toLambdaRequest(event: CfEvent): CloudFrontRequest {
   const r = event.request;
   const headers = lambdaHeaders(r.headers);
   const cookies = pairsOf(r.cookies, false);
   if (cookies.length) headers.cookie = [{ key: 'cookie', value: cookies.join('; ') }];
-  return { clientIp: event.viewer.ip, method: r.method, uri: r.uri, querystring: pairsOf(r.querystring, true).join('&'), headers };
+  return { clientIp: event.viewer.ip, method: r.method, uri: r.uri, querystring: typeof __TCDN_QUERY__ === 'undefined' || __TCDN_QUERY__ ? pairsOf(r.querystring, true).join('&') : '', headers };
 }
 
 /** One more value for `name`: the first is `value`, a repeat turns the entry multi-valued. */

@@ -86,8 +86,10 @@ function source(name: string): string {
 
 /** Which steps the configuration uses, as constants esbuild folds (dead steps leave the bundle). */
 function stepFlags(config: unknown): Record<string, string> {
-  const c = (config ?? {}) as { guard?: unknown; normalize?: unknown; experiments?: unknown[]; routing?: unknown };
+  const c = (config ?? {}) as { guard?: unknown; normalize?: unknown; experiments?: Array<{ forceQuery?: string }>; routing?: unknown };
   return {
+    // Only the normalize step and an experiment forced by query parameter read the query string.
+    __TCDN_QUERY__: JSON.stringify(c.normalize !== undefined || (c.experiments ?? []).some((e) => e.forceQuery !== undefined)),
     __TCDN_ROUTING__: JSON.stringify(c.routing !== undefined),
     __TCDN_GUARD__: JSON.stringify(c.guard !== undefined),
     __TCDN_NORMALIZE__: JSON.stringify(c.normalize !== undefined),

@@ -132,7 +132,7 @@ describe('a function over 10 KB', () => {
     const props = scaleRouteTable(75, { keys: [jwk] }, { experimentsOnGuardedOrigin: true });
     const [pages, ...rest] = props.routes;
     const experiments = [...(pages.experiments ?? [])];
-    for (let i = 0; i < 8; i++) experiments.push({ name: `page-layout-experiment-${i}`, variants: [{ name: `control-layout-${i}`, weight: 1 }, { name: `candidate-layout-${i}`, weight: 1 }] });
+    for (let i = 0; i < 8; i++) experiments.push({ name: `page-layout-experiment-${i}`, forceQuery: `layout-${i}`, variants: [{ name: `control-layout-${i}`, weight: 1 }, { name: `candidate-layout-${i}`, weight: 1 }, { name: `holdout-layout-${i}`, weight: 1 }] });
     const problems = validationErrors({ ...props, routes: [{ ...pages, experiments }, ...rest] });
     expect(problems.map((p) => `${p.code} ${p.path}`)).toEqual(['cloudfront-function-too-large routes[0]']);
     expect(problems[0].message).toMatch(/^route "\*": its viewer-request steps \(path guard, experiments\) are 1\d{4} bytes as a CloudFront Function; CloudFront allows 10240 bytes\. It holds /);

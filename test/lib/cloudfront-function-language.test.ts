@@ -83,8 +83,15 @@ describe('generated CloudFront Functions are written in the runtime language', (
     }
   });
 
-  test.each([10, 25, 75])('the %i-behavior benchmark route table: every function in the subset and at most 8,700 bytes', (behaviors) => {
-    const functions = synthScaleTable(behaviors);
+  test.each([
+    [10, false],
+    [25, false],
+    [75, false],
+    [10, true],
+    [25, true],
+    [75, true],
+  ])('the %i-behavior benchmark route table (experiments on a guarded behavior: %s): every function in the subset and at most 8,700 bytes', (behaviors, experimentsOnGuardedOrigin) => {
+    const functions = synthScaleTable(behaviors, experimentsOnGuardedOrigin);
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const f of functions) {
       expect({ name: f.name, problems: outsideTheLanguage(f.code) }).toEqual({ name: f.name, problems: [] });

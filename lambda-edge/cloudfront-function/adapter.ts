@@ -83,12 +83,15 @@ export function headersFromLambda(headers: CloudFrontHeaders): CfMap {
   return out;
 }
 
+// Inlined by lib/edge/cloudfront-function.ts: false when no step of the function reads the query string.
+declare const __TCDN_QUERY__: boolean | undefined;
+
 export function toLambdaRequest(event: CfEvent): CloudFrontRequest {
   const r = event.request;
   const headers = lambdaHeaders(r.headers);
   const cookies = pairsOf(r.cookies, false);
   if (cookies.length) headers.cookie = [{ key: 'cookie', value: cookies.join('; ') }];
-  return { clientIp: event.viewer.ip, method: r.method, uri: r.uri, querystring: pairsOf(r.querystring, true).join('&'), headers };
+  return { clientIp: event.viewer.ip, method: r.method, uri: r.uri, querystring: typeof __TCDN_QUERY__ === 'undefined' || __TCDN_QUERY__ ? pairsOf(r.querystring, true).join('&') : '', headers };
 }
 
 /** One more value for `name`: the first is `value`, a repeat turns the entry multi-valued. */
@@ -128,6 +131,21 @@ export function fromLambdaRequest(req: CloudFrontRequest, original: CfRequest): 
   const query: CfMap = {};
   if (req.querystring !== '') addPairs(query, req.querystring.split('&'), false);
   return { method: original.method, uri: req.uri, querystring: query, headers, cookies };
+}
+
+/**
+ * The Lambda-shaped request's headers back in the function's shape, with the query string and cookies
+ * the viewer sent: for a function whose steps change neither (no normalize step: the guard, strip and
+ * experiments read them and write headers only), which spares the bundle their parsing back.
+ */
+export function withLambdaHeaders(req: CloudFrontRequest, original: CfRequest): CfRequest {
+  const headers: CfMap = {};
+  const names = Object.keys(req.headers);
+  for (let n = 0; n < names.length; n++) {
+    const list = req.headers[names[n]];
+    for (let i = 0; i < list.length; i++) if (names[n] !== 'cookie') add(headers, names[n], list[i].value);
+  }
+  return { method: original.method, uri: req.uri, querystring: original.querystring, headers, cookies: original.cookies };
 }
 
 /** A response a step generated (Lambda@Edge shape) as a CloudFront Functions response. */

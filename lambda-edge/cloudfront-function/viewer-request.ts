@@ -1,6 +1,6 @@
 // Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
 // of every generated function refuses anything else. See lambda-edge/README.md.
-import type { ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
+import type { RequestExperimentConfig as ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
 import type { OriginTarget } from '../shared/config';
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../shared/experiment-kvs';
 import { bakedTargets, bakedVariants, experimentValueIssue, type KvsValuePlan, originValueIssue, storeFallbackLogLine } from '../shared/kvs-values';
@@ -14,7 +14,7 @@ import { EDGE_CACHE_CONTROL, EDGE_CONTENT_TYPE } from '../shared/responses';
 import { nonCanonicalBody } from '../viewer-request/guard';
 import { normalizeRequest } from '../viewer-request/normalize';
 import { stripAssertedHeaders } from '../viewer-request/strip';
-import { type CfEvent, type CfResponse, fromLambdaRequest, toLambdaRequest } from './adapter';
+import { type CfEvent, type CfResponse, fromLambdaRequest, toLambdaRequest, withLambdaHeaders } from './adapter';
 
 /**
  * The viewer-request steps of a behavior without auth, as a CloudFront Function: guard, strip,
@@ -100,9 +100,14 @@ function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: R
   if (__TCDN_NORMALIZE__ && config.normalize) request = normalizeRequest(request, config.normalize);
   // Without experiments the step still removes viewer-sent x-experiment-* headers.
   request = __TCDN_EXPERIMENTS__ ? assignExperiments(request, experiments) : stripExperimentHeaders(request);
-  const routed = __TCDN_ROUTING__ && config.routing ? route(request, config.routing) : undefined;
-  const out = fromLambdaRequest(request, event.request);
-  return routed ? { out, id: routed.id, target: routed.target } : { out };
+  // Only the normalize step rewrites the query string or the cookie header; without it they go back as sent.
+  const out = __TCDN_NORMALIZE__ ? fromLambdaRequest(request, event.request) : withLambdaHeaders(request, event.request);
+  // Behind the flag, so a function without routing carries none of it.
+  if (__TCDN_ROUTING__ && config.routing) {
+    const routed = route(request, config.routing);
+    if (routed) return { out, id: routed.id, target: routed.target };
+  }
+  return { out };
 }
 
 /** The origin-request step's decision (same rules, same module). */

@@ -92,6 +92,9 @@ export interface ExperimentConfig {
   readonly cookieMaxAgeSeconds: number;
 }
 
+/** What the viewer-request steps read of an experiment: the cookie lifetime is the viewer-response's. */
+export type RequestExperimentConfig = Omit<ExperimentConfig, 'cookieMaxAgeSeconds'>;
+
 /** Composed viewer-request function of one cache behavior. Steps run: guard, normalize, auth, experiments. */
 export interface ViewerRequestConfig {
   /**
@@ -129,7 +132,9 @@ export interface ViewerRequestConfig {
  * the pattern lists packed (lambda-edge/shared/pattern-pack.ts), and the guard's reduced at synth to
  * the protected patterns the function's behaviors can reach (`reachablePatterns` in path-guard.ts).
  */
-export interface FunctionViewerRequestConfig extends Omit<ViewerRequestConfig, 'guard' | 'routes'> {
+export interface FunctionViewerRequestConfig extends Omit<ViewerRequestConfig, 'guard' | 'routes' | 'experiments'> {
+  /** Without `cookieMaxAgeSeconds`, which only the viewer-response function reads. */
+  readonly experiments: readonly RequestExperimentConfig[];
   /** `ViewerRequestConfig.routes`, packed. */
   readonly routes?: string;
   /** `GuardConfig.protectedPatterns`, reduced and packed. */

@@ -44,15 +44,7 @@ function hexValue(c: string): number {
 
 /** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". Encoding them only changes the spelling. */
 function isUnreserved(code: number): boolean {
-  return (
-    (code >= 0x41 && code <= 0x5a) ||
-    (code >= 0x61 && code <= 0x7a) ||
-    (code >= 0x30 && code <= 0x39) ||
-    code === 0x2d ||
-    code === 0x2e ||
-    code === 0x5f ||
-    code === 0x7e
-  );
+  return /[A-Za-z0-9._~-]/.test(String.fromCharCode(code));
 }
 
 const SLASH = 0x2f;
@@ -108,29 +100,14 @@ function looseForm(uri: string): string {
     .replace(/%C4%B[01]|\u0130|\u0131/gi, 'i')
     .replace(/%C5%BF|\u017F/gi, 's')
     .replace(/%E2%84%AA|\u212A/gi, 'k');
-  let out = '';
-  for (let i = 0; i < folded.length; i++) {
-    let code = folded.charCodeAt(i);
-    if (code === 0x25) {
-      const byte = hexValue(folded.charAt(i + 1)) * 16 + hexValue(folded.charAt(i + 2));
-      if (byte < 0x80) {
-        code = byte;
-        i += 2;
-      }
-    }
-    out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
-  }
-  return out;
+  // Every `%` here starts a valid escape (spellingProblem refused the others); ASCII ones are decoded,
+  // left to right, none decoded twice.
+  return lowerAscii(folded.replace(/%[0-7][0-9a-f]/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))));
 }
 
 function lowerAscii(text: string): string {
-  if (!hasUpper(text)) return text;
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    out += code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 0x20) : text.charAt(i);
-  }
-  return out;
+  // Only A-Z: toLowerCase alone would also fold non-ASCII letters an origin may keep apart.
+  return text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
 }
 
 /**
@@ -195,11 +172,7 @@ function lowered(patterns: readonly string[]): { list: string[]; same: boolean }
 }
 
 function hasUpper(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x41 && code <= 0x5a) return true;
-  }
-  return false;
+  return /[A-Z]/.test(text);
 }
 
 

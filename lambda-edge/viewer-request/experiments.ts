@@ -2,7 +2,7 @@
 // of every generated function refuses anything else. See lambda-edge/README.md.
 import { createHash, randomUUID } from 'crypto';
 import type { CloudFrontHeaders, CloudFrontRequest } from 'aws-lambda';
-import type { ExperimentConfig } from '../shared/config';
+import type { RequestExperimentConfig as ExperimentConfig } from '../shared/config';
 import {
   encodeSetCookieInstruction,
   readCookies,
@@ -16,6 +16,10 @@ import {
   VIEWER_ID_COOKIE,
 } from '../shared/names';
 import { variantObjectUri } from '../shared/variant-documents';
+
+// Set to false by the CloudFront Function build when no experiment is forced by query parameter, so
+// the function carries no query parsing; unset (every other bundle and the tests) means "may be".
+declare const __TCDN_QUERY__: boolean | undefined;
 
 /**
  * A point in [0, 1) fixed by the viewer and the experiment: the same viewer lands in the same
@@ -144,7 +148,7 @@ export function assignExperiments(
     let variant: string | undefined;
     const forceQuery = e.config.forceQuery;
     const forceCookie = e.config.forceCookie;
-    if (forceQuery !== undefined) {
+    if (forceQuery !== undefined && (typeof __TCDN_QUERY__ === 'undefined' || __TCDN_QUERY__)) {
       const forced = queryValue(request.querystring, forceQuery);
       if (forced !== undefined && hasVariant(e, forced)) variant = forced;
     }

@@ -3,10 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as esbuild from 'esbuild';
-import * as ts from 'typescript';
 import { App, Stack } from 'aws-cdk-lib';
 import { scaleRouteTable } from '../../bench/route-tables';
 import { TieredCdn } from '../../lib';
+import { checkCloudFrontFunctionLanguage } from '../../lib/edge/cf-language';
 import { buildCloudFrontFunctionCode, CLOUDFRONT_FUNCTION_CODE_LIMIT, CLOUDFRONT_FUNCTIONS_SUPPORTED, CLOUDFRONT_FUNCTIONS_TARGET, CloudFrontFunctionLanguageError } from '../../lib/edge/cloudfront-function';
 import { ReferenceStack } from '../../lib/reference-stack';
 import { testOutdir, validationErrors } from '../helpers/stacks';
@@ -15,15 +15,11 @@ import { testOutdir, validationErrors } from '../helpers/stacks';
  * Every CloudFront Function the project generates must be code cloudfront-js-2.0 runs: ES 5.1 plus
  * what the Developer Guide's "JavaScript runtime 2.0 features" page lists. Checked on the deployed
  * text (the template's FunctionCode) by two parsers: esbuild refuses syntax outside the subset, and
- * a TypeScript AST walk finds built-ins the page does not list.
+ * the project's checker (lib/edge/cf-language.ts, acorn) finds syntax and built-ins the page does not list.
  */
 
 const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kty: 'RSA', kid: 'k1', alg: 'RS256' } as never;
-
-/** Globals and members the page does not list (or lists as absent). */
-const MISSING_GLOBALS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Proxy', 'Reflect', 'structuredClone', 'globalThis']);
-const MISSING_MEMBERS = new Set(['Array.from', 'Object.fromEntries', 'Object.getOwnPropertySymbols', 'Promise.allSettled', 'Promise.any']);
 
 function functionCodes(template: { Resources: Record<string, any> }): Array<{ name: string; code: string }> {
   return Object.entries(template.Resources)
@@ -39,23 +35,9 @@ function outsideTheLanguage(code: string): string[] {
   } catch (e) {
     for (const m of (e as esbuild.TransformFailure).errors) out.push(`${m.location?.line}: ${m.text}`);
   }
-  const source = ts.createSourceFile('function.js', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
-  const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) && MISSING_GLOBALS.has(node.text)) {
-      const parent = node.parent;
-      const isMemberName = (ts.isPropertyAccessExpression(parent) && parent.name === node) || (ts.isPropertyAssignment(parent) && parent.name === node);
-      if (!isMemberName) out.push(`uses ${node.text}`);
-    }
-    if (ts.isPropertyAccessExpression(node) && MISSING_MEMBERS.has(node.getText(source))) out.push(`uses ${node.getText(source)}`);
-    // Syntax esbuild would lower silently; the generated code must not contain it either.
-    if (ts.isForOfStatement(node) || ts.isClassLike(node) || ts.isSpreadElement(node) || ts.isSpreadAssignment(node) || ts.isObjectBindingPattern(node) || ts.isArrayBindingPattern(node)) out.push(`uses ${ts.SyntaxKind[node.kind]}`);
-    if (ts.isCatchClause(node) && !node.variableDeclaration) out.push('uses catch without binding');
-    if (ts.isParameter(node) && node.initializer) out.push('uses a default parameter');
-    if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.asteriskToken) out.push('uses a generator');
-    if (node.kind === ts.SyntaxKind.QuestionDotToken || node.kind === ts.SyntaxKind.QuestionQuestionToken) out.push(`uses ${ts.tokenToString(node.kind)}`);
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
+  // The project's own checker (acorn), the one synth, the local edge and audit use: syntax esbuild
+  // would lower silently, and built-ins the runtime lacks.
+  for (const f of checkCloudFrontFunctionLanguage(code)) out.push(`uses ${f.feature}`);
   return out;
 }
 
@@ -83,8 +65,15 @@ describe('generated CloudFront Functions are written in the runtime language', (
     }
   });
 
-  test.each([10, 25, 75])('the %i-behavior benchmark route table: every function in the subset and at most 8,700 bytes', (behaviors) => {
-    const functions = synthScaleTable(behaviors);
+  test.each([
+    [10, false],
+    [25, false],
+    [75, false],
+    [10, true],
+    [25, true],
+    [75, true],
+  ])('the %i-behavior benchmark route table (experiments on a guarded behavior: %s): every function in the subset and at most 8,700 bytes', (behaviors, experimentsOnGuardedOrigin) => {
+    const functions = synthScaleTable(behaviors, experimentsOnGuardedOrigin);
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const f of functions) {
       expect({ name: f.name, problems: outsideTheLanguage(f.code) }).toEqual({ name: f.name, problems: [] });
@@ -96,10 +85,12 @@ describe('generated CloudFront Functions are written in the runtime language', (
     expect(outsideTheLanguage('function handler(e) { for (const k of Object.keys(e)) {} }')).not.toEqual([]);
     expect(outsideTheLanguage('function handler(e) { const { a } = e; return a; }')).not.toEqual([]);
     expect(outsideTheLanguage('function handler(e) { return new Map(); }')).toEqual(['uses Map']);
+    expect(outsideTheLanguage('async function handler(e) { return Promise.allSettled([e]); }')).toEqual(['uses Promise.allSettled']);
+    expect(outsideTheLanguage('async function handler(e) { return Promise.any([e]); }')).toEqual([]);
     expect(outsideTheLanguage('function handler(e) { return Array.from(e); }')).toEqual(['uses Array.from']);
     expect(outsideTheLanguage('function handler(e) { return { ...e }; }')).not.toEqual([]);
-    expect(outsideTheLanguage('function handler(e) { try { return 1; } catch { return 2; } }')).toEqual(['uses catch without binding']);
-    expect(outsideTheLanguage('function handler(e) { return e?.a ?? 1; }')).toEqual(['uses ?.', 'uses ??']);
+    expect(outsideTheLanguage('function handler(e) { try { return 1; } catch { return 2; } }')).toEqual(['uses optional catch binding']);
+    expect(outsideTheLanguage('function handler(e) { return e?.a ?? 1; }')).toEqual(['uses optional chaining (?.)', 'uses nullish coalescing (??)']);
     expect(outsideTheLanguage('function handler(e, f = 1) { return f; }')).not.toEqual([]);
     expect(outsideTheLanguage('async function handler(e) { const x = `${e.a ** 2}`; return [1].map((v) => v + x); }')).toEqual([]);
   });
@@ -132,7 +123,7 @@ describe('a function over 10 KB', () => {
     const props = scaleRouteTable(75, { keys: [jwk] }, { experimentsOnGuardedOrigin: true });
     const [pages, ...rest] = props.routes;
     const experiments = [...(pages.experiments ?? [])];
-    for (let i = 0; i < 8; i++) experiments.push({ name: `page-layout-${i}`, variants: [{ name: 'control', weight: 1 }, { name: 'variant', weight: 1 }] });
+    for (let i = 0; i < 8; i++) experiments.push({ name: `page-layout-experiment-${i}`, forceQuery: `layout-${i}`, variants: [{ name: `control-layout-${i}`, weight: 1 }, { name: `candidate-layout-${i}`, weight: 1 }, { name: `holdout-layout-${i}`, weight: 1 }] });
     const problems = validationErrors({ ...props, routes: [{ ...pages, experiments }, ...rest] });
     expect(problems.map((p) => `${p.code} ${p.path}`)).toEqual(['cloudfront-function-too-large routes[0]']);
     expect(problems[0].message).toMatch(/^route "\*": its viewer-request steps \(path guard, experiments\) are 1\d{4} bytes as a CloudFront Function; CloudFront allows 10240 bytes\. It holds /);

@@ -189,6 +189,7 @@ describe('edge validation', () => {
       variants: [
         { name: `control-variant-long-name-${i}`, weight: 1 },
         { name: `treatment-variant-long-name-${i}`, weight: 1 },
+        { name: `holdout-variant-long-name-${i}`, weight: 1 },
       ],
     }));
     const found = problems(props([], { routes: [{ pathPattern: '*', tier: 'html', origin: 'site', experiments }] }));

@@ -34,6 +34,7 @@ export type PathProblem =
   | 'encoded-unreserved'
   | 'encoded-separator'
   | 'encoded-control'
+  | 'encoded-structure'
   | 'protected-spelling';
 
 const HEX = '0123456789abcdef';
@@ -96,15 +97,14 @@ function spellingProblem(uri: string): PathProblem | null {
   return null;
 }
 
-/**
- * The URI as an origin that decodes ASCII escapes and ignores case reads it (`%24` -> `$`,
- * `ME` -> `me`). The four non-ASCII letters whose case mapping lands on ASCII (U+0130 and U+0131
- * -> `i`, U+017F -> `s`, U+212A -> `k`, as Java's `equalsIgnoreCase` or .NET's `OrdinalIgnoreCase`
- * fold them) are read as that ASCII letter, sent literally or UTF-8 escaped. Other non-ASCII
- * escapes stay encoded: no path pattern can name them.
- */
-function looseForm(uri: string): string {
-  const folded = uri
+// Set by `decodeAscii`: whether it decoded an escape, after which the text may hold new escapes
+// (`%25` -> `%`, or `%%33B` -> `%3B`).
+let decodedPercent = false;
+
+/** One round of decoding ASCII escapes and folding ASCII case; non-ASCII escapes stay encoded. */
+function decodeAscii(text: string): string {
+  decodedPercent = false;
+  const folded = text
     .replace(/%C4%B[01]|\u0130|\u0131/gi, 'i')
     .replace(/%C5%BF|\u017F/gi, 's')
     .replace(/%E2%84%AA|\u212A/gi, 'k');
@@ -112,15 +112,56 @@ function looseForm(uri: string): string {
   for (let i = 0; i < folded.length; i++) {
     let code = folded.charCodeAt(i);
     if (code === 0x25) {
-      const byte = hexValue(folded.charAt(i + 1)) * 16 + hexValue(folded.charAt(i + 2));
-      if (byte < 0x80) {
+      const hi = hexValue(folded.charAt(i + 1));
+      const lo = hexValue(folded.charAt(i + 2));
+      const byte = hi * 16 + lo;
+      if (hi >= 0 && lo >= 0 && byte < 0x80) {
         code = byte;
         i += 2;
+        decodedPercent = true;
       }
     }
     out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
   }
   return out;
+}
+
+/**
+ * The URI as an origin that decodes ASCII escapes (as many times as a chain of proxies and
+ * frameworks may: `%2563` -> `%63` -> `c`) and ignores case reads it (`ME` -> `me`). The four
+ * non-ASCII letters whose case mapping lands on ASCII (U+0130 and U+0131 -> `i`, U+017F -> `s`,
+ * U+212A -> `k`, as Java's `equalsIgnoreCase` or .NET's `OrdinalIgnoreCase` fold them) are read as
+ * that ASCII letter, sent literally or UTF-8 escaped. Other non-ASCII escapes stay encoded: no path
+ * pattern can name them.
+ */
+function looseForm(uri: string): string {
+  let out = decodeAscii(uri);
+  // A further round runs only when one decoded something and a `%` is left; each shortens the text.
+  while (decodedPercent && out.indexOf('%') >= 0) out = decodeAscii(out);
+  return out;
+}
+
+function trimSegmentEnds(text: string): string {
+  return text.replace(/[. ]+(?=\/|$)/g, '');
+}
+
+/**
+ * The resources lenient origins may read the loose form `seen` as, every rule applied in any order
+ * to what the others give: `;` parameters dropped from each segment (Servlet containers, after a
+ * proxy decoded `%3B`), cut at a decoded `?` or `#` (a proxy that decodes and parses again), the
+ * dots and spaces ending each segment trimmed (Windows file names), the last segment's extension
+ * dropped (Spring MVC suffix pattern matching: `/api/config.json` is `/api/config`) and every
+ * segment's (routers with a `.:format` on any segment: `/api/me.json/profile`). Each new form is
+ * shorter than the one it comes from, so the list ends (a few forms for any real path).
+ */
+function readings(seen: string): string[] {
+  const forms = [seen];
+  for (let i = 0; i < forms.length; i++) {
+    const b = forms[i];
+    const next = [b.replace(/;[^/]*/g, ''), b.replace(/[?#].*/, ''), trimSegmentEnds(b), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1')];
+    for (let n = 0; n < 5; n++) if (forms.indexOf(next[n]) < 0) forms.push(next[n]);
+  }
+  return forms;
 }
 
 function lowerAscii(text: string): string {
@@ -137,8 +178,9 @@ function lowerAscii(text: string): string {
  * Why a behavior refuses `uri`, or null when the URI is canonical and reaches the behavior it
  * names. Refused: empty and dot segments (also as `%2E`), percent-encoded unreserved characters,
  * encoded `/` and `\`, a literal `\`, `;` path parameters, control characters, broken `%`
- * escapes, and any spelling that an origin decoding ASCII escapes and ignoring case would read as
- * a protected pattern while CloudFront would not match it against that pattern.
+ * escapes; the same structure once the URI is decoded as often as it holds escapes and `;`
+ * parameters are dropped (`%252e%252e`, `..%3B`); and any spelling that a lenient origin model
+ * (`readings`) reads as a protected pattern while CloudFront would not match it against that pattern.
  * `%20`, `%2B`, `%25` and other escapes of reserved characters are meaning, not spelling: they
  * pass as sent. The query string is not looked at.
  */
@@ -156,39 +198,63 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   }
   const patterns = config.protectedPatterns;
   const lowers = lowered(patterns);
-  // Without escapes or capitals the loose form is the URI itself, and a lower-case pattern then
-  // matches both or neither: nothing to compare.
+  // Without escapes or capitals the loose form is the URI itself; without dots or spaces too, every
+  // reading is, and a lower-case pattern then matches both or neither: nothing to compare.
   const loose = escaped || hasUpper(uri) || /[^\0-\x7f]/.test(uri) ? looseForm(uri) : null;
-  if (loose === null && lowers.same && !/[. ]\/|[. ]$/.test(uri)) return null;
+  if (loose === null && lowers.same && !/[. ]/.test(uri)) return null;
   const seen = loose === null ? uri : loose;
-  // An origin (or a proxy before it) that decodes the path and parses it again cuts it at a decoded
-  // `?` or `#`: `/api/config%3F/flags` reads as `/api/config`.
-  const cut = seen.search(/[?#]/);
-  const truncated = cut < 0 ? seen : seen.slice(0, cut);
-  // Windows file paths (IIS) and suffix matching (`/api/me.json` as `/api/me`) drop trailing dots
-  // and spaces of a segment: `/api/me./profile` reads as `/api/me/profile`.
-  const trimmed = seen.replace(/[. ]+(?=\/|$)/g, '');
+  // Decoded (as often as it holds escapes) and without `;` parameters, the path must still have no
+  // `\\`, no `//` and no dot segments: `%252e%252e`, `..%3B`, `%255C`.
+  if (escaped && /\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
+  const forms = readings(seen);
+  const asSent = loose === null && forms.length === 1;
   for (let i = 0; i < patterns.length; i++) {
     const pattern = patterns[i];
     const lower = lowers.list[i];
-    if (loose === null && trimmed === uri && lower === pattern) continue;
-    if ((globMatch(lower, seen) || globMatch(lower, truncated) || globMatch(lower, trimmed)) && !globMatch(pattern, uri)) return 'protected-spelling';
+    if (asSent && lower === pattern) continue;
+    if (readAs(lower, forms, lowers.segments[i]) && !globMatch(pattern, uri)) return 'protected-spelling';
   }
   return null;
+}
+
+/**
+ * Whether one of the forms matches the lower-cased pattern. For a pattern with dots of its own
+ * (`/api/keys.d`), an origin dropping extensions may keep its dotted segments and drop the others
+ * (`/api.json/keys.d`): each form is also compared with its segments' extensions dropped except
+ * where the pattern spells the segment as it is.
+ */
+function readAs(lower: string, forms: string[], segments: string[] | null): boolean {
+  for (let f = 0; f < forms.length; f++) {
+    if (globMatch(lower, forms[f])) return true;
+    if (segments !== null) {
+      const parts = forms[f].split('/');
+      for (let p = 0; p < parts.length; p++) if (parts[p] !== segments[p]) parts[p] = parts[p].replace(/([^.])\.[^/]*/, '$1');
+      if (globMatch(lower, trimSegmentEnds(parts.join('/')))) return true;
+    }
+  }
+  return false;
 }
 
 // The protected patterns are one constant list per function: lower-cased once, not per request
 // (the last list seen is kept).
 let lastPatterns: readonly string[] | undefined;
-let lastLowers: { list: string[]; same: boolean } = { list: [], same: true };
+let lastLowers: Lowered = { list: [], same: true, segments: [] };
 
-/** The patterns lower-cased, and whether every one already was (then a canonical URI needs no loop). */
-function lowered(patterns: readonly string[]): { list: string[]; same: boolean } {
+interface Lowered {
+  readonly list: string[];
+  /** Whether every pattern already was lower case (then a canonical URI needs no loop). */
+  readonly same: boolean;
+  /** The segments of each lower-cased pattern that has a `.`, null for the others. */
+  readonly segments: Array<string[] | null>;
+}
+
+/** The patterns lower-cased, and what `readAs` needs of them. */
+function lowered(patterns: readonly string[]): Lowered {
   if (patterns !== lastPatterns) {
     const list = patterns.map(lowerAscii);
     let same = true;
     for (let i = 0; i < list.length; i++) if (list[i] !== patterns[i]) same = false;
-    lastLowers = { list, same };
+    lastLowers = { list, same, segments: list.map((p) => (p.indexOf('.') >= 0 ? p.split('/') : null)) };
     lastPatterns = patterns;
   }
   return lastLowers;

@@ -97,8 +97,9 @@ function spellingProblem(uri: string): PathProblem | null {
   return null;
 }
 
-// Set by `decodeAscii`: whether it decoded an escape, after which the text may hold new escapes
-// (`%25` -> `%`, or `%%33B` -> `%3B`).
+// Set by `decodeAscii`: whether it decoded an escape at all, and whether one it decoded may start a
+// new escape (`%25` -> `%`, or `%%33B` -> `%3B`, `%3%42` -> `%3B`).
+let decodedAny = false;
 let decodedPercent = false;
 
 /** One round of decoding ASCII escapes and folding ASCII case; non-ASCII escapes stay encoded. */
@@ -118,7 +119,8 @@ function decodeAscii(text: string): string {
       if (hi >= 0 && lo >= 0 && byte < 0x80) {
         code = byte;
         i += 2;
-        decodedPercent = true;
+        decodedAny = true;
+        if (byte === 0x25 || out.charAt(out.length - 1) === '%' || out.charAt(out.length - 2) === '%') decodedPercent = true;
       }
     }
     out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
@@ -135,9 +137,10 @@ function decodeAscii(text: string): string {
  * pattern can name them.
  */
 function looseForm(uri: string): string {
+  decodedAny = false;
   let out = decodeAscii(uri);
-  // A further round runs only when one decoded something and a `%` is left; each shortens the text.
-  while (decodedPercent && out.indexOf('%') >= 0) out = decodeAscii(out);
+  // A further round runs only when the last one may have made an escape; each shortens the text.
+  while (decodedPercent) out = decodeAscii(out);
   return out;
 }
 
@@ -158,8 +161,10 @@ function readings(seen: string): string[] {
   const forms = [seen];
   for (let i = 0; i < forms.length; i++) {
     const b = forms[i];
-    const next = [b.replace(/;[^/]*/g, ''), b.replace(/[?#].*/, ''), trimSegmentEnds(b), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1')];
-    for (let n = 0; n < 5; n++) if (forms.indexOf(next[n]) < 0) forms.push(next[n]);
+    // Each rule only where its character is: most paths have none of them.
+    const next = /[;?#]/.test(b) ? [b.replace(/;[^/]*/g, ''), b.replace(/[?#].*/, '')] : [];
+    if (/[. ]/.test(b)) next.push(trimSegmentEnds(b), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1'));
+    for (let n = 0; n < next.length; n++) if (forms.indexOf(next[n]) < 0) forms.push(next[n]);
   }
   return forms;
 }
@@ -205,7 +210,7 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   const seen = loose === null ? uri : loose;
   // Decoded (as often as it holds escapes) and without `;` parameters, the path must still have no
   // `\\`, no `//` and no dot segments: `%252e%252e`, `..%3B`, `%255C`.
-  if (escaped && /\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
+  if (loose !== null && decodedAny && /\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
   const forms = readings(seen);
   const asSent = loose === null && forms.length === 1;
   for (let i = 0; i < patterns.length; i++) {

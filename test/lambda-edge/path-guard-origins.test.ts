@@ -3,9 +3,10 @@ import * as fc from 'fast-check';
 import { App } from 'aws-cdk-lib';
 import { pathProblem, reachablePatterns } from '../../lambda-edge/shared/path-guard';
 import { matchesPathPattern } from '../../lambda-edge/shared/path-pattern';
-import { type ResolvedRoute, type RouteProps } from '../../lib';
+import { type ResolvedRoute } from '../../lib';
 import { ReferenceStack } from '../../lib/reference-stack';
 import { protectedReadings } from '../helpers/origin-models';
+import { modelSpellings, userProtectedRoutes } from '../helpers/protected-routes';
 import { cdnStack, SITE_DIR, testOutdir } from '../helpers/stacks';
 
 /**
@@ -25,21 +26,8 @@ function referenceRoutes(): readonly ResolvedRoute[] {
   return new ReferenceStack(app, 'Reference', { env: { region: 'us-east-1' }, auth }).cdn.routes;
 }
 
-/** Several protected prefixes, nested ones, one upper-case, and a protected route under an unprotected API route. */
-const USER_ROUTES: RouteProps[] = [
-  { pathPattern: '*', tier: 'api', origin: 'api' },
-  { pathPattern: '/assets/*', tier: 'static', origin: 'site' },
-  { pathPattern: '/admin/*', tier: 'dynamic', origin: 'api', auth },
-  { pathPattern: '/Account/*', tier: 'dynamic', origin: 'api', auth },
-  { pathPattern: '/api/*', tier: 'api', origin: 'api' },
-  { pathPattern: '/api/v?/sessions/*', tier: 'dynamic', origin: 'api', auth },
-  { pathPattern: '/api/reports/*', tier: 'api', origin: 'api' },
-  { pathPattern: '/api/reports/private/*', tier: 'dynamic', origin: 'api', auth },
-  { pathPattern: '/api/keys.d/*', tier: 'dynamic', origin: 'api', auth },
-];
-
 function userRoutes(): readonly ResolvedRoute[] {
-  return cdnStack({ site: { source: SITE_DIR }, origins: { api: { domainName: 'api.example.com' } }, routes: USER_ROUTES }).cdn.routes;
+  return cdnStack({ site: { source: SITE_DIR }, origins: { api: { domainName: 'api.example.com' } }, routes: [{ pathPattern: '/assets/*', tier: 'static', origin: 'site' }, ...userProtectedRoutes(auth)] }).cdn.routes;
 }
 
 interface Table {
@@ -144,6 +132,21 @@ describe.each([
       fc.property(attackPaths(t.protectedPatterns), (uri) => check(t, uri)),
       { numRuns: 3000 },
     );
+  });
+
+  test("each model's spelling of each protected route is read as protected, and refused or routed through its behavior", () => {
+    const concrete = t.protectedPatterns.map((p) => p.replace(/\*$/, 'x').replace(/\?/g, '1'));
+    const unread: string[] = [];
+    let total = 0;
+    for (const path of concrete) {
+      for (const [, spelled] of modelSpellings(path)) {
+        total++;
+        if (protectedReadings(spelled, t.protectedPatterns, matchesPathPattern).length === 0) unread.push(spelled);
+        check(t, spelled);
+      }
+    }
+    // A few tricks miss on some routes (an extension on a segment before a pattern's own dot); most read as protected.
+    expect(unread.length).toBeLessThan(total / 20);
   });
 
   test('the models do read some generated paths as protected (the property is not vacuous)', () => {

@@ -120,7 +120,7 @@ function decodeAscii(text: string): string {
         code = byte;
         i += 2;
         decodedAny = true;
-        if (byte === 0x25 || out.charAt(out.length - 1) === '%' || out.charAt(out.length - 2) === '%') decodedPercent = true;
+        if (byte === 0x25 || /%.?$/.test(out)) decodedPercent = true;
       }
     }
     out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
@@ -144,18 +144,16 @@ function looseForm(uri: string): string {
   return out;
 }
 
-function trimSegmentEnds(text: string): string {
-  return text.replace(/[. ]+(?=\/|$)/g, '');
-}
-
 /**
  * The resources lenient origins may read the loose form `seen` as, every rule applied in any order
  * to what the others give: `;` parameters dropped from each segment (Servlet containers, after a
  * proxy decoded `%3B`), cut at a decoded `?` or `#` (a proxy that decodes and parses again), the
  * dots and spaces ending each segment trimmed (Windows file names), the last segment's extension
- * dropped (Spring MVC suffix pattern matching: `/api/config.json` is `/api/config`) and every
- * segment's (routers with a `.:format` on any segment: `/api/me.json/profile`). Each new form is
- * shorter than the one it comes from, so the list ends (a few forms for any real path).
+ * dropped (Spring MVC suffix pattern matching: `/api/config.json` is `/api/config`), the first
+ * segment's and every segment's (routers with a `.:format` on any segment: `/api/me.json/profile`;
+ * dropping the first repeatedly keeps the later ones, as a pattern with a dot of its own needs:
+ * `/api.json/keys.d` is `/api/keys.d`). Each new form is shorter than the one it comes from, so
+ * the list ends (a few forms for any real path).
  */
 function readings(seen: string): string[] {
   const forms = [seen];
@@ -163,7 +161,7 @@ function readings(seen: string): string[] {
     const b = forms[i];
     // Each rule only where its character is: most paths have none of them.
     const next = /[;?#]/.test(b) ? [b.replace(/;[^/]*/g, ''), b.replace(/[?#].*/, '')] : [];
-    if (/[. ]/.test(b)) next.push(trimSegmentEnds(b), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1'));
+    if (/[. ]/.test(b)) next.push(b.replace(/[. ]+(?=\/|$)/g, ''), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1'));
     for (let n = 0; n < next.length; n++) if (forms.indexOf(next[n]) < 0) forms.push(next[n]);
   }
   return forms;
@@ -217,49 +215,28 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
     const pattern = patterns[i];
     const lower = lowers.list[i];
     if (asSent && lower === pattern) continue;
-    if (readAs(lower, forms, lowers.segments[i]) && !globMatch(pattern, uri)) return 'protected-spelling';
-  }
-  return null;
-}
-
-/**
- * Whether one of the forms matches the lower-cased pattern. For a pattern with dots of its own
- * (`/api/keys.d`), an origin dropping extensions may keep its dotted segments and drop the others
- * (`/api.json/keys.d`): each form is also compared with its segments' extensions dropped except
- * where the pattern spells the segment as it is.
- */
-function readAs(lower: string, forms: string[], segments: string[] | null): boolean {
-  for (let f = 0; f < forms.length; f++) {
-    if (globMatch(lower, forms[f])) return true;
-    if (segments !== null) {
-      const parts = forms[f].split('/');
-      for (let p = 0; p < parts.length; p++) if (parts[p] !== segments[p]) parts[p] = parts[p].replace(/([^.])\.[^/]*/, '$1');
-      if (globMatch(lower, trimSegmentEnds(parts.join('/')))) return true;
+    for (let f = 0; f < forms.length; f++) {
+      if (globMatch(lower, forms[f])) {
+        if (!globMatch(pattern, uri)) return 'protected-spelling';
+        break;
+      }
     }
   }
-  return false;
+  return null;
 }
 
 // The protected patterns are one constant list per function: lower-cased once, not per request
 // (the last list seen is kept).
 let lastPatterns: readonly string[] | undefined;
-let lastLowers: Lowered = { list: [], same: true, segments: [] };
+let lastLowers: { list: string[]; same: boolean } = { list: [], same: true };
 
-interface Lowered {
-  readonly list: string[];
-  /** Whether every pattern already was lower case (then a canonical URI needs no loop). */
-  readonly same: boolean;
-  /** The segments of each lower-cased pattern that has a `.`, null for the others. */
-  readonly segments: Array<string[] | null>;
-}
-
-/** The patterns lower-cased, and what `readAs` needs of them. */
-function lowered(patterns: readonly string[]): Lowered {
+/** The patterns lower-cased, and whether every one already was (then a canonical URI needs no loop). */
+function lowered(patterns: readonly string[]): { list: string[]; same: boolean } {
   if (patterns !== lastPatterns) {
     const list = patterns.map(lowerAscii);
     let same = true;
     for (let i = 0; i < list.length; i++) if (list[i] !== patterns[i]) same = false;
-    lastLowers = { list, same, segments: list.map((p) => (p.indexOf('.') >= 0 ? p.split('/') : null)) };
+    lastLowers = { list, same };
     lastPatterns = patterns;
   }
   return lastLowers;

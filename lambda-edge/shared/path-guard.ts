@@ -152,7 +152,8 @@ function looseForm(uri: string): string {
  * dropped (Spring MVC suffix pattern matching: `/api/config.json` is `/api/config`), the first
  * segment's and every segment's (routers with a `.:format` on any segment: `/api/me.json/profile`;
  * dropping the first repeatedly keeps the later ones, as a pattern with a dot of its own needs:
- * `/api.json/keys.d` is `/api/keys.d`). Each new form is shorter than the one it comes from, so
+ * `/api.json/keys.d` is `/api/keys.d`), and the last extension alone, of the last segment or of
+ * every one (a suffix dropped before a second decoding: `/api/keys%252Ed.json` is `/api/keys.d`). Each new form is shorter than the one it comes from, so
  * the list ends (a few forms for any real path).
  */
 function readings(seen: string): string[] {
@@ -161,7 +162,7 @@ function readings(seen: string): string[] {
     const b = forms[i];
     // Each rule only where its character is: most paths have none of them.
     const next = /[;?#]/.test(b) ? [b.replace(/;[^/]*/g, ''), b.replace(/[?#].*/, '')] : [];
-    if (/[. ]/.test(b)) next.push(b.replace(/[. ]+(?=\/|$)/g, ''), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1'));
+    if (/[. ]/.test(b)) next.push(b.replace(/[. ]+(?=\/|$)/g, ''), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1'), b.replace(/\.[^/.]*$/, ''), b.replace(/\.[^/.]*(?=\/|$)/g, ''));
     for (let n = 0; n < next.length; n++) if (forms.indexOf(next[n]) < 0) forms.push(next[n]);
   }
   return forms;

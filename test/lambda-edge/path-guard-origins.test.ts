@@ -205,6 +205,19 @@ describe('known attacks on the reference app, each read as protected by a model'
     expect(edgeAnswer(t, uri).outcome).toBe('passed');
   });
 
+  test.each(['/api/config.v2', '/api/config%3Bv2'])('%s, an extension or parameter next to a protected name, is refused', (uri) => {
+    expect(edgeAnswer(t, uri).outcome).toBe('refused');
+    expect(pathProblem(uri, { protectedPatterns: t.protectedPatterns })).toBe('protected-spelling');
+  });
+
+  test.each([
+    ['/api/x/%252e%252e/me/profile'],
+    ['/api/x/..%3B/me/profile'],
+    ['/api/x%255C..%255Cme'],
+  ])('%s decodes into path structure: encoded-structure', (uri) => {
+    expect(pathProblem(uri, { protectedPatterns: t.protectedPatterns })).toBe('encoded-structure');
+  });
+
   test('static assets pay nothing: no guard on the site behaviors', () => {
     expect(edgeAnswer(t, '/assets/app.5a4476ea.js').outcome).toBe('other-origin');
   });

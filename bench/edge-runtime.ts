@@ -17,14 +17,10 @@ import { FunctionSandbox } from '../tools/local/cf-function';
 import { functionEvent, requestFromFunction, requestToFunction, responseToFunction } from '../tools/local/cf-function-event';
 import type { EdgeRequest, EdgeResponse } from '../tools/local/http-types';
 import { LocalKeyValueStore } from '../tools/local/kvs';
+import { PRICES, lambdaInvocationUsd } from '../tools/prices';
 
-/** Public list prices, us-east-1, as of 2026-12 (docs/benchmarks.md states them with the date). */
-const PRICE = {
-  cloudFrontFunctionPerInvocation: 0.1 / 1e6,
-  lambdaPerRequest: 0.6 / 1e6,
-  lambdaPerGbSecond: 0.00005001,
-  lambdaMemoryGb: 128 / 1024,
-};
+/** Public list prices, us-east-1 (tools/prices.ts, dated; docs/benchmarks.md states them with the date). */
+const PRICE = PRICES;
 
 /** The stated traffic mix: requests per month, each behavior's share and cache miss ratio. */
 const MONTHLY_REQUESTS = 100_000_000;
@@ -40,10 +36,7 @@ const MIX: Record<string, { share: number; missRatio: number; uri: string; query
 };
 
 /** Lambda@Edge cost of one invocation: the request plus 128 MB for the duration rounded up to 1 ms. */
-function lambdaCost(ms: number): number {
-  const billedMs = Math.max(1, Math.ceil(ms));
-  return PRICE.lambdaPerRequest + PRICE.lambdaMemoryGb * (billedMs / 1000) * PRICE.lambdaPerGbSecond;
-}
+const lambdaCost = lambdaInvocationUsd;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

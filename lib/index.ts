@@ -5,7 +5,8 @@
  */
 
 export { TieredCdn, type TieredCdnProps, type SiteProps, type ResolvedRoute, type RouteEdgeConfig } from './tiered-cdn';
-export { type RouteProps, type Tier, type RouteMethods, type QueryStringKey, type HttpOriginProps, TIERS, SITE_ORIGIN } from './routes';
+export { type RouteProps, type Tier, type RouteMethods, type QueryStringKey, type HttpOriginProps, type CloudFrontOriginProps, type TieredCdnOriginProps, TIERS, SITE_ORIGIN } from './routes';
+export type { OriginKind, OriginAccess } from './origin-kinds';
 export type { RouteAuthOptions } from './auth';
 export type {
   RouteRoutingProps,
@@ -21,6 +22,8 @@ export type { SecurityHeadersOptions, CacheSpec } from './tier-policies';
 export { TieredCdnWebAcl, type WafOptions, type TieredCdnWebAclProps } from './web-acl';
 export { TieredCdnMonitoring, type MonitoringOptions, type TieredCdnMonitoringProps } from './monitoring';
 export { OriginVerify, type OriginVerifyOptions } from './origin-verify';
+export { TieredCdnPolicies, type TieredCdnPoliciesProps } from './shared-policies';
+export type { LoggingOptions, S3LogDeliveryOptions, S3LogFormat, PlannedLogging } from './logging';
 export type { StagingOptions } from './staging';
 export type { CacheTagsOptions, ResolvedCacheTags, SiteObjectGroup } from './cache-tags';
 export type { StepRuntime } from './edge/runtime-plan';

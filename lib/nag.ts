@@ -81,3 +81,17 @@ export function acknowledgeMonitoringFindings(stack: Stack): void {
       'LogRetention sets retention on Lambda@Edge log groups that Lambda creates at run time in other Regions; their ARNs are not known at deploy time.',
   });
 }
+
+/**
+ * AwsSolutions-CFR3 looks for the legacy logging property (`DistributionConfig.Logging`); with
+ * standard logging (v2) the logs are delivered by a CloudWatch Logs delivery instead.
+ */
+export function acknowledgeLegacyLoggingFinding(...distributions: (IConstruct | undefined)[]): void {
+  for (const d of distributions) {
+    if (!d) continue;
+    Validations.of(d).acknowledge({
+      id: 'AwsSolutions-CFR3',
+      reason: 'Access logs are delivered by CloudFront standard logging (v2): an AWS::Logs::DeliverySource for this distribution and an AWS::Logs::Delivery to the log bucket (Parquet, no ACLs); the legacy Logging property is left unset on purpose.',
+    });
+  }
+}

@@ -12,6 +12,8 @@ import {
 import { ResolvedCacheTags, SiteObjectGroup, planSiteObjectTags, resolveCacheTags } from './cache-tags';
 import { cloudFrontFunctionProblems, experimentStoreData, type StepRuntime, viewerStepPlan } from './edge/runtime-plan';
 import { monitoringProblems } from './monitoring';
+import { planLogging, type PlannedLogging } from './logging';
+import { cloudFrontOriginProblems, isCloudFrontOrigin, literalDomainName, OriginAccess, originAccess, OriginKind, originKind } from './origin-kinds';
 import { originVerifyProblems } from './origin-verify';
 import { orderRoutes, resolveEdgeConfigs, resolveEntryDocuments, resolveShieldRegions, validateRoutes } from './route-table';
 import { RouteMethods, RouteProps, SITE_ORIGIN, Tier } from './routes';
@@ -130,8 +132,13 @@ export interface PlannedBehavior {
 export interface PlannedOrigin {
   /** Origin id (`site` for the site bucket). */
   readonly id: string;
-  /** The site bucket or a custom HTTPS origin. */
-  readonly kind: 'site' | 'http';
+  /**
+   * `site` (the site bucket), `http` (a domain name), or the kind of the aws-cdk-lib origin
+   * (`function-url-oac`, `vpc`, `load-balancer`, `rest-api`, `s3-oac`, ...; see `OriginKind`).
+   */
+  readonly kind: OriginKind;
+  /** How CloudFront reaches an aws-cdk-lib origin (`oac`, `oai`, `vpc`, `internet`); absent for `site` and `http`. */
+  readonly access?: OriginAccess;
   /** The custom origin's domain name (absent for the site bucket, or when it is a token). */
   readonly domainName?: string;
   /** Origin Shield region; absent without Origin Shield. */
@@ -210,6 +217,8 @@ export interface DistributionPlan {
   readonly cacheTags?: ResolvedCacheTags;
   /** The site's objects grouped by their tags (with a site and cache tags on). */
   readonly siteGroups?: SiteObjectGroup[];
+  /** Access logging: standard logging (v2) with its format and layout, or the legacy logs; absent with `logging: false`. */
+  readonly logging?: PlannedLogging;
   /** Every problem found; a plan with problems has no behaviors. */
   readonly problems: readonly PlanProblem[];
   /** Synth warnings (the construct adds them as annotations). */
@@ -228,6 +237,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   const shieldRegions = resolveShieldRegions(props.origins ?? {}, props, env.region, props.originShield ?? true, problems);
   const entryDocuments = props.site ? resolveEntryDocuments(props.site, problems) : [];
   const { cacheTags, siteGroups } = planCacheTags(props, entryDocuments, problems);
+  if (props.policies) sharedPolicyProblems(props, cacheTags, problems);
   if (props.domainNames && props.domainNames.length > 0 && !props.certificate) {
     problems.add('domain-names-without-certificate', `'domainNames' ${show(props.domainNames)} needs 'certificate' (an ACM certificate in us-east-1).`);
   }
@@ -235,6 +245,13 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
   if (waf !== false) problems.addAll(wafProblems(waf, env.region));
   if (props.originVerify) problems.addAll(originVerifyProblems(props.originVerify));
   if (props.monitoring) problems.addAll(monitoringProblems(props.monitoring));
+  const loggingChecks = { problems: [] as Problem[], warnings: [] as PlanWarning[] };
+  const logging = planLogging(props.logging, env.region, loggingChecks.problems, loggingChecks.warnings);
+  problems.addAll(loggingChecks.problems);
+  for (const w of loggingChecks.warnings) problems.warn(w.id, w.message);
+  const originChecks = cloudFrontOriginProblems(props);
+  problems.addAll(originChecks.problems);
+  for (const w of originChecks.warnings) problems.warn(w.id, w.message);
   const stagingEdgeConfigs = props.staging ? validateStaging(props, problems) : undefined;
   const failed = problems.count > 0;
   const primary = failed ? [] : planBehaviors(props, edgeConfigs);
@@ -257,6 +274,7 @@ export function planDistribution(props: TieredCdnProps, env: PlanEnvironment): D
     shieldRegions,
     cacheTags,
     siteGroups,
+    logging,
     problems: problems.problems,
     warnings: problems.warnings,
   };
@@ -437,6 +455,18 @@ function planOrigins(props: TieredCdnProps, shieldRegions: Readonly<Record<strin
   }
   for (const [id, o] of Object.entries(props.origins ?? {})) {
     const literal = (d: string | undefined) => (d !== undefined && !Token.isUnresolved(d) ? d : undefined);
+    if (isCloudFrontOrigin(o)) {
+      out.push({
+        id,
+        kind: originKind(o.origin),
+        access: originAccess(o.origin),
+        domainName: literalDomainName(o.origin),
+        originShieldRegion: shieldRegions[id],
+        ...(o.failover ? { failover: { domainName: literalDomainName(o.failover), statusCodes: [500, 502, 503, 504] } } : {}),
+        ...routedBy(id),
+      });
+      continue;
+    }
     out.push({
       id,
       kind: 'http',
@@ -550,6 +580,8 @@ export interface PlanDocument {
   readonly experiments?: readonly PlannedExperiment[];
   /** Cookie of the viewer id experiments bucket by. */
   readonly viewerIdCookie?: string;
+  /** How access logs are delivered (format and key layout), for tools that read them. */
+  readonly logging?: PlannedLogging;
   /** The staging distribution's behaviors (with `staging`). */
   readonly staging?: {
     /** Logical id of the staging distribution. */
@@ -570,4 +602,16 @@ export interface PlanDocumentBehavior {
   /** The methods it accepts. */
   readonly methods?: RouteMethods;
   readonly [field: string]: unknown;
+}
+
+/** Shared policies carry their own security headers and hidden header: this TieredCdn's must match. */
+function sharedPolicyProblems(props: TieredCdnProps, cacheTags: ResolvedCacheTags | undefined, problems: Problems): void {
+  const shared = props.policies!;
+  if (props.securityHeaders !== undefined) {
+    problems.add('policies-with-security-headers', `'securityHeaders' cannot be set with 'policies': the shared response headers policies send the security headers of ${show(shared.node.path)}. Give 'securityHeaders' to its TieredCdnPolicies instead.`, 'securityHeaders');
+  }
+  const hidden = cacheTags && !cacheTags.sendToViewers ? cacheTags.headerName : undefined;
+  if (hidden !== shared.hiddenCacheTagHeader) {
+    problems.add('policies-cache-tag-header-mismatch', `'policies' ${show(shared.node.path)} removes ${shared.hiddenCacheTagHeader ? show(shared.hiddenCacheTagHeader) : 'no header'} from viewer responses, but this TieredCdn's cache tags need ${hidden ? show(hidden) : 'none'} removed. Set 'hiddenCacheTagHeader' of the TieredCdnPolicies to match.`, 'policies');
+  }
 }

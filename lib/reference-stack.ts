@@ -84,7 +84,8 @@ export class ReferenceStack extends Stack {
         },
         { pathPattern: '/api/me/*', tier: 'dynamic', origin: 'api', auth },
         // Shared by every authenticated viewer: the origin must answer the same for all of them.
-        { pathPattern: '/api/config/*', tier: 'api', origin: 'api', auth },
+        // Localized like the rest of the API, so it shares the api tier's cache policy.
+        { pathPattern: '/api/config/*', tier: 'api', origin: 'api', auth, varyHeaders: ['Accept-Language'] },
         // The API sends CDN-Cache-Control here: 5 minutes at the edge, 1 minute in browsers.
         { pathPattern: '/api/categories/*', tier: 'api', origin: 'api', varyHeaders: ['Accept-Language'], targetedCacheControl: true },
         {

@@ -6,7 +6,8 @@ import type { GuardConfig, OriginResponseConfig, OriginTarget, ViewerRequestConf
 import { resolveAuthConfig } from './auth';
 import { isOriginShieldRegion, originShieldRegionFor, ORIGIN_SHIELD_REGIONS } from './origin-shield';
 import { canonicalPattern, compareSpecificity, patternProblem, shadows } from '../lambda-edge/shared/path-pattern';
-import { HttpOriginProps, RouteProps, SITE_ORIGIN, TIERS } from './routes';
+import { RouteProps, SITE_ORIGIN, TIERS, TieredCdnOriginProps } from './routes';
+import { isCloudFrontOrigin, routingTargetOf, unroutableReason } from './origin-kinds';
 import { type ResolvedRouteRouting, resolveRouteRouting } from './routing';
 import type { RouteEdgeConfig, SiteProps, TieredCdnProps } from './tiered-cdn';
 import { Problems, show } from './validation';
@@ -61,6 +62,7 @@ export function validateRoutes(props: TieredCdnProps, problems: Problems, base =
     else if (!ORIGIN_ID.test(id)) problems.add('origin-id-invalid', `'origins.${id}': origin ids use letters, digits, '-' and '_' (1-64), got: ${show(id)}.`, `origins.${id}`);
   }
   for (const [id, o] of Object.entries(props.origins ?? {})) {
+    if (isCloudFrontOrigin(o)) continue; // checked by cloudFrontOriginProblems
     if (!Token.isUnresolved(o.domainName) && !DOMAIN.test(o.domainName)) {
       problems.add('origin-domain-invalid', `'origins.${id}.domainName' must be a bare domain name (no scheme, port or path; HTTPS is always used), got: ${show(o.domainName)}.`,
       );
@@ -237,7 +239,14 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems, ba
     return files;
   };
   const targets: Record<string, OriginTarget> = {};
+  const unroutable: Record<string, string> = {};
   for (const [id, o] of Object.entries(props.origins ?? {})) {
+    if (isCloudFrontOrigin(o)) {
+      const target = routingTargetOf(o.origin);
+      if (target) targets[id] = target;
+      else unroutable[id] = unroutableReason(o.origin)!;
+      continue;
+    }
     if (Token.isUnresolved(o.domainName)) continue;
     targets[id] = {
       kind: 'custom',
@@ -260,7 +269,8 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems, ba
       problems.add('origin-routing-on-dynamic', `${where}.originRouting is not supported on a 'dynamic' route: its origin request policy forwards viewer headers, not the CloudFront viewer headers routing decides by. Route the path with an 'api' route, or deploy one dynamic route per origin.`,
       );
     }
-    const hasFailover = route.origin === SITE_ORIGIN ? !!props.site?.failoverBucket : !!props.origins?.[route.origin]?.failoverDomainName;
+    const routeOrigin = props.origins?.[route.origin];
+    const hasFailover = route.origin === SITE_ORIGIN ? !!props.site?.failoverBucket : !!routeOrigin && (isCloudFrontOrigin(routeOrigin) ? !!routeOrigin.failover : !!routeOrigin.failoverDomainName);
     if (route.originRouting && hasFailover) {
       problems.add('origin-routing-with-failover', `${where}.originRouting cannot be combined with failover of origin '${route.origin}': CloudFront runs the origin-request function again for the failover request, which would route it back to the same origin. Drop one of them.`,
       );
@@ -268,7 +278,7 @@ export function resolveEdgeConfigs(props: TieredCdnProps, problems: Problems, ba
     if ((route.originRouting?.rules ?? []).some((r) => r.origin === SITE_ORIGIN)) {
       problems.add('origin-routing-to-site', `${where}.originRouting cannot route to the site bucket ('${SITE_ORIGIN}'); route to custom origins.`);
     }
-    const routing = resolveRouteRouting(route, targets, { where, cached });
+    const routing = resolveRouteRouting(route, targets, { where, cached, unroutable });
     problems.addAll(routing.errors);
     const r = routing.config && withVariantDocuments(routing.config, route, props, where, problems, siteFiles);
     const experiments = r?.experiments ?? [];
@@ -380,7 +390,7 @@ function checkEdgeLambda(problems: Problems, where: string, fn: cloudfront.EdgeL
 }
 
 export function resolveShieldRegions(
-  originProps: Readonly<Record<string, HttpOriginProps>>,
+  originProps: Readonly<Record<string, TieredCdnOriginProps>>,
   props: TieredCdnProps,
   stackRegion: string,
   shieldOn: boolean,

@@ -171,3 +171,46 @@ export interface HttpOriginProps {
    */
   readonly keepaliveTimeout?: Duration;
 }
+
+/**
+ * An origin given as any aws-cdk-lib CloudFront origin: `origins.FunctionUrlOrigin.withOriginAccessControl(url)`,
+ * `origins.VpcOrigin.withApplicationLoadBalancer(alb)`, `origins.LoadBalancerV2Origin`, `origins.RestApiOrigin`,
+ * `origins.HttpOrigin`, `origins.S3BucketOrigin.withOriginAccessControl(bucket)`. The construct binds it under
+ * the origin id of the route table and adds what it promises for every origin: Origin Shield (in the
+ * region recommended for `region`), and the origin-verify header on origins reached over the
+ * internet. Origins that CloudFront signs with origin access control (Function URL and S3 with OAC)
+ * and VPC origins (no public address) get no secret header: nothing else can reach them.
+ *
+ * An origin that sets its own Origin Shield (`originShieldEnabled`/`originShieldRegion`) keeps it;
+ * the construct adds Origin Shield only to origins that set none.
+ */
+export interface CloudFrontOriginProps {
+  /** The aws-cdk-lib origin. Not an `OriginGroup`: give the second origin as `failover`. */
+  readonly origin: cloudfront.IOrigin;
+
+  /**
+   * AWS Region the origin runs in; picks the Origin Shield region.
+   * @default - the stack's region
+   */
+  readonly region?: string;
+
+  /**
+   * Origin Shield region, when it should differ from the one recommended for `region`; `false`
+   * turns Origin Shield off for this origin.
+   * @default - the region recommended for the origin's region
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/origin-shield.html
+   */
+  readonly originShield?: string | false;
+
+  /**
+   * A second origin serving the same content; CloudFront retries GET, HEAD and OPTIONS there when
+   * this one answers 500, 502, 503 or 504 or cannot be reached. Both must be reached the same way
+   * (both with origin access control, or both without).
+   * @default - no failover
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html
+   */
+  readonly failover?: cloudfront.IOrigin;
+}
+
+/** An origin of the route table: a domain name with settings, or an aws-cdk-lib origin. */
+export type TieredCdnOriginProps = HttpOriginProps | CloudFrontOriginProps;

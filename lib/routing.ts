@@ -372,7 +372,12 @@ function checkTarget(id: string, target: OriginTarget, at: string, errors: Probl
 export function resolveOriginRouting(
   props: OriginRoutingProps,
   origins: Readonly<Record<string, OriginTarget>>,
-  options: { readonly where?: string; readonly cached?: boolean } = {},
+  options: {
+    readonly where?: string;
+    readonly cached?: boolean;
+    /** Origins that exist but that an edge function cannot send a request to, with the reason. */
+    readonly unroutable?: Readonly<Record<string, string>>;
+  } = {},
 ): Resolution<OriginRequestConfig> {
   const where = options.where ?? 'originRouting';
   const cached = options.cached ?? true;
@@ -412,7 +417,12 @@ export function resolveOriginRouting(
     if (rule.device !== undefined && !(rule.device in DEVICE_HEADERS)) {
       errors.push(problem('routing-rule-device-invalid', `${at}.device must be one of ${Object.keys(DEVICE_HEADERS).map((d) => `'${d}'`).join(', ')}, got: ${show(rule.device)}.`));
     }
-    if (!(rule.origin in origins)) {
+    const unroutable = options.unroutable?.[rule.origin];
+    if (unroutable !== undefined) {
+      errors.push(problem('routing-rule-origin-unroutable', `${at}.origin ${show(rule.origin)} cannot be a routing target: ${unroutable}. ` +
+          `Give that path a route of its own to the origin, or route to a custom origin with a literal domain name.`,
+      ));
+    } else if (!(rule.origin in origins)) {
       errors.push(problem('routing-rule-origin-unknown', `${at}.origin ${show(rule.origin)} is not a known origin. Known origins: ` +
           `${Object.keys(origins).map((o) => `'${o}'`).join(', ') || 'none'}. Add it to the origins or fix the id.`,
       ));
@@ -578,12 +588,12 @@ export interface ResolvedRouteRouting extends RoutingHeaders {
 export function resolveRouteRouting(
   route: RouteRoutingProps,
   origins: Readonly<Record<string, OriginTarget>>,
-  options: { readonly where?: string; readonly cached?: boolean } = {},
+  options: { readonly where?: string; readonly cached?: boolean; readonly unroutable?: Readonly<Record<string, string>> } = {},
 ): Resolution<ResolvedRouteRouting> {
   const prefix = options.where ? `${options.where}.` : '';
   const experiments = resolveExperiments(route.experiments, `${prefix}experiments`);
   const routing = route.originRouting
-    ? resolveOriginRouting(route.originRouting, origins, { where: `${prefix}originRouting`, cached: options.cached })
+    ? resolveOriginRouting(route.originRouting, origins, { where: `${prefix}originRouting`, cached: options.cached, unroutable: options.unroutable })
     : undefined;
   const normalize = route.queryNormalization
     ? resolveQueryNormalization(route.queryNormalization, route.experiments, `${prefix}queryNormalization`)

@@ -136,7 +136,7 @@ export function responseHeadersPolicyProps(
 ): cloudfront.ResponseHeadersPolicyProps {
   const cacheControl = tier === 'static' ? IMMUTABLE_CACHE_CONTROL : tier === 'html' ? HTML_CACHE_CONTROL : undefined;
   return {
-    comment: `tiered-cdn ${tier} tier: security headers${cacheControl ? ' and default Cache-Control' : ''}`,
+    comment: cacheControl ? `tiered-cdn ${tier} tier: security headers and default Cache-Control` : 'tiered-cdn api and dynamic tiers: security headers',
     securityHeadersBehavior: securityHeadersBehavior(security),
     // Headers viewers never see (the cache tag header); CloudFront stores them before this applies.
     ...(removeHeaders.length > 0 ? { removeHeaders: [...removeHeaders] } : {}),

@@ -1,4 +1,5 @@
 import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,7 +7,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import type { OriginRequestConfig, OriginResponseConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
 import type { MonitoringOptions, TieredCdnMonitoring } from './monitoring';
-import { acknowledgeSiteDeploymentFindings } from './nag';
+import { acknowledgeLegacyLoggingFinding, acknowledgeSiteDeploymentFindings } from './nag';
 import type { OriginVerify, OriginVerifyOptions } from './origin-verify';
 import { DistributionInputs, distributionProps } from './private/distribution';
 import { EdgeFunctionRenderer } from './private/edge-functions';
@@ -16,7 +17,7 @@ import { PolicyRenderer } from './private/policies';
 import { renderOriginVerify, renderStaging, renderWebAcl } from './private/protection';
 import { checkFunctionLanguage } from './private/function-language';
 import { addPlanMetadata } from './private/plan-metadata';
-import type { HttpOriginProps, RouteProps, Tier } from './routes';
+import type { RouteProps, Tier, TieredCdnOriginProps } from './routes';
 import type { StagingOptions } from './staging';
 import { edgeSetCookies, recordEdgeSetCookies } from './edge-metadata';
 import { PathGroups } from './path-groups';
@@ -24,6 +25,9 @@ import { DistributionPlan, planDistribution } from './plan';
 import type { CacheTagsOptions, ResolvedCacheTags } from './cache-tags';
 import { deploySite } from './site-deployment';
 import type { SecurityHeadersOptions } from './tier-policies';
+import type { LoggingOptions } from './logging';
+import { RenderedLogging, renderLoggingV2 } from './private/logging';
+import { policyRendererOf, type TieredCdnPolicies } from './shared-policies';
 import { TieredCdnValidationError } from './validation';
 import type { TieredCdnWebAcl, WafOptions } from './web-acl';
 
@@ -71,10 +75,14 @@ export interface TieredCdnProps {
   readonly routes: readonly RouteProps[];
 
   /**
-   * Custom origins by id; routes name them in `origin`.
+   * Origins by id; routes name them in `origin`. Each is a domain name with settings
+   * (`HttpOriginProps`), or any aws-cdk-lib origin (`CloudFrontOriginProps`: a Lambda Function URL
+   * with OAC, a VPC origin, a load balancer, an API Gateway REST API, an S3 bucket with OAC, ...),
+   * bound under this id with Origin Shield and, where it is reached over the internet, the
+   * origin-verify header.
    * @default - none: only the site bucket (`'site'`)
    */
-  readonly origins?: Readonly<Record<string, HttpOriginProps>>;
+  readonly origins?: Readonly<Record<string, TieredCdnOriginProps>>;
 
   /**
    * The static site behind the `'site'` origin.
@@ -107,10 +115,23 @@ export interface TieredCdnProps {
   readonly certificate?: acm.ICertificate;
 
   /**
-   * Bucket for CloudFront standard logs and the site bucket's access logs.
-   * @default - a bucket the construct creates (ACLs enabled, as CloudFront standard logging needs)
+   * Bucket for CloudFront access logs and the site bucket's access logs. A bucket of your own
+   * receives standard logging (v2) through a statement the construct adds to its policy.
+   * @default - a bucket the construct creates (ACLs off: ObjectOwnership BucketOwnerEnforced;
+   * BucketOwnerPreferred with the legacy logging, which writes with ACLs)
    */
   readonly logBucket?: s3.IBucket;
+
+  /**
+   * CloudFront access logs: standard logging (v2) to the log bucket as Parquet under
+   * Hive-compatible partitions by default, optionally also to CloudWatch Logs or Firehose, or the
+   * legacy logging (`{ legacy: true }`); `false` for none. The v2 delivery source of a
+   * distribution must be created in us-east-1: in another Region the default falls back to the
+   * legacy logging, with a synth warning.
+   * @default - standard logging (v2) to the log bucket (in us-east-1 stacks)
+   * @see https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html
+   */
+  readonly logging?: LoggingOptions | false;
 
   /**
    * How long CloudFront caches a 5xx from an origin, so an outage is retried soon.
@@ -120,6 +141,16 @@ export interface TieredCdnProps {
 
   /** Security headers sent on every behavior. @default - HSTS two years, nosniff, DENY, strict-origin-when-cross-origin */
   readonly securityHeaders?: SecurityHeadersOptions;
+
+  /**
+   * Policies shared with other TieredCdns of the app (see docs/operations.md, "Policy quotas"):
+   * equal cache, origin request and response headers policies are then created once for all of
+   * them. Its security headers and hidden cache tag header must be this TieredCdn's (give
+   * `securityHeaders` there, not here).
+   * @default - this TieredCdn's own policies (at most 3 cache, 3 response headers and a few origin
+   * request policies; synth reports the count)
+   */
+  readonly policies?: TieredCdnPolicies;
 
   /**
    * AWS WAF: a CLOUDFRONT-scope web ACL with per-IP rate rules and AWS managed rule groups, or an
@@ -214,7 +245,7 @@ export interface ResolvedRoute extends RouteProps {
 export class TieredCdn extends Construct {
   /** The CloudFront distribution (construct id `Resource`). */
   public readonly distribution: cloudfront.Distribution;
-  /** Bucket of CloudFront standard logs and the site bucket's access logs (`logBucket`, or the one the construct created). */
+  /** Bucket of CloudFront access logs and the site bucket's access logs (`logBucket`, or the one the construct created). */
   public readonly logBucket: s3.IBucket;
   /** The site bucket behind the `site` origin (with `site`). */
   public readonly siteBucket?: s3.IBucket;
@@ -256,9 +287,16 @@ export class TieredCdn extends Construct {
   public readonly cloudFrontFunctions: Readonly<Record<string, cloudfront.Function>>;
   /** The KeyValueStore holding experiment weights (when a CloudFront Function runs an experiment). */
   public readonly keyValueStore?: cloudfront.KeyValueStore;
+  /** Standard logging (v2) of the distribution: delivery source, destinations, deliveries (undefined with the legacy logging or none). */
+  public readonly accessLogs?: RenderedLogging;
+  /** Standard logging (v2) of the staging distribution (with `staging`). */
+  public readonly stagingAccessLogs?: RenderedLogging;
 
   constructor(scope: Construct, id: string, props: TieredCdnProps) {
     super(scope, id);
+    // S3 server access logs reach the log bucket through its bucket policy, not ACLs: the bucket
+    // has ACLs off for standard logging (v2), whatever the app's feature flags say.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     // CloudFront Functions of the app outside the runtime's language: an error for ours, a warning for others.
     checkFunctionLanguage(this);
     const plan = planDistribution(props, { region: Stack.of(this).region });
@@ -270,7 +308,7 @@ export class TieredCdn extends Construct {
     // `tiered-cdn invalidate --stack ... --group html` finds the entry documents here.
     if (plan.entryDocuments.length > 0) PathGroups.of(this).add('html', plan.entryDocuments);
 
-    this.logBucket = renderLogBucket(this, props.logBucket);
+    this.logBucket = renderLogBucket(this, props.logBucket, plan.logging?.mechanism === 'legacy');
     this.originVerify = renderOriginVerify(this, props.originVerify, props.origins ?? {});
     const rendered = renderOrigins(this, {
       site: props.site,
@@ -283,7 +321,7 @@ export class TieredCdn extends Construct {
     this.origins = rendered.origins;
 
     const hiddenHeaders = plan.cacheTags && !plan.cacheTags.sendToViewers ? [plan.cacheTags.headerName] : [];
-    const policies = new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
+    const policies = (props.policies ? policyRendererOf(props.policies) : undefined) ?? new PolicyRenderer(this, props.securityHeaders ?? {}, hiddenHeaders);
     this.responseHeadersPolicies = policies.responseHeadersPolicies;
     this.routes = policies.resolveRoutes(plan.behaviors);
     const routingTargets = Object.fromEntries(
@@ -295,7 +333,7 @@ export class TieredCdn extends Construct {
 
     const { webAcl, webAclId } = renderWebAcl(this, plan.waf, this.routes);
     this.webAcl = webAcl;
-    const inputs: DistributionInputs = { props, constructPath: this.node.path, origins: rendered, edgeFunctions, logBucket: this.logBucket, webAclId };
+    const inputs: DistributionInputs = { props, constructPath: this.node.path, origins: rendered, edgeFunctions, logBucket: this.logBucket, legacyLogging: plan.logging?.mechanism === 'legacy', webAclId };
     this.distribution = new cloudfront.Distribution(this, 'Resource', distributionProps(inputs, this.routes, ''));
     applyCacheTagConfig(this.distribution, plan.cacheTags);
     recordEdgeSetCookies(this.distribution, edgeSetCookies(this.routes));
@@ -307,9 +345,16 @@ export class TieredCdn extends Construct {
       applyCacheTagConfig(this.stagingDistribution, plan.cacheTags);
       this.continuousDeploymentPolicy = staging.policy;
     }
+    if (plan.logging?.mechanism === 'v2') {
+      const loggingOptions = props.logging || {};
+      this.accessLogs = renderLoggingV2(this, 'AccessLogs', plan.logging, loggingOptions, this.distribution, this.logBucket);
+      if (this.stagingDistribution) this.stagingAccessLogs = renderLoggingV2(this, 'StagingAccessLogs', plan.logging, loggingOptions, this.stagingDistribution, this.logBucket);
+      acknowledgeLegacyLoggingFinding(this.distribution, this.stagingDistribution);
+    }
     addPlanMetadata(this, plan, this.distribution, this.stagingDistribution);
     this.cachePolicies = policies.cachePolicies;
     this.originRequestPolicies = policies.originRequestPolicies;
+    reportPolicyFootprint(this, this.routes, this.stagingRoutes, props.policies);
 
     if (props.site && this.siteBucket) {
       this.siteDeployments = deploySite(this, {
@@ -332,4 +377,25 @@ export class TieredCdn extends Construct {
 function applyCacheTagConfig(distribution: cloudfront.Distribution, cacheTags: ResolvedCacheTags | undefined): void {
   if (!cacheTags) return;
   (distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.CacheTagConfig', { HeaderName: cacheTags.headerName });
+}
+
+/**
+ * One info line with the policies this TieredCdn uses: custom ones count toward CloudFront's
+ * per-account quotas (20 of each kind by default), managed ones do not.
+ */
+function reportPolicyFootprint(scope: Construct, routes: readonly ResolvedRoute[], staging: readonly ResolvedRoute[] | undefined, shared: TieredCdnPolicies | undefined): void {
+  const all = [...routes, ...(staging ?? [])];
+  const custom = (policies: (object | undefined)[], ctor: abstract new (...args: never[]) => object) => new Set(policies.filter((p) => p instanceof ctor)).size;
+  const managed = new Set<string>();
+  for (const r of all) {
+    if (r.cachePolicy === cloudfront.CachePolicy.CACHING_DISABLED) managed.add('CachingDisabled');
+    if (r.originRequestPolicy === cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER) managed.add('AllViewerExceptHostHeader');
+  }
+  const cache = custom(all.map((r) => r.cachePolicy), cloudfront.CachePolicy);
+  const rhp = custom(all.map((r) => r.responseHeadersPolicy), cloudfront.ResponseHeadersPolicy);
+  const orp = custom(all.map((r) => r.originRequestPolicy), cloudfront.OriginRequestPolicy);
+  Annotations.of(scope).addInfo(
+    `tiered-cdn policies: ${cache} cache, ${rhp} response headers, ${orp} origin request (custom, ${shared ? `shared through ${shared.node.path}` : 'this TieredCdn\'s own'}; CloudFront allows 20 of each per account by default)` +
+      (managed.size > 0 ? `; managed: ${[...managed].sort().join(', ')}` : ''),
+  );
 }

@@ -6,7 +6,7 @@ import { PLAN_METADATA_KEY, PLAN_VERSION, type PlanDocument, type PlanDocumentBe
  * nothing, and the tools fall back to what the template alone says.
  */
 
-interface TemplateLike {
+export interface TemplateLike {
   readonly Metadata?: Record<string, unknown>;
 }
 

@@ -14,6 +14,8 @@ export interface DistributionInputs {
   readonly origins: RenderedOrigins;
   readonly edgeFunctions: EdgeFunctionRenderer;
   readonly logBucket: s3.IBucket;
+  /** The legacy standard logging (S3 ACLs) rather than v2. */
+  readonly legacyLogging: boolean;
   readonly webAclId?: string;
 }
 
@@ -39,9 +41,10 @@ export function distributionProps(inputs: DistributionInputs, routes: readonly R
     publishAdditionalMetrics: props.monitoring !== false,
     ...props.distributionOverrides,
     ...behaviorsOf(inputs, routes, idPrefix),
-    enableLogging: true,
-    logBucket: inputs.logBucket,
-    logFilePrefix: idPrefix ? `cloudfront-${idPrefix.toLowerCase()}/` : 'cloudfront/',
+    // Legacy standard logging only when the plan says so; v2 is rendered next to the distribution.
+    ...(inputs.legacyLogging
+      ? { enableLogging: true, logBucket: inputs.logBucket, logFilePrefix: idPrefix ? `cloudfront-${idPrefix.toLowerCase()}/` : 'cloudfront/' }
+      : { enableLogging: false }),
   };
 }
 

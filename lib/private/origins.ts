@@ -5,7 +5,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { acknowledgeLogBucketFindings } from '../nag';
 import { DEFAULT_METHODS } from '../tier-policies';
-import { HttpOriginProps, RouteProps, SITE_ORIGIN } from '../routes';
+import { isCloudFrontOrigin, originAccess } from '../origin-kinds';
+import type { CloudFrontOriginProps, HttpOriginProps, RouteProps, TieredCdnOriginProps } from '../routes';
+import { SITE_ORIGIN } from '../routes';
 import type { SiteProps } from '../tiered-cdn';
 
 /**
@@ -27,7 +29,7 @@ export interface RenderedOrigins {
 
 export interface OriginInputs {
   readonly site?: SiteProps;
-  readonly origins: Readonly<Record<string, HttpOriginProps>>;
+  readonly origins: Readonly<Record<string, TieredCdnOriginProps>>;
   readonly logBucket: s3.IBucket;
   readonly shieldRegions: Readonly<Record<string, string | undefined>>;
   /** Headers sent on every request to a custom origin (origin lock-down). */
@@ -35,14 +37,15 @@ export interface OriginInputs {
 }
 
 /** The bucket for CloudFront standard logs and S3 access logs, unless the user brings one. */
-export function renderLogBucket(scope: Construct, logBucket: s3.IBucket | undefined): s3.IBucket {
+export function renderLogBucket(scope: Construct, logBucket: s3.IBucket | undefined, legacyLogging: boolean): s3.IBucket {
   if (logBucket) return logBucket;
   const bucket = new s3.Bucket(scope, 'LogBucket', {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,
-    // CloudFront standard logs are delivered with ACLs.
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    // The legacy standard logging writes with ACLs; standard logging (v2) and S3 server access
+    // logs need none (a bucket policy admits them), so ACLs stay off.
+    objectOwnership: legacyLogging ? s3.ObjectOwnership.BUCKET_OWNER_PREFERRED : s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     lifecycleRules: [{ expiration: Duration.days(90) }],
     removalPolicy: RemovalPolicy.RETAIN,
   });
@@ -54,6 +57,10 @@ export function renderOrigins(scope: Construct, inputs: OriginInputs): RenderedO
   const out: RenderedOrigins = { origins: {}, failover: {}, write: {} };
   const siteBucket = inputs.site ? renderSiteOrigins(scope, inputs.site, inputs, out) : undefined;
   for (const [originId, o] of Object.entries(inputs.origins)) {
+    if (isCloudFrontOrigin(o)) {
+      renderCloudFrontOrigin(originId, o, inputs, out);
+      continue;
+    }
     out.origins[originId] = httpOrigin(originId, o.domainName, o, inputs);
     if (o.failoverDomainName) {
       out.write[originId] = httpOrigin(`${originId}-direct`, o.domainName, o, inputs);
@@ -127,4 +134,55 @@ function httpOrigin(originId: string, domainName: string, o: HttpOriginProps, in
     customHeaders: inputs.verifyHeaders,
     originId,
   });
+}
+
+/** An aws-cdk-lib origin, its write twin and origin group when it fails over. */
+function renderCloudFrontOrigin(originId: string, o: CloudFrontOriginProps, inputs: OriginInputs, out: RenderedOrigins): void {
+  const wrap = (id: string, origin: cloudfront.IOrigin) =>
+    new GuaranteedOrigin(origin, id, inputs.shieldRegions[originId], originAccess(origin) === 'internet' ? inputs.verifyHeaders : undefined);
+  out.origins[originId] = wrap(originId, o.origin);
+  if (o.failover) {
+    out.write[originId] = wrap(`${originId}-direct`, o.origin);
+    out.failover[originId] = new origins.OriginGroup({
+      primaryOrigin: out.origins[originId],
+      fallbackOrigin: wrap(`${originId}-failover`, o.failover),
+      fallbackStatusCodes: [500, 502, 503, 504],
+    });
+  }
+}
+
+/**
+ * Wraps an aws-cdk-lib origin and adds to what it binds to what the construct promises for every
+ * origin: the route table's origin id (the local edge and the tools name origins by it), Origin
+ * Shield where the origin sets none, and the origin-verify header for origins reached over the
+ * internet. The origin binds itself first (OAC, Lambda permissions, VPC origin, bucket policy).
+ */
+export class GuaranteedOrigin implements cloudfront.IOrigin {
+  constructor(
+    /** The origin as the user built it. */
+    readonly inner: cloudfront.IOrigin,
+    private readonly originId: string,
+    private readonly shieldRegion: string | undefined,
+    private readonly headers: Record<string, string> | undefined,
+  ) {}
+
+  bind(scope: Construct, options: cloudfront.OriginBindOptions): cloudfront.OriginBindConfig {
+    const bound = this.inner.bind(scope, { ...options, originId: this.originId });
+    const p = bound.originProperty;
+    if (!p) return bound;
+    const ownShield = p.originShield !== undefined;
+    const existing = (p.originCustomHeaders ?? []) as cloudfront.CfnDistribution.OriginCustomHeaderProperty[];
+    const added = Object.entries(this.headers ?? {})
+      .filter(([name]) => !existing.some((h) => typeof h.headerName === 'string' && h.headerName.toLowerCase() === name.toLowerCase()))
+      .map(([headerName, headerValue]) => ({ headerName, headerValue }));
+    return {
+      ...bound,
+      originProperty: {
+        ...p,
+        id: this.originId,
+        ...(!ownShield && this.shieldRegion ? { originShield: { enabled: true, originShieldRegion: this.shieldRegion } } : {}),
+        ...(added.length > 0 ? { originCustomHeaders: [...existing, ...added] } : {}),
+      },
+    };
+  }
 }

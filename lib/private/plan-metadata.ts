@@ -20,6 +20,7 @@ export function serializePlan(plan: DistributionPlan, distributionLogicalId: str
     entryDocuments: plan.entryDocuments,
     experiments: plan.experiments,
     ...(plan.viewerIdCookie ? { viewerIdCookie: plan.viewerIdCookie } : {}),
+    ...(plan.logging ? { logging: plan.logging } : {}),
     ...(plan.staging ? { staging: { distribution: stagingLogicalId, behaviors: plan.staging.behaviors.map(serializeBehavior) } } : {}),
   };
 }

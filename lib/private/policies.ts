@@ -20,6 +20,8 @@ import { capitalize } from './names';
  */
 export class PolicyRenderer {
   readonly responseHeadersPolicies: Partial<Record<Tier, cloudfront.ResponseHeadersPolicy>> = {};
+  /** Response headers policies by their settings: the api and dynamic tiers send the same headers and share one. */
+  private readonly rhps = new Map<string, cloudfront.ResponseHeadersPolicy>();
   private readonly cache = new Map<string, cloudfront.ICachePolicy>();
   private dynamicOrp?: cloudfront.IOriginRequestPolicy;
   private readonly routingOrps = new Map<string, cloudfront.IOriginRequestPolicy>();
@@ -51,12 +53,27 @@ export class PolicyRenderer {
     return [...(this.dynamicOrp ? [this.dynamicOrp] : []), ...this.routingOrps.values(), ...this.forwardOrps.values()];
   }
 
+  /** Every response headers policy created, once each. */
+  get responseHeadersPolicyList(): cloudfront.ResponseHeadersPolicy[] {
+    return [...this.rhps.values()];
+  }
+
   private responseHeadersPolicy(tier: Tier): cloudfront.ResponseHeadersPolicy {
-    return (this.responseHeadersPolicies[tier] ??= new cloudfront.ResponseHeadersPolicy(
-      this.scope,
-      `${capitalize(tier)}ResponseHeaders`,
-      responseHeadersPolicyProps(tier, this.securityHeaders, this.removeHeaders),
-    ));
+    const existing = this.responseHeadersPolicies[tier];
+    if (existing) return existing;
+    // Only the site tiers add a default Cache-Control; api and dynamic send security headers only.
+    const shared = tier === 'api' || tier === 'dynamic';
+    const key = shared ? 'security' : tier;
+    let policy = this.rhps.get(key);
+    if (!policy) {
+      policy = new cloudfront.ResponseHeadersPolicy(
+        this.scope,
+        shared ? 'SecurityResponseHeaders' : `${capitalize(tier)}ResponseHeaders`,
+        responseHeadersPolicyProps(tier, this.securityHeaders, this.removeHeaders),
+      );
+      this.rhps.set(key, policy);
+    }
+    return (this.responseHeadersPolicies[tier] = policy);
   }
 
   private cachePolicy(spec: CacheSpec): cloudfront.ICachePolicy {

@@ -3,7 +3,8 @@ import type { Construct } from 'constructs';
 import { acknowledgeOriginVerifyFindings } from '../nag';
 import { OriginVerify, OriginVerifyOptions } from '../origin-verify';
 import { literalPrefix } from '../../lambda-edge/shared/path-pattern';
-import type { HttpOriginProps } from '../routes';
+import { isCloudFrontOrigin, originAccess } from '../origin-kinds';
+import type { TieredCdnOriginProps } from '../routes';
 import { StagingOptions, stagingPolicyConfig } from '../staging';
 import type { ResolvedRoute } from '../tiered-cdn';
 import { TieredCdnWebAcl, WafOptions } from '../web-acl';
@@ -12,9 +13,13 @@ import { TieredCdnWebAcl, WafOptions } from '../web-acl';
 export function renderOriginVerify(
   scope: Construct,
   options: OriginVerifyOptions | false | undefined,
-  customOrigins: Readonly<Record<string, HttpOriginProps>>,
+  customOrigins: Readonly<Record<string, TieredCdnOriginProps>>,
 ): OriginVerify | undefined {
-  if (options === false || Object.keys(customOrigins).length === 0) return undefined;
+  // Origins CloudFront signs with OAC, and VPC origins, need no secret: nothing else reaches them.
+  const overInternet = Object.values(customOrigins).some(
+    (o) => !isCloudFrontOrigin(o) || originAccess(o.origin) === 'internet' || (o.failover !== undefined && originAccess(o.failover) === 'internet'),
+  );
+  if (options === false || !overInternet) return undefined;
   const verify = new OriginVerify(scope, 'OriginVerify', options ?? {});
   if (!options?.secret) acknowledgeOriginVerifyFindings(verify);
   return verify;

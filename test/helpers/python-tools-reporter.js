@@ -1,8 +1,12 @@
-// A jest reporter: after the run, one line naming the tests skipped because a Python tool
-// (cfn-lint, moto_server) is not on PATH, and how to install it. Silent when nothing was skipped.
-// The prefix and the install command are those of test/helpers/python-tools.ts.
+// A jest reporter: after the run, one line per install command naming the tests skipped because a
+// tool (cfn-lint, moto_server, njs) is not on PATH, and how to install it. Silent when nothing was
+// skipped. The prefix, the install commands and the variables are those of test/helpers/python-tools.ts.
 const PREFIX = '[needs ';
-const INSTALL = "pip install cfn-lint 'moto[server]'";
+const GATES = {
+  'cfn-lint': { env: 'TIERED_CDN_REQUIRE_PYTHON_TOOLS', install: "pip install cfn-lint 'moto[server]'" },
+  moto_server: { env: 'TIERED_CDN_REQUIRE_PYTHON_TOOLS', install: "pip install cfn-lint 'moto[server]'" },
+  njs: { env: 'TIERED_CDN_REQUIRE_NJS', install: 'apt-get install -y njs' },
+};
 
 class PythonToolsReporter {
   onRunComplete(_contexts, results) {
@@ -16,11 +20,16 @@ class PythonToolsReporter {
         skipped.set(tool, (skipped.get(tool) ?? 0) + 1);
       }
     }
-    if (skipped.size === 0) return;
-    const what = [...skipped].map(([tool, n]) => `${n} test${n === 1 ? '' : 's'} needing ${tool}`).join(' and ');
-    process.stderr.write(
-      `Skipped ${what} (not on PATH): install with ${INSTALL}; TIERED_CDN_REQUIRE_PYTHON_TOOLS=1 (set by .ci/run) makes them fail instead.\n`,
-    );
+    const byInstall = new Map(); // install command -> [env, [[tool, n]]]
+    for (const [tool, n] of skipped) {
+      const gate = GATES[tool] ?? { env: 'the tool variable', install: tool };
+      if (!byInstall.has(gate.install)) byInstall.set(gate.install, [gate.env, []]);
+      byInstall.get(gate.install)[1].push([tool, n]);
+    }
+    for (const [install, [env, counts]] of byInstall) {
+      const what = counts.map(([tool, n]) => `${n} test${n === 1 ? '' : 's'} needing ${tool}`).join(' and ');
+      process.stderr.write(`Skipped ${what} (not on PATH): install with ${install}; ${env}=1 (set by .ci/run) makes them fail instead.\n`);
+    }
   }
 }
 

@@ -27,7 +27,8 @@ const disposable = (id: string, extra: Partial<s3.BucketProps> = {}) =>
 
 const cdn = new TieredCdn(stack, 'Cdn', {
   site: { source: path.join(root, 'site'), bucket: disposable('SiteBucket') },
-  logBucket: disposable('LogBucket', { objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED }),
+  // Standard logging (v2) needs no ACLs: the bucket policy the construct adds admits the delivery.
+  logBucket: disposable('LogBucket', { objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED }),
   routes: [
     { pathPattern: '/assets/*', tier: 'static', origin: 'site' },
     { pathPattern: '*', tier: 'html', origin: 'site' },

@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CfFeature, checkCloudFrontFunctionLanguage } from '../../lib/edge/cf-language';
+import { describeWithTool } from '../helpers/python-tools';
 
 /**
  * lib/edge/cf-language against an independent engine: njs (nginx's JavaScript engine, Debian
@@ -11,15 +12,8 @@ import { CfFeature, checkCloudFrontFunctionLanguage } from '../../lib/edge/cf-la
  * page differ, the test names the construct: the checker follows the page.
  */
 
-function findNjs(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v njs'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const NJS = findNjs();
+/** The njs binary, set by the gate below (skipped without njs, failing where TIERED_CDN_REQUIRE_NJS=1). */
+let NJS = 'njs';
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'cf-functions');
 const wrap = (body: string) => `function handler(event) {\n  ${body}\n  return event.request;\n}\n`;
 
@@ -56,11 +50,12 @@ const ONLY_THE_PAGE_REFUSES: Array<[string, string]> = [
 function njsRuns(code: string, dir: string): { ok: boolean; output: string } {
   const file = path.join(dir, `case-${Math.random().toString(36).slice(2)}.js`);
   fs.writeFileSync(file, code);
-  const r = spawnSync(NJS!, ['-p', dir, file], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync(NJS, ['-p', dir, file], { encoding: 'utf8', timeout: 10_000 });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
 }
 
-(NJS ? describe : describe.skip)(`cf-language and njs${NJS ? '' : ' (skipped: njs is not installed; apt-get install -y njs)'}`, () => {
+describeWithTool('njs', 'cf-language and njs', (bin) => {
+  NJS = bin;
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-njs-'));
@@ -104,7 +99,7 @@ function njsRuns(code: string, dir: string): { ok: boolean; output: string } {
 
   it('njs has none of the built-ins the checker reports (Map, Set, WeakMap, Array.from, Object.fromEntries, Reflect, Proxy)', () => {
     const probe = "console.log([typeof Map, typeof Set, typeof WeakMap, typeof Array.from, typeof Object.fromEntries, typeof Reflect, typeof Proxy].join(','));";
-    const r = spawnSync(NJS!, ['-c', probe], { encoding: 'utf8' });
+    const r = spawnSync(NJS, ['-c', probe], { encoding: 'utf8' });
     expect(r.stdout.trim()).toBe('undefined,undefined,undefined,undefined,undefined,undefined,undefined');
   });
 });

@@ -9,7 +9,7 @@ import { scaleRouteTable } from '../../bench/route-tables';
 import { TieredCdn } from '../../lib';
 import { buildCloudFrontFunctionCode, CLOUDFRONT_FUNCTION_CODE_LIMIT, CLOUDFRONT_FUNCTIONS_SUPPORTED, CLOUDFRONT_FUNCTIONS_TARGET, CloudFrontFunctionLanguageError } from '../../lib/edge/cloudfront-function';
 import { ReferenceStack } from '../../lib/reference-stack';
-import { testOutdir } from '../helpers/stacks';
+import { testOutdir, validationErrors } from '../helpers/stacks';
 
 /**
  * Every CloudFront Function the project generates must be code cloudfront-js-2.0 runs: ES 5.1 plus
@@ -124,5 +124,20 @@ describe('the build refuses a step outside the language', () => {
     expect(e.message).toContain(`${step}:2:`);
     expect(e.findings.map((f) => `${f.line} ${f.feature}`)).toEqual(expect.arrayContaining(['2 default arguments', '4 for-of loops', '5 destructuring', '6 array spread']));
     expect(e.findings.every((f) => f.file.endsWith('modern-step.ts'))).toBe(true);
+  });
+});
+
+describe('a function over 10 KB', () => {
+  test('fails synth naming what fills it: the protected patterns it keeps, the experiments, the step code', () => {
+    const props = scaleRouteTable(75, { keys: [jwk] }, { experimentsOnGuardedOrigin: true });
+    const [pages, ...rest] = props.routes;
+    const experiments = [...(pages.experiments ?? [])];
+    for (let i = 0; i < 8; i++) experiments.push({ name: `page-layout-${i}`, variants: [{ name: 'control', weight: 1 }, { name: 'variant', weight: 1 }] });
+    const problems = validationErrors({ ...props, routes: [{ ...pages, experiments }, ...rest] });
+    expect(problems.map((p) => `${p.code} ${p.path}`)).toEqual(['cloudfront-function-too-large routes[0]']);
+    expect(problems[0].message).toMatch(/^route "\*": its viewer-request steps \(path guard, experiments\) are 1\d{4} bytes as a CloudFront Function; CloudFront allows 10240 bytes\. It holds /);
+    expect(problems[0].message).toMatch(/50 protected path patterns \(packed\) \d+ bytes/);
+    expect(problems[0].message).toMatch(/10 experiments \d+ bytes/);
+    expect(problems[0].message).toMatch(/the steps' code \d+ bytes/);
   });
 });

@@ -91,7 +91,7 @@ test('the region decides the WAF default: none outside us-east-1, with a warning
   expect(planDistribution(props, { region: 'us-east-1' }).waf).toEqual({});
   const elsewhere = planDistribution(props, { region: 'eu-west-1' });
   expect(elsewhere.waf).toBe(false);
-  expect(elsewhere.warnings.map((w) => w.id)).toEqual(['tiered-cdn:no-waf']);
+  expect(elsewhere.warnings.map((w) => w.id)).toEqual(['tiered-cdn:no-waf', 'tiered-cdn:logging-legacy-region']);
 });
 
 test('a route with targetedCacheControl plans its origin-response step and the viewer-response step that restores Cache-Control', () => {

@@ -32,6 +32,6 @@ test('the warnings of the README stack in eu-west-1 are the ones README lists', 
     .map((w) => /\[ack: ([^\]]+)\]/.exec(String(w.entry.data))?.[1])
     .filter((id): id is string => !!id && id.startsWith('tiered-cdn:'));
   const listed = [...section.matchAll(/^- \*\*[^*]+\*\* \(`(tiered-cdn:[a-z-]+)`\)/gm)].map((m) => m[1]);
-  expect(listed.length).toBe(3);
+  expect(listed.length).toBe(4);
   expect([...new Set(ids)].sort()).toEqual([...listed].sort());
 });

@@ -265,13 +265,14 @@ describe('distribution', () => {
   const { template } = cdnStack(fullProps());
   const config = distributionConfig(template);
 
-  test('HTTP/2 and HTTP/3, IPv6, price class 100, standard logs to the log bucket', () => {
+  test('HTTP/2 and HTTP/3, IPv6, price class 100, standard logging (v2) to the log bucket', () => {
     expect(config).toMatchObject({
       HttpVersion: 'http2and3',
       IPV6Enabled: true,
       PriceClass: 'PriceClass_100',
-      Logging: { Prefix: 'cloudfront/', Bucket: { 'Fn::GetAtt': ['CdnLogBucket75337C09', 'RegionalDomainName'] } },
     });
+    expect(config.Logging).toBeUndefined();
+    template.hasResourceProperties('AWS::Logs::DeliveryDestination', { DestinationResourceArn: { 'Fn::GetAtt': ['CdnLogBucket75337C09', 'Arn'] } });
   });
 
   test('every behavior carries a security headers policy', () => {

@@ -67,9 +67,9 @@ test('reads behaviors in match order with tiers, edge functions, origins and Ori
     ['*', 'static', 'site', []],
   ]);
   expect(d.origins).toEqual([
-    { id: 'site', label: 'S3 bucket Site', kind: 's3', shieldRegion: 'us-east-1' },
-    { id: 'api', label: 'api.example.com', kind: 'custom', shieldRegion: undefined },
-    { id: 'me', label: 'me.example.com', kind: 'custom', shieldRegion: undefined },
+    { id: 'site', label: 'S3 bucket Site', kind: 's3', originKind: 's3-oac', shieldRegion: 'us-east-1' },
+    { id: 'api', label: 'api.example.com', kind: 'custom', originKind: 'custom', shieldRegion: undefined },
+    { id: 'me', label: 'me.example.com', kind: 'custom', originKind: 'custom', shieldRegion: undefined },
   ]);
   const chart = toMermaid([d]);
   expect(chart.split('\n')).toEqual(

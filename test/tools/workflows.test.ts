@@ -35,12 +35,13 @@ test('action-validator rejects a broken workflow (so the checks above can fail)'
   }
 });
 
-test('ci installs, tests with moto, synthesizes and lints the templates', () => {
+test('ci installs, tests with moto and njs, synthesizes and lints the templates', () => {
   const ci = read('ci.yml');
   expect(ci).toMatch(/pip install 'moto\[server\]' cfn-lint/);
+  expect(ci).toMatch(/apt-get install -y njs/);
   expect(ci).toMatch(/- run: npm ci\n/);
   expect(ci).toMatch(/run: npm test\n/);
-  expect(ci).toMatch(/run: npm test\n\s+env:\n\s+TIERED_CDN_REQUIRE_PYTHON_TOOLS: '1'/);
+  expect(ci).toMatch(/run: npm test\n\s+env:\n\s+TIERED_CDN_REQUIRE_PYTHON_TOOLS: '1'\n\s+TIERED_CDN_REQUIRE_NJS: '1'/);
   expect(ci).toMatch(/run: npm run conformance -- --no-write\n/);
   expect(ci).toMatch(/npx cdk synth --quiet/);
   expect(ci).toMatch(/cfn-lint .*cdk\.out\/\*\.template\.json/);

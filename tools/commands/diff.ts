@@ -6,6 +6,9 @@ import { CliError } from '../errors';
 import { Template, diffStacks, formatStackDiffs } from '../diff/compare';
 import { loadTemplates, repoRoot, resolveCommit, synthesize, synthesizeRef } from '../diff/synth';
 import { DEV_KEY_DIR } from '../dev-keys';
+import { readDistribution } from '../local/assembly';
+import { formatReplay } from '../replay/report';
+import { type ReplayReport, replayLogs } from '../replay/run';
 
 interface DiffOptions {
   base: string;
@@ -15,6 +18,8 @@ interface DiffOptions {
   failOnReplace?: boolean;
   json?: boolean;
   color?: boolean;
+  replayLog?: string[];
+  replayStack?: string;
 }
 
 export function register(program: Command): void {
@@ -28,6 +33,8 @@ export function register(program: Command): void {
     .option('--fail-on-replace', 'exit 1 when any resource would be replaced or destroyed')
     .option('--json', 'print a JSON summary (replacements and cache changes per stack) instead of the text report')
     .option('--color', 'keep colours in the full difference')
+    .option('--replay-log <file or folder...>', 'also replay these CloudFront standard logs against the new side and add the replay table (default: $TIERED_CDN_REPLAY_LOG, space-separated)')
+    .option('--replay-stack <name>', 'the distribution to replay when the new side has several (stack name or Stack/LogicalId)')
     .addHelpText(
       'after',
       `
@@ -37,7 +44,8 @@ someone else, diff two templates synthesized elsewhere with --old and --new).
 
 Examples:
   $ tiered-cdn diff --base origin/main --fail-on-replace
-  $ tiered-cdn diff --old before.template.json --new cdk.out`,
+  $ tiered-cdn diff --old before.template.json --new cdk.out
+  $ tiered-cdn diff --base origin/main --replay-log logs/sample/`,
     )
     .action(async (opts: DiffOptions) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -45,6 +53,11 @@ Examples:
       let oldTemplates: Record<string, Template>;
       let newTemplates: Record<string, Template>;
       let oldLabel: string;
+      let replay: ReplayReport | undefined;
+      const replayLogsGiven = opts.replayLog ?? (process.env.TIERED_CDN_REPLAY_LOG ? process.env.TIERED_CDN_REPLAY_LOG.split(/\s+/).filter(Boolean) : undefined);
+      if (replayLogsGiven && opts.new && !fs.existsSync(path.join(opts.new, 'manifest.json'))) {
+        throw new CliError(`--replay-log needs the new side as a cloud assembly folder, got: ${opts.new}`, { exitCode: 2 });
+      }
       try {
         const startOld = () =>
           opts.old
@@ -73,6 +86,8 @@ Examples:
         oldTemplates = base.templates;
         oldLabel = base.label;
         newTemplates = newResult.value;
+        // The replay reads the new side's assembly before its temporary folder goes.
+        if (replayLogsGiven) replay = await replayLogs({ logs: replayLogsGiven, app: readDistribution(opts.new ?? tmp!, opts.replayStack) });
       } finally {
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
       }
@@ -80,9 +95,10 @@ Examples:
       const replacements = diffs.flatMap((d) => d.replacements.map((r) => ({ stack: d.stack, ...r })));
       if (opts.json) {
         const summary = diffs.map(({ stack, replacements: r, cacheChanges, resourceChanges }) => ({ stack, resourceChanges, replacements: r, cacheChanges }));
-        process.stdout.write(`${JSON.stringify({ old: oldLabel, new: opts.new ?? 'working tree', stacks: summary }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ old: oldLabel, new: opts.new ?? 'working tree', stacks: summary, ...(replay ? { replay } : {}) }, null, 2)}\n`);
       } else {
         process.stdout.write(`Comparing ${oldLabel} -> ${opts.new ?? 'working tree'}\n\n${formatStackDiffs(diffs, { color: opts.color })}`);
+        if (replay) process.stdout.write(`\n${formatReplay(replay)}`);
       }
       if (opts.failOnReplace && replacements.length > 0) {
         throw new CliError(

@@ -5,6 +5,7 @@ import * as diff from './diff';
 import * as experiment from './experiment';
 import * as invalidate from './invalidate';
 import * as local from './local';
+import * as replay from './replay';
 import * as token from './token';
 
 /** Each subcommand registers itself on the program; add one line per command. */
@@ -18,4 +19,5 @@ export const COMMANDS: RegisterCommand[] = [
   diagram.register,
   token.register,
   experiment.register,
+  replay.register,
 ];

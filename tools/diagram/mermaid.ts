@@ -55,7 +55,8 @@ export function toMermaid(distributions: readonly DistributionModel[]): string {
     const origins = new Map<string, string>();
     for (const o of d.origins) {
       const id = nodeId(`${dp}_origin`, o.id);
-      lines.push(`  ${id}[("${text(o.id)}: ${text(o.label)}")]`);
+      const kind = o.originKind === 'site' ? '' : ` (${text(o.originKind)})`;
+      lines.push(`  ${id}[("${text(o.id)}${kind}: ${text(o.label)}")]`);
       let entry = id;
       if (o.shieldRegion) {
         entry = nodeId(`${dp}_shield`, o.id);

@@ -1,5 +1,5 @@
 import type { Template } from '../diff/compare';
-import { plannedBehaviors } from '../plan';
+import { planOf, plannedBehaviors, type TemplateLike } from '../plan';
 
 /**
  * What a synthesized CloudFront distribution does, read back from its CloudFormation template:
@@ -31,6 +31,12 @@ export interface OriginModel {
   /** `S3 bucket <path>` or the custom origin's domain name. */
   readonly label: string;
   readonly kind: 's3' | 'custom';
+  /**
+   * What the origin is: the kind the construct's plan names (`site`, `http`, `function-url-oac`,
+   * `vpc`, `load-balancer`, `rest-api`, `s3-oac`, ...), else what the template shows (`vpc` for a
+   * VpcOriginConfig, `s3-oac`/`s3`, `oac` for a signed custom origin, `custom`).
+   */
+  readonly originKind: string;
   /** Origin Shield region, when enabled. */
   readonly shieldRegion?: string;
 }
@@ -99,14 +105,17 @@ export function distributionsOf(stack: string, template: Template): Distribution
       ...(config.CacheBehaviors ?? []).map((b: any) => behaviorOf(b, String(b.PathPattern))),
       ...(config.DefaultCacheBehavior ? [behaviorOf(config.DefaultCacheBehavior, '*')] : []),
     ];
+    const plannedKinds = new Map((planOf(template as TemplateLike, logicalId)?.origins ?? []).map((o) => [o.id, o.kind]));
     const origins: OriginModel[] = (config.Origins ?? []).map((o: any) => {
       const s3 = o.S3OriginConfig !== undefined;
+      const templateKind = o.VpcOriginConfig ? 'vpc' : s3 ? (o.OriginAccessControlId ? 's3-oac' : 's3') : o.OriginAccessControlId ? 'oac' : 'custom';
       const getAtt = o.DomainName?.['Fn::GetAtt'];
       const label = typeof o.DomainName === 'string' ? o.DomainName : getAtt ? `${s3 ? 'S3 bucket ' : ''}${pathOf(getAtt[0])}` : String(o.Id);
       return {
         id: String(o.Id),
         label,
         kind: s3 ? 's3' : 'custom',
+        originKind: plannedKinds.get(String(o.Id)) ?? plannedKinds.get(String(o.Id).replace(/-(direct|failover)$/, '')) ?? templateKind,
         shieldRegion: o.OriginShield?.Enabled ? String(o.OriginShield.OriginShieldRegion) : undefined,
       };
     });

@@ -13,10 +13,16 @@ export const LOG_FIELDS = [
 export type LogField = (typeof LOG_FIELDS)[number];
 export type LogRecord = Partial<Record<LogField, string | number | undefined>>;
 
-/** Values are URL-encoded where CloudFront encodes them; empty values are `-`. */
+/**
+ * Characters a field cannot hold as they are: white space (the separator), backslash and `%` (the
+ * escape characters), control characters and anything outside ASCII.
+ */
+const UNSAFE = /[\s\\%\x00-\x1f\x7f]|[^\x00-\x7f]/gu;
+
+/** Values are URL-encoded where CloudFront encodes them (UTF-8 bytes as `%XX`); empty values are `-`. */
 function field(v: string | number | undefined): string {
   if (v === undefined || v === '') return '-';
-  return String(v).replace(/[\s\\%]/g, (c) => encodeURIComponent(c));
+  return String(v).replace(UNSAFE, (c) => (c.length === 1 && c.charCodeAt(0) >= 0xd800 && c.charCodeAt(0) <= 0xdfff ? '%EF%BF%BD' : encodeURIComponent(c)));
 }
 
 export function formatLogLine(r: LogRecord): string {

@@ -172,6 +172,9 @@ class Resolver {
     }
     const param = this.stack.template.Parameters?.[name];
     if (param && param.Default !== undefined) return String(param.Default);
+    // Ref of an API Gateway stage is its name: a RestApiOrigin's origin path is built from it.
+    const resource = this.resources[name];
+    if (resource?.Type === 'AWS::ApiGateway::Stage' && typeof resource.Properties?.StageName === 'string') return resource.Properties.StageName;
     return name;
   }
 
@@ -322,7 +325,8 @@ function buildModel(appDir: string, stack: StackTemplate, logicalId: string, all
     const domainName = r.str(o.DomainName);
     const custom = o.CustomOriginConfig;
     const bucketId = o.DomainName?.['Fn::GetAtt']?.[0] ?? o.DomainName?.Ref;
-    const isS3 = !custom || !!o.S3OriginConfig;
+    // A VPC origin (VpcOriginConfig) is reached over HTTP(S) like a custom origin.
+    const isS3 = !!o.S3OriginConfig || (!custom && !o.VpcOriginConfig);
     const headers: Record<string, string> = {};
     for (const h of o.OriginCustomHeaders ?? []) headers[String(h.HeaderName).toLowerCase()] = r.str(h.HeaderValue);
     const shieldOn = o.OriginShield?.Enabled === true || o.OriginShield?.Enabled === 'true';

@@ -97,9 +97,8 @@ function spellingProblem(uri: string): PathProblem | null {
   return null;
 }
 
-// Set by `decodeAscii`: whether it decoded an escape at all, and whether one it decoded may start a
-// new escape (`%25` -> `%`, or `%%33B` -> `%3B`, `%3%42` -> `%3B`).
-let decodedAny = false;
+// Set by `decodeAscii`: whether an escape it decoded may start a new one (`%25` -> `%`, or
+// `%%33B` -> `%3B`, `%3%42` -> `%3B`).
 let decodedPercent = false;
 
 /** One round of decoding ASCII escapes and folding ASCII case; non-ASCII escapes stay encoded. */
@@ -119,8 +118,7 @@ function decodeAscii(text: string): string {
       if (hi >= 0 && lo >= 0 && byte < 0x80) {
         code = byte;
         i += 2;
-        decodedAny = true;
-        if (byte === 0x25 || /%.?$/.test(out)) decodedPercent = true;
+        decodedPercent = /%.?$/.test(out) || code === 0x25 || decodedPercent;
       }
     }
     out += String.fromCharCode(code >= 0x41 && code <= 0x5a ? code + 0x20 : code);
@@ -137,7 +135,6 @@ function decodeAscii(text: string): string {
  * pattern can name them.
  */
 function looseForm(uri: string): string {
-  decodedAny = false;
   let out = decodeAscii(uri);
   // A further round runs only when the last one may have made an escape; each shortens the text.
   while (decodedPercent) out = decodeAscii(out);
@@ -209,7 +206,8 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   const seen = loose === null ? uri : loose;
   // Decoded (as often as it holds escapes) and without `;` parameters, the path must still have no
   // `\\`, no `//` and no dot segments: `%252e%252e`, `..%3B`, `%255C`.
-  if (loose !== null && decodedAny && /\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
+  // (Without escapes the loose form only folds case: nothing to find.)
+  if (loose !== null && /\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
   const forms = readings(seen);
   const asSent = loose === null && forms.length === 1;
   for (let i = 0; i < patterns.length; i++) {

@@ -34,6 +34,7 @@ export type PathProblem =
   | 'encoded-unreserved'
   | 'encoded-separator'
   | 'encoded-control'
+  | 'encoded-structure'
   | 'protected-spelling';
 
 const HEX = '0123456789abcdef';
@@ -88,21 +89,56 @@ function spellingProblem(uri: string): PathProblem | null {
   return null;
 }
 
-/**
- * The URI as an origin that decodes ASCII escapes and ignores case reads it (`%24` -> `$`,
- * `ME` -> `me`). The four non-ASCII letters whose case mapping lands on ASCII (U+0130 and U+0131
- * -> `i`, U+017F -> `s`, U+212A -> `k`, as Java's `equalsIgnoreCase` or .NET's `OrdinalIgnoreCase`
- * fold them) are read as that ASCII letter, sent literally or UTF-8 escaped. Other non-ASCII
- * escapes stay encoded: no path pattern can name them.
- */
-function looseForm(uri: string): string {
-  const folded = uri
+/** One round of decoding ASCII escapes and folding ASCII case; non-ASCII escapes stay encoded. */
+function decodeAscii(text: string): string {
+  const folded = text
     .replace(/%C4%B[01]|\u0130|\u0131/gi, 'i')
     .replace(/%C5%BF|\u017F/gi, 's')
     .replace(/%E2%84%AA|\u212A/gi, 'k');
-  // Every `%` here starts a valid escape (spellingProblem refused the others); ASCII ones are decoded,
-  // left to right, none decoded twice.
   return lowerAscii(folded.replace(/%[0-7][0-9a-f]/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))));
+}
+
+/**
+ * The URI as an origin that decodes ASCII escapes (as many times as a chain of proxies and
+ * frameworks may: `%2563` -> `%63` -> `c`) and ignores case reads it (`ME` -> `me`). The four
+ * non-ASCII letters whose case mapping lands on ASCII (U+0130 and U+0131 -> `i`, U+017F -> `s`,
+ * U+212A -> `k`, as Java's `equalsIgnoreCase` or .NET's `OrdinalIgnoreCase` fold them) are read as
+ * that ASCII letter, sent literally or UTF-8 escaped. Other non-ASCII escapes stay encoded: no path
+ * pattern can name them.
+ */
+function looseForm(uri: string): string {
+  let out = decodeAscii(uri);
+  // Another round while the last one decoded something and an escape is left (`%2563` -> `%63`,
+  // `%%33B` -> `%3B`): a round that decodes shortens the text, so this ends.
+  for (let prev = uri; out.length < prev.length && /%[0-7][0-9a-f]/i.test(out); ) {
+    prev = out;
+    out = decodeAscii(out);
+  }
+  return out;
+}
+
+/**
+ * The resources lenient origins may read the loose form `seen` as, every rule applied in any order
+ * to what the others give: `;` parameters dropped from each segment (Servlet containers, after a
+ * proxy decoded `%3B`), cut at a decoded `?` or `#` (a proxy that decodes and parses again), the
+ * dots and spaces ending each segment trimmed (Windows file names), the last segment's extension
+ * dropped (Spring MVC suffix pattern matching: `/api/config.json` is `/api/config`), the first
+ * segment's and every segment's (routers with a `.:format` on any segment: `/api/me.json/profile`;
+ * dropping the first repeatedly keeps the later ones, as a pattern with a dot of its own needs:
+ * `/api.json/keys.d` is `/api/keys.d`), and the last extension alone, of the last segment or of
+ * every one (a suffix dropped before a second decoding: `/api/keys%252Ed.json` is `/api/keys.d`). Each new form is shorter than the one it comes from, so
+ * the list ends (a few forms for any real path).
+ */
+function readings(seen: string): string[] {
+  const forms = [seen];
+  for (let i = 0; i < forms.length; i++) {
+    const b = forms[i];
+    // Each rule only where its character is: most paths have none of them.
+    const next = /[;?#]/.test(b) ? [b.replace(/;[^/]*/g, ''), b.replace(/[?#].*/, '')] : [];
+    if (/[. ]/.test(b)) next.push(b.replace(/[. ]+(?=\/|$)/g, ''), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1'), b.replace(/\.[^/.]*$/, ''), b.replace(/\.[^/.]*(?=\/|$)/g, ''));
+    for (let n = 0; n < next.length; n++) if (forms.indexOf(next[n]) < 0) forms.push(next[n]);
+  }
+  return forms;
 }
 
 function lowerAscii(text: string): string {
@@ -114,8 +150,9 @@ function lowerAscii(text: string): string {
  * Why a behavior refuses `uri`, or null when the URI is canonical and reaches the behavior it
  * names. Refused: empty and dot segments (also as `%2E`), percent-encoded unreserved characters,
  * encoded `/` and `\`, a literal `\`, `;` path parameters, control characters, broken `%`
- * escapes, and any spelling that an origin decoding ASCII escapes and ignoring case would read as
- * a protected pattern while CloudFront would not match it against that pattern.
+ * escapes; the same structure once the URI is decoded as often as it holds escapes and `;`
+ * parameters are dropped (`%252e%252e`, `..%3B`); and any spelling that a lenient origin model
+ * (`readings`) reads as a protected pattern while CloudFront would not match it against that pattern.
  * `%20`, `%2B`, `%25` and other escapes of reserved characters are meaning, not spelling: they
  * pass as sent. The query string is not looked at.
  */
@@ -133,23 +170,27 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   }
   const patterns = config.protectedPatterns;
   const lowers = lowered(patterns);
-  // Without escapes or capitals the loose form is the URI itself, and a lower-case pattern then
-  // matches both or neither: nothing to compare.
+  // Without escapes or capitals the loose form is the URI itself; without dots or spaces too, every
+  // reading is, and a lower-case pattern then matches both or neither: nothing to compare.
   const loose = escaped || hasUpper(uri) || /[^\0-\x7f]/.test(uri) ? looseForm(uri) : null;
-  if (loose === null && lowers.same && !/[. ]\/|[. ]$/.test(uri)) return null;
+  if (loose === null && lowers.same && !/[. ]/.test(uri)) return null;
   const seen = loose === null ? uri : loose;
-  // An origin (or a proxy before it) that decodes the path and parses it again cuts it at a decoded
-  // `?` or `#`: `/api/config%3F/flags` reads as `/api/config`.
-  const cut = seen.search(/[?#]/);
-  const truncated = cut < 0 ? seen : seen.slice(0, cut);
-  // Windows file paths (IIS) and suffix matching (`/api/me.json` as `/api/me`) drop trailing dots
-  // and spaces of a segment: `/api/me./profile` reads as `/api/me/profile`.
-  const trimmed = seen.replace(/[. ]+(?=\/|$)/g, '');
+  // Decoded (as often as it holds escapes) and without `;` parameters, the path must still have no
+  // `\\`, no `//` and no dot segments: `%252e%252e`, `..%3B`, `%255C`.
+  // (Without escapes the loose form only folds case: nothing to find.)
+  if (loose !== null && /\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
+  const forms = readings(seen);
+  const asSent = loose === null && forms.length === 1;
   for (let i = 0; i < patterns.length; i++) {
     const pattern = patterns[i];
     const lower = lowers.list[i];
-    if (loose === null && trimmed === uri && lower === pattern) continue;
-    if ((globMatch(lower, seen) || globMatch(lower, truncated) || globMatch(lower, trimmed)) && !globMatch(pattern, uri)) return 'protected-spelling';
+    if (asSent && lower === pattern) continue;
+    for (let f = 0; f < forms.length; f++) {
+      if (globMatch(lower, forms[f])) {
+        if (!globMatch(pattern, uri)) return 'protected-spelling';
+        break;
+      }
+    }
   }
   return null;
 }

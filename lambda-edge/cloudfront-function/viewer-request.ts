@@ -150,9 +150,13 @@ function handler(event: CfEvent) {
   return r.out;
 }
 
-/** The same, with the experiments' weights and the routing target read from the store first. */
+/**
+ * The same, with the experiments' weights and the routing target read from the store first. A
+ * function without experiments reads nothing for them, and carries none of that code (the
+ * condition is decided at bundle time).
+ */
 function handleWithStore(event: CfEvent) {
-  return liveExperiments().then((experiments) => {
+  return (__TCDN_EXPERIMENTS__ ? liveExperiments() : Promise.resolve(config.experiments)).then((experiments) => {
     const r = run(event, experiments);
     if (__TCDN_ROUTING__ && r.target && r.id) {
       return liveTarget(r.id, r.target).then((t) => {

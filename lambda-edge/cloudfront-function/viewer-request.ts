@@ -30,13 +30,14 @@ declare const __TCDN_EXPERIMENTS__: boolean;
 declare const __TCDN_ROUTING__: boolean;
 declare const __TCDN_KVS__: boolean;
 declare const __cfUpdateOrigin: (params: Record<string, unknown>) => void;
-declare const __cfKvs: undefined | (() => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> });
+declare const __cfKvs: () => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> };
 
 const config = __TIERED_CDN_CONFIG__;
 // Unpacked once, when CloudFront loads the function, not per request.
 const guard: GuardConfig | undefined = __TCDN_GUARD__ && config.guard ? { protectedPatterns: unpackPatterns(config.guard.protectedPatterns) } : undefined;
 const routes = __TCDN_GUARD__ && config.routes !== undefined ? unpackPatterns(config.routes) : undefined;
-const kvs = __TCDN_KVS__ && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
+// The generated code defines __cfKvs exactly when the function has a store (lib/edge/cloudfront-function.ts).
+const kvs = __TCDN_KVS__ ? __cfKvs() : undefined;
 // What a store value may say, from what is baked in (built once, when CloudFront loads the function).
 // Each half only where its flag is on, so a function without experiments or routing carries none of it.
 const valuePlan: KvsValuePlan | undefined = __TCDN_KVS__
@@ -120,8 +121,8 @@ function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestCon
 /** The target's domain as the store holds it now (`origin:<id>`); the baked one when it holds none. */
 async function liveTarget(id: string, target: Target): Promise<Target> {
   try {
-    if (kvs && (await kvs.exists(kvsOriginKey(id)))) {
-      const live = (await kvs.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
+    if (await kvs!.exists(kvsOriginKey(id))) {
+      const live = (await kvs!.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
       // Only a domain the app declares: the origin-verify secret goes wherever this sends the request.
       const problem = originValueIssue(id, live, valuePlan!);
       if (!problem) return Object.assign({}, target, { domainName: live.domainName });
@@ -144,7 +145,7 @@ function updateOrigin(target: Target): void {
 // Each `__TCDN_*__` condition below is decided at bundle time: a function without a store or without
 // routing carries none of the code behind it.
 function handler(event: CfEvent) {
-  if (__TCDN_KVS__ && kvs) return handleWithStore(event);
+  if (__TCDN_KVS__) return handleWithStore(event);
   const r = run(event, config.experiments);
   if (__TCDN_ROUTING__ && r.target) updateOrigin(r.target);
   return r.out;

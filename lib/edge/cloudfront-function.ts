@@ -171,13 +171,15 @@ function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown, ke
 function assemble(body: string, config: unknown, options: { keyValueStore?: boolean }): CloudFrontFunctionCode {
   const routing = (config as { routing?: unknown } | undefined)?.routing !== undefined;
   // Written as tight as the body: at 75 behaviors with experiments on a guarded behavior every byte counts.
-  const globals = ['__tcdnHandler', '__cfCrypto=crypto'];
+  // The runtime's crypto module only where a step hashes (experiments, viewer ids): about 45 bytes.
+  const hashes = /\b__cfCrypto\b/.test(body);
+  const globals = hashes ? ['__tcdnHandler', '__cfCrypto=crypto'] : ['__tcdnHandler'];
   if (options.keyValueStore) globals.push('__cfKvs=function(){return cf.kvs()}');
   if (routing) globals.push('__cfUpdateOrigin=function(p){cf.updateRequestOrigin(p)}');
   const lines = [
     // The runtime wants module imports first in the code.
     ...(options.keyValueStore || routing ? ["import cf from 'cloudfront';"] : []),
-    "import crypto from 'crypto';",
+    ...(hashes ? ["import crypto from 'crypto';"] : []),
     // The entry assigns its handler to __tcdnHandler (lambda-edge/cloudfront-function/viewer-*.ts).
     `var ${globals.join(',')};`,
     body,

@@ -29,15 +29,18 @@ declare const __TCDN_NORMALIZE__: boolean;
 declare const __TCDN_EXPERIMENTS__: boolean;
 declare const __TCDN_ROUTING__: boolean;
 declare const __TCDN_KVS__: boolean;
-declare const __cfUpdateOrigin: (params: Record<string, unknown>) => void;
-declare const __cfKvs: () => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> };
+// The runtime's `cloudfront` module, imported as `cf` on the first line of the generated code
+// (lib/edge/cloudfront-function.ts) when the function reads a store or routes.
+declare const cf: {
+  kvs(): { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> };
+  updateRequestOrigin(params: Record<string, unknown>): void;
+};
 
 const config = __TIERED_CDN_CONFIG__;
 // Unpacked once, when CloudFront loads the function, not per request.
 const guard: GuardConfig | undefined = __TCDN_GUARD__ && config.guard ? { protectedPatterns: unpackPatterns(config.guard.protectedPatterns) } : undefined;
 const routes = __TCDN_GUARD__ && config.routes !== undefined ? unpackPatterns(config.routes) : undefined;
-// The generated code defines __cfKvs exactly when the function has a store (lib/edge/cloudfront-function.ts).
-const kvs = __TCDN_KVS__ ? __cfKvs() : undefined;
+const kvs = __TCDN_KVS__ ? cf.kvs() : undefined;
 // What a store value may say, from what is baked in (built once, when CloudFront loads the function).
 // Each half only where its flag is on, so a function without experiments or routing carries none of it.
 const valuePlan: KvsValuePlan | undefined = __TCDN_KVS__
@@ -82,8 +85,13 @@ function withVariants(e: ExperimentConfig, variants: ExperimentConfig['variants'
 }
 
 type Target = Extract<OriginTarget, { kind: 'custom' }>;
+/** The origin a routing rule picked: its id (the store's key) and its deployed settings. */
+interface Routed {
+  readonly id: string;
+  readonly target: Target;
+}
 
-function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | CfResponse; id?: string; target?: Target } {
+function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | CfResponse; routed?: Routed } {
   let request = toLambdaRequest(event);
   // One `if` on the bundle-time flag, so a function without the guard carries none of its code.
   if (__TCDN_GUARD__ && guard) {
@@ -105,15 +113,14 @@ function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: R
   const out = __TCDN_NORMALIZE__ ? fromLambdaRequest(request, event.request) : withLambdaHeaders(request, event.request);
   // Behind the flag, so a function without routing carries none of it.
   if (__TCDN_ROUTING__ && config.routing) {
-    const routed = route(request, config.routing);
-    if (routed) return { out, id: routed.id, target: routed.target };
+    return { out, routed: route(request, config.routing) };
   }
   return { out };
 }
 
 /** The origin-request step's decision (same rules, same module). */
-function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestConfig['routing']>): { id: string; target: Target } | undefined {
-  const decision = decide(request, { rules: routing.rules, origins: routing.origins });
+function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestConfig['routing']>): Routed | undefined {
+  const decision = decide(request, routing);
   const target = decision && routing.origins[decision.originId];
   return target && target.kind === 'custom' ? { id: decision.originId, target } : undefined;
 }
@@ -139,7 +146,7 @@ function updateOrigin(target: Target): void {
   const params: Record<string, unknown> = { domainName: target.domainName, originPath: target.path };
   if (target.readTimeout) params.timeouts = { readTimeout: target.readTimeout };
   if (target.customHeaders) params.customHeaders = target.customHeaders;
-  __cfUpdateOrigin(params);
+  cf.updateRequestOrigin(params);
 }
 
 // Each `__TCDN_*__` condition below is decided at bundle time: a function without a store or without
@@ -147,7 +154,7 @@ function updateOrigin(target: Target): void {
 function handler(event: CfEvent) {
   if (__TCDN_KVS__) return handleWithStore(event);
   const r = run(event, config.experiments);
-  if (__TCDN_ROUTING__ && r.target) updateOrigin(r.target);
+  if (__TCDN_ROUTING__ && r.routed) updateOrigin(r.routed.target);
   return r.out;
 }
 
@@ -159,8 +166,8 @@ function handler(event: CfEvent) {
 function handleWithStore(event: CfEvent) {
   return (__TCDN_EXPERIMENTS__ ? liveExperiments() : Promise.resolve(config.experiments)).then((experiments) => {
     const r = run(event, experiments);
-    if (__TCDN_ROUTING__ && r.target && r.id) {
-      return liveTarget(r.id, r.target).then((t) => {
+    if (__TCDN_ROUTING__ && r.routed) {
+      return liveTarget(r.routed.id, r.routed.target).then((t) => {
         updateOrigin(t);
         return r.out;
       });

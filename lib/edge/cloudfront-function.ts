@@ -174,10 +174,9 @@ function assemble(body: string, config: unknown, options: { keyValueStore?: bool
   // The runtime's crypto module only where a step hashes (experiments, viewer ids): about 45 bytes.
   const hashes = /\b__cfCrypto\b/.test(body);
   const globals = hashes ? ['__tcdnHandler', '__cfCrypto=crypto'] : ['__tcdnHandler'];
-  if (options.keyValueStore) globals.push('__cfKvs=function(){return cf.kvs()}');
-  if (routing) globals.push('__cfUpdateOrigin=function(p){cf.updateRequestOrigin(p)}');
   const lines = [
-    // The runtime wants module imports first in the code.
+    // The runtime wants module imports first in the code. The body calls `cf.kvs()` and
+    // `cf.updateRequestOrigin()` itself: esbuild never gives a minified name to a global it reads.
     ...(options.keyValueStore || routing ? ["import cf from 'cloudfront';"] : []),
     ...(hashes ? ["import crypto from 'crypto';"] : []),
     // The entry assigns its handler to __tcdnHandler (lambda-edge/cloudfront-function/viewer-*.ts).

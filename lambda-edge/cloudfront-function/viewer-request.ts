@@ -1,7 +1,7 @@
 // Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
 // of every generated function refuses anything else. See lambda-edge/README.md.
-import type { RequestExperimentConfig as ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
-import type { OriginTarget } from '../shared/config';
+import type { RequestExperimentConfig as ExperimentConfig, FunctionViewerRequestConfig, GuardConfig } from '../shared/config';
+import type { FunctionRoutingTarget } from '../shared/config';
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../shared/experiment-kvs';
 import { bakedTargets, bakedVariants, experimentValueIssue, type KvsValuePlan, originValueIssue, storeFallbackLogLine } from '../shared/kvs-values';
 import type { CloudFrontRequest } from 'aws-lambda';
@@ -84,7 +84,7 @@ function withVariants(e: ExperimentConfig, variants: ExperimentConfig['variants'
   return Object.assign({}, e, { variants });
 }
 
-type Target = Extract<OriginTarget, { kind: 'custom' }>;
+type Target = Extract<FunctionRoutingTarget, { kind: 'custom' }>;
 /** The origin a routing rule picked: its id (the store's key) and its deployed settings. */
 interface Routed {
   readonly id: string;
@@ -119,7 +119,7 @@ function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: R
 }
 
 /** The origin-request step's decision (same rules, same module). */
-function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestConfig['routing']>): Routed | undefined {
+function route(request: CloudFrontRequest, routing: NonNullable<FunctionViewerRequestConfig['routing']>): Routed | undefined {
   const decision = decide(request, routing);
   const target = decision && routing.origins[decision.originId];
   return target && target.kind === 'custom' ? { id: decision.originId, target } : undefined;
@@ -178,5 +178,5 @@ function handleWithStore(event: CfEvent) {
 
 // The generated code's top-level `handler` calls this (lib/edge/cloudfront-function.ts): a global
 // instead of an export spares the bundle esbuild's export wrapper, about 400 of the 10,240 bytes.
-declare let __tcdnHandler: typeof handler;
-__tcdnHandler = handler;
+declare let __tcdn: typeof handler;
+__tcdn = handler;

@@ -46,7 +46,7 @@ function matches(rule: RoutingRule, request: CloudFrontRequest): boolean {
  * `device`), or `undefined` to keep the behavior's own origin. The viewer headers are present only
  * when the origin request policy forwards them; a missing header matches no rule.
  */
-export function decide(request: CloudFrontRequest, config: OriginRequestConfig): RoutingDecision | undefined {
+export function decide(request: CloudFrontRequest, config: Pick<OriginRequestConfig, 'rules'>): RoutingDecision | undefined {
   for (let i = 0; i < config.rules.length; i++) {
     if (matches(config.rules[i], request)) return { originId: config.rules[i].origin, rule: i };
   }

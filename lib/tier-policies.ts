@@ -139,7 +139,7 @@ export function responseHeadersPolicyProps(
   // (lib/site-deployment.ts); a custom origin on the static tier sends its own.
   const cacheControl = tier === 'html' ? HTML_CACHE_CONTROL : undefined;
   return {
-    comment: cacheControl ? `tiered-cdn ${tier} tier: security headers and default Cache-Control` : 'tiered-cdn api and dynamic tiers: security headers',
+    comment: cacheControl ? `tiered-cdn ${tier} tier: security headers and default Cache-Control` : 'tiered-cdn static, api and dynamic tiers: security headers',
     securityHeadersBehavior: securityHeadersBehavior(security),
     // Headers viewers never see (the cache tag header); CloudFront stores them before this applies.
     ...(removeHeaders.length > 0 ? { removeHeaders: [...removeHeaders] } : {}),

@@ -37,14 +37,15 @@ describe('library use', () => {
     // The consumer's own aws-cdk-lib and constructs (and the README's dev tools) are links to this
     // checkout's copies, and so are the dependencies the package declares, so the test installs only
     // the tarball itself, offline (copying aws-cdk-lib, then the AWS SDK clients, was most of its
-    // time). It still proves the declared list complete: a module the package needs but does not
+    // time; --ignore-scripts: a linked folder would run its own `prepare`, which acorn and hyparquet
+    // point at their monorepo builds). It still proves the declared list complete: a module the package needs but does not
     // declare is linked nowhere, and the synth below fails to resolve it.
     const manifest = JSON.parse(fs.readFileSync(path.join(project, 'package.json'), 'utf8'));
     const declared = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
     for (const dep of ['aws-cdk-lib', 'constructs', 'aws-cdk', 'tsx', '@types/node', ...declared]) manifest.dependencies[dep] = `file:${path.join(ROOT, 'node_modules', dep)}`;
     delete manifest.dependencies['tiered-cdn'];
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify(manifest, null, 2));
-    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--install-links=false', path.join(scratch, packed.filename)], project);
+    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--install-links=false', '--ignore-scripts', path.join(scratch, packed.filename)], project);
   });
 
   afterAll(() => {

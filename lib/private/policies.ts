@@ -61,8 +61,9 @@ export class PolicyRenderer {
   private responseHeadersPolicy(tier: Tier): cloudfront.ResponseHeadersPolicy {
     const existing = this.responseHeadersPolicies[tier];
     if (existing) return existing;
-    // Only the site tiers add a default Cache-Control; api and dynamic send security headers only.
-    const shared = tier === 'api' || tier === 'dynamic';
+    // Only the html tier adds a default Cache-Control; the others send security headers only, so
+    // they share one policy (the static tier's assets carry their own Cache-Control: tier-policies.ts).
+    const shared = tier !== 'html';
     const key = shared ? 'security' : tier;
     let policy = this.rhps.get(key);
     if (!policy) {

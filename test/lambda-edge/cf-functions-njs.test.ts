@@ -146,9 +146,8 @@ const REFERENCE_CASES = (functions: () => Map<string, Generated>): Cases => ({
   },
   'viewer-request /api/*': {
     'a viewer in Germany is routed to the EU origin the store names': see(request({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'DE' } }), routedTo('api-eu.example.com')),
-    // Only to a domain the app declares for an origin (lambda-edge/shared/kvs-values.ts).
     'the store moves the EU origin to another declared domain': see(withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'AT' } }, { 'origin:apiEu': '{"domainName":"api.example.com"}' }), routedTo('api.example.com')),
-    'a domain the app does not declare keeps the deployed one': see(withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'AT' } }, { 'origin:apiEu': '{"domainName":"api-eu-2.example.com"}' }), routedTo('api-eu.example.com')),
+    'a store value naming an undeclared domain keeps the deployed one': see(withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'AT' } }, { 'origin:apiEu': '{"domainName":"api-eu-2.example.com"}' }), routedTo('api-eu.example.com')),
     'a store without the origin keeps the deployed domain': see(withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'FR' } }, { 'origin:apiEu': undefined }), routedTo('api-eu.example.com')),
     'an unreadable origin entry keeps the deployed domain': see(withStore({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'FR' } }, { 'origin:apiEu': '{"domainName":' }), routedTo('api-eu.example.com')),
     'a viewer in the US stays on the API origin': see(request({ uri: '/api/products', headers: { 'CloudFront-Viewer-Country': 'US' } }), notRouted),
@@ -336,7 +335,8 @@ const CONFIGURATIONS: Record<string, { props: TieredCdnProps; cases: (functions:
         'a mobile viewer goes to the mobile origin': see(request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'true', 'CloudFront-Viewer-Country': 'US' } }), routedTo('m.api.example.com')),
         'a desktop viewer in France goes to the EU origin': see(request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'false', 'CloudFront-Viewer-Country': 'FR' } }), routedTo('eu.api.example.com')),
         'a mobile viewer in Germany takes the first rule': see(request({ uri: '/api/x', headers: { 'CloudFront-Is-Mobile-Viewer': 'true', 'CloudFront-Viewer-Country': 'DE' } }), routedTo('m.api.example.com')),
-        'the store moves the EU origin': see(withStore({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'DE' } }, { 'origin:eu': '{"domainName":"m.api.example.com"}' }), routedTo('m.api.example.com')),
+        'the store moves the EU origin to a declared domain': see(withStore({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'DE' } }, { 'origin:eu': '{"domainName":"m.api.example.com"}' }), routedTo('m.api.example.com')),
+        'a store value naming an undeclared domain keeps the deployed one': see(withStore({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'DE' } }, { 'origin:eu': '{"domainName":"eu2.api.example.com"}' }), routedTo('eu.api.example.com')),
         'a viewer matching no rule stays': see(request({ uri: '/api/x', headers: { 'CloudFront-Viewer-Country': 'JP' } }), notRouted),
         'a non-canonical spelling of the protected route is refused': see(request({ uri: '/account//orders' }), refused),
       },

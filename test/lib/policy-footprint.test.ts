@@ -26,18 +26,18 @@ test('the reference app needs at most 3 custom policies of each kind, and says s
   const app = new App({ outdir: testOutdir() });
   const stack = referenceStack(app, 'Ref');
   const template = Template.fromStack(stack);
-  expect(footprint([template])).toEqual({ cache: 3, responseHeaders: 3, originRequest: 1 });
+  expect(footprint([template])).toEqual({ cache: 3, responseHeaders: 2, originRequest: 1 });
   const infos = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('^tiered-cdn policies:'));
   expect(infos.map((i) => i.entry.data)).toEqual([
-    "tiered-cdn policies: 3 cache, 3 response headers, 1 origin request (custom, this TieredCdn's own; CloudFront allows 20 of each per account by default); managed: AllViewerExceptHostHeader, CachingDisabled",
+    "tiered-cdn policies: 3 cache, 2 response headers, 1 origin request (custom, this TieredCdn's own; CloudFront allows 20 of each per account by default); managed: AllViewerExceptHostHeader, CachingDisabled",
   ]);
 });
 
-test('the api and dynamic tiers share one response headers policy; html and static keep their default Cache-Control', () => {
+test('the static, api and dynamic tiers share one response headers policy; only html adds a default Cache-Control', () => {
   const app = new App({ outdir: testOutdir() });
   const template = Template.fromStack(referenceStack(app, 'Ref'));
   const policies = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy')).map((r: any) => r.Properties.ResponseHeadersPolicyConfig);
-  expect(policies.map((p) => p.CustomHeadersConfig?.Items?.[0]?.Value ?? '-').sort()).toEqual(['-', 'public, max-age=0, must-revalidate', 'public, max-age=31536000, immutable']);
+  expect(policies.map((p) => p.CustomHeadersConfig?.Items?.[0]?.Value ?? '-').sort()).toEqual(['-', 'public, max-age=0, must-revalidate']);
   for (const p of policies) expect(p.SecurityHeadersConfig.StrictTransportSecurity).toEqual({ AccessControlMaxAgeSec: 63072000, IncludeSubdomains: true, Override: true });
 });
 
@@ -46,7 +46,7 @@ test('six reference stacks in one account fit the default quotas', () => {
   const stacks = ['Dev', 'Staging', 'Prod', 'Dev2', 'Staging2', 'Prod2'].map((id) => referenceStack(app, id));
   const templates = stacks.map((s) => Template.fromStack(s));
   const total = footprint(templates);
-  expect(total).toEqual({ cache: 18, responseHeaders: 18, originRequest: 6 });
+  expect(total).toEqual({ cache: 18, responseHeaders: 12, originRequest: 6 });
   for (const n of Object.values(total)) expect(n).toBeLessThanOrEqual(QUOTA);
 });
 
@@ -72,7 +72,7 @@ test('TieredCdnPolicies: six stacks share one set of policies, created once in t
   });
   const templates = stacks.map((s) => Template.fromStack(s));
   expect(footprint(templates)).toEqual({ cache: 0, responseHeaders: 0, originRequest: 0 });
-  expect(footprint([Template.fromStack(shared)])).toEqual({ cache: 2, responseHeaders: 2, originRequest: 1 });
+  expect(footprint([Template.fromStack(shared)])).toEqual({ cache: 2, responseHeaders: 1, originRequest: 1 });
   const behavior = templates[5].toJSON().Resources;
   const dist: any = Object.values(behavior).find((r: any) => r.Type === 'AWS::CloudFront::Distribution');
   expect(JSON.stringify(dist.Properties.DistributionConfig.DefaultCacheBehavior.CachePolicyId)).toContain('Fn::ImportValue');

@@ -152,7 +152,7 @@ test('tiered-cdn invalidate --endpoint --distribution --tags works against the l
 test('invalid tags are refused before any request reaches the CloudFront API', async () => {
   const before = (await cf.send(new ListInvalidationsCommand({ DistributionId: edge.distributionId }))).InvalidationList!.Quantity;
   const run = await runCli(['invalidate', '--endpoint', edge.cloudfrontEndpoint, '--distribution', edge.distributionId, '--tags', 'product 42', 'a,b']);
-  expect(run.code).toBe(1);
+  expect(run.code).toBe(2); // a wrong value: the one exit-code rule
   expect(run.stderr).toContain("'product 42': contains \" \" (U+0020)");
   expect(run.stderr).toContain('(rule: comma)');
   expect((await cf.send(new ListInvalidationsCommand({ DistributionId: edge.distributionId }))).InvalidationList!.Quantity).toBe(before);

@@ -82,6 +82,16 @@ describe('reference stack', () => {
     expect(Object.values(resources).filter((r) => r.Type === 'AWS::CloudFront::KeyValueStore')).toHaveLength(1);
   });
 
+  test('each CloudFront Function keeps 15% of CloudFront\'s 10,240 bytes free (at most 8,700 B), so the route table can grow', () => {
+    const resources = template.toJSON().Resources as Record<string, any>;
+    const sizes = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::CloudFront::Function')
+      .map((f) => ({ fn: f.Properties.FunctionConfig.Comment, over: Math.max(0, Buffer.byteLength(f.Properties.FunctionCode) - 8700) }));
+    // The largest, /api/* (guard, normalize, geo routing, store reads and their value checks), is 8,645 B.
+    expect(sizes.filter((s) => s.over > 0)).toEqual([]);
+    expect(sizes).toHaveLength(5);
+  });
+
   test('has Origin Shield on every origin', () => {
     for (const origin of distributionConfig(template).Origins) {
       expect(origin.OriginShield).toEqual({ Enabled: true, OriginShieldRegion: 'us-east-1' });

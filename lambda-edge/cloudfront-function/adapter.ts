@@ -40,10 +40,7 @@ export interface CfEvent {
 }
 
 function values(v: CfValue): string[] {
-  if (!v.multiValue || !v.multiValue.length) return [v.value];
-  const out: string[] = [];
-  for (let i = 0; i < v.multiValue.length; i++) out.push(v.multiValue[i].value);
-  return out;
+  return v.multiValue && v.multiValue.length ? v.multiValue.map((m) => m.value) : [v.value];
 }
 
 function lambdaHeaders(map: CfMap): CloudFrontHeaders {
@@ -51,9 +48,7 @@ function lambdaHeaders(map: CfMap): CloudFrontHeaders {
   const names = Object.keys(map);
   for (let n = 0; n < names.length; n++) {
     const name = names[n];
-    const list = values(map[name]);
-    headers[name] = [];
-    for (let i = 0; i < list.length; i++) headers[name].push({ key: name, value: list[i] });
+    headers[name] = values(map[name]).map((value) => ({ key: name, value }));
   }
   return headers;
 }

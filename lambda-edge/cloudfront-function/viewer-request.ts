@@ -1,7 +1,7 @@
 // Written in the CloudFront Functions language (ES 5.1 plus what the runtime 2.0 page lists): the build
 // of every generated function refuses anything else. See lambda-edge/README.md.
-import type { RequestExperimentConfig as ExperimentConfig, FunctionViewerRequestConfig, GuardConfig, ViewerRequestConfig } from '../shared/config';
-import type { OriginTarget } from '../shared/config';
+import type { RequestExperimentConfig as ExperimentConfig, FunctionViewerRequestConfig, GuardConfig } from '../shared/config';
+import type { FunctionRoutingTarget } from '../shared/config';
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../shared/experiment-kvs';
 import { bakedTargets, bakedVariants, experimentValueIssue, type KvsValuePlan, originValueIssue, storeFallbackLogLine } from '../shared/kvs-values';
 import type { CloudFrontRequest } from 'aws-lambda';
@@ -29,14 +29,18 @@ declare const __TCDN_NORMALIZE__: boolean;
 declare const __TCDN_EXPERIMENTS__: boolean;
 declare const __TCDN_ROUTING__: boolean;
 declare const __TCDN_KVS__: boolean;
-declare const __cfUpdateOrigin: (params: Record<string, unknown>) => void;
-declare const __cfKvs: undefined | (() => { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> });
+// The runtime's `cloudfront` module, imported as `cf` on the first line of the generated code
+// (lib/edge/cloudfront-function.ts) when the function reads a store or routes.
+declare const cf: {
+  kvs(): { get(key: string, options?: { format: 'json' }): Promise<unknown>; exists(key: string): Promise<boolean> };
+  updateRequestOrigin(params: Record<string, unknown>): void;
+};
 
 const config = __TIERED_CDN_CONFIG__;
 // Unpacked once, when CloudFront loads the function, not per request.
 const guard: GuardConfig | undefined = __TCDN_GUARD__ && config.guard ? { protectedPatterns: unpackPatterns(config.guard.protectedPatterns) } : undefined;
 const routes = __TCDN_GUARD__ && config.routes !== undefined ? unpackPatterns(config.routes) : undefined;
-const kvs = __TCDN_KVS__ && typeof __cfKvs === 'function' ? __cfKvs() : undefined;
+const kvs = __TCDN_KVS__ ? cf.kvs() : undefined;
 // What a store value may say, from what is baked in (built once, when CloudFront loads the function).
 // Each half only where its flag is on, so a function without experiments or routing carries none of it.
 const valuePlan: KvsValuePlan | undefined = __TCDN_KVS__
@@ -80,9 +84,14 @@ function withVariants(e: ExperimentConfig, variants: ExperimentConfig['variants'
   return Object.assign({}, e, { variants });
 }
 
-type Target = Extract<OriginTarget, { kind: 'custom' }>;
+type Target = Extract<FunctionRoutingTarget, { kind: 'custom' }>;
+/** The origin a routing rule picked: its id (the store's key) and its deployed settings. */
+interface Routed {
+  readonly id: string;
+  readonly target: Target;
+}
 
-function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | CfResponse; id?: string; target?: Target } {
+function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: ReturnType<typeof fromLambdaRequest> | CfResponse; routed?: Routed } {
   let request = toLambdaRequest(event);
   // One `if` on the bundle-time flag, so a function without the guard carries none of its code.
   if (__TCDN_GUARD__ && guard) {
@@ -104,15 +113,14 @@ function run(event: CfEvent, experiments: readonly ExperimentConfig[]): { out: R
   const out = __TCDN_NORMALIZE__ ? fromLambdaRequest(request, event.request) : withLambdaHeaders(request, event.request);
   // Behind the flag, so a function without routing carries none of it.
   if (__TCDN_ROUTING__ && config.routing) {
-    const routed = route(request, config.routing);
-    if (routed) return { out, id: routed.id, target: routed.target };
+    return { out, routed: route(request, config.routing) };
   }
   return { out };
 }
 
 /** The origin-request step's decision (same rules, same module). */
-function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestConfig['routing']>): { id: string; target: Target } | undefined {
-  const decision = decide(request, { rules: routing.rules, origins: routing.origins });
+function route(request: CloudFrontRequest, routing: NonNullable<FunctionViewerRequestConfig['routing']>): Routed | undefined {
+  const decision = decide(request, routing);
   const target = decision && routing.origins[decision.originId];
   return target && target.kind === 'custom' ? { id: decision.originId, target } : undefined;
 }
@@ -120,8 +128,8 @@ function route(request: CloudFrontRequest, routing: NonNullable<ViewerRequestCon
 /** The target's domain as the store holds it now (`origin:<id>`); the baked one when it holds none. */
 async function liveTarget(id: string, target: Target): Promise<Target> {
   try {
-    if (kvs && (await kvs.exists(kvsOriginKey(id)))) {
-      const live = (await kvs.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
+    if (await kvs!.exists(kvsOriginKey(id))) {
+      const live = (await kvs!.get(kvsOriginKey(id), { format: 'json' })) as KvsOriginValue;
       // Only a domain the app declares: the origin-verify secret goes wherever this sends the request.
       const problem = originValueIssue(id, live, valuePlan!);
       if (!problem) return Object.assign({}, target, { domainName: live.domainName });
@@ -138,24 +146,28 @@ function updateOrigin(target: Target): void {
   const params: Record<string, unknown> = { domainName: target.domainName, originPath: target.path };
   if (target.readTimeout) params.timeouts = { readTimeout: target.readTimeout };
   if (target.customHeaders) params.customHeaders = target.customHeaders;
-  __cfUpdateOrigin(params);
+  cf.updateRequestOrigin(params);
 }
 
 // Each `__TCDN_*__` condition below is decided at bundle time: a function without a store or without
 // routing carries none of the code behind it.
 function handler(event: CfEvent) {
-  if (__TCDN_KVS__ && kvs) return handleWithStore(event);
+  if (__TCDN_KVS__) return handleWithStore(event);
   const r = run(event, config.experiments);
-  if (__TCDN_ROUTING__ && r.target) updateOrigin(r.target);
+  if (__TCDN_ROUTING__ && r.routed) updateOrigin(r.routed.target);
   return r.out;
 }
 
-/** The same, with the experiments' weights and the routing target read from the store first. */
+/**
+ * The same, with the experiments' weights and the routing target read from the store first. A
+ * function without experiments reads nothing for them, and carries none of that code (the
+ * condition is decided at bundle time).
+ */
 function handleWithStore(event: CfEvent) {
-  return liveExperiments().then((experiments) => {
+  return (__TCDN_EXPERIMENTS__ ? liveExperiments() : Promise.resolve(config.experiments)).then((experiments) => {
     const r = run(event, experiments);
-    if (__TCDN_ROUTING__ && r.target && r.id) {
-      return liveTarget(r.id, r.target).then((t) => {
+    if (__TCDN_ROUTING__ && r.routed) {
+      return liveTarget(r.routed.id, r.routed.target).then((t) => {
         updateOrigin(t);
         return r.out;
       });
@@ -166,5 +178,5 @@ function handleWithStore(event: CfEvent) {
 
 // The generated code's top-level `handler` calls this (lib/edge/cloudfront-function.ts): a global
 // instead of an export spares the bundle esbuild's export wrapper, about 400 of the 10,240 bytes.
-declare let __tcdnHandler: typeof handler;
-__tcdnHandler = handler;
+declare let __tcdn: typeof handler;
+__tcdn = handler;

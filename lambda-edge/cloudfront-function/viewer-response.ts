@@ -24,5 +24,5 @@ function handler(event: CfEvent) {
 
 // The generated code's top-level `handler` calls this (lib/edge/cloudfront-function.ts): a global
 // instead of an export spares the bundle esbuild's export wrapper, about 400 of the 10,240 bytes.
-declare let __tcdnHandler: typeof handler;
-__tcdnHandler = handler;
+declare let __tcdn: typeof handler;
+__tcdn = handler;

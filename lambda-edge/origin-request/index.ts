@@ -8,7 +8,7 @@ import type {
   CloudFrontS3Origin,
 } from 'aws-lambda';
 import type { OriginRequestConfig, OriginTarget, RoutingRule } from '../shared/config';
-import { DEVICE_HEADERS, experimentHeader, VIEWER_COUNTRY_HEADER } from '../shared/names';
+import { deviceHeader, experimentHeader, VIEWER_COUNTRY_HEADER } from '../shared/names';
 import { isDocument } from '../shared/variant-documents';
 import { variantDocumentUri } from '../viewer-request/experiments';
 
@@ -35,7 +35,7 @@ function matches(rule: RoutingRule, request: CloudFrontRequest): boolean {
     const country = sent === undefined ? undefined : sent.toUpperCase();
     if (!country || rule.countries.indexOf(country) < 0) return false;
   }
-  if (rule.device && header(request, DEVICE_HEADERS[rule.device]) !== 'true') return false;
+  if (rule.device && header(request, deviceHeader(rule.device)) !== 'true') return false;
   // A rule with no condition never matches: validation refuses it, and routing everything
   // elsewhere by accident is worse than not routing.
   return rule.countries !== undefined || rule.device !== undefined;
@@ -46,7 +46,7 @@ function matches(rule: RoutingRule, request: CloudFrontRequest): boolean {
  * `device`), or `undefined` to keep the behavior's own origin. The viewer headers are present only
  * when the origin request policy forwards them; a missing header matches no rule.
  */
-export function decide(request: CloudFrontRequest, config: OriginRequestConfig): RoutingDecision | undefined {
+export function decide(request: CloudFrontRequest, config: Pick<OriginRequestConfig, 'rules'>): RoutingDecision | undefined {
   for (let i = 0; i < config.rules.length; i++) {
     if (matches(config.rules[i], request)) return { originId: config.rules[i].origin, rule: i };
   }

@@ -132,7 +132,9 @@ export interface ViewerRequestConfig {
  * the pattern lists packed (lambda-edge/shared/pattern-pack.ts), and the guard's reduced at synth to
  * the protected patterns the function's behaviors can reach (`reachablePatterns` in path-guard.ts).
  */
-export interface FunctionViewerRequestConfig extends Omit<ViewerRequestConfig, 'guard' | 'routes' | 'experiments'> {
+export interface FunctionViewerRequestConfig extends Omit<ViewerRequestConfig, 'guard' | 'routes' | 'experiments' | 'routing'> {
+  /** `ViewerRequestConfig.routing` with each target reduced to what `cf.updateRequestOrigin` is given. */
+  readonly routing?: Omit<NonNullable<ViewerRequestConfig['routing']>, 'origins'> & { readonly origins: Readonly<Record<string, FunctionRoutingTarget>> };
   /** Without `cookieMaxAgeSeconds`, which only the viewer-response function reads. */
   readonly experiments: readonly RequestExperimentConfig[];
   /** `ViewerRequestConfig.routes`, packed. */
@@ -140,6 +142,15 @@ export interface FunctionViewerRequestConfig extends Omit<ViewerRequestConfig, '
   /** `GuardConfig.protectedPatterns`, reduced and packed. */
   readonly guard?: { readonly protectedPatterns: string };
 }
+
+/**
+ * A routing target as a viewer-request CloudFront Function holds it: a custom origin's fields the
+ * function hands to `cf.updateRequestOrigin`; an S3 target only as such (the function routes to
+ * custom origins only). Protocol, port and TLS settings stay the behavior origin's.
+ */
+export type FunctionRoutingTarget =
+  | Pick<Extract<OriginTarget, { kind: 'custom' }>, 'kind' | 'domainName' | 'path' | 'readTimeout' | 'customHeaders'>
+  | { readonly kind: 's3' };
 
 /** Viewer-response function of one cache behavior (sets experiment cookies, even on cache hits). */
 export interface ViewerResponseConfig {

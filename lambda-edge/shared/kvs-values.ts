@@ -22,11 +22,7 @@ export interface KvsValuePlan {
 /** Experiment name -> variant names, from the experiments baked into a function. */
 export function bakedVariants(experiments: ReadonlyArray<{ readonly name: string; readonly variants: ReadonlyArray<{ readonly name: string }> }>): { [name: string]: string[] } {
   const out: { [name: string]: string[] } = {};
-  for (let i = 0; i < experiments.length; i++) {
-    const names: string[] = [];
-    for (let j = 0; j < experiments[i].variants.length; j++) names.push(experiments[i].variants[j].name);
-    out[experiments[i].name] = names;
-  }
+  for (let i = 0; i < experiments.length; i++) out[experiments[i].name] = experiments[i].variants.map((v) => v.name);
   return out;
 }
 
@@ -58,10 +54,7 @@ function own(o: { readonly [k: string]: unknown }, k: string): boolean {
 }
 
 function unknownKeys(o: { [k: string]: unknown }, allowed: readonly string[]): string[] {
-  const out: string[] = [];
-  const keys = Object.keys(o);
-  for (let i = 0; i < keys.length; i++) if (allowed.indexOf(keys[i]) < 0) out.push(keys[i]);
-  return out;
+  return Object.keys(o).filter((k) => allowed.indexOf(k) < 0);
 }
 
 /** Why a routing value is refused, as a short code (the function's log line carries it). */

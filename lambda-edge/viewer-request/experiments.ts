@@ -53,11 +53,9 @@ function compile(experiments: readonly ExperimentConfig[]): readonly CompiledExp
   return lastCompiled;
 }
 
-/** Whether `name` is a variant of the experiment (a loop: CloudFront Functions have no Set). */
+/** Whether `name` is a variant of the experiment (CloudFront Functions have no Set). */
 function hasVariant(e: CompiledExperiment, name: string): boolean {
-  const variants = e.config.variants;
-  for (let i = 0; i < variants.length; i++) if (variants[i].name === name) return true;
-  return false;
+  return e.config.variants.some((v) => v.name === name);
 }
 
 function compileOne(config: ExperimentConfig): CompiledExperiment {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as esbuild from 'esbuild';
-import type { FunctionViewerRequestConfig, ViewerRequestConfig } from '../../lambda-edge/shared/config';
+import type { FunctionRoutingTarget, FunctionViewerRequestConfig, OriginTarget, ViewerRequestConfig } from '../../lambda-edge/shared/config';
 import { reachablePatterns } from '../../lambda-edge/shared/path-guard';
 import { packPatterns } from '../../lambda-edge/shared/pattern-pack';
 import { CONFIG_CONSTANT } from './bundle';
@@ -135,16 +135,26 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
  * shared prefixes sit together, and both pattern lists packed.
  */
 export function bakedViewerRequestConfig(config: ViewerRequestConfig): FunctionViewerRequestConfig {
-  const { guard, routes, experiments, ...rest } = config;
+  const { guard, routes, experiments, routing, ...rest } = config;
   // The cookie lifetime is the viewer-response function's: 28 bytes less per experiment here.
   const out: { -readonly [K in keyof FunctionViewerRequestConfig]: FunctionViewerRequestConfig[K] } = {
     ...rest,
     experiments: experiments.map(({ cookieMaxAgeSeconds: _unused, ...e }) => e),
   };
   if (routes !== undefined) out.routes = packPatterns(routes);
+  if (routing) out.routing = { ...routing, origins: functionTargets(routing.origins) };
   if (guard) {
     const reachable = routes === undefined ? [...guard.protectedPatterns] : reachablePatterns(guard.protectedPatterns, routes);
     out.guard = { protectedPatterns: packPatterns(reachable.sort()) };
+  }
+  return out;
+}
+
+/** Each target with only the fields the function reads (lambda-edge/cloudfront-function/viewer-request.ts, updateOrigin). */
+function functionTargets(origins: Readonly<Record<string, OriginTarget>>): Record<string, FunctionRoutingTarget> {
+  const out: Record<string, FunctionRoutingTarget> = {};
+  for (const [id, t] of Object.entries(origins)) {
+    out[id] = t.kind === 'custom' ? { kind: t.kind, domainName: t.domainName, path: t.path, readTimeout: t.readTimeout, customHeaders: t.customHeaders } : { kind: t.kind };
   }
   return out;
 }
@@ -171,17 +181,18 @@ function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown, ke
 function assemble(body: string, config: unknown, options: { keyValueStore?: boolean }): CloudFrontFunctionCode {
   const routing = (config as { routing?: unknown } | undefined)?.routing !== undefined;
   // Written as tight as the body: at 75 behaviors with experiments on a guarded behavior every byte counts.
-  const globals = ['__tcdnHandler', '__cfCrypto=crypto'];
-  if (options.keyValueStore) globals.push('__cfKvs=function(){return cf.kvs()}');
-  if (routing) globals.push('__cfUpdateOrigin=function(p){cf.updateRequestOrigin(p)}');
+  // The runtime's crypto module only where a step hashes (experiments, viewer ids): about 45 bytes.
+  const hashes = /\b__cfCrypto\b/.test(body);
+  const globals = hashes ? ['__tcdn', '__cfCrypto=crypto'] : ['__tcdn'];
   const lines = [
-    // The runtime wants module imports first in the code.
+    // The runtime wants module imports first in the code. The body calls `cf.kvs()` and
+    // `cf.updateRequestOrigin()` itself: esbuild never gives a minified name to a global it reads.
     ...(options.keyValueStore || routing ? ["import cf from 'cloudfront';"] : []),
-    "import crypto from 'crypto';",
-    // The entry assigns its handler to __tcdnHandler (lambda-edge/cloudfront-function/viewer-*.ts).
+    ...(hashes ? ["import crypto from 'crypto';"] : []),
+    // The entry assigns its handler to __tcdn (lambda-edge/cloudfront-function/viewer-*.ts).
     `var ${globals.join(',')};`,
     body,
-    options.keyValueStore ? 'async function handler(e){return await __tcdnHandler(e)}' : 'function handler(e){return __tcdnHandler(e)}',
+    options.keyValueStore ? 'async function handler(e){return await __tcdn(e)}' : 'function handler(e){return __tcdn(e)}',
   ];
   const code = `${lines.join('\n')}\n`;
   return { code, bytes: Buffer.byteLength(code, 'utf8') };

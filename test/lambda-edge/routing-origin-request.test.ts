@@ -1,6 +1,7 @@
 import type { CloudFrontRequest } from 'aws-lambda';
 import { applyOrigin, createHandler, decide, s3RegionOf } from '../../lambda-edge/origin-request/index';
 import type { OriginRequestConfig } from '../../lambda-edge/shared/config';
+import { DEVICE_HEADERS } from '../../lambda-edge/shared/names';
 import { requestEvent } from './routing-fixtures';
 
 const CONFIG: OriginRequestConfig = {
@@ -51,6 +52,15 @@ describe('origin-request decide', () => {
     expect(decide(request('routing-origin-request-custom'), both)).toBeUndefined();
     const tablet = request('routing-origin-request-custom', { 'cloudfront-is-tablet-viewer': 'true' });
     expect(decide(tablet, both)).toEqual({ originId: 'eu', rule: 0 });
+  });
+
+  it.each(Object.keys(DEVICE_HEADERS) as Array<keyof typeof DEVICE_HEADERS>)('a %s rule reads exactly its CloudFront header, and no other device header', (device) => {
+    const config: OriginRequestConfig = { ...CONFIG, rules: [{ device, origin: 'eu' }] };
+    const plain = request('routing-origin-request-custom');
+    for (const h of Object.values(DEVICE_HEADERS)) plain.headers[h] = [{ key: h, value: h === DEVICE_HEADERS[device] ? 'false' : 'true' }];
+    expect(decide(plain, config)).toBeUndefined();
+    const own = request('routing-origin-request-custom', { [DEVICE_HEADERS[device]]: 'true' });
+    expect(decide(own, config)).toEqual({ originId: 'eu', rule: 0 });
   });
 });
 

@@ -37,17 +37,6 @@ export type PathProblem =
   | 'encoded-structure'
   | 'protected-spelling';
 
-const HEX = '0123456789abcdef';
-
-function hexValue(c: string): number {
-  return HEX.indexOf(c.toLowerCase());
-}
-
-/** RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~". Encoding them only changes the spelling. */
-function isUnreserved(code: number): boolean {
-  return /[A-Za-z0-9._~-]/.test(String.fromCharCode(code));
-}
-
 const SLASH = 0x2f;
 const DOT = 0x2e;
 
@@ -74,11 +63,11 @@ function spellingProblem(uri: string): PathProblem | null {
     } else if (code === 0x3b) {
       return 'path-parameter';
     } else if (code === 0x25) {
-      const hi = i + 2 < n ? hexValue(uri.charAt(i + 1)) : -1;
-      const lo = hi >= 0 ? hexValue(uri.charAt(i + 2)) : -1;
-      if (hi < 0 || lo < 0) return 'bad-percent-encoding';
-      const byte = hi * 16 + lo;
-      if (isUnreserved(byte)) return 'encoded-unreserved';
+      const hex = uri.slice(i + 1, i + 3);
+      if (!/^[0-9a-f]{2}$/i.test(hex)) return 'bad-percent-encoding';
+      const byte = parseInt(hex, 16);
+      // RFC 3986 unreserved (ALPHA / DIGIT / "-" / "." / "_" / "~"): encoding them only changes the spelling.
+      if (/[\w.~-]/.test(String.fromCharCode(byte))) return 'encoded-unreserved';
       if (byte === SLASH || byte === 0x5c) return 'encoded-separator';
       if (byte < 0x20 || byte === 0x7f) return 'encoded-control';
       i += 2;
@@ -89,13 +78,19 @@ function spellingProblem(uri: string): PathProblem | null {
   return null;
 }
 
-/** One round of decoding ASCII escapes and folding ASCII case; non-ASCII escapes stay encoded. */
+/**
+ * One round of decoding ASCII escapes and folding ASCII case; non-ASCII escapes stay encoded. One
+ * pass does both the decoding and the folding of the four letters below: their matches never
+ * overlap an ASCII escape (they start with `%C`/`%E` or are one character) and what either gives
+ * (an ASCII character, `i`, `s`, `k`) starts no new match of the other. No `i` flag: with it njs
+ * (PCRE) also matches `s` to U+017F and `k` to U+212A.
+ */
 function decodeAscii(text: string): string {
-  const folded = text
-    .replace(/%C4%B[01]|\u0130|\u0131/gi, 'i')
-    .replace(/%C5%BF|\u017F/gi, 's')
-    .replace(/%E2%84%AA|\u212A/gi, 'k');
-  return lowerAscii(folded.replace(/%[0-7][0-9a-f]/gi, (escape) => String.fromCharCode(parseInt(escape.slice(1), 16))));
+  return lowerAscii(
+    text.replace(/%[0-7][\dA-Fa-f]|%[Cc]4%[Bb][01]|%[Cc]5%[Bb][Ff]|%[Ee]2%84%[Aa]{2}|[\u0130\u0131\u017F\u212A]/g, (m) =>
+      m.length === 3 ? String.fromCharCode(parseInt(m.slice(1), 16)) : /5|\u017F/.test(m) ? 's' : /2|\u212A/.test(m) ? 'k' : 'i',
+    ),
+  );
 }
 
 /**
@@ -118,24 +113,30 @@ function looseForm(uri: string): string {
 }
 
 /**
+ * The rules of `readings`, each a rewrite to '' of what it matches: `;` parameters dropped from each
+ * segment (Servlet containers, after a proxy decoded `%3B`); cut at a decoded `?` or `#` (a proxy
+ * that decodes and parses again); the dots and spaces ending each segment trimmed (Windows file
+ * names); the last extension of the last segment (Spring MVC suffix pattern matching:
+ * `/api/config.json` is `/api/config`) and of every segment (a suffix dropped before a second
+ * decoding: `/api/keys%252Ed.json` is `/api/keys.d`). Applied again to what it gives, the
+ * last-segment rule also drops a longer extension (`a.b.c` -> `a.b` -> `a`).
+ */
+const DROPS = [/;[^/]*/g, /[?#].*/, /[. ]+(?=\/|$)/g, /\.[^/.]*$/, /\.[^/.]*(?=\/|$)/g];
+
+/**
  * The resources lenient origins may read the loose form `seen` as, every rule applied in any order
- * to what the others give: `;` parameters dropped from each segment (Servlet containers, after a
- * proxy decoded `%3B`), cut at a decoded `?` or `#` (a proxy that decodes and parses again), the
- * dots and spaces ending each segment trimmed (Windows file names), the last segment's extension
- * dropped (Spring MVC suffix pattern matching: `/api/config.json` is `/api/config`), the first
- * segment's and every segment's (routers with a `.:format` on any segment: `/api/me.json/profile`;
- * dropping the first repeatedly keeps the later ones, as a pattern with a dot of its own needs:
- * `/api.json/keys.d` is `/api/keys.d`), and the last extension alone, of the last segment or of
- * every one (a suffix dropped before a second decoding: `/api/keys%252Ed.json` is `/api/keys.d`). Each new form is shorter than the one it comes from, so
- * the list ends (a few forms for any real path).
+ * to what the others give: the `DROPS`, and the first dotted segment's extension (routers with a
+ * `.:format` on any segment: `/api/me.json/profile`; applied again it drops the next segment's, so
+ * every segment's and the ones after a kept one are reached: `/api.json/keys.d` is `/api/keys.d`).
+ * Each new form is shorter than the one it comes from, so the list ends (a few forms for any real
+ * path).
  */
 function readings(seen: string): string[] {
   const forms = [seen];
   for (let i = 0; i < forms.length; i++) {
     const b = forms[i];
-    // Each rule only where its character is: most paths have none of them.
-    const next = /[;?#]/.test(b) ? [b.replace(/;[^/]*/g, ''), b.replace(/[?#].*/, '')] : [];
-    if (/[. ]/.test(b)) next.push(b.replace(/[. ]+(?=\/|$)/g, ''), b.replace(/([^/.])\.[^/]*$/, '$1'), b.replace(/([^/.])\.[^/]*/, '$1'), b.replace(/([^/.])\.[^/]*/g, '$1'), b.replace(/\.[^/.]*$/, ''), b.replace(/\.[^/.]*(?=\/|$)/g, ''));
+    const next = DROPS.map((rule) => b.replace(rule, ''));
+    next.push(b.replace(/([^/.])\.[^/]*/, '$1'));
     for (let n = 0; n < next.length; n++) if (forms.indexOf(next[n]) < 0) forms.push(next[n]);
   }
   return forms;
@@ -173,7 +174,7 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   // Without escapes or capitals the loose form is the URI itself; without dots or spaces too, every
   // reading is, and a lower-case pattern then matches both or neither: nothing to compare.
   const loose = escaped || hasUpper(uri) || /[^\0-\x7f]/.test(uri) ? looseForm(uri) : null;
-  if (loose === null && lowers.same && !/[. ]/.test(uri)) return null;
+  if (loose === null && lastSame && !/[. ]/.test(uri)) return null;
   const seen = loose === null ? uri : loose;
   // Decoded (as often as it holds escapes) and without `;` parameters, the path must still have no
   // `\\`, no `//` and no dot segments: `%252e%252e`, `..%3B`, `%255C`.
@@ -183,7 +184,7 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   const asSent = loose === null && forms.length === 1;
   for (let i = 0; i < patterns.length; i++) {
     const pattern = patterns[i];
-    const lower = lowers.list[i];
+    const lower = lowers[i];
     if (asSent && lower === pattern) continue;
     for (let f = 0; f < forms.length; f++) {
       if (globMatch(lower, forms[f])) {
@@ -196,18 +197,16 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
 }
 
 // The protected patterns are one constant list per function: lower-cased once, not per request
-// (the last list seen is kept).
+// (the last list seen is kept), with whether every one already was (then a canonical URI needs no loop).
 let lastPatterns: readonly string[] | undefined;
-let lastLowers: { list: string[]; same: boolean } = { list: [], same: true };
+let lastLowers: string[] = [];
+let lastSame = true;
 
-/** The patterns lower-cased, and whether every one already was (then a canonical URI needs no loop). */
-function lowered(patterns: readonly string[]): { list: string[]; same: boolean } {
+function lowered(patterns: readonly string[]): string[] {
   if (patterns !== lastPatterns) {
-    const list = patterns.map(lowerAscii);
-    let same = true;
-    for (let i = 0; i < list.length; i++) if (list[i] !== patterns[i]) same = false;
-    lastLowers = { list, same };
     lastPatterns = patterns;
+    lastLowers = patterns.map(lowerAscii);
+    lastSame = lastLowers.join() === patterns.join();
   }
   return lastLowers;
 }

@@ -37,41 +37,40 @@ export type PathProblem =
   | 'encoded-structure'
   | 'protected-spelling';
 
-const SLASH = 0x2f;
-const DOT = 0x2e;
+/** A control character (U+0000 to U+001F, U+007F); `c` is one character. */
+function isControl(c: string): boolean {
+  return c < ' ' || c === '\x7f';
+}
 
 /**
- * Checks the spelling of the URI segment by segment, without building any string (this runs on
- * every request of a guarded behavior). Returns a PathProblem when the spelling is not canonical.
+ * Checks the spelling of the URI segment by segment, building no string but the segments of one or
+ * two characters (this runs on every request of a guarded behavior). Returns a PathProblem when the
+ * spelling is not canonical.
  */
 function spellingProblem(uri: string): PathProblem | null {
-  if (uri.charCodeAt(0) !== SLASH) return 'not-absolute';
+  if (uri.charAt(0) !== '/') return 'not-absolute';
   let segmentStart = 1;
-  const n = uri.length;
-  for (let i = 1; i <= n; i++) {
-    const code = i < n ? uri.charCodeAt(i) : SLASH; // the end of the URI closes the last segment
-    if (code === SLASH) {
-      const len = i - segmentStart;
+  for (let i = 1; i <= uri.length; i++) {
+    const c = uri.charAt(i); // '' past the end: it closes the last segment
+    if (c === '/' || c === '') {
       // An empty segment is allowed only at the very end (`/api/me/`), never as `//`.
-      if (len === 0 && i < n) return 'empty-segment';
-      if ((len === 1 || len === 2) && uri.charCodeAt(segmentStart) === DOT && (len === 1 || uri.charCodeAt(segmentStart + 1) === DOT)) {
-        return 'dot-segment';
-      }
+      if (i === segmentStart && c) return 'empty-segment';
+      if (i - segmentStart < 3 && /^\.\.?$/.test(uri.slice(segmentStart, i))) return 'dot-segment';
       segmentStart = i + 1;
-    } else if (code === 0x5c) {
+    } else if (c === '\\') {
       return 'backslash';
-    } else if (code === 0x3b) {
+    } else if (c === ';') {
       return 'path-parameter';
-    } else if (code === 0x25) {
+    } else if (c === '%') {
       const hex = uri.slice(i + 1, i + 3);
-      if (!/^[0-9a-f]{2}$/i.test(hex)) return 'bad-percent-encoding';
-      const byte = parseInt(hex, 16);
+      if (!/^[\dA-Fa-f]{2}$/.test(hex)) return 'bad-percent-encoding';
+      const byte = String.fromCharCode(parseInt(hex, 16));
       // RFC 3986 unreserved (ALPHA / DIGIT / "-" / "." / "_" / "~"): encoding them only changes the spelling.
-      if (/[\w.~-]/.test(String.fromCharCode(byte))) return 'encoded-unreserved';
-      if (byte === SLASH || byte === 0x5c) return 'encoded-separator';
-      if (byte < 0x20 || byte === 0x7f) return 'encoded-control';
+      if (/[\w.~-]/.test(byte)) return 'encoded-unreserved';
+      if (byte === '/' || byte === '\\') return 'encoded-separator';
+      if (isControl(byte)) return 'encoded-control';
       i += 2;
-    } else if (code < 0x20 || code === 0x7f) {
+    } else if (isControl(c)) {
       return 'encoded-control';
     }
   }
@@ -103,12 +102,9 @@ function decodeAscii(text: string): string {
  */
 function looseForm(uri: string): string {
   let out = decodeAscii(uri);
-  // Another round while the last one decoded something and an escape is left (`%2563` -> `%63`,
-  // `%%33B` -> `%3B`): a round that decodes shortens the text, so this ends.
-  for (let prev = uri; out.length < prev.length && /%[0-7][0-9a-f]/i.test(out); ) {
-    prev = out;
-    out = decodeAscii(out);
-  }
+  // Another round while an ASCII escape is left (`%2563` -> `%63`, `%%33B` -> `%3B`): a round that
+  // finds one shortens the text, so this ends.
+  while (/%[0-7][\dA-Fa-f]/.test(out)) out = decodeAscii(out);
   return out;
 }
 
@@ -173,7 +169,7 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   const lowers = lowered(patterns);
   // Without escapes or capitals the loose form is the URI itself; without dots or spaces too, every
   // reading is, and a lower-case pattern then matches both or neither: nothing to compare.
-  const loose = escaped || hasUpper(uri) || /[^\0-\x7f]/.test(uri) ? looseForm(uri) : null;
+  const loose = /[%A-Z\x80-\uffff]/.test(uri) ? looseForm(uri) : null;
   if (loose === null && lastSame && !/[. ]/.test(uri)) return null;
   const seen = loose === null ? uri : loose;
   // Decoded (as often as it holds escapes) and without `;` parameters, the path must still have no
@@ -181,17 +177,9 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   // (Without escapes the loose form only folds case: nothing to find.)
   if (loose !== null && /\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
   const forms = readings(seen);
-  const asSent = loose === null && forms.length === 1;
   for (let i = 0; i < patterns.length; i++) {
-    const pattern = patterns[i];
     const lower = lowers[i];
-    if (asSent && lower === pattern) continue;
-    for (let f = 0; f < forms.length; f++) {
-      if (globMatch(lower, forms[f])) {
-        if (!globMatch(pattern, uri)) return 'protected-spelling';
-        break;
-      }
-    }
+    if (forms.some((form) => globMatch(lower, form)) && !globMatch(patterns[i], uri)) return 'protected-spelling';
   }
   return null;
 }
@@ -210,11 +198,6 @@ function lowered(patterns: readonly string[]): string[] {
   }
   return lastLowers;
 }
-
-function hasUpper(text: string): boolean {
-  return /[A-Z]/.test(text);
-}
-
 
 /**
  * The characters every form `pathProblem` compares (the URI as sent, its loose form, cut at `?`/`#`,

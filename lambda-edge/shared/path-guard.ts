@@ -37,11 +37,6 @@ export type PathProblem =
   | 'encoded-structure'
   | 'protected-spelling';
 
-/** A control character (U+0000 to U+001F, U+007F); `c` is one character. */
-function isControl(c: string): boolean {
-  return c < ' ' || c === '\x7f';
-}
-
 /**
  * Checks the spelling of the URI segment by segment, building no string but the segments of one or
  * two characters (this runs on every request of a guarded behavior). Returns a PathProblem when the
@@ -51,28 +46,27 @@ function spellingProblem(uri: string): PathProblem | null {
   if (uri.charAt(0) !== '/') return 'not-absolute';
   let segmentStart = 1;
   for (let i = 1; i <= uri.length; i++) {
-    const c = uri.charAt(i); // '' past the end: it closes the last segment
+    let c = uri.charAt(i); // '' past the end: it closes the last segment
     if (c === '/' || c === '') {
       // An empty segment is allowed only at the very end (`/api/me/`), never as `//`.
       if (i === segmentStart && c) return 'empty-segment';
       if (i - segmentStart < 3 && /^\.\.?$/.test(uri.slice(segmentStart, i))) return 'dot-segment';
       segmentStart = i + 1;
-    } else if (c === '\\') {
-      return 'backslash';
-    } else if (c === ';') {
-      return 'path-parameter';
-    } else if (c === '%') {
+      continue;
+    }
+    if (c === '\\') return 'backslash';
+    if (c === ';') return 'path-parameter';
+    if (c === '%') {
       const hex = uri.slice(i + 1, i + 3);
       if (!/^[\dA-Fa-f]{2}$/.test(hex)) return 'bad-percent-encoding';
-      const byte = String.fromCharCode(parseInt(hex, 16));
+      c = String.fromCharCode(parseInt(hex, 16));
       // RFC 3986 unreserved (ALPHA / DIGIT / "-" / "." / "_" / "~"): encoding them only changes the spelling.
-      if (/[\w.~-]/.test(byte)) return 'encoded-unreserved';
-      if (byte === '/' || byte === '\\') return 'encoded-separator';
-      if (isControl(byte)) return 'encoded-control';
+      if (/[\w.~-]/.test(c)) return 'encoded-unreserved';
+      if (c === '/' || c === '\\') return 'encoded-separator';
       i += 2;
-    } else if (isControl(c)) {
-      return 'encoded-control';
     }
+    // A control character (U+0000 to U+001F, U+007F), sent or escaped.
+    if (c < ' ' || c === '\x7f') return 'encoded-control';
   }
   return null;
 }
@@ -87,7 +81,7 @@ function spellingProblem(uri: string): PathProblem | null {
 function decodeAscii(text: string): string {
   return lowerAscii(
     text.replace(/%[0-7][\dA-Fa-f]|%[Cc]4%[Bb][01]|%[Cc]5%[Bb][Ff]|%[Ee]2%84%[Aa]{2}|[\u0130\u0131\u017F\u212A]/g, (m) =>
-      m.length === 3 ? String.fromCharCode(parseInt(m.slice(1), 16)) : /5|\u017F/.test(m) ? 's' : /2|\u212A/.test(m) ? 'k' : 'i',
+      m.length === 3 ? decodeURIComponent(m) : /5|\u017F/.test(m) ? 's' : /2|\u212A/.test(m) ? 'k' : 'i',
     ),
   );
 }
@@ -131,9 +125,11 @@ function readings(seen: string): string[] {
   const forms = [seen];
   for (let i = 0; i < forms.length; i++) {
     const b = forms[i];
-    const next = DROPS.map((rule) => b.replace(rule, ''));
-    next.push(b.replace(/([^/.])\.[^/]*/, '$1'));
-    for (let n = 0; n < next.length; n++) if (forms.indexOf(next[n]) < 0) forms.push(next[n]);
+    DROPS.map((rule) => b.replace(rule, ''))
+      .concat(b.replace(/([^/.])\.[^/]*/, '$1'))
+      .forEach((form) => {
+        if (forms.indexOf(form) < 0) forms.push(form);
+      });
   }
   return forms;
 }
@@ -156,26 +152,24 @@ function lowerAscii(text: string): string {
 export function pathProblem(uri: string, config: GuardConfig): PathProblem | null {
   const problem = spellingProblem(uri);
   if (problem !== null) return problem;
-  const escaped = uri.indexOf('%') >= 0;
-  // Non-ASCII escapes must still be valid UTF-8 (no overlong `/`), which decodeURIComponent checks.
-  if (escaped) {
-    try {
-      decodeURIComponent(uri);
-    } catch (e) {
-      return 'bad-percent-encoding';
-    }
+  // Non-ASCII escapes must still be valid UTF-8 (no overlong `/`), which decodeURIComponent checks
+  // (it never throws on a URI without `%`).
+  try {
+    decodeURIComponent(uri);
+  } catch (e) {
+    return 'bad-percent-encoding';
   }
   const patterns = config.protectedPatterns;
   const lowers = lowered(patterns);
   // Without escapes or capitals the loose form is the URI itself; without dots or spaces too, every
   // reading is, and a lower-case pattern then matches both or neither: nothing to compare.
-  const loose = /[%A-Z\x80-\uffff]/.test(uri) ? looseForm(uri) : null;
-  if (loose === null && lastSame && !/[. ]/.test(uri)) return null;
-  const seen = loose === null ? uri : loose;
+  const loose = /[%A-Z\x80-\uffff]/.test(uri);
+  if (!loose && lastSame && !/[. ]/.test(uri)) return null;
+  const seen = loose ? looseForm(uri) : uri;
   // Decoded (as often as it holds escapes) and without `;` parameters, the path must still have no
-  // `\\`, no `//` and no dot segments: `%252e%252e`, `..%3B`, `%255C`.
-  // (Without escapes the loose form only folds case: nothing to find.)
-  if (loose !== null && /\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
+  // `\\`, no `//` and no dot segments: `%252e%252e`, `..%3B`, `%255C`. (The URI as sent has none:
+  // spellingProblem refused them.)
+  if (/\\|\/(\.\.?)?\/|\/\.\.?$/.test(seen.replace(/;[^/]*/g, ''))) return 'encoded-structure';
   const forms = readings(seen);
   for (let i = 0; i < patterns.length; i++) {
     const lower = lowers[i];

@@ -37,6 +37,9 @@ export type PathProblem =
   | 'encoded-structure'
   | 'protected-spelling';
 
+/** Returned from two places: the string once in the function's bytes. */
+const BAD_ESCAPE = 'bad-percent-encoding';
+
 /**
  * Checks the spelling of the URI segment by segment, building no string but the segments of one or
  * two characters (this runs on every request of a guarded behavior). Returns a PathProblem when the
@@ -58,7 +61,7 @@ function spellingProblem(uri: string): PathProblem | null {
     if (c === ';') return 'path-parameter';
     if (c === '%') {
       const hex = uri.slice(i + 1, i + 3);
-      if (!/^[\dA-Fa-f]{2}$/.test(hex)) return 'bad-percent-encoding';
+      if (!/^[\dA-Fa-f]{2}$/.test(hex)) return BAD_ESCAPE;
       c = String.fromCharCode(parseInt(hex, 16));
       // RFC 3986 unreserved (ALPHA / DIGIT / "-" / "." / "_" / "~"): encoding them only changes the spelling.
       if (/[\w.~-]/.test(c)) return 'encoded-unreserved';
@@ -157,7 +160,7 @@ export function pathProblem(uri: string, config: GuardConfig): PathProblem | nul
   try {
     decodeURIComponent(uri);
   } catch (e) {
-    return 'bad-percent-encoding';
+    return BAD_ESCAPE;
   }
   const patterns = config.protectedPatterns;
   const lowers = lowered(patterns);

@@ -31,14 +31,7 @@ export function packPatterns(patterns: readonly string[]): string {
 
 /** The list `packPatterns` packed. */
 export function unpackPatterns(packed: string): string[] {
-  const out: string[] = [];
-  if (packed === '') return out;
-  const entries = packed.split(SEPARATOR);
+  if (packed === '') return [];
   let previous = '';
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    previous = previous.slice(0, parseInt(e.slice(0, 2), 36)) + e.slice(2);
-    out.push(previous);
-  }
-  return out;
+  return packed.split(SEPARATOR).map((e) => (previous = previous.slice(0, parseInt(e.slice(0, 2), 36)) + e.slice(2)));
 }

@@ -62,8 +62,8 @@ function pairsOf(map: CfMap, bare: boolean): string[] {
   const out: string[] = [];
   const names = Object.keys(map);
   for (let n = 0; n < names.length; n++) {
-    const list = values(map[names[n]]);
-    for (let i = 0; i < list.length; i++) out.push(bare && list[i] === '' ? names[n] : names[n] + '=' + list[i]);
+    const name = names[n];
+    values(map[name]).forEach((v) => out.push(bare && v === '' ? name : name + '=' + v));
   }
   return out;
 }

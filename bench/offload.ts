@@ -23,6 +23,8 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { ReferenceStack } from '../lib/reference-stack';
 import { publicJwk, signJwt } from '../tools/dev-keys';
 import { type DistributionModel, type LocalEdge, readDistribution, startLocalEdge } from '../tools/local';
+// One seeded generator (so every configuration sees the same trace) and one Zipf sampler, shared with replay's traces.
+import { rng, zipf } from '../tools/replay/trace';
 import { lowerBound } from './offload-bound';
 import { hitPathLines } from './offload-hitpath';
 import { invalidationScenario } from './offload-invalidation';
@@ -38,35 +40,6 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** Small seeded generator, so every configuration sees the same trace. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function zipf(n: number, s: number, rnd: () => number): () => number {
-  const cdf: number[] = [];
-  let sum = 0;
-  for (let k = 1; k <= n; k++) cdf.push((sum += 1 / k ** s));
-  return () => {
-    const x = rnd() * sum;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-}
-
 interface TraceRequest {
   at: number; // virtual seconds since start
   tier: Tier;
@@ -79,7 +52,7 @@ interface TraceRequest {
 }
 
 function makeTrace(count: number, minutes: number, pops: number, seed: number): TraceRequest[] {
-  const rnd = mulberry32(seed);
+  const rnd = rng(seed);
   const asset = zipf(400, 1.0, rnd);
   const page = zipf(60, 1.0, rnd);
   const product = zipf(1000, 0.9, rnd);
@@ -312,7 +285,7 @@ async function main(): Promise<void> {
       minutes,
       pops,
       changeEverySeconds: arg('change-every', 5),
-      rnd: mulberry32(seed + 1),
+      rnd: rng(seed + 1),
       zipf,
       outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-bench-inv-')),
     });

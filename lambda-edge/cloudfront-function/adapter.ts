@@ -62,8 +62,8 @@ function pairsOf(map: CfMap, bare: boolean): string[] {
   const out: string[] = [];
   const names = Object.keys(map);
   for (let n = 0; n < names.length; n++) {
-    const list = values(map[names[n]]);
-    for (let i = 0; i < list.length; i++) out.push(bare && list[i] === '' ? names[n] : names[n] + '=' + list[i]);
+    const name = names[n];
+    values(map[name]).forEach((v) => out.push(bare && v === '' ? name : name + '=' + v));
   }
   return out;
 }
@@ -117,11 +117,7 @@ export function fromLambdaRequest(req: CloudFrontRequest, original: CfRequest): 
   const names = Object.keys(req.headers);
   for (let n = 0; n < names.length; n++) {
     const name = names[n];
-    const list = req.headers[name];
-    for (let i = 0; i < list.length; i++) {
-      if (name !== 'cookie') add(headers, name, list[i].value);
-      else addPairs(cookies, list[i].value.split(';'), true);
-    }
+    req.headers[name].forEach((h) => (name !== 'cookie' ? add(headers, name, h.value) : addPairs(cookies, h.value.split(';'), true)));
   }
   const query: CfMap = {};
   if (req.querystring !== '') addPairs(query, req.querystring.split('&'), false);
@@ -137,8 +133,8 @@ export function withLambdaHeaders(req: CloudFrontRequest, original: CfRequest): 
   const headers: CfMap = {};
   const names = Object.keys(req.headers);
   for (let n = 0; n < names.length; n++) {
-    const list = req.headers[names[n]];
-    for (let i = 0; i < list.length; i++) if (names[n] !== 'cookie') add(headers, names[n], list[i].value);
+    const name = names[n];
+    if (name !== 'cookie') req.headers[name].forEach((h) => add(headers, name, h.value));
   }
   return { method: original.method, uri: req.uri, querystring: original.querystring, headers, cookies: original.cookies };
 }

@@ -8,22 +8,9 @@ import type { NormalizeConfig } from '../shared/config';
  * distinct cache key. Always dropped; `NormalizeConfig` adds to these, it cannot remove them
  * (list a parameter in `allowlist` to keep it).
  */
-export const BUILTIN_TRACKING_PARAMS: readonly string[] = [
-  'fbclid',
-  'gclid',
-  'dclid',
-  'gbraid',
-  'wbraid',
-  'msclkid',
-  'mc_cid',
-  'mc_eid',
-  'igshid',
-  'yclid',
-  'ttclid',
-  'twclid',
-  '_ga',
-  '_gl',
-];
+// One string split at load: 20 bytes fewer in every CloudFront Function that normalizes (pure: a
+// function without the normalize step drops it).
+export const BUILTIN_TRACKING_PARAMS: readonly string[] = /* @__PURE__ */ 'fbclid gclid dclid gbraid wbraid msclkid mc_cid mc_eid igshid yclid ttclid twclid _ga _gl'.split(' ');
 export const BUILTIN_TRACKING_PREFIXES: readonly string[] = ['utm_'];
 
 /** Names as keys of an object without prototype: CloudFront Functions have no Set. */
@@ -114,9 +101,7 @@ export function normalizeRequest(request: CloudFrontRequest, config: NormalizeCo
 
 function isTracking(name: string, c: CompiledNormalizer): boolean {
   const lower = name.toLowerCase();
-  if (lower in c.drop) return true;
-  for (let i = 0; i < c.dropPrefixes.length; i++) if (lower.startsWith(c.dropPrefixes[i])) return true;
-  return false;
+  return lower in c.drop || c.dropPrefixes.some((p) => lower.startsWith(p));
 }
 
 // Code-unit order, not locale order: the key must not depend on the edge location's locale.

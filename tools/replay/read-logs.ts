@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import * as zlib from 'zlib';
 import { CliError } from '../errors';
+import { LOG_FIELDS } from '../local/access-log';
 import { type LogEntry, canonicalField, entryFrom } from './log-entry';
 
 /** A log that cannot be read: missing, unreadable, or in no format CloudFront writes. Exit 1. */
@@ -13,15 +14,8 @@ export class LogReadError extends CliError {
   }
 }
 
-/** Legacy standard logs' field order (`#Fields:` of version 1.0), used when a file has no header. */
-export const LEGACY_FIELDS = [
-  'date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'cs-method', 'cs(Host)', 'cs-uri-stem', 'sc-status',
-  'cs(Referer)', 'cs(User-Agent)', 'cs-uri-query', 'cs(Cookie)', 'x-edge-result-type', 'x-edge-request-id',
-  'x-host-header', 'cs-protocol', 'cs-bytes', 'time-taken', 'x-forwarded-for', 'ssl-protocol', 'ssl-cipher',
-  'x-edge-response-result-type', 'cs-protocol-version', 'fle-status', 'fle-encrypted-fields', 'c-port',
-  'time-to-first-byte', 'x-edge-detailed-result-type', 'sc-content-type', 'sc-content-len', 'sc-range-start',
-  'sc-range-end',
-] as const;
+/** Legacy standard logs' field order (`#Fields:` of version 1.0), used when a file has no header: the one the local edge writes. */
+export const LEGACY_FIELDS = LOG_FIELDS;
 
 export interface ReadStats {
   files: number;

@@ -46,14 +46,9 @@ export function parseWeights(args: readonly string[]): Record<string, number> {
  * to check names against; undefined when there is no assembly to read.
  */
 export function plannedExperiment(appDir: string | undefined, name: string): PlannedExperiment | undefined {
-  let stacks: ReturnType<typeof readStacks>;
-  try {
-    stacks = readStacks(appDir ?? 'cdk.out');
-  } catch (e) {
-    if (appDir) throw new ExperimentError(e instanceof Error ? e.message : String(e));
-    return undefined;
-  }
-  const all = stacks.flatMap((s) => plansOf(s.template).flatMap((p) => p.experiments ?? []));
+  const plans = appPlans(appDir);
+  if (!plans) return undefined;
+  const all = plans.flatMap((p) => p.experiments ?? []);
   const found = all.find((e) => e.name === name);
   if (!found) {
     throw new ExperimentError(`experiment '${name}' is not in the app (${appDir ?? 'cdk.out'}); experiments: ${[...new Set(all.map((e) => e.name))].join(', ') || 'none'}`, { exitCode: 2 });

@@ -2,7 +2,7 @@
 // of every generated function refuses anything else. See lambda-edge/README.md.
 import type { CloudFrontHeaders } from 'aws-lambda';
 import type { ExperimentConfig } from './config';
-import { parseCookies, unquote } from './cookies';
+import { unquote } from './cookies';
 import { experimentCookie, VIEWER_ID_COOKIE } from './names';
 
 /**
@@ -21,13 +21,19 @@ export interface CookieJar {
 
 /** Cookies of a request, first occurrence wins (RFC 6265 sends the most specific path first). */
 export function readCookies(headers: CloudFrontHeaders): CookieJar {
-  // A plain object without prototype, not a Map: CloudFront Functions have no Map.
+  // A plain object without prototype, not a Map: CloudFront Functions have no Map. The pairs are
+  // read as parseCookies reads them (cookies.ts), without building its pair objects: fewer bytes
+  // in every CloudFront Function that runs experiments.
   const jar: Record<string, string> = Object.create(null);
-  const pairs = parseCookies((headers.cookie || []).map((h) => h.value));
-  for (let i = 0; i < pairs.length; i++) {
-    const pair = pairs[i];
-    if (!pair.hasValue || !pair.name || pair.name in jar) continue;
-    jar[pair.name] = unquote(pair.value);
+  const values = headers.cookie || [];
+  for (let h = 0; h < values.length; h++) {
+    const parts = values[h].value.split(';');
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i].trim();
+      const eq = part.indexOf('=');
+      const name = part.slice(0, eq).trim();
+      if (eq > 0 && name && !(name in jar)) jar[name] = unquote(part.slice(eq + 1).trim());
+    }
   }
   return { get: (name) => (name in jar ? jar[name] : undefined) };
 }

@@ -40,19 +40,6 @@ interface CompiledExperiment {
   readonly bounds: readonly number[];
 }
 
-// The baked experiments are one constant array per bundle: compiled once, not per request (the
-// last array compiled is kept; a function has one, or one per request when the store changes it).
-let lastSet: readonly ExperimentConfig[] | undefined;
-let lastCompiled: readonly CompiledExperiment[] = [];
-
-function compile(experiments: readonly ExperimentConfig[]): readonly CompiledExperiment[] {
-  if (experiments !== lastSet) {
-    lastCompiled = experiments.map(compileOne);
-    lastSet = experiments;
-  }
-  return lastCompiled;
-}
-
 /** Whether `name` is a variant of the experiment (CloudFront Functions have no Set). */
 function hasVariant(e: CompiledExperiment, name: string): boolean {
   return e.config.variants.some((v) => v.name === name);
@@ -136,7 +123,7 @@ export function assignExperiments(
 ): CloudFrontRequest {
   if (experiments.length === 0) return stripExperimentHeaders(request);
   const headers = withoutExperimentHeaders(request.headers);
-  const compiled = compile(experiments);
+  const compiled = experiments.map(compileOne);
   const cookies = readCookies(request.headers);
   const toSet: Array<[string, string]> = [];
   let viewerId: string | undefined;
@@ -164,7 +151,7 @@ export function assignExperiments(
           if (existing !== undefined && VIEWER_ID_PATTERN.test(existing)) {
             viewerId = existing;
           } else {
-            viewerId = newViewerId();
+            viewerId = randomUUID();
             toSet.push([VIEWER_ID_COOKIE, viewerId]);
           }
         }

@@ -32,39 +32,21 @@ export function bucketOf(viewerId: string, experimentName: string): number {
   return digest.readUIntBE(0, 6) / 2 ** 48;
 }
 
-interface CompiledExperiment {
-  readonly config: ExperimentConfig;
-  readonly header: string;
-  readonly cookie: string;
-  /** Upper bounds of each variant's slice of [0, 1), in variant order. */
-  readonly bounds: readonly number[];
+/** `name` when it names a variant of the experiment, else undefined (CloudFront Functions have no Set). */
+function variantNamed(e: ExperimentConfig, name: string | undefined): string | undefined {
+  return e.variants.some((v) => v.name === name) ? name : undefined;
 }
 
-/** Whether `name` is a variant of the experiment (CloudFront Functions have no Set). */
-function hasVariant(e: CompiledExperiment, name: string): boolean {
-  return e.config.variants.some((v) => v.name === name);
-}
-
-function compileOne(config: ExperimentConfig): CompiledExperiment {
-  const total = config.variants.reduce((sum, v) => sum + v.weight, 0);
-  let acc = 0;
-  const bounds = config.variants.map((v) => (acc += v.weight) / total);
-  return {
-    config,
-    header: experimentHeader(config.name),
-    cookie: experimentCookie(config.name),
-    bounds,
-  };
-}
-
-/** The variant whose slice of [0, 1) holds `u`: each variant gets a share equal to its weight. */
+/**
+ * The variant whose slice of [0, 1) holds `u`: each variant gets a share equal to its weight (the
+ * upper bound of variant i is the sum of the weights up to i over the total).
+ */
 export function pickVariant(experiment: ExperimentConfig, u: number): string {
-  return variantAt(compileOne(experiment), u);
-}
-
-function variantAt(e: CompiledExperiment, u: number): string {
-  const variants = e.config.variants;
-  for (let i = 0; i < variants.length - 1; i++) if (u < e.bounds[i]) return variants[i].name;
+  const variants = experiment.variants;
+  let total = 0;
+  for (let i = 0; i < variants.length; i++) total += variants[i].weight;
+  let acc = 0;
+  for (let i = 0; i < variants.length - 1; i++) if (u < (acc += variants[i].weight) / total) return variants[i].name;
   // Floating-point sums can leave the last bound a hair under 1.
   return variants[variants.length - 1].name;
 }
@@ -123,43 +105,35 @@ export function assignExperiments(
 ): CloudFrontRequest {
   if (experiments.length === 0) return stripExperimentHeaders(request);
   const headers = withoutExperimentHeaders(request.headers);
-  const compiled = experiments.map(compileOne);
   const cookies = readCookies(request.headers);
   const toSet: Array<[string, string]> = [];
   let viewerId: string | undefined;
 
-  for (let i = 0; i < compiled.length; i++) {
-    const e = compiled[i];
+  for (let i = 0; i < experiments.length; i++) {
+    const e = experiments[i];
+    const cookie = experimentCookie(e.name);
     let variant: string | undefined;
-    const forceQuery = e.config.forceQuery;
-    const forceCookie = e.config.forceCookie;
-    if (forceQuery !== undefined && (typeof __TCDN_QUERY__ === 'undefined' || __TCDN_QUERY__)) {
-      const forced = queryValue(request.querystring, forceQuery);
-      if (forced !== undefined && hasVariant(e, forced)) variant = forced;
+    if (e.forceQuery !== undefined && (typeof __TCDN_QUERY__ === 'undefined' || __TCDN_QUERY__)) {
+      variant = variantNamed(e, queryValue(request.querystring, e.forceQuery));
     }
-    if (variant === undefined && forceCookie !== undefined) {
-      const forced = cookies.get(forceCookie);
-      if (forced !== undefined && hasVariant(e, forced)) variant = forced;
-    }
+    // The force cookie, then the sticky cookie: a variant read from a cookie is not set again.
+    if (variant === undefined && e.forceCookie !== undefined) variant = variantNamed(e, cookies.get(e.forceCookie));
+    if (variant === undefined) variant = variantNamed(e, cookies.get(cookie));
     if (variant === undefined) {
-      const sticky = cookies.get(e.cookie);
-      if (sticky !== undefined && hasVariant(e, sticky)) {
-        variant = sticky;
-      } else {
-        if (viewerId === undefined) {
-          const existing = cookies.get(VIEWER_ID_COOKIE);
-          if (existing !== undefined && VIEWER_ID_PATTERN.test(existing)) {
-            viewerId = existing;
-          } else {
-            viewerId = randomUUID();
-            toSet.push([VIEWER_ID_COOKIE, viewerId]);
-          }
+      if (viewerId === undefined) {
+        const existing = cookies.get(VIEWER_ID_COOKIE);
+        if (existing !== undefined && VIEWER_ID_PATTERN.test(existing)) {
+          viewerId = existing;
+        } else {
+          viewerId = randomUUID();
+          toSet.push([VIEWER_ID_COOKIE, viewerId]);
         }
-        variant = variantAt(e, bucketOf(viewerId, e.config.name));
-        toSet.push([e.cookie, variant]);
       }
+      variant = pickVariant(e, bucketOf(viewerId, e.name));
+      toSet.push([cookie, variant]);
     }
-    headers[e.header] = [{ key: e.header, value: variant }];
+    const header = experimentHeader(e.name);
+    headers[header] = [{ key: header, value: variant }];
   }
 
   if (toSet.length > 0) {

@@ -53,9 +53,10 @@ async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
   const out: ExperimentConfig[] = [];
   for (let i = 0; i < config.experiments.length; i++) {
     const e = config.experiments[i];
+    const key = kvsExperimentKey(e.name);
     let live: KvsExperimentValue | undefined;
     try {
-      if (await kvs.exists(kvsExperimentKey(e.name))) live = (await kvs.get(kvsExperimentKey(e.name), { format: 'json' })) as KvsExperimentValue;
+      if (await kvs.exists(key)) live = (await kvs.get(key, { format: 'json' })) as KvsExperimentValue;
     } catch (err) {
       live = undefined;
     }
@@ -63,7 +64,7 @@ async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
     // used: the deployed weights are, with one log line saying why.
     const problem = __TCDN_EXPERIMENTS__ && live !== undefined && valuePlan ? experimentValueIssue(e.name, live, valuePlan) : undefined;
     if (problem) {
-      console.log(storeFallbackLogLine(kvsExperimentKey(e.name), problem));
+      console.log(storeFallbackLogLine(key, problem));
       live = undefined;
     }
     out.push(withLiveWeights(e, live));
@@ -152,7 +153,6 @@ function updateOrigin(target: Target): void {
 // Each `__TCDN_*__` condition below is decided at bundle time: a function without a store or without
 // routing carries none of the code behind it.
 function handler(event: CfEvent) {
-  if (__TCDN_KVS__) return handleWithStore(event);
   const r = run(event, config.experiments);
   if (__TCDN_ROUTING__ && r.routed) updateOrigin(r.routed.target);
   return r.out;
@@ -178,5 +178,5 @@ function handleWithStore(event: CfEvent) {
 
 // The generated code's top-level `handler` calls this (lib/edge/cloudfront-function.ts): a global
 // instead of an export spares the bundle esbuild's export wrapper, about 400 of the 10,240 bytes.
-declare let __tcdn: typeof handler;
-__tcdn = handler;
+declare let __tcdn: (event: CfEvent) => unknown;
+__tcdn = __TCDN_KVS__ ? handleWithStore : handler;

@@ -25,8 +25,9 @@ let counter = 0;
 export function randomUUID(): string {
   counter++;
   const hex = String(__cfCrypto.createHash('sha256').update(Math.random() + ':' + Math.random() + ':' + Date.now() + ':' + counter).digest('hex'));
+  // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx from the first 32 hex digits, V one of 8, 9, a, b.
   const variant = ((parseInt(hex.charAt(16), 16) & 3) | 8).toString(16);
-  return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-4' + hex.slice(13, 16) + '-' + variant + hex.slice(17, 20) + '-' + hex.slice(20, 32);
+  return hex.replace(/(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/, '$1-$2-4$3-' + variant + '$4-$5');
 }
 
 /**

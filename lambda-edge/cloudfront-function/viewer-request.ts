@@ -58,7 +58,7 @@ async function liveExperiments(): Promise<readonly ExperimentConfig[]> {
     try {
       if (await kvs.exists(key)) live = (await kvs.get(key, { format: 'json' })) as KvsExperimentValue;
     } catch (err) {
-      live = undefined;
+      // live stays undefined: nothing is assigned when exists() or get() throws.
     }
     // A value the plan does not allow (unknown variant, weight out of range, extra fields) is never
     // used: the deployed weights are, with one log line saying why.

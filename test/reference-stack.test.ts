@@ -87,7 +87,7 @@ describe('reference stack', () => {
     const sizes = Object.values(resources)
       .filter((r) => r.Type === 'AWS::CloudFront::Function')
       .map((f) => ({ fn: f.Properties.FunctionConfig.Comment, over: Math.max(0, Buffer.byteLength(f.Properties.FunctionCode) - 8700) }));
-    // The largest, /api/* (guard, normalize, geo routing, store reads and their value checks), is 8,395 B (2026-12-06).
+    // The largest, /api/* (guard, normalize, geo routing, store reads and their value checks), is 8,367 B (2026-12-06).
     expect(sizes.filter((s) => s.over > 0)).toEqual([]);
     expect(sizes).toHaveLength(5);
   });

@@ -114,6 +114,8 @@ describe('one exit-code rule: 2 for a wrong option or value (with where the opti
     ['an unknown variant', () => ['experiment', 'set', 'home', 'blue=1', '--kvs-arn', ARN, '--app', referenceAssembly().dir], "experiment 'home' has no variant 'blue'", 'experiment set'],
     ['experiment set with no arguments names the first missing one', () => ['experiment', 'set'], "error: missing required argument 'name'", 'experiment set'],
     ['experiment set without --kvs-arn', () => ['experiment', 'set', 'home', 'control=1'], "error: required option '--kvs-arn <arn>' not specified", 'experiment set'],
+    ['routing set with no arguments names the first missing one', () => ['routing', 'set'], "error: missing required argument 'origin'", 'routing set'],
+    ['routing set without --kvs-arn', () => ['routing', 'set', 'apiEu', 'api.example.com'], "error: required option '--kvs-arn <arn>' not specified", 'routing set'],
     ['experiment off with no arguments', () => ['experiment', 'off'], "error: missing required argument 'name'", 'experiment off'],
   ];
 

@@ -11,7 +11,11 @@ interface ExperimentOptions {
   json?: boolean;
 }
 
-function target(opts: ExperimentOptions, command: Command): StoreTarget {
+/**
+ * The store a command writes to. `--kvs-arn` is checked here, in the action, after commander has
+ * checked the arguments: a command given nothing names its missing first argument first.
+ */
+export function storeTarget(opts: { kvsArn?: string; endpoint?: string }, command: Command): StoreTarget {
   if (!opts.kvsArn) command.error("error: required option '--kvs-arn <arn>' not specified", { exitCode: 2, code: 'commander.missingMandatoryOptionValue' });
   return { kvsArn: opts.kvsArn, endpoint: opts.endpoint };
 }
@@ -66,7 +70,7 @@ Example:
   $ tiered-cdn experiment set home control=80 redesign=20 --kvs-arn arn:aws:cloudfront::123456789012:key-value-store/...`,
     )
     .action(async (name: string, args: string[], opts: ExperimentOptions, command: Command) => {
-      const store = target(opts, command);
+      const store = storeTarget(opts, command);
       const weights = parseWeights(args);
       const planned = plannedExperiment(opts.app, name);
       checkVariants(weights, planned);
@@ -77,7 +81,7 @@ Example:
 
   storeOptions(experiment.command('off <name>').description('stop an experiment: new viewers all get its first (control) variant; viewers with a variant cookie keep theirs')).action(
     async (name: string, opts: ExperimentOptions, command: Command) => {
-      const store = target(opts, command);
+      const store = storeTarget(opts, command);
       const planned = plannedExperiment(opts.app, name);
       const effect = checkValue(opts, name, { off: true }, planned);
       report(opts, name, 'off', await writeExperiment(store, name, { off: true }), effect);

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import type { KvsOriginValue } from '../../lambda-edge/shared/experiment-kvs';
 import { describeOriginValue, originValueProblem } from '../../lambda-edge/shared/kvs-values';
-import { appPlans, ExperimentError, kvsValuePlan, type StoreTarget, writeOrigin } from '../experiment/store';
+import { appPlans, ExperimentError, kvsValuePlan, writeOrigin } from '../experiment/store';
+import { storeTarget } from './experiment';
 
 interface RoutingOptions {
-  kvsArn: string;
+  kvsArn?: string;
   endpoint?: string;
   app?: string;
   json?: boolean;
@@ -23,7 +24,8 @@ export function register(program: Command): void {
   routing
     .command('set <origin> <domain>')
     .description("send the requests the routing rules give to <origin> to <domain>, one of the origin domains the app declares (its own restores it)")
-    .requiredOption('--kvs-arn <arn>', 'ARN of the KeyValueStore (the stack output ExperimentStoreArn)')
+    // Checked in the action, after the arguments: `routing set` alone names the missing <origin> first.
+    .option('--kvs-arn <arn>', 'ARN of the KeyValueStore (the stack output ExperimentStoreArn; required)')
     .option('--endpoint <url>', 'KeyValueStore API endpoint (e.g. the local edge: tiered-cdn local prints it)')
     .option('--app <dir>', 'cloud assembly whose plan the value is checked against (default: cdk.out)')
     .option('--json', 'print the result as one JSON line')
@@ -37,14 +39,14 @@ to an origin of the app). Routes with auth route on Lambda@Edge and keep the dep
 Example:
   $ tiered-cdn routing set apiEu api.example.com --kvs-arn arn:aws:cloudfront::123456789012:key-value-store/...`,
     )
-    .action(async (origin: string, domain: string, opts: RoutingOptions) => {
+    .action(async (origin: string, domain: string, opts: RoutingOptions, command: Command) => {
+      const target = storeTarget(opts, command);
       const plans = appPlans(opts.app ?? 'cdk.out');
       if (!plans || plans.length === 0) throw new ExperimentError(`no TieredCdn plan in ${opts.app ?? 'cdk.out'} to check the value against; synthesize the app or pass --app DIR; nothing was written`);
       const value: KvsOriginValue = { domainName: domain.toLowerCase() };
       const problem = originValueProblem(origin, value, kvsValuePlan(plans));
       if (problem) throw new ExperimentError(`${problem}; nothing was written`, { exitCode: 2 });
       const effect = describeOriginValue(origin, value);
-      const target: StoreTarget = { kvsArn: opts.kvsArn, endpoint: opts.endpoint };
       const result = await writeOrigin(target, origin, value);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ origin, action: 'set', key: result.key, value: result.value, previous: result.previous ?? null, etag: result.etag, effect })}\n`);

@@ -65,7 +65,7 @@ function tscProject(tsconfig: string): { errors: string; files: string[] } {
 describe('library use', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-consumer-'));
   const project = path.join(scratch, 'consumer');
-  // `npm pack` builds dist/ in the checkout; leave the tree as it was.
+  // The build writes dist/ in the checkout, as `npm pack` does; leave the tree as it was.
   const hadDist = fs.existsSync(path.join(ROOT, 'dist'));
   let packed: { filename: string; files: Array<{ path: string }> };
   let built: string[];
@@ -94,6 +94,7 @@ describe('library use', () => {
   });
 
   afterAll(() => {
+    declarations.clear();
     fs.rmSync(scratch, { recursive: true, force: true });
     if (!hadDist) fs.rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
   });

@@ -140,11 +140,17 @@ function viewerServer(viewers: ViewerEndpoint, headersTimeout: number, warn: (me
     connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
   };
   const server = http.createServer(serverOptions, (req, res) => {
-    viewers.handle(req, res).catch((e) => {
+    const failed = (e: unknown) => {
       warn(`internal error: ${e instanceof Error ? e.stack : String(e)}`);
       if (!res.headersSent) res.writeHead(502);
       res.end();
-    });
+    };
+    // A fresh hit is written before handle returns; other requests finish later.
+    try {
+      viewers.handle(req, res)?.catch(failed);
+    } catch (e) {
+      failed(e);
+    }
   });
   server.on('clientError', answerClientError);
   const sockets = new Set<Socket>();

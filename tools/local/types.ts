@@ -192,6 +192,11 @@ export interface Processed {
   age?: number;
   request: EdgeRequest;
   detailed?: string;
+  /**
+   * The response is the one shared by the hits on a stored object (see EdgePipeline.renderedHit):
+   * nothing changes it, so what is written for it can be prepared once.
+   */
+  shared?: boolean;
 }
 
 export function count(rec: Record<string, number>, k: string): number {

@@ -17,7 +17,7 @@ import { cloudFrontErrorPage, reason } from './errors';
 import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, setHeader } from './http-types';
 import type { BehaviorModel, DistributionModel, ErrorResponseModel, OriginModel } from './model';
 import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
-import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest, applyViewerVary, rangeCacheKey } from './policies';
+import { applyResponseHeadersPolicy, cacheKey, cacheKeyReadsHeaders, matchBehavior, originBoundRequest, applyViewerVary, rangeCacheKey } from './policies';
 import { fromStoredPartial } from './ranges';
 import { decideTtl } from './ttl';
 import { invalidationMatcher } from './invalidation';
@@ -62,6 +62,17 @@ function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, count
   const headers = { byName, entries };
   lastViewer = { country, protocol: viewerProtocol, ip: req.clientIp, device, headers };
   return headers;
+}
+
+/**
+ * The request with CloudFront's viewer headers added, in a copy of its headers: the request the
+ * pipeline is given is the viewer's own, never changed in place.
+ */
+function withViewerHeaders(a: Admitted): Admitted {
+  const headers = cloneHeaders(a.req.headers);
+  const entries = a.viewerHeaders.entries;
+  for (let i = 0; i < entries.length; i++) headers[entries[i][0]] = [entries[i][1]];
+  return { ...a, req: { ...a.req, headers } };
 }
 
 /** A request past its behavior's checks and viewer-request CloudFront Function, on its way to the cache. */
@@ -330,18 +341,25 @@ export class EdgePipeline {
 
   /** The edge cache: a fresh hit is answered at once; anything else goes on to lookup. */
   private fromCache(a: Admitted, pop: Pop): Processed | Promise<Processed> {
-    const { behavior, req, viewerHeaders } = a;
+    const { behavior } = a;
     // CloudFront adds its viewer headers after the viewer-request function; they reach the cache key
-    // and the origin only where a policy names them.
-    const entries = viewerHeaders.entries;
-    for (let i = 0; i < entries.length; i++) req.headers[entries[i][0]] = [entries[i][1]];
+    // and the origin only where a policy names them, so a key that reads no header is made without them.
+    const keyed = cacheKeyReadsHeaders(behavior) ? withViewerHeaders(a) : a;
+    const req = keyed.req;
     const plainKey = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
-    const { key, range } = this.rangeKey(pop, plainKey, req, cacheable);
+    const range = req.method === 'GET' ? getHeader(req.headers, 'range') : undefined;
+    const key = range ? this.rangeKey(pop, plainKey, range, cacheable) : plainKey;
     // A fresh hit (most requests) needs none of what follows: no origin, no shield, no closures.
     const hit = cacheable && key === plainKey ? pop.cache.hit(key) : undefined;
-    if (hit) return this.afterCache(a, hit, true);
-    return this.lookup(a, pop, plainKey, key, range, cacheable);
+    const rendered = hit && this.renderedHit(behavior, req, hit.response);
+    if (hit && rendered) {
+      const { resultType, detailed } = resultTypes(hit, hit.response.status);
+      return { response: rendered, resultType, behavior, age: hit.age, request: req, detailed, shared: true };
+    }
+    const full = keyed === a ? withViewerHeaders(a) : keyed;
+    if (hit) return this.afterCache(full, hit, true);
+    return this.lookup(full, pop, plainKey, key, range, cacheable);
   }
 
   /** Everything but a fresh hit: stale or missing objects, byte ranges, uncached methods. */
@@ -399,10 +417,6 @@ export class EdgePipeline {
     const { behavior, req, request, ctx } = a;
     const { viaOrigin, resultType, detailed } = resultTypes(served, served.response.status);
     const age = served.result === 'Miss' && viaOrigin ? undefined : served.age;
-    if (hit) {
-      const rendered = this.renderedHit(behavior, req, served.response);
-      if (rendered) return { response: rendered, resultType, behavior, age, request: req, detailed, shared: true };
-    }
     let response: EdgeResponse = { ...served.response, headers: cloneHeaders(served.response.headers) };
     applyViewerVary(behavior, response.headers);
     if (response.status < 400) {
@@ -458,12 +472,10 @@ export class EdgePipeline {
    * A range GET is served from the whole object when the edge holds it fresh, else from a stored copy
    * of that range (or one holding it), else asked of the origin with the Range header.
    */
-  private rangeKey(pop: Pop, plainKey: string, req: EdgeRequest, cacheable: boolean): { key: string; range?: string } {
-    const range = req.method === 'GET' ? getHeader(req.headers, 'range') : undefined;
-    if (!range) return { key: plainKey };
+  private rangeKey(pop: Pop, plainKey: string, range: string, cacheable: boolean): string {
     const whole = cacheable ? pop.cache.stored(plainKey) : undefined;
     const fresh = whole && whole.age < whole.decision.ttl && whole.response.status === 200;
-    return { key: fresh ? plainKey : rangeCacheKey(plainKey, range), range };
+    return fresh ? plainKey : rangeCacheKey(plainKey, range);
   }
 
   private rangesOf(pop: Pop, plainKey: string): Set<string> {

@@ -91,6 +91,11 @@ function keyPlan(behavior: BehaviorModel): KeyPlan {
   return plan;
 }
 
+/** Whether the behavior's cache key reads any request header (CloudFront's viewer headers included). */
+export function cacheKeyReadsHeaders(behavior: BehaviorModel): boolean {
+  return keyPlan(behavior).headers;
+}
+
 const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]');
 
 /**

@@ -2,7 +2,7 @@ import type * as http from 'http';
 import type { AccessLog } from './access-log';
 import { handleControl } from './control';
 import { cloudFrontErrorPage } from './errors';
-import { type CfHeaders, type EdgeRequest, cloneHeaders, getHeader, headersFromRaw } from './http-types';
+import { type CfHeaders, type EdgeRequest, getHeader, headersFromRaw } from './http-types';
 import type { EdgePipeline } from './pipeline';
 import {
   CONTROL_PREFIX,
@@ -144,7 +144,8 @@ export class ViewerEndpoint {
     const root = this.pipeline.model.defaultRootObject;
     if (uri === '/' && root) uri = `/${root.replace(/^\/+/, '')}`;
     const querystring = q < 0 ? '' : rawUrl.slice(q + 1);
-    const clientIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const address = req.socket.remoteAddress ?? '127.0.0.1';
+    const clientIp = address.startsWith('::ffff:') ? address.slice(7) : address;
     const method = req.method ?? 'GET';
     return { started, requestId, rawUrl, pop, country, viewerProtocol, request: { method, uri, querystring, headers, clientIp, body: NO_BODY } };
   }
@@ -179,7 +180,8 @@ export class ViewerEndpoint {
     const { request: viewerReq, requestId, pop, viewerProtocol, country } = input;
     let p: Processed | Promise<Processed>;
     try {
-      p = this.pipeline.process({ ...viewerReq, headers: cloneHeaders(viewerReq.headers) }, pop, requestId, viewerProtocol, country, body);
+      // The pipeline works on copies: the viewer's headers stay as sent for conditional and range GETs.
+      p = this.pipeline.process(viewerReq, pop, requestId, viewerProtocol, country, body);
     } catch (e) {
       return this.internalError(e, input);
     }

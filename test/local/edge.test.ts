@@ -215,6 +215,20 @@ describe('response headers as CloudFront sends them', () => {
     expect(hit.headers['x-amz-cf-id']).not.toBe(miss.headers['x-amz-cf-id']);
   });
 
+  test('hits on one object each get their own request id and age, past a batch of 256 ids', async () => {
+    const first = Number((await get('/api/headers')).headers.age ?? 0);
+    const ids = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      if (i === 150) edge.clock.advance!(3);
+      const hit = await get('/api/headers');
+      expect(hit.headers['x-cache']).toBe('Hit from cloudfront');
+      expect(hit.headers['x-amz-cf-id']).toMatch(/^[A-Za-z0-9_-]{56}$/);
+      expect(hit.headers.age).toBe(String(i < 150 ? first : first + 3));
+      ids.add(String(hit.headers['x-amz-cf-id']));
+    }
+    expect(ids.size).toBe(300);
+  });
+
   test('response headers policy: override replaces, non-override only fills in, security headers added', async () => {
     const r = await get('/index.html');
     expect(r.status).toBe(200);

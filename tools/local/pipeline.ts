@@ -353,10 +353,8 @@ export class EdgePipeline {
     // A fresh hit (most requests) needs none of what follows: no origin, no shield, no closures.
     const hit = cacheable && key === plainKey ? pop.cache.hit(key) : undefined;
     const rendered = hit && this.renderedHit(behavior, req, hit.response);
-    if (hit && rendered) {
-      const { resultType, detailed } = resultTypes(hit, hit.response.status);
-      return { response: rendered, resultType, behavior, age: hit.age, request: req, detailed, shared: true };
-    }
+    // As resultTypes has it for a fresh hit.
+    if (hit && rendered) return { response: rendered, resultType: hit.response.status >= 400 ? 'Error' : 'Hit', behavior, age: hit.age, request: req, detailed: 'Hit', shared: true };
     const full = keyed === a ? withViewerHeaders(a) : keyed;
     if (hit) return this.afterCache(full, hit, true);
     return this.lookup(full, pop, plainKey, key, range, cacheable);

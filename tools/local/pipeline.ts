@@ -14,7 +14,7 @@ import {
   runResponseFunction,
 } from './edge-functions';
 import { cloudFrontErrorPage, reason } from './errors';
-import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, setHeader } from './http-types';
+import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, headerValue, setHeader } from './http-types';
 import type { BehaviorModel, DistributionModel, ErrorResponseModel, OriginModel } from './model';
 import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
 import { applyResponseHeadersPolicy, cacheKey, cacheKeyReadsHeaders, matchBehavior, originBoundRequest, applyViewerVary, rangeCacheKey } from './policies';
@@ -53,7 +53,7 @@ let lastViewer: { country: string; protocol: string; ip: string; device: Record<
 
 /** The CloudFront-* headers CloudFront adds for a viewer; who sees them depends on the behavior's policies. */
 function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): ViewerHeaders {
-  const device = deviceHeadersOf(getHeader(req.headers, 'user-agent'));
+  const device = deviceHeadersOf(headerValue(req.headers, 'user-agent'));
   const l = lastViewer;
   if (l && l.country === country && l.protocol === viewerProtocol && l.ip === req.clientIp && l.device === device) return l.headers;
   const byName: Record<string, string> = { [COUNTRY_KEY]: country, [PROTO_KEY]: viewerProtocol, [ADDRESS_KEY]: `${req.clientIp}:0` };
@@ -348,7 +348,7 @@ export class EdgePipeline {
     const req = keyed.req;
     const plainKey = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
-    const range = req.method === 'GET' ? getHeader(req.headers, 'range') : undefined;
+    const range = req.method === 'GET' ? headerValue(req.headers, 'range') : undefined;
     const key = range ? this.rangeKey(pop, plainKey, range, cacheable) : plainKey;
     // A fresh hit (most requests) needs none of what follows: no origin, no shield, no closures.
     const hit = cacheable && key === plainKey ? pop.cache.hit(key) : undefined;

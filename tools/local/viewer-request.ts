@@ -2,7 +2,7 @@ import type * as http from 'http';
 import type { AccessLog } from './access-log';
 import { handleControl } from './control';
 import { cloudFrontErrorPage } from './errors';
-import { type CfHeaders, type EdgeRequest, getHeader, headersFromRaw } from './http-types';
+import { type CfHeaders, type EdgeRequest, getHeader, headerValue, headersFromRaw } from './http-types';
 import type { EdgePipeline } from './pipeline';
 import {
   CONTROL_PREFIX,
@@ -72,7 +72,7 @@ export class ViewerEndpoint {
     // The edge location is picked on arrival, before the body is read, so round-robin follows arrival order.
     const pop = this.pickPop(joined(viewerHeaders, POP_HEADER));
     const max = this.defaults.maxRequestBodyBytes;
-    const declared = Number(getHeader(viewerHeaders, 'content-length') ?? 0);
+    const declared = Number(headerValue(viewerHeaders, 'content-length') ?? 0);
     if (declared > max) return this.refuseBody(req, res, requestId);
     // The body is read only once the viewer-request functions let the request go on (a 401 is
     // answered while an upload is still arriving), and only up to the limit.

@@ -3,7 +3,7 @@ import { chooseEncoding, compress } from './compress';
 import type { Clock } from './clock';
 import { reason } from './errors';
 import { byteRange } from './ranges';
-import { type CfHeaders, type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, setHeader } from './http-types';
+import { type CfHeaders, type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, headerValue, setHeader } from './http-types';
 import type { Pop, Processed } from './types';
 
 /* What CloudFront does between its answer and the viewer: conditional GETs, byte ranges, compression and its own headers. */
@@ -15,8 +15,8 @@ import type { Pop, Processed } from './types';
  */
 export function notModifiedForViewer(p: Processed, viewerReq: EdgeRequest): Processed {
   if (p.response.status !== 200 || (viewerReq.method !== 'GET' && viewerReq.method !== 'HEAD')) return p;
-  const inm = getHeader(viewerReq.headers, 'if-none-match');
-  const ims = getHeader(viewerReq.headers, 'if-modified-since');
+  const inm = headerValue(viewerReq.headers, 'if-none-match');
+  const ims = headerValue(viewerReq.headers, 'if-modified-since');
   if (!inm && !ims) return p;
   const etag = getHeader(p.response.headers, 'etag');
   const lastModified = getHeader(p.response.headers, 'last-modified');
@@ -39,7 +39,7 @@ function opaque(tag: string): string {
  * range lies outside the object. Several ranges, or a malformed one, get the whole object.
  */
 export function rangeForViewer(p: Processed, viewerReq: EdgeRequest): Processed {
-  const range = getHeader(viewerReq.headers, 'range');
+  const range = headerValue(viewerReq.headers, 'range');
   if (!range || p.response.status !== 200 || viewerReq.method !== 'GET') return p;
   const size = p.response.body.length;
   const wanted = byteRange(range, size);
@@ -205,7 +205,7 @@ function render(p: Processed, pop: Pop, acceptEncoding: string | undefined, requ
  * only its per-request values (X-Amz-Cf-Id, Age, Date when the object has none) are written anew.
  */
 export function writeResponse(res: http.ServerResponse, method: string, viewerReq: EdgeRequest, p: Processed, pop: Pop, requestId: string, clock: Clock): number {
-  const acceptEncoding = getHeader(viewerReq.headers, 'accept-encoding');
+  const acceptEncoding = headerValue(viewerReq.headers, 'accept-encoding');
   let w = p.shared ? writtenFor(p, pop, acceptEncoding) : undefined;
   if (w) {
     const h = w.headers;

@@ -21,6 +21,11 @@ export function cliArgs(args: readonly string[]): string[] {
   return ['-e', `require(${JSON.stringify(bundle)}).main(process.argv)`, bin, ...args];
 }
 
+/** One word for a POSIX shell, quoted. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** Synthesizes a small app into a temporary cdk.out and returns the folder. */
 export function synthApp(build: (stack: Stack) => void, stackName = 'LocalEdgeTest'): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-local-'));

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { type LocalEdge, startLocalEdge } from '../../tools/local/server';
-import { cliArgs, send, startOrigin, type TestOrigin } from './helpers';
+import { cliArgs, send, shellQuote, startOrigin, type TestOrigin } from './helpers';
 
 /*
  * The README's "Use it in your stack" walkthrough, end to end: the development JWKS, the stack file
@@ -31,9 +31,6 @@ function lines(code: string): string[] {
     .map((l) => l.replace(/\s+#.*$/, '').replace(/\bnpx tiered-cdn\b/g, `node ${CLI}`))
     .filter(Boolean);
 }
-
-/** One word for bash, quoted. */
-const shellQuote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
 function sh(line: string, cwd: string, env: NodeJS.ProcessEnv = {}): { stdout: string; stderr: string } {
   const stderrFile = path.join(cwd, '.stderr');

@@ -1,9 +1,8 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import * as esbuild from 'esbuild';
 import type { EdgeFunctionKind } from '../../lambda-edge/shared/config';
+import { buildOnce, privateTempDir } from './build-cache';
 
 /** The constant each edge entry point reads its configuration from. */
 export const CONFIG_CONSTANT = '__TIERED_CDN_CONFIG__';
@@ -24,7 +23,7 @@ export function edgeEntry(kind: EdgeFunctionKind): string {
  * with `config` inlined as `__TIERED_CDN_CONFIG__`.
  */
 export function buildEdgeCode(entry: string, config: unknown): Uint8Array {
-  const result = esbuild.buildSync({
+  return buildOnce({
     entryPoints: [entry],
     bundle: true,
     minify: true,
@@ -42,8 +41,7 @@ export function buildEdgeCode(entry: string, config: unknown): Uint8Array {
       __TIERED_CDN_HAS_EXPERIMENTS__: JSON.stringify(hasExperiments(config)),
     },
     logLevel: 'silent',
-  });
-  return result.outputFiles[0].contents;
+  }).contents;
 }
 
 function hasExperiments(config: unknown): boolean {
@@ -64,12 +62,14 @@ export interface EdgeBundle {
 /**
  * Bundles one edge function with its configuration inlined as a constant, so the configuration is
  * part of the code (Lambda@Edge has no environment variables) and dead steps are dropped.
- * The output folder is named by the content hash, so an unchanged function keeps its asset hash.
+ * The output folder is named by the content hash, so an unchanged function keeps its asset hash,
+ * and lives in this user's private temporary folder (build-cache.ts), where no other user of the
+ * machine can put a bundle of their own before the synth copies it into the cloud assembly.
  */
 export function bundleEdgeFunction(kind: EdgeFunctionKind, config: unknown): EdgeBundle {
   const code = buildEdgeCode(edgeEntry(kind), config);
   const hash = crypto.createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const dir = path.join(os.tmpdir(), 'tiered-cdn-edge', `${kind}-${hash}`);
+  const dir = path.join(privateTempDir(), 'edge', `${kind}-${hash}`);
   const file = path.join(dir, 'index.js');
   if (!fs.existsSync(file)) {
     // Written aside and renamed into place: another synth on this machine may be reading the file.

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as esbuild from 'esbuild';
+import type * as esbuild from 'esbuild';
 import type { FunctionRoutingTarget, FunctionViewerRequestConfig, OriginTarget, ViewerRequestConfig } from '../../lambda-edge/shared/config';
 import { reachablePatterns } from '../../lambda-edge/shared/path-guard';
 import { packPatterns } from '../../lambda-edge/shared/pattern-pack';
 import { CONFIG_CONSTANT } from './bundle';
+import { type BuiltCode, buildOnce } from './build-cache';
 
 /** CloudFront's limit on a function's code ("Quotas on CloudFront Functions"). */
 export const CLOUDFRONT_FUNCTION_CODE_LIMIT = 10 * 1024;
@@ -117,7 +118,7 @@ export interface CloudFrontFunctionCode {
  * `keyValueStore` adds the `cloudfront` module import the function reads its store through.
  */
 export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config: unknown, options: CloudFrontFunctionBuildOptions = {}): CloudFrontFunctionCode {
-  let result: esbuild.BuildResult & { outputFiles: esbuild.OutputFile[] };
+  let result: BuiltCode;
   try {
     result = bundle(kind, options.entry ?? source(kind), config, options.keyValueStore === true);
   } catch (e) {
@@ -125,7 +126,7 @@ export function buildCloudFrontFunctionCode(kind: CloudFrontFunctionKind, config
     if (!errors || errors.length === 0) throw e;
     throw new CloudFrontFunctionLanguageError(kind, options.behavior, languageFindings(errors));
   }
-  const body = result.outputFiles[0].text.trim();
+  const body = result.text.trim();
   return assemble(body, config, options);
 }
 
@@ -159,8 +160,8 @@ function functionTargets(origins: Readonly<Record<string, OriginTarget>>): Recor
   return out;
 }
 
-function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown, keyValueStore: boolean) {
-  return esbuild.buildSync({
+function bundle(kind: CloudFrontFunctionKind, entry: string, config: unknown, keyValueStore: boolean): BuiltCode {
+  return buildOnce({
     entryPoints: [entry],
     bundle: true,
     minify: true,

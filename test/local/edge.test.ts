@@ -377,10 +377,33 @@ describe('edge functions from cdk.out', () => {
     expect(r.headers['x-cache']).toBe('Error from cloudfront');
   });
 
-  test('a viewer-request function that never answers: 503 after the 5 s viewer timeout', async () => {
-    const r = await get('/fn/hang');
-    expect(r.status).toBe(503);
-    expect(r.headers['x-cache']).toBe('Error from cloudfront');
+  test('a viewer-request function that never answers: 503 at the 5 s viewer timeout, not before', async () => {
+    // The edge's timers run on jest's clock here, so the test does not sleep 5 s; sockets and
+    // the I/O of the request run as ever (node's own timers).
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    try {
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      let answered = false;
+      const reply = get('/fn/hang').then((r) => {
+        answered = true;
+        return r;
+      });
+      // When an expectation below fails, the request is still open as the edge closes: not an unhandled rejection.
+      reply.catch(() => undefined);
+      // Until the function runs and its timeout is set.
+      for (let i = 0; i < 100_000 && jest.getTimerCount() === 0; i++) await turn();
+      jest.advanceTimersByTime(4999);
+      for (let i = 0; i < 50; i++) await turn();
+      expect(answered).toBe(false);
+      jest.advanceTimersByTime(1);
+      for (let i = 0; i < 100_000 && !answered; i++) await turn();
+      expect(answered).toBe(true);
+      const r = await reply;
+      expect(r.status).toBe(503);
+      expect(r.headers['x-cache']).toBe('Error from cloudfront');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('origin events run on misses only; viewer-response on hits too; variants from the viewer-request header cached apart', async () => {

@@ -4,21 +4,17 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-
-const ROOT = path.join(__dirname, '..', '..');
+import { CLI, cliFromSources } from '../tools/invalidate-moto-server';
 
 /**
- * node's arguments to run `tiered-cdn ...args` from the TypeScript sources: under jest, the bundle
- * the run built from them at its start (test/helpers/cli-bundle.js, about a third of the CPU of a
- * start through tsx); otherwise bin/tiered-cdn.js, which runs them through tsx. The tests that are
- * about bin/tiered-cdn.js itself, or about a command as the README writes it, run the bin.
+ * node's arguments to run `tiered-cdn ...args` from the TypeScript sources (`cliFromSources`: under
+ * jest, the bundle the run built from them at its start, about a third of the CPU of a start through
+ * tsx). The tests that are about bin/tiered-cdn.js itself, or about a command as the README writes
+ * it, run the bin.
  */
 export function cliArgs(args: readonly string[]): string[] {
-  const bin = path.join(ROOT, 'bin', 'tiered-cdn.js');
-  const bundle = process.env.TIERED_CDN_TEST_CLI;
-  if (!bundle || !fs.existsSync(bundle)) return [bin, ...args];
   // process.argv as the bin would see it: [node, bin, ...args].
-  return ['-e', `require(${JSON.stringify(bundle)}).main(process.argv)`, bin, ...args];
+  return ['-e', cliFromSources(), CLI, ...args];
 }
 
 /** One word for a POSIX shell, quoted. */

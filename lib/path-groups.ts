@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Stack, Token } from 'aws-cdk-lib/core';
 import { checkPath } from '../lambda-edge/shared/invalidation';
 import { LEGACY_PATH_GROUPS_METADATA_KEY, PATH_GROUPS_METADATA_KEY } from './metadata-keys';
 

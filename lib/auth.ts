@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib/core';
 import type { AuthConfig, Jwk, Jwks, JwtAlgorithm } from '../lambda-edge/shared/config';
 import { jwkProblems, MIN_RSA_BITS, publicJwk, type JwkProblem } from '../lambda-edge/shared/jwk';
 import { DEV_JWKS_MEMBER } from '../lambda-edge/shared/names';

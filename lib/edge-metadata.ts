@@ -1,13 +1,9 @@
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { ViewerResponseConfig } from '../lambda-edge/shared/config';
 import { VIEWER_ID_COOKIE, experimentCookie } from '../lambda-edge/shared/names';
+import { EDGE_SET_COOKIES_METADATA_KEY } from './metadata-keys';
 
-/**
- * Key of the distribution resource's `Metadata` naming, per behavior path pattern, the cookies the
- * construct's own edge functions set on responses. `tiered-cdn audit --app` reads it, so a cookie
- * the edge adds after the cache (never stored with the object) is not charged to the origin.
- */
-export const EDGE_SET_COOKIES_METADATA_KEY = 'TieredCdn::EdgeSetCookies';
+export { EDGE_SET_COOKIES_METADATA_KEY };
 
 /** Path pattern -> cookie names set by that behavior's viewer-response function. */
 export type EdgeSetCookies = Readonly<Record<string, readonly string[]>>;

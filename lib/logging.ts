@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib/core';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Problem, problem, show } from './validation';
 

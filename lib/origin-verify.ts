@@ -1,4 +1,4 @@
-import { SecretValue } from 'aws-cdk-lib';
+import { SecretValue } from 'aws-cdk-lib/core';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { show, Problem, problem } from './validation';

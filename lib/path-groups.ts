@@ -1,19 +1,9 @@
 import { IConstruct } from 'constructs';
-import { Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Stack, Token } from 'aws-cdk-lib/core';
 import { checkPath } from '../lambda-edge/shared/invalidation';
+import { LEGACY_PATH_GROUPS_METADATA_KEY, PATH_GROUPS_METADATA_KEY } from './metadata-keys';
 
-/**
- * Key under the template's top-level `Metadata` holding the named groups of invalidation paths.
- * Kept in the template so the groups travel with the stack: `tiered-cdn invalidate --group` reads
- * them from `cdk.out` or, with `--stack`, from the deployed template.
- */
-export const PATH_GROUPS_METADATA_KEY = 'TieredCdn::InvalidationGroups';
-
-/**
- * The key earlier versions wrote, when these groups were called "tags". Still read by
- * `tiered-cdn invalidate --group`, so stacks deployed before the rename keep working.
- */
-export const LEGACY_PATH_GROUPS_METADATA_KEY = 'TieredCdn::InvalidationTags';
+export { LEGACY_PATH_GROUPS_METADATA_KEY, PATH_GROUPS_METADATA_KEY };
 
 /** The groups as written to a template or a JSON file: group name -> invalidation paths. */
 export interface PathGroupsDocument {

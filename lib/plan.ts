@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib/core';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { ExperimentConfig, OriginRequestConfig, OriginResponseConfig, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
 import {
@@ -22,6 +22,7 @@ import { stagingProblems } from './staging';
 import { CacheSpec, cacheSpecFor, DEFAULT_METHODS } from './tier-policies';
 import type { RouteEdgeConfig, TieredCdnProps } from './tiered-cdn';
 import { Problems, show, Problem, problem } from './validation';
+import { PLAN_METADATA_KEY, PLAN_VERSION } from './metadata-keys';
 import { WafOptions, wafProblems } from './web-acl';
 
 /**
@@ -32,11 +33,7 @@ import { WafOptions, wafProblems } from './web-acl';
  * field changes meaning or goes away.
  */
 
-/** Version of the plan's shape; tools refuse a plan whose version they do not know. */
-export const PLAN_VERSION = 1;
-
-/** Key under the template's top-level `Metadata` that holds the serialized plan. */
-export const PLAN_METADATA_KEY = 'TieredCdn::Plan';
+export { PLAN_METADATA_KEY, PLAN_VERSION };
 
 /** The environment a plan depends on. */
 export interface PlanEnvironment {

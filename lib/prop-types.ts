@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { RouteAuthOptions } from './auth';
 import type { CacheTagsOptions } from './cache-tags';

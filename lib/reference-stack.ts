@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Annotations, CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import type { Jwks } from '../lambda-edge/shared/config';
 import { TieredCdn } from './tiered-cdn';

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib/core';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { GuardConfig, OriginResponseConfig, OriginTarget, ViewerRequestConfig, ViewerResponseConfig } from '../lambda-edge/shared/config';
 import { resolveAuthConfig } from './auth';

@@ -1,4 +1,4 @@
-import { CustomResource, Lazy } from 'aws-cdk-lib';
+import { CustomResource, Lazy } from 'aws-cdk-lib/core';
 import { globMatch } from '../lambda-edge/shared/path-pattern';
 import { IMMUTABLE_CACHE_CONTROL } from './tier-policies';
 import { listSiteFiles } from './variant-documents';

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib/core';
 
 /**
  * One problem with a TieredCdn's props: a stable `code` (docs/validation.md lists them), the `path`

@@ -1,4 +1,5 @@
-import { PLAN_METADATA_KEY, PLAN_VERSION, type PlanDocument, type PlanDocumentBehavior } from '../lib/plan';
+import { PLAN_METADATA_KEY, PLAN_VERSION } from '../lib/metadata-keys';
+import type { PlanDocument, PlanDocumentBehavior } from '../lib/plan';
 
 /*
  * Reading the plan a TieredCdn writes into its template (lib/plan.ts). A template without one (a

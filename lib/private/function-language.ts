@@ -1,4 +1,4 @@
-import { Annotations, Aspects, type IAspect, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, type IAspect, Token } from 'aws-cdk-lib/core';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type { Construct, IConstruct } from 'constructs';
 import { checkCloudFrontFunctionLanguage, formatCfLanguageFinding } from '../edge/cf-language';

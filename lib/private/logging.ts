@@ -1,4 +1,4 @@
-import { Annotations, Aws, Names, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Names, Stack } from 'aws-cdk-lib/core';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';

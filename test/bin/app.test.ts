@@ -7,7 +7,8 @@ const ROOT = path.join(__dirname, '..', '..');
 
 function runApp(context: Record<string, string>): { status: number | null; stderr: string; outdir: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-app-'));
-  const r = spawnSync('npx', ['tsx', 'bin/app.ts'], {
+  // cdk.json runs `npx tsx bin/app.ts`; the same tsx loader without npx and tsx's launcher process.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
     cwd: ROOT,
     env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
     encoding: 'utf8',

@@ -7,7 +7,7 @@ import { buildProgram } from '../../tools/cli';
 import { type LocalEdge, routedDomains, startLocalEdge } from '../../tools/local/server';
 import { readDistribution } from '../../tools/local/assembly';
 import { devKeyAssembly } from '../local/reference-assembly';
-import { REPO_ROOT, runCli } from './invalidate-moto-server';
+import { CLI, cliFromSources, runCli } from './invalidate-moto-server';
 
 /**
  * `tiered-cdn audit` on the project's own demo (the reference app, its edge functions, the demo
@@ -27,9 +27,10 @@ beforeAll(async () => {
   for (const o of Object.values(model.origins)) if (o.kind === 'custom') origins[o.domainName] = api.url;
   for (const d of routedDomains(model)) origins[d] = api.url;
   edge = await startLocalEdge({ app: assembly.dir, port: 0, origins, onWarning: () => {} });
-  // `tiered-cdn` on PATH, as after `npm install`, running this checkout.
+  // `tiered-cdn` on PATH, as after `npm install`: the CLI of this checkout, bundled for this jest run
+  // as the package ships it compiled (the bin file itself has tests of its own).
   bin = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-audit-bin-'));
-  fs.writeFileSync(path.join(bin, 'tiered-cdn'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, 'bin', 'tiered-cdn.js')}" "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'tiered-cdn'), `#!/bin/sh\nexec "${process.execPath}" -e '${cliFromSources()}' "${CLI}" "$@"\n`, { mode: 0o755 });
 }, 120_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildProgram } from '../../tools/cli';
 import { referenceAssembly } from '../local/reference-assembly';
-import { CLI, REPO_ROOT, runCli } from './invalidate-moto-server';
+import { CLI, cliFromSources, REPO_ROOT, runCli } from './invalidate-moto-server';
 
 /** The conventions every tiered-cdn command keeps, tried on the commands where they were broken. */
 
@@ -28,7 +28,7 @@ describe('a bad option value: the one-line error, where the options are, exit 2'
 });
 
 test('output into a closed pipe ends quietly (tiered-cdn local --help | head -1)', async () => {
-  const child = spawn(process.execPath, [CLI, 'local', '--help'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', cliFromSources(), CLI, 'local', '--help'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // The reader goes away before the command writes anything, as `head -1` does after one line.
   child.stdout.destroy();
   let stderr = '';

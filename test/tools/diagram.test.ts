@@ -158,7 +158,12 @@ test('fails when there is no cloud assembly', async () => {
 test('the committed docs/diagram.md and the README diagram match the reference app', async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-diagram-ref-'));
   try {
-    execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // The project's CDK CLI itself (what `npx cdk` finds), without npm's own start-up.
+    execFileSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '--output', out], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     // Each arrow names the steps the function runs for that route; each function node its runtime.
     const chart = (await runCli(['diagram', '--app', out], {}, REPO_ROOT)).stdout;
     expect(chart).toMatch(/d_route\d+ -\.->\|"viewer-request: guard, auth"\| d_fn_Cdn_ViewerRequestApiConfig_Fn/);

@@ -83,12 +83,17 @@ export interface CliRun {
  * under jest, as the bundle the run built from them at its start (test/helpers/cli-bundle.js),
  * otherwise through tsx.
  */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = REPO_ROOT): Promise<CliRun> {
+/** `node -e` code that runs the CLI from the sources: the bundle of this jest run, else through tsx. */
+export function cliFromSources(): string {
   const bundle = process.env.TIERED_CDN_TEST_CLI;
-  const fromSources =
-    bundle && fs.existsSync(bundle)
-      ? `require(${JSON.stringify(bundle)}).main(process.argv)`
-      : `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(REPO_ROOT, 'tools', 'cli.ts'))}).main(process.argv)`;
+  return bundle && fs.existsSync(bundle)
+    ? `require(${JSON.stringify(bundle)}).main(process.argv)`
+    : `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(REPO_ROOT, 'tools', 'cli.ts'))}).main(process.argv)`;
+}
+
+/** `prelude`: `node -e` code run before the CLI in the same process (it may watch what the CLI loads). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = REPO_ROOT, prelude = ''): Promise<CliRun> {
+  const fromSources = `${prelude}${cliFromSources()}`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', fromSources, CLI, ...args], { cwd, env: { ...process.env, ...DUMMY_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -19,7 +19,8 @@ function project(routes: string): string {
   fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   fs.mkdirSync(path.join(dir, 'site'));
   fs.writeFileSync(path.join(dir, 'site', 'index.html'), '<!doctype html><title>Shop</title>\n');
-  fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: 'npx tsx app.js' }));
+  // tsx only to load this checkout's TypeScript sources (lib/); in one process, without npx's start-up.
+  fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: 'node --require tsx/cjs app.js' }));
   fs.writeFileSync(
     path.join(dir, 'app.js'),
     `const path = require('path');

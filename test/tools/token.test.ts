@@ -6,8 +6,7 @@ import { resolveAuthConfig } from '../../lib/auth';
 import { createAuthenticator } from '../../lambda-edge/viewer-request/auth';
 import { DEV_AUDIENCE, DEV_ISSUER, loadDevKey } from '../../tools/dev-keys';
 import { bearer, viewerRequest } from '../lambda-edge/jwt-fixtures';
-
-const CLI = path.resolve(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
+import { CLI, cliFromSources } from './invalidate-moto-server';
 let root: string;
 
 beforeEach(() => {
@@ -16,7 +15,8 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const res = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8' });
+  // The CLI bundled for this jest run (no tsx start-up); the bin file has tests of its own.
+  const res = spawnSync(process.execPath, ['-e', cliFromSources(), CLI, ...args], { cwd: root, encoding: 'utf8' });
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 

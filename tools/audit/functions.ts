@@ -1,5 +1,8 @@
-import { type CfLanguageFinding, checkCloudFrontFunctionLanguage, formatCfLanguageFinding } from '../../lib/edge/cf-language';
+import type { CfLanguageFinding } from '../../lib/edge/cf-language';
 import { loadTemplates } from '../diff/synth';
+
+/** The language check parses JavaScript (acorn): loaded when there is a function to check, not when the CLI starts. */
+const language = () => require('../../lib/edge/cf-language') as typeof import('../../lib/edge/cf-language');
 
 /**
  * The CloudFront Functions of a synthesized app checked against the runtime's language
@@ -26,7 +29,7 @@ export function functionLanguageFromAssembly(dir: string): FunctionLanguageRow[]
       // Code assembled from tokens at deploy time (Fn::Join, Fn::Sub) cannot be read here.
       if (typeof code !== 'string') continue;
       const runtime = String(res.Properties?.FunctionConfig?.Runtime ?? 'cloudfront-js-1.0');
-      const findings = checkCloudFrontFunctionLanguage(code, runtime);
+      const findings = language().checkCloudFrontFunctionLanguage(code, runtime);
       if (findings.length === 0) continue;
       const cdkPath = res.Metadata?.['aws:cdk:path'];
       rows.push({ stack, function: id, ...(typeof cdkPath === 'string' ? { path: cdkPath } : {}), runtime, findings });
@@ -41,7 +44,7 @@ export function formatFunctionLanguage(rows: readonly FunctionLanguageRow[]): st
   const out = ['CloudFront Functions outside the runtime language (CloudFront publishes them, then answers 503 FunctionExecutionError):'];
   for (const r of rows) {
     out.push(`  ${r.stack}/${r.function}${r.path ? ` (${r.path})` : ''}, ${r.runtime}:`);
-    for (const f of r.findings) out.push(`    error: ${formatCfLanguageFinding(f)}`);
+    for (const f of r.findings) out.push(`    error: ${language().formatCfLanguageFinding(f)}`);
   }
   return out;
 }

@@ -3,12 +3,21 @@ import * as os from 'os';
 import * as path from 'path';
 import { Command } from 'commander';
 import { CliError } from '../errors';
-import { Template, diffStacks, formatStackDiffs } from '../diff/compare';
+import type { Template } from '../diff/compare';
 import { loadTemplates, repoRoot, resolveCommit, synthesize, synthesizeRef } from '../diff/synth';
 import { DEV_KEY_DIR } from '../dev-keys';
-import { readDistribution } from '../local/assembly';
-import { formatReplay } from '../replay/report';
-import { type ReplayReport, replayLogs } from '../replay/run';
+import type { ReplayReport } from '../replay/run';
+
+/**
+ * Loaded when the command runs, not when the CLI starts: @aws-cdk/cloudformation-diff alone takes
+ * some 30 ms to load, which `--help` and every other command would pay for nothing.
+ */
+const load = {
+  compare: () => require('../diff/compare') as typeof import('../diff/compare'),
+  replay: () => require('../replay/run') as typeof import('../replay/run'),
+  report: () => require('../replay/report') as typeof import('../replay/report'),
+  assembly: () => require('../local/assembly') as typeof import('../local/assembly'),
+};
 
 interface DiffOptions {
   base: string;
@@ -87,10 +96,11 @@ Examples:
         oldLabel = base.label;
         newTemplates = newResult.value;
         // The replay reads the new side's assembly before its temporary folder goes.
-        if (replayLogsGiven) replay = await replayLogs({ logs: replayLogsGiven, app: readDistribution(opts.new ?? tmp!, opts.replayStack) });
+        if (replayLogsGiven) replay = await load.replay().replayLogs({ logs: replayLogsGiven, app: load.assembly().readDistribution(opts.new ?? tmp!, opts.replayStack) });
       } finally {
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
       }
+      const { diffStacks, formatStackDiffs } = load.compare();
       const diffs = diffStacks(oldTemplates, newTemplates);
       const replacements = diffs.flatMap((d) => d.replacements.map((r) => ({ stack: d.stack, ...r })));
       if (opts.json) {
@@ -98,7 +108,7 @@ Examples:
         process.stdout.write(`${JSON.stringify({ old: oldLabel, new: opts.new ?? 'working tree', stacks: summary, ...(replay ? { replay } : {}) }, null, 2)}\n`);
       } else {
         process.stdout.write(`Comparing ${oldLabel} -> ${opts.new ?? 'working tree'}\n\n${formatStackDiffs(diffs, { color: opts.color })}`);
-        if (replay) process.stdout.write(`\n${formatReplay(replay)}`);
+        if (replay) process.stdout.write(`\n${load.report().formatReplay(replay)}`);
       }
       if (opts.failOnReplace && replacements.length > 0) {
         throw new CliError(

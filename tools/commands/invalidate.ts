@@ -1,19 +1,23 @@
 import * as fs from 'fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { PathGroupsDocument } from '../../lib/path-groups';
 import { CliError, UsageError } from '../errors';
 import { loadPathGroups, pathsForGroups } from '../invalidate/groups';
 import { InvalidPathsError, InvalidTagsError, printable, TAG_ITEM_PREFIX } from '../../lambda-edge/shared/invalidation';
-import {
-  DEFAULT_TIMING,
-  describeItems,
-  InvalidationResult,
-  Runtime,
-  runInvalidation,
-} from '../invalidate/run';
-import { DISTRIBUTION_ID_OUTPUT, describeDeployedStack } from '../invalidate/stack';
+import { DEFAULT_TIMING, DISTRIBUTION_ID_OUTPUT } from '../invalidate/defaults';
+import type { InvalidationResult, Runtime } from '../invalidate/run';
+
+/**
+ * Loaded when an invalidation runs, not when the CLI starts: the AWS SDK clients take some 50 ms
+ * to load, which `--help`, a usage error and every other command would pay for nothing.
+ */
+const sdk = {
+  cloudfront: () => require('@aws-sdk/client-cloudfront') as typeof import('@aws-sdk/client-cloudfront'),
+  cloudformation: () => require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation'),
+  run: () => require('../invalidate/run') as typeof import('../invalidate/run'),
+  stack: () => require('../invalidate/stack') as typeof import('../invalidate/stack'),
+};
 
 interface InvalidateOptions {
   distribution?: string;
@@ -108,8 +112,8 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
     let distributionId = opts.distribution;
     let groupsDoc: PathGroupsDocument | undefined;
     if (opts.stack) {
-      const cfn = new CloudFormationClient({ ...clientConfig, ...(opts.region ? { region: opts.region } : {}) });
-      const stack = await describeDeployedStack(cfn, opts.stack, opts.outputKey);
+      const cfn = new (sdk.cloudformation().CloudFormationClient)({ ...clientConfig, ...(opts.region ? { region: opts.region } : {}) });
+      const stack = await sdk.stack().describeDeployedStack(cfn, opts.stack, opts.outputKey);
       distributionId = stack.distributionId;
       if (!opts.json) process.stderr.write(`stack ${opts.stack}: distribution ${distributionId}\n`);
       if (opts.group && !opts.manifest) {
@@ -130,8 +134,8 @@ async function invalidate(opts: InvalidateOptions): Promise<number> {
     }
 
     // CloudFront is a global service signed in us-east-1 whatever the caller's region.
-    const cloudfront = new CloudFrontClient({ ...clientConfig, region: 'us-east-1' });
-    const result = await runInvalidation(
+    const cloudfront = new (sdk.cloudfront().CloudFrontClient)({ ...clientConfig, region: 'us-east-1' });
+    const result = await sdk.run().runInvalidation(
       {
         distributionId: distributionId!,
         paths,
@@ -191,6 +195,7 @@ function printResult(r: InvalidationResult, json: boolean): void {
   const list = (items: readonly string[]) => items.map(printable).join(' ');
   if (r.duplicates.length > 0) out.push(`dropped ${r.duplicates.length} repeated item(s): ${list(r.duplicates)}`);
   for (const f of r.folded) out.push(`folded ${printable(f.path)} (covered by ${printable(f.by)})`);
+  const { describeItems } = sdk.run();
   const what = r.tagItems > 0 ? describeItems(r.paths) : `${r.paths.length} path(s)`;
   if (r.dryRun) {
     out.push(`dry run: would invalidate ${what} on ${r.distributionId} in ${r.batches.length} invalidation(s):`);

@@ -1,6 +1,9 @@
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CONTROL_HEADER, CONTROL_PREFIX, POP_HEADER, startLocalEdge } from '../local/server';
+import { CONTROL_HEADER, CONTROL_PREFIX, POP_HEADER } from '../local/types';
+
+/** The local edge (HTTP server, function sandbox, parsers) loads when the command runs, not with `--help`. */
+const server = () => require('../local/server') as typeof import('../local/server');
 
 interface LocalOptions {
   app: string;
@@ -60,7 +63,7 @@ Examples:
   $ tiered-cdn local --port 0 --pops 3 --clock virtual --log edge.log --origin api=http://127.0.0.1:9000`,
     )
     .action(async (opts: LocalOptions) => {
-      const edge = await startLocalEdge({
+      const edge = await server().startLocalEdge({
         app: opts.app,
         stack: opts.stack,
         port: opts.port,

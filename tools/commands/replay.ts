@@ -1,8 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../errors';
-import { readDistribution } from '../local/assembly';
-import { formatReplay } from '../replay/report';
-import { replayLogs } from '../replay/run';
+
+/** Loaded when the command runs: the replay brings the local edge's function sandbox (acorn). */
+const load = {
+  assembly: () => require('../local/assembly') as typeof import('../local/assembly'),
+  report: () => require('../replay/report') as typeof import('../replay/report'),
+  run: () => require('../replay/run') as typeof import('../replay/run'),
+};
 
 interface ReplayCliOptions {
   log: string[];
@@ -38,14 +42,15 @@ Examples:
   $ tiered-cdn replay --log sample.log --app cdk.out --assume '/api/feed/*=30'`,
     )
     .action(async (opts: ReplayCliOptions) => {
+      const { readDistribution } = load.assembly();
       const app = readDistribution(opts.app, opts.stack);
       const base = opts.baseApp ? readDistribution(opts.baseApp, opts.stack) : undefined;
       const unknown = Object.keys(opts.assume).filter((p) => !app.behaviors.some((b) => b.pathPattern === p));
       if (unknown.length) {
         throw new CliError(`--assume names no behavior of ${opts.app}: ${unknown.join(', ')}; its path patterns: ${app.behaviors.map((b) => b.pathPattern).join(', ')}`, { exitCode: 2 });
       }
-      const report = await replayLogs({ logs: opts.log, app, base, assume: opts.assume });
-      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReplay(report));
+      const report = await load.run().replayLogs({ logs: opts.log, app, base, assume: opts.assume });
+      process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : load.report().formatReplay(report));
     });
 }
 

@@ -1,5 +1,5 @@
 import type { PlanDocument, PlanDocumentBehavior } from '../../lib/plan';
-import { PLAN_METADATA_KEY } from '../../lib/plan';
+import { PLAN_METADATA_KEY } from '../../lib/metadata-keys';
 import { plansOf } from '../plan';
 import type { Template } from './compare';
 

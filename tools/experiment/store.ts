@@ -1,13 +1,4 @@
-// Registers the JS SigV4A signer the KeyValueStore API requires (no native CRT module needed).
-import '@aws-sdk/signature-v4a';
-import {
-  CloudFrontKeyValueStoreClient,
-  ConflictException,
-  DescribeKeyValueStoreCommand,
-  GetKeyCommand,
-  PutKeyCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-cloudfront-keyvaluestore';
+import type { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { kvsExperimentKey, type KvsExperimentValue, kvsOriginKey, type KvsOriginValue } from '../../lambda-edge/shared/experiment-kvs';
 import { kvsItemProblem } from '../../lambda-edge/shared/kvs-limits';
 import type { KvsValuePlan } from '../../lambda-edge/shared/kvs-values';
@@ -99,7 +90,18 @@ export function checkVariants(weights: Record<string, number>, planned: PlannedE
   if (unknown.length) throw new ExperimentError(`experiment '${planned.name}' has no variant ${unknown.map((u) => `'${u}'`).join(', ')}; its variants: ${known.join(', ')}`, { exitCode: 2 });
 }
 
+/**
+ * The KeyValueStore SDK, loaded by the first write rather than when the CLI starts (with the SigV4A
+ * signer, some 40 ms that reading a plan, `--help` and a usage error do not need).
+ */
+function kvsSdk(): typeof import('@aws-sdk/client-cloudfront-keyvaluestore') {
+  // Registers the JS SigV4A signer the KeyValueStore API requires (no native CRT module needed).
+  require('@aws-sdk/signature-v4a');
+  return require('@aws-sdk/client-cloudfront-keyvaluestore') as typeof import('@aws-sdk/client-cloudfront-keyvaluestore');
+}
+
 function client(target: StoreTarget): CloudFrontKeyValueStoreClient {
+  const { CloudFrontKeyValueStoreClient } = kvsSdk();
   // The store is global; SigV4A signs for every Region ('*'). A local endpoint needs no real keys.
   const local = target.endpoint !== undefined && !process.env.AWS_ACCESS_KEY_ID;
   return new CloudFrontKeyValueStoreClient({
@@ -135,6 +137,7 @@ async function writeKey<V>(target: StoreTarget, key: string, value: V): Promise<
   const text = JSON.stringify(value);
   const problem = kvsItemProblem(key, text);
   if (problem) throw new ExperimentError(`${problem}; the KeyValueStore refuses it`, { exitCode: 2 });
+  const { ConflictException, DescribeKeyValueStoreCommand, GetKeyCommand, PutKeyCommand, ResourceNotFoundException } = kvsSdk();
   const kvs = client(target);
   try {
     const described = await kvs.send(new DescribeKeyValueStoreCommand({ KvsARN: target.kvsArn }));

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LEGACY_PATH_GROUPS_METADATA_KEY, PATH_GROUPS_METADATA_KEY, PathGroupsDocument } from '../../lib/path-groups';
+import { LEGACY_PATH_GROUPS_METADATA_KEY, PATH_GROUPS_METADATA_KEY } from '../../lib/metadata-keys';
+import type { PathGroupsDocument } from '../../lib/path-groups';
 import { CliError } from '../errors';
 
 export class PathGroupsError extends CliError {

@@ -17,6 +17,7 @@ import {
   validateTags,
 } from '../../lambda-edge/shared/invalidation';
 import { CliError, UsageError } from '../errors';
+import { DEFAULT_TIMING, FIRST_POLL_MS, type Timing } from './defaults';
 
 /** What the command was asked to do, after option parsing. */
 export interface InvalidationRequest {
@@ -33,26 +34,7 @@ export interface InvalidationRequest {
   readonly limits?: BatchLimits;
 }
 
-export interface Timing {
-  /** Longest delay between status polls while waiting, ms (polls start at FIRST_POLL_MS and double up to it). */
-  readonly pollIntervalMs: number;
-  /** Give up waiting (and retrying) after this long, ms. */
-  readonly timeoutMs: number;
-  /** First backoff delay after TooManyInvalidationsInProgress, ms; doubles per attempt. */
-  readonly retryBaseMs: number;
-  /** Largest single backoff delay, ms. */
-  readonly retryMaxMs: number;
-}
-
-/**
- * The first status poll comes this soon, and the delay doubles up to `pollIntervalMs`: the local
- * edge and moto complete an invalidation within a second or two, where a fixed 10 s sleep made
- * `--wait` take ten times longer than the work; CloudFront itself takes minutes, so the early polls
- * cost a handful of GetInvalidation calls.
- */
-export const FIRST_POLL_MS = 500;
-
-export const DEFAULT_TIMING: Timing = { pollIntervalMs: 10_000, timeoutMs: 30 * 60_000, retryBaseMs: 5_000, retryMaxMs: 60_000 };
+export { DEFAULT_TIMING, FIRST_POLL_MS, type Timing } from './defaults';
 
 /** Side effects, injected so the retry and wait loops are testable without a clock. */
 export interface Runtime {

@@ -2,12 +2,9 @@ import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, Output
 import type { PathGroupsDocument } from '../../lib/path-groups';
 import { groupsFromTemplate } from './groups';
 import { CliError } from '../errors';
+import { DISTRIBUTION_ID_OUTPUT } from './defaults';
 
-/**
- * The stack output holding the distribution id. The construct's output may sit below a construct
- * path, where CDK appends an 8-hex-digit hash to the logical id; both forms are recognised.
- */
-export const DISTRIBUTION_ID_OUTPUT = 'DistributionId';
+export { DISTRIBUTION_ID_OUTPUT };
 
 export class StackLookupError extends CliError {
   constructor(message: string) {

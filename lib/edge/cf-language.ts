@@ -155,6 +155,23 @@ interface Walk {
  */
 export function checkCloudFrontFunctionLanguage(code: string, runtime: string = 'cloudfront-js-2.0'): CfLanguageFinding[] {
   const rt: CloudFrontFunctionRuntime = runtime === 'cloudfront-js-1.0' ? 'cloudfront-js-1.0' : 'cloudfront-js-2.0';
+  // The same code is checked again and again: at synth for each stack that holds it, and by the local
+  // edge for each sandbox it loads. The check is pure, so a recent answer is reused (as copies: each caller owns what it gets).
+  const key = `${rt}\0${code}`;
+  const known = RECENT_CHECKS.get(key);
+  if (known) return known.map((f) => ({ ...f }));
+  const findings = check(code, rt);
+  if (RECENT_CHECKS.size >= MAX_RECENT_CHECKS) RECENT_CHECKS.delete(RECENT_CHECKS.keys().next().value!);
+  RECENT_CHECKS.set(key, findings.map((f) => ({ ...f })));
+  return findings;
+}
+
+/** Code checked lately (runtime and code) and what was found, oldest first. */
+const RECENT_CHECKS = new Map<string, readonly CfLanguageFinding[]>();
+/** A few stacks' worth of functions (75 behaviors at most per distribution). */
+const MAX_RECENT_CHECKS = 100;
+
+function check(code: string, rt: CloudFrontFunctionRuntime): CfLanguageFinding[] {
   let program: acorn.Program;
   try {
     // A module: the runtime takes `import cf from 'cloudfront'`, and runs functions in strict mode ("Strict mode").

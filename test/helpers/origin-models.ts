@@ -18,6 +18,8 @@ export interface OriginModel {
   readonly read: (path: string) => string;
   /** Whether the origin compares the result with its routes ignoring (ASCII) case. */
   readonly ignoreCase?: boolean;
+  /** For a chain: the proxy model and the application model behind it (`read` is theirs composed). */
+  readonly chain?: readonly [OriginModel, OriginModel];
 }
 
 /** Decodes `%XX` escapes once, as bytes, then as UTF-8 where valid (latin-1 for stray bytes). */
@@ -130,28 +132,59 @@ export function chained(front: OriginModel, back: OriginModel): OriginModel {
     source: `${front.source}; then ${back.source}`,
     read: (p) => back.read(front.read(p)),
     ignoreCase: front.ignoreCase || back.ignoreCase,
+    chain: [front, back],
   };
 }
 
 /** Every model alone and every ordered pair of them. */
 export const ORIGIN_CHAINS: readonly OriginModel[] = [...ORIGIN_MODELS, ...ORIGIN_MODELS.flatMap((a) => ORIGIN_MODELS.map((b) => chained(a, b)))];
 
-/** The models (alone or chained) that read `path` as a resource matching one of `patterns`, with what they read. */
+/** A model that threw on its input (reads nothing). */
+const UNREADABLE: unique symbol = Symbol('unreadable');
+
+/**
+ * The models (alone or chained) that read `path` as a resource matching one of `patterns`, with what they read.
+ * The 121 chains share their 11 proxy readings, and many readings are the same string: each model
+ * reads each string once and each reading is matched once per call (the models are pure functions),
+ * which makes a property's thousands of paths several times cheaper to judge.
+ */
 export function protectedReadings(path: string, patterns: readonly string[], match: (pattern: string, path: string) => boolean, models: readonly OriginModel[] = ORIGIN_CHAINS): Array<{ model: string; read: string; pattern: string }> {
+  const readings = new Map<OriginModel, Map<string, string | typeof UNREADABLE>>();
+  const readBy = (m: OriginModel, input: string): string | typeof UNREADABLE => {
+    let seen = readings.get(m);
+    if (!seen) readings.set(m, (seen = new Map()));
+    let out = seen.get(input);
+    if (out === undefined) {
+      if (m.chain) {
+        const forwarded = readBy(m.chain[0], input);
+        out = forwarded === UNREADABLE ? UNREADABLE : readBy(m.chain[1], forwarded);
+      } else {
+        try {
+          out = m.read(input);
+        } catch {
+          out = UNREADABLE;
+        }
+      }
+      seen.set(input, out);
+    }
+    return out;
+  };
+  const matched = new Map<string, string | null>();
+  const firstMatch = (read: string, ignoreCase: boolean): string | null => {
+    const key = `${ignoreCase ? 'i' : 's'}${read}`;
+    let out = matched.get(key);
+    if (out === undefined) {
+      out = patterns.find((pattern) => match(pattern, read) || (ignoreCase && match(lowerAscii(pattern), lowerAscii(read)))) ?? null;
+      matched.set(key, out);
+    }
+    return out;
+  };
   const found: Array<{ model: string; read: string; pattern: string }> = [];
   for (const m of models) {
-    let read: string;
-    try {
-      read = m.read(path);
-    } catch {
-      continue;
-    }
-    for (const pattern of patterns) {
-      if (match(pattern, read) || (m.ignoreCase === true && match(lowerAscii(pattern), lowerAscii(read)))) {
-        found.push({ model: m.name, read, pattern });
-        break;
-      }
-    }
+    const read = readBy(m, path);
+    if (read === UNREADABLE) continue;
+    const pattern = firstMatch(read, m.ignoreCase === true);
+    if (pattern !== null) found.push({ model: m.name, read, pattern });
   }
   return found;
 }

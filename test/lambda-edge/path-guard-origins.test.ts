@@ -21,9 +21,11 @@ const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 })
 const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kty: 'RSA', kid: 'k1', alg: 'RS256' };
 const auth = { issuer: 'https://issuer.example.com/', audience: 'shop', jwks: { keys: [jwk] as any } };
 
+let reference: readonly ResolvedRoute[] | undefined;
+/** The reference app's routes, built once for the file (its describe blocks only read them). */
 function referenceRoutes(): readonly ResolvedRoute[] {
-  const app = new App({ outdir: testOutdir() });
-  return new ReferenceStack(app, 'Reference', { env: { region: 'us-east-1' }, auth }).cdn.routes;
+  reference ??= new ReferenceStack(new App({ outdir: testOutdir() }), 'Reference', { env: { region: 'us-east-1' }, auth }).cdn.routes;
+  return reference;
 }
 
 function userRoutes(): readonly ResolvedRoute[] {

@@ -31,12 +31,13 @@ describe('the guard of a function keeps only the protected patterns its behavior
   ])('behavior %s: every URI it can receive gets the same answer from the reduced list', (behavior) => {
     const reduced = reachablePatterns(PROTECTED, [behavior]);
     const prefix = behavior.startsWith('/') || behavior.startsWith('*') ? behavior.replace(/[*?].*$/, '') : `/${behavior.replace(/[*?].*$/, '')}`;
+    // The literal after the last `*` (`.jpg` of `*.jpg`) ends every URI the behavior receives.
+    const tail = behavior.includes('*') ? behavior.slice(behavior.lastIndexOf('*') + 1) : '';
+    // The URIs CloudFront hands to the behavior: a filter rather than fc.pre, the same values
+    // without an exception (and its stack trace) for every one left out.
+    const uris = suffix.map((rest) => (prefix || '/') + rest + tail).filter((uri) => matchesPathPattern(behavior, uri));
     fc.assert(
-      fc.property(suffix, (rest) => {
-        // The literal after the last `*` (`.jpg` of `*.jpg`) ends every URI the behavior receives.
-        const tail = behavior.includes('*') ? behavior.slice(behavior.lastIndexOf('*') + 1) : '';
-        const uri = (prefix || '/') + rest + tail;
-        fc.pre(matchesPathPattern(behavior, uri));
+      fc.property(uris, (uri) => {
         expect(pathProblem(uri, { protectedPatterns: reduced })).toBe(pathProblem(uri, { protectedPatterns: PROTECTED }));
       }),
       { numRuns: 3000 },

@@ -1,6 +1,4 @@
 import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as esbuild from 'esbuild';
 import { App, Stack } from 'aws-cdk-lib';
@@ -15,20 +13,21 @@ import { testOutdir, validationErrors } from '../helpers/stacks';
  * Every CloudFront Function the project generates must be code cloudfront-js-2.0 runs: ES 5.1 plus
  * what the Developer Guide's "JavaScript runtime 2.0 features" page lists. Checked on the deployed
  * text (the template's FunctionCode) by two parsers: esbuild refuses syntax outside the subset, and
- * the project's checker (lib/edge/cf-language.ts, acorn) finds syntax and built-ins the page does not list.
+ * the project's checker (lib/edge/cf-language.ts, acorn) finds syntax and built-ins the page does not list,
+ * for the runtime the template names (cloudfront-js-2.0).
  */
 
 const { publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kty: 'RSA', kid: 'k1', alg: 'RS256' } as never;
 
-function functionCodes(template: { Resources: Record<string, any> }): Array<{ name: string; code: string }> {
+function functionCodes(template: { Resources: Record<string, any> }): Array<{ name: string; code: string; runtime: string }> {
   return Object.entries(template.Resources)
     .filter(([, r]) => r.Type === 'AWS::CloudFront::Function')
-    .map(([id, r]) => ({ name: `${id} (${r.Properties.FunctionConfig.Comment})`, code: r.Properties.FunctionCode as string }));
+    .map(([id, r]) => ({ name: `${id} (${r.Properties.FunctionConfig.Comment})`, code: r.Properties.FunctionCode as string, runtime: r.Properties.FunctionConfig.Runtime as string }));
 }
 
-/** What a runtime that implements exactly the documented language would refuse in `code`. */
-function outsideTheLanguage(code: string): string[] {
+/** What a runtime that implements exactly the documented language would refuse in `code` (the runtime the template names). */
+function outsideTheLanguage(code: string, runtime = 'cloudfront-js-2.0'): string[] {
   const out: string[] = [];
   try {
     esbuild.transformSync(code, { target: CLOUDFRONT_FUNCTIONS_TARGET, supported: { ...CLOUDFRONT_FUNCTIONS_SUPPORTED }, loader: 'js', logLevel: 'silent' });
@@ -37,11 +36,11 @@ function outsideTheLanguage(code: string): string[] {
   }
   // The project's own checker (acorn), the one synth, the local edge and audit use: syntax esbuild
   // would lower silently, and built-ins the runtime lacks.
-  for (const f of checkCloudFrontFunctionLanguage(code)) out.push(`uses ${f.feature}`);
+  for (const f of checkCloudFrontFunctionLanguage(code, runtime)) out.push(`uses ${f.feature}`);
   return out;
 }
 
-function synthScaleTable(behaviors: number, experimentsOnGuardedOrigin = false): Array<{ name: string; code: string }> {
+function synthScaleTable(behaviors: number, experimentsOnGuardedOrigin = false): Array<{ name: string; code: string; runtime: string }> {
   const app = new App({ outdir: testOutdir() });
   const stack = new Stack(app, `Scale${behaviors}`, { env: { region: 'us-east-1' } });
   new TieredCdn(stack, 'Cdn', scaleRouteTable(behaviors, { keys: [jwk] }, { experimentsOnGuardedOrigin }));
@@ -50,18 +49,14 @@ function synthScaleTable(behaviors: number, experimentsOnGuardedOrigin = false):
 
 describe('generated CloudFront Functions are written in the runtime language', () => {
   test('every function of the reference app parses under the documented subset and uses no missing built-in', () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiered-cdn-cf-language-'));
-    try {
-      const app = new App({ outdir });
-      const stack = new ReferenceStack(app, 'Reference', { env: { region: 'us-east-1' }, auth: { issuer: 'https://issuer.example.com/', audience: 'shop', jwks: { keys: [jwk] } } });
-      const functions = functionCodes(app.synth().getStackByName(stack.stackName).template);
-      expect(functions.length).toBe(5);
-      for (const f of functions) {
-        expect({ name: f.name, problems: outsideTheLanguage(f.code) }).toEqual({ name: f.name, problems: [] });
-        expect(Buffer.byteLength(f.code)).toBeLessThanOrEqual(CLOUDFRONT_FUNCTION_CODE_LIMIT);
-      }
-    } finally {
-      fs.rmSync(outdir, { recursive: true, force: true });
+    // The worker's assembly folder (test/helpers/stacks.ts): its assets are staged there once.
+    const app = new App({ outdir: testOutdir() });
+    const stack = new ReferenceStack(app, 'Reference', { env: { region: 'us-east-1' }, auth: { issuer: 'https://issuer.example.com/', audience: 'shop', jwks: { keys: [jwk] } } });
+    const functions = functionCodes(app.synth().getStackByName(stack.stackName).template);
+    expect(functions.length).toBe(5);
+    for (const f of functions) {
+      expect({ name: f.name, runtime: f.runtime, problems: outsideTheLanguage(f.code, f.runtime) }).toEqual({ name: f.name, runtime: 'cloudfront-js-2.0', problems: [] });
+      expect(Buffer.byteLength(f.code)).toBeLessThanOrEqual(CLOUDFRONT_FUNCTION_CODE_LIMIT);
     }
   });
 
@@ -79,7 +74,7 @@ describe('generated CloudFront Functions are written in the runtime language', (
     const functions = synthScaleTable(behaviors, experimentsOnGuardedOrigin);
     expect(functions.length).toBeGreaterThanOrEqual(3);
     for (const f of functions) {
-      expect({ name: f.name, problems: outsideTheLanguage(f.code) }).toEqual({ name: f.name, problems: [] });
+      expect({ name: f.name, runtime: f.runtime, problems: outsideTheLanguage(f.code, f.runtime) }).toEqual({ name: f.name, runtime: 'cloudfront-js-2.0', problems: [] });
       const bytes = Buffer.byteLength(f.code);
       expect({ name: f.name, bytes: bytes <= limit ? `at most ${limit}` : bytes }).toEqual({ name: f.name, bytes: `at most ${limit}` });
     }

@@ -22,11 +22,18 @@ function props(extra: Partial<TieredCdnProps> = {}): TieredCdnProps {
   return { site: { source: SITE_DIR }, origins: { api: { domainName: 'api.example.com' } }, routes, ...extra };
 }
 
+let defaults: ReturnType<typeof cdnStack> | undefined;
+/** The stack of `props()`, synthesized once for the file: the tests that use it only read it. */
+function defaultStack(): ReturnType<typeof cdnStack> {
+  defaults ??= cdnStack(props());
+  return defaults;
+}
+
 const problems = validationProblems;
 
 describe('WAF', () => {
   test('a CLOUDFRONT-scope web ACL with a per-IP rate rule, a tighter one on api paths, and AWS managed rules', () => {
-    const { template } = cdnStack(props());
+    const { template } = defaultStack();
     const [acl] = Object.values<any>(template.findResources('AWS::WAFv2::WebACL'));
     expect(acl.Properties.Scope).toBe('CLOUDFRONT');
     expect(acl.Properties.DefaultAction).toEqual({ Allow: {} });
@@ -105,7 +112,7 @@ describe('WAF', () => {
 
 describe('origin lock-down', () => {
   test('custom origins get a secret header resolved from Secrets Manager at deploy time; the S3 site does not', () => {
-    const { template } = cdnStack(props());
+    const { template } = defaultStack();
     template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 48, ExcludePunctuation: true },
@@ -137,7 +144,7 @@ describe('origin lock-down', () => {
 
 describe('observability', () => {
   test('additional metrics, a dashboard, and alarms on 5xx rate, hit rate and edge function errors', () => {
-    const { template } = cdnStack(props());
+    const { template } = defaultStack();
     template.hasResourceProperties('AWS::CloudFront::MonitoringSubscription', {
       MonitoringSubscription: { RealtimeMetricsSubscriptionConfig: { RealtimeMetricsSubscriptionStatus: 'Enabled' } },
     });
@@ -231,7 +238,7 @@ describe('failover', () => {
 
 describe('safe teardown', () => {
   test('generated edge functions and their versions are retained when the stack is deleted', () => {
-    const { template } = cdnStack(props());
+    const { template } = defaultStack();
     const edge = Object.values<any>(template.findResources('AWS::Lambda::Function')).filter((f) =>
       String(f.Properties.Description ?? '').startsWith('tiered-cdn '),
     );

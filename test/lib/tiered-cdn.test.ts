@@ -26,6 +26,13 @@ function fullProps(overrides: Partial<TieredCdnProps> = {}): TieredCdnProps {
   };
 }
 
+let full: ReturnType<typeof cdnStack> | undefined;
+/** The stack of `fullProps()`, synthesized once for the file: the tests that use it only read it. */
+function fullStack(): ReturnType<typeof cdnStack> {
+  full ??= cdnStack(fullProps());
+  return full;
+}
+
 describe('minimal example', () => {
   test('a site with only the default route gets one distribution serving HTML briefly', () => {
     const { template } = cdnStack({ site, routes: [{ pathPattern: '*', tier: 'html', origin: 'site' }] });
@@ -38,7 +45,7 @@ describe('minimal example', () => {
 });
 
 describe('static tier', () => {
-  const { template } = cdnStack(fullProps());
+  const { template } = fullStack();
 
   test('caches a year with no query strings, cookies or headers in the key, gzip and brotli', () => {
     expect(cachePolicyOf(template, '/assets/*')).toEqual(
@@ -73,7 +80,7 @@ describe('static tier', () => {
 
   test('site assets carry Cache-Control immutable in their S3 metadata, uploaded before the entry documents', () => {
     for (const cacheTags of [undefined, false] as const) {
-      const { template } = cdnStack(fullProps(cacheTags === false ? { cacheTags: false } : {}));
+      const { template } = cacheTags === false ? cdnStack(fullProps({ cacheTags: false })) : fullStack();
       const deployments = template.findResources('Custom::CDKBucketDeployment');
       const immutable = Object.entries(deployments).filter(([, d]) => (d as any).Properties.SystemMetadata?.['cache-control'] === 'public, max-age=31536000, immutable');
       expect(immutable.map(([id]) => id)).toEqual([expect.stringMatching(/^CdnSiteDeploymentImmutable/)]);
@@ -94,7 +101,7 @@ describe('static tier', () => {
 
 describe('html tier (default behavior)', () => {
   test('is short-lived, not immutable, and revalidated by browsers', () => {
-    const { template } = cdnStack(fullProps());
+    const { template } = fullStack();
     expect(cachePolicyOf(template, '*')).toMatchObject({ MinTTL: 0, DefaultTTL: 60, MaxTTL: 60 });
     const rhp = deref(template, behaviorFor(template, '*').ResponseHeadersPolicyId);
     const items = rhp.Properties.ResponseHeadersPolicyConfig.CustomHeadersConfig.Items;
@@ -121,7 +128,7 @@ describe('html tier (default behavior)', () => {
 });
 
 describe('api tier', () => {
-  const { template } = cdnStack(fullProps());
+  const { template } = fullStack();
 
   test('caches nothing unless the origin opts in: MinTTL 0, DefaultTTL 0, MaxTTL one day', () => {
     expect(cachePolicyOf(template, '/api/*')).toMatchObject({ MinTTL: 0, DefaultTTL: 0, MaxTTL: 86400 });
@@ -177,7 +184,7 @@ describe('api tier', () => {
 });
 
 describe('dynamic tier', () => {
-  const { template } = cdnStack(fullProps());
+  const { template } = fullStack();
 
   test('uses the managed CachingDisabled policy and accepts every method', () => {
     expect(behaviorFor(template, '/api/me/*')).toMatchObject({
@@ -254,7 +261,7 @@ describe('origins', () => {
   });
 
   test('the site bucket is private, SSL-only, logged, and reached through Origin Access Control', () => {
-    const { template } = cdnStack(fullProps());
+    const { template } = fullStack();
     template.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: {
         BlockPublicAcls: true,
@@ -280,7 +287,7 @@ describe('origins', () => {
 });
 
 describe('distribution', () => {
-  const { template } = cdnStack(fullProps());
+  const { template } = fullStack();
   const config = distributionConfig(template);
 
   test('HTTP/2 and HTTP/3, IPv6, price class 100, standard logging (v2) to the log bucket', () => {
@@ -356,7 +363,7 @@ describe('maximum example', () => {
 
 describe('stateful resources keep their logical ids', () => {
   test('buckets and the distribution', () => {
-    const { template } = cdnStack(fullProps());
+    const { template } = fullStack();
     const ids = (type: string) => Object.keys(template.findResources(type)).sort();
     expect(ids('AWS::S3::Bucket')).toEqual(['CdnLogBucket75337C09', 'CdnSiteBucket86B79174']);
     expect(ids('AWS::CloudFront::Distribution')).toEqual(['CdnF9DD0B44']);

@@ -4,7 +4,7 @@ import { CloudFrontClient, CreateInvalidationCommand, GetInvalidationCommand, Li
 import { TieredCdn } from '../../lib';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
 import { runCli } from '../tools/invalidate-moto-server';
-import { type TestOrigin, request, send, startOrigin, synthApp } from './helpers';
+import { type TestOrigin, cliArgs, request, send, startOrigin, synthApp } from './helpers';
 
 /**
  * CloudFront cache tags through the local edge, over HTTP: a TieredCdn with its default cacheTags,
@@ -161,8 +161,7 @@ test('invalid tags are refused before any request reaches the CloudFront API', a
 });
 
 test('tiered-cdn local --json names the CloudFront API endpoint and distribution id; invalidate --wait works against them', async () => {
-  const cli = path.join(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
-  const child = spawn(process.execPath, [cli, 'local', '--app', app, '--port', '0', '--json', '--no-log', '--invalidation-seconds', '0.3', '--origin', `api.example.com=${origin.url}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgs(['local', '--app', app, '--port', '0', '--json', '--no-log', '--invalidation-seconds', '0.3', '--origin', `api.example.com=${origin.url}`]), { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const summary = await new Promise<Record<string, unknown>>((resolve, reject) => {
       let out = '';

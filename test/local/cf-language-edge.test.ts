@@ -6,7 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
-import { type TestOrigin, request, send, startOrigin } from './helpers';
+import { type TestOrigin, cliArgs, request, send, startOrigin } from './helpers';
 
 /**
  * A plain aws-cdk-lib distribution through the local edge: functions outside the CloudFront
@@ -179,8 +179,7 @@ describe('functions written in the documented language run unchanged', () => {
 
 describe('tiered-cdn local', () => {
   it('prints each function outside the language on stderr and in the --json startup line', async () => {
-    const cli = path.join(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
-    const child = spawn(process.execPath, [cli, 'local', '--app', app, '--port', '0', '--json', '--no-log', '--origin', `api.example.com=${origin.url}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cliArgs(['local', '--app', app, '--port', '0', '--json', '--no-log', '--origin', `api.example.com=${origin.url}`]), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));

@@ -5,11 +5,9 @@ import * as path from 'path';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
-import { type TestOrigin, request, send, startOrigin, synthApp } from './helpers';
+import { type TestOrigin, cliArgs, request, send, startOrigin, synthApp } from './helpers';
 
 /** `tiered-cdn local` as a user runs it: exit codes, messages, and the edge's answers to bad requests. */
-
-const CLI = path.join(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
 
 interface Run {
   code: number | null;
@@ -19,7 +17,7 @@ interface Run {
 
 function run(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cliArgs(['local', ...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -31,7 +29,7 @@ function run(args: string[]): Promise<Run> {
 /** Starts the command and resolves once it printed its URL. */
 function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cliArgs(['local', ...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d: Buffer) => {
       out += d;

@@ -140,6 +140,50 @@ describe('control endpoints refuse what a web page can send', () => {
   });
 });
 
+describe('keep-alive connections', () => {
+  const ASSET = `/assets/${fs.readdirSync(path.join(__dirname, '..', '..', 'site', 'assets')).find((f) => f.endsWith('.js'))}`;
+
+  /** GETs one after another on one keep-alive agent: the x-cache, Connection and socket reuse of each. */
+  async function onOneConnection(n: number, method = 'GET'): Promise<Array<{ xCache: unknown; connection: unknown; reused: boolean }>> {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const out: Array<{ xCache: unknown; connection: unknown; reused: boolean }> = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        out.push(
+          await new Promise((resolve, reject) => {
+            const req = http.request({ hostname: '127.0.0.1', port: port(edge), path: ASSET, method, agent }, (res) => {
+              res.resume();
+              res.on('end', () => resolve({ xCache: res.headers['x-cache'], connection: res.headers.connection, reused: req.reusedSocket }));
+            });
+            req.on('error', reject);
+            req.end();
+          }),
+        );
+      }
+    } finally {
+      agent.destroy();
+    }
+    return out;
+  }
+
+  test('cache hits keep the connection open for the next request', async () => {
+    const replies = await onOneConnection(3);
+    expect(replies.slice(1)).toEqual([
+      { xCache: 'Hit from cloudfront', connection: 'keep-alive', reused: true },
+      { xCache: 'Hit from cloudfront', connection: 'keep-alive', reused: true },
+    ]);
+  });
+
+  test('HEAD hits keep the connection open too', async () => {
+    await onOneConnection(1);
+    const replies = await onOneConnection(2, 'HEAD');
+    expect(replies.map((r) => [r.connection, r.reused])).toEqual([
+      ['keep-alive', false],
+      ['keep-alive', true],
+    ]);
+  });
+});
+
 describe('request bodies', () => {
   test('an unauthenticated 300 MB upload is answered 401 while it is still arriving, and never buffered', async () => {
     const total = 300 * 1024 * 1024;

@@ -26,7 +26,7 @@ exports.handler = async (event) => {
   if (req.uri.startsWith('/fn/disallowed')) { req.headers['x-amz-cf-smuggle'] = h('X-Amz-Cf-Smuggle', '1'); return req; }
   if (req.uri.startsWith('/fn/readonly')) { req.headers.host = h('Host', 'evil.example'); return req; }
   if (req.uri.startsWith('/fn/throw')) throw new Error('boom');
-  if (req.uri.startsWith('/fn/hang')) return new Promise(() => {});
+  if (req.uri.startsWith('/fn/hang')) { console.log('hanging'); return new Promise(() => {}); }
   if (req.uri.startsWith('/fn/big')) return { status: '200', body: 'x'.repeat(41 * 1024) };
   const m = /variant=(\\w+)/.exec((req.headers.cookie || []).map((c) => c.value).join(';'));
   req.headers['x-variant'] = h('X-Variant', m ? m[1] : 'a');
@@ -62,6 +62,8 @@ let app: string;
 let origin: TestOrigin;
 let edge: LocalEdge;
 const logLines: string[] = [];
+/** What the edge functions' console lines go to. */
+let onEdgeLine: (line: string) => void = () => {};
 const INDEX_HTML = `<!doctype html><title>site</title>${'<p>hello from the site bucket</p>\n'.repeat(60)}`;
 
 beforeAll(async () => {
@@ -147,6 +149,7 @@ beforeAll(async () => {
     origins: { 'api.example.com': origin.url, 'direct.example.com': origin.url },
     log: (line) => logLines.push(line),
     onWarning: () => {},
+    onEdgeLog: (line) => onEdgeLine(line),
   });
 });
 
@@ -213,6 +216,20 @@ describe('response headers as CloudFront sends them', () => {
     expect(hit.headers['x-cache']).toBe('Hit from cloudfront');
     expect(hit.headers.age).toBe('7');
     expect(hit.headers['x-amz-cf-id']).not.toBe(miss.headers['x-amz-cf-id']);
+  });
+
+  test('hits on one object each get their own request id and age, past a batch of 256 ids', async () => {
+    const first = Number((await get('/api/headers')).headers.age ?? 0);
+    const ids = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      if (i === 150) edge.clock.advance!(3);
+      const hit = await get('/api/headers');
+      expect(hit.headers['x-cache']).toBe('Hit from cloudfront');
+      expect(hit.headers['x-amz-cf-id']).toMatch(/^[A-Za-z0-9_-]{56}$/);
+      expect(hit.headers.age).toBe(String(i < 150 ? first : first + 3));
+      ids.add(String(hit.headers['x-amz-cf-id']));
+    }
+    expect(ids.size).toBe(300);
   });
 
   test('response headers policy: override replaces, non-override only fills in, security headers added', async () => {
@@ -377,11 +394,36 @@ describe('edge functions from cdk.out', () => {
     expect(r.headers['x-cache']).toBe('Error from cloudfront');
   });
 
-  test('a viewer-request function that never answers: 503 after the 5 s viewer timeout', async () => {
-    const r = await get('/fn/hang');
-    expect(r.status).toBe(503);
-    expect(r.headers['x-cache']).toBe('Error from cloudfront');
+  test('a viewer-request function that never answers: 503 at the 5 s viewer timeout, not before', async () => {
+    // The edge's timers run on jest's clock here, so the test does not sleep 5 s; sockets and
+    // the I/O of the request run as ever (node's own timers).
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    try {
+      // The function logs as it starts; the edge sets its timeout in the same turn.
+      const hanging = new Promise<void>((resolve) => (onEdgeLine = (line) => line === 'hanging' && resolve()));
+      let answered = false;
+      const reply = get('/fn/hang').then((r) => {
+        answered = true;
+        return r;
+      });
+      // When an expectation below fails, the request is still open as the edge closes: not an unhandled rejection.
+      reply.catch(() => undefined);
+      await hanging;
+      jest.advanceTimersByTime(4999);
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(answered).toBe(false);
+      jest.advanceTimersByTime(1);
+      // The timeout fired (no timer left): the 503 is on its way.
+      expect(jest.getTimerCount()).toBe(0);
+      const r = await reply;
+      expect(r.status).toBe(503);
+      expect(r.headers['x-cache']).toBe('Error from cloudfront');
+    } finally {
+      jest.useRealTimers();
+      onEdgeLine = () => {};
+    }
   });
+
 
   test('origin events run on misses only; viewer-response on hits too; variants from the viewer-request header cached apart', async () => {
     const before = { ...edge.stats.edgeFunctionInvocations };

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
 import { type ReferenceAssembly, referenceAssembly } from './reference-assembly';
-import { type TestOrigin, request, send, startOrigin } from './helpers';
+import { type TestOrigin, cliArgs, request, send, startOrigin } from './helpers';
 
 /**
  * `tiered-cdn experiment` against the local edge's KeyValueStore API: the reference app's home
@@ -10,11 +10,9 @@ import { type TestOrigin, request, send, startOrigin } from './helpers';
  * viewers with a variant cookie keep theirs.
  */
 
-const CLI = path.join(__dirname, '..', '..', 'bin', 'tiered-cdn.js');
-
 function cli(args: string[], command = 'experiment'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } });
+    const child = spawn(process.execPath, cliArgs([command, ...args]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

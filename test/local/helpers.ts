@@ -4,6 +4,23 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
+import { CLI, cliFromSources } from '../tools/invalidate-moto-server';
+
+/**
+ * node's arguments to run `tiered-cdn ...args` from the TypeScript sources (`cliFromSources`: under
+ * jest, the bundle the run built from them at its start, about a third of the CPU of a start through
+ * tsx). The tests that are about bin/tiered-cdn.js itself, or about a command as the README writes
+ * it, run the bin.
+ */
+export function cliArgs(args: readonly string[]): string[] {
+  // process.argv as the bin would see it: [node, bin, ...args].
+  return ['-e', cliFromSources(), CLI, ...args];
+}
+
+/** One word for a POSIX shell, quoted. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
 
 /** Synthesizes a small app into a temporary cdk.out and returns the folder. */
 export function synthApp(build: (stack: Stack) => void, stackName = 'LocalEdgeTest'): string {

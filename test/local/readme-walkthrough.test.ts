@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { type LocalEdge, startLocalEdge } from '../../tools/local/server';
-import { send, startOrigin, type TestOrigin } from './helpers';
+import { cliArgs, send, shellQuote, startOrigin, type TestOrigin } from './helpers';
 
 /*
  * The README's "Use it in your stack" walkthrough, end to end: the development JWKS, the stack file
@@ -102,7 +102,8 @@ test('"Try it on the local edge": the token for the stack\'s issuer and audience
   const anonymous = await curl(curlLine.replace(/-H "Authorization: Bearer \$TOKEN" /, ''), {});
   expect(anonymous).toMatch(/^HTTP\/1\.1 401 /);
   // A token of the development issuer is not one of the stack's: the stack never accepts it by itself.
-  const devIssuer = sh(`node ${CLI} token --aud shop`, dir).stdout.trim();
+  // (Not a README command: the run's CLI bundle mints it.)
+  const devIssuer = sh(['node', ...cliArgs(['token', '--aud', 'shop'])].map(shellQuote).join(' '), dir).stdout.trim();
   const refused = await curl(curlLine, { TOKEN: devIssuer });
   expect(refused).toMatch(/^HTTP\/1\.1 401 /);
   expect(api.requests.map((r) => r.headers['x-auth-sub'])).toEqual(['dev-user']);

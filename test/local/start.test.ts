@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { REPO_ROOT } from '../tools/invalidate-moto-server';
+import { cliArgs, shellQuote } from './helpers';
 import { devKeyAssembly } from './reference-assembly';
 
 /**
@@ -89,10 +90,11 @@ function runLines(lines: string[], cwd: string): Promise<Ran[]> {
 
 test('prints what to try; every printed command runs as printed and does what its comment says; stops on SIGTERM', async () => {
   const { dir, root } = devKeyAssembly();
-  // Where a user pastes the commands: `npx tiered-cdn` is this checkout's, the key the one the app trusts.
+  // Where a user pastes the commands: `npx tiered-cdn` is this checkout's (run from its sources, as the
+  // run's CLI bundle under jest: test/local/helpers.ts), the key the one the app trusts.
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tcdn-try-'));
   fs.mkdirSync(path.join(work, 'node_modules', '.bin'), { recursive: true });
-  fs.writeFileSync(path.join(work, 'node_modules', '.bin', 'tiered-cdn'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(REPO_ROOT, 'bin', 'tiered-cdn.js')}" "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(work, 'node_modules', '.bin', 'tiered-cdn'), `#!/bin/sh\nexec ${[process.execPath, ...cliArgs([])].map(shellQuote).join(' ')} "$@"\n`, { mode: 0o755 });
   fs.symlinkSync(path.join(root, '.tiered-cdn'), path.join(work, '.tiered-cdn'));
 
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'tools', 'start.ts'), '--no-synth', '--app', dir, '--port', '0'], {

@@ -27,6 +27,12 @@ export function getHeader(headers: CfHeaders, name: string): string | undefined 
   return h && h.length ? h[0].value : undefined;
 }
 
+/** getHeader for a name already in lower case, as the request path's own lookups are: nothing to convert. */
+export function headerValue(headers: CfHeaders, lowerName: string): string | undefined {
+  const h = headers[lowerName];
+  return h && h.length ? h[0].value : undefined;
+}
+
 export function setHeader(headers: CfHeaders, name: string, value: string): void {
   headers[name.toLowerCase()] = [{ key: name, value }];
 }

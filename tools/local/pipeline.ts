@@ -14,10 +14,10 @@ import {
   runResponseFunction,
 } from './edge-functions';
 import { cloudFrontErrorPage, reason } from './errors';
-import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, setHeader } from './http-types';
-import type { BehaviorModel, DistributionModel, OriginModel } from './model';
+import { type EdgeRequest, type EdgeResponse, cloneHeaders, getHeader, headerValue, setHeader } from './http-types';
+import type { BehaviorModel, DistributionModel, ErrorResponseModel, OriginModel } from './model';
 import { OriginUnavailable, createOriginAgents, fetchHttp, fetchS3 } from './origin';
-import { applyResponseHeadersPolicy, cacheKey, matchBehavior, originBoundRequest, applyViewerVary, rangeCacheKey } from './policies';
+import { applyResponseHeadersPolicy, cacheKey, cacheKeyReadsHeaders, matchBehavior, originBoundRequest, applyViewerVary, rangeCacheKey } from './policies';
 import { fromStoredPartial } from './ranges';
 import { decideTtl } from './ttl';
 import { invalidationMatcher } from './invalidation';
@@ -41,18 +41,50 @@ function deviceHeadersOf(userAgent: string | undefined): Record<string, string> 
   return found;
 }
 
+/** CloudFront's viewer headers for one viewer: by name as functions see them, and as request header entries. */
+interface ViewerHeaders {
+  readonly byName: Readonly<Record<string, string>>;
+  /** `[lower-case name, entry]`; an entry is shared, never changed in place (see cloneHeaders). */
+  readonly entries: ReadonlyArray<readonly [string, { readonly key: string; readonly value: string }]>;
+}
+
 /** The last viewer's CloudFront-* headers: a connection's requests come from one viewer. Read only. */
-let lastViewer: { country: string; protocol: string; ip: string; device: Record<string, string>; headers: Readonly<Record<string, string>> } | undefined;
+let lastViewer: { country: string; protocol: string; ip: string; device: Record<string, string>; headers: ViewerHeaders } | undefined;
 
 /** The CloudFront-* headers CloudFront adds for a viewer; who sees them depends on the behavior's policies. */
-function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): Readonly<Record<string, string>> {
-  const device = deviceHeadersOf(getHeader(req.headers, 'user-agent'));
+function cloudFrontViewerHeaders(req: EdgeRequest, viewerProtocol: string, country: string): ViewerHeaders {
+  const device = deviceHeadersOf(headerValue(req.headers, 'user-agent'));
   const l = lastViewer;
   if (l && l.country === country && l.protocol === viewerProtocol && l.ip === req.clientIp && l.device === device) return l.headers;
-  const out: Record<string, string> = { [COUNTRY_KEY]: country, [PROTO_KEY]: viewerProtocol, [ADDRESS_KEY]: `${req.clientIp}:0` };
-  for (const k in device) out[k] = device[k];
-  lastViewer = { country, protocol: viewerProtocol, ip: req.clientIp, device, headers: out };
-  return out;
+  const byName: Record<string, string> = { [COUNTRY_KEY]: country, [PROTO_KEY]: viewerProtocol, [ADDRESS_KEY]: `${req.clientIp}:0` };
+  for (const k in device) byName[k] = device[k];
+  const entries = Object.keys(byName).map((key) => [key.toLowerCase(), { key, value: byName[key] }] as const);
+  const headers = { byName, entries };
+  lastViewer = { country, protocol: viewerProtocol, ip: req.clientIp, device, headers };
+  return headers;
+}
+
+/**
+ * The request with CloudFront's viewer headers added, in a copy of its headers: the request the
+ * pipeline is given is the viewer's own, never changed in place.
+ */
+function withViewerHeaders(a: Admitted): Admitted {
+  const headers = cloneHeaders(a.req.headers);
+  const entries = a.viewerHeaders.entries;
+  for (let i = 0; i < entries.length; i++) headers[entries[i][0]] = [entries[i][1]];
+  return { ...a, req: { ...a.req, headers } };
+}
+
+/** A request past its behavior's checks and viewer-request CloudFront Function, on its way to the cache. */
+interface Admitted {
+  readonly behavior: BehaviorModel;
+  /** The request as it reached the edge: failures are answered for it. */
+  readonly request: EdgeRequest;
+  /** The request as the functions so far have left it. */
+  readonly req: EdgeRequest;
+  readonly originChange: OriginChange | undefined;
+  readonly ctx: EventContext;
+  readonly viewerHeaders: ViewerHeaders;
 }
 
 interface Target {
@@ -227,12 +259,29 @@ export class EdgePipeline {
     return (res: EdgeResponse) => decideTtl(behavior.cachePolicy, res.status, res.headers, this.clock.now(), this.model.errorResponses);
   }
 
-  /** The whole path of one viewer request through one edge location, without writing it out. */
   /**
+   * The whole path of one viewer request through one edge location, without writing it out.
    * `body` reads the viewer's request body; it is called only once the viewer-request functions
    * let the request go on (before them only for a Lambda@Edge function that asks for the body).
    */
   async processRequest(request: EdgeRequest, pop: Pop, requestId: string, viewerProtocol: string, country: string, body?: () => Promise<Buffer>): Promise<Processed> {
+    return this.process(request, pop, requestId, viewerProtocol, country, body);
+  }
+
+  /**
+   * processRequest, answered without a promise where nothing on the way waits: no body to read, no
+   * Lambda@Edge viewer function, and a fresh object in the cache (most requests). One path either
+   * way: each step below returns its result, or a promise of it once something has to wait.
+   */
+  process(request: EdgeRequest, pop: Pop, requestId: string, viewerProtocol: string, country: string, body?: () => Promise<Buffer>): Processed | Promise<Processed> {
+    const a = this.admit(request, requestId, viewerProtocol, country);
+    if ('resultType' in a) return a;
+    if (a.behavior.edgeFunctions['viewer-request'] || body) return this.viewerRequestLambda(a, pop, body);
+    return this.fromCache(a, pop);
+  }
+
+  /** Behavior match, viewer protocol policy, allowed methods and the viewer-request CloudFront Function. */
+  private admit(request: EdgeRequest, requestId: string, viewerProtocol: string, country: string): Admitted | Processed {
     const behavior = matchBehavior(this.model.behaviors, request.uri);
     const bs = (this.stats.byBehavior[behavior.pathPattern] ??= { requests: 0, originFetches: 0, results: {} });
     bs.requests++;
@@ -254,7 +303,7 @@ export class EdgePipeline {
     let req = request;
     let originChange: OriginChange | undefined;
     try {
-      const out = this.functions.viewerRequest(behavior, req, ctx, viewerHeaders);
+      const out = this.functions.viewerRequest(behavior, req, ctx, viewerHeaders.byName);
       if (out?.kind === 'response') {
         applyResponseHeadersPolicy(behavior.responseHeadersPolicy, out.response.headers, req);
         return { response: out.response, resultType: 'FunctionGeneratedResponse', behavior, request: req };
@@ -263,6 +312,13 @@ export class EdgePipeline {
     } catch (e) {
       return this.functionFailure(e, behavior, request, requestId);
     }
+    return { behavior, request, req, originChange, ctx, viewerHeaders };
+  }
+
+  /** The viewer-request Lambda@Edge function, and the viewer's body once it lets the request go on. */
+  private async viewerRequestLambda(a: Admitted, pop: Pop, body: (() => Promise<Buffer>) | undefined): Promise<Processed> {
+    const { behavior, request, ctx } = a;
+    let req = a.req;
     const vrq = behavior.edgeFunctions['viewer-request'];
     if (vrq?.includeBody && body) req = { ...req, body: await body() };
     if (vrq) {
@@ -276,24 +332,40 @@ export class EdgePipeline {
         }
         req = out.request;
       } catch (e) {
-        return this.lambdaFailure(e, behavior, request, requestId);
+        return this.lambdaFailure(e, behavior, request, ctx.requestId);
       }
     }
     if (body && !vrq?.includeBody) req = { ...req, body: await body() };
-    // CloudFront adds its viewer headers after the viewer-request function; they reach the cache key
-    // and the origin only where a policy names them.
-    for (const k in viewerHeaders) setHeader(req.headers, k, viewerHeaders[k]);
+    return this.fromCache({ ...a, req }, pop);
+  }
 
+  /** The edge cache: a fresh hit is answered at once; anything else goes on to lookup. */
+  private fromCache(a: Admitted, pop: Pop): Processed | Promise<Processed> {
+    const { behavior } = a;
+    // CloudFront adds its viewer headers after the viewer-request function; they reach the cache key
+    // and the origin only where a policy names them, so a key that reads no header is made without them.
+    const keyed = cacheKeyReadsHeaders(behavior) ? withViewerHeaders(a) : a;
+    const req = keyed.req;
     const plainKey = cacheKey(behavior, req);
     const cacheable = behavior.cachedMethods.includes(req.method) && req.method !== 'HEAD' && req.body.length === 0;
-    const { key, range } = this.rangeKey(pop, plainKey, req, cacheable);
+    const range = req.method === 'GET' ? headerValue(req.headers, 'range') : undefined;
+    const key = range ? this.rangeKey(pop, plainKey, range, cacheable) : plainKey;
     // A fresh hit (most requests) needs none of what follows: no origin, no shield, no closures.
     const hit = cacheable && key === plainKey ? pop.cache.hit(key) : undefined;
+    const rendered = hit && this.renderedHit(behavior, req, hit.response);
+    // As resultTypes has it for a fresh hit.
+    if (hit && rendered) return { response: rendered, resultType: hit.response.status >= 400 ? 'Error' : 'Hit', behavior, age: hit.age, request: req, detailed: 'Hit', shared: true };
+    const full = keyed === a ? withViewerHeaders(a) : keyed;
+    if (hit) return this.afterCache(full, hit, true);
+    return this.lookup(full, pop, plainKey, key, range, cacheable);
+  }
+
+  /** Everything but a fresh hit: stale or missing objects, byte ranges, uncached methods. */
+  private async lookup(a: Admitted, pop: Pop, plainKey: string, key: string, range: string | undefined, cacheable: boolean): Promise<Processed> {
+    const { behavior, req, ctx, originChange } = a;
     let served: Served;
     try {
-      if (hit) {
-        served = hit;
-      } else if (cacheable) {
+      if (cacheable) {
         const routedPrimary = originsAfterChange(this.model, behavior.targetOriginId, originChange).members[0];
         const originShield = routedPrimary.originShield;
         const toOrigin = (v?: Validators) => this.fetchOrigin(behavior, req, ctx, pop.viaId, v, originChange);
@@ -333,35 +405,34 @@ export class EdgePipeline {
         served = { response: up.response, result: 'Miss', upstream: up };
       }
     } catch (e) {
-      return this.lambdaFailure(e, behavior, request, requestId);
+      return this.lambdaFailure(e, behavior, a.request, ctx.requestId);
     }
+    return this.afterCache(a, served, false);
+  }
+
+  /** The steps after the cache: viewer Vary, viewer-response functions, the response headers policy. */
+  private afterCache(a: Admitted, served: Served, hit: boolean): Processed | Promise<Processed> {
+    const { behavior, req, request, ctx } = a;
     const { viaOrigin, resultType, detailed } = resultTypes(served, served.response.status);
     const age = served.result === 'Miss' && viaOrigin ? undefined : served.age;
-    if (hit) {
-      const rendered = this.renderedHit(behavior, req, served.response);
-      if (rendered) return { response: rendered, resultType, behavior, age, request: req, detailed };
-    }
     let response: EdgeResponse = { ...served.response, headers: cloneHeaders(served.response.headers) };
     applyViewerVary(behavior, response.headers);
     if (response.status < 400) {
       try {
         response = this.functions.viewerResponse(behavior, req, response, ctx);
       } catch (e) {
-        return this.functionFailure(e, behavior, request, requestId);
+        return this.functionFailure(e, behavior, request, ctx.requestId);
       }
     }
+    const finish = (r: EdgeResponse): Processed => {
+      applyResponseHeadersPolicy(behavior.responseHeadersPolicy, r.headers, req);
+      if (hit) this.keepRenderedHit(behavior, req, served.response, r);
+      return { response: r, resultType, behavior, age, request: req, detailed };
+    };
     const vrs = behavior.edgeFunctions['viewer-response'];
-    if (vrs && response.status < 400) {
-      count(this.stats.edgeFunctionInvocations, 'viewer-response');
-      try {
-        response = await runResponseFunction(vrs, req, response, ctx, this.handlers);
-      } catch (e) {
-        return this.lambdaFailure(e, behavior, request, requestId);
-      }
-    }
-    applyResponseHeadersPolicy(behavior.responseHeadersPolicy, response.headers, req);
-    if (hit) this.keepRenderedHit(behavior, req, served.response, response);
-    return { response, resultType, behavior, age, request: req, detailed };
+    if (!vrs || response.status >= 400) return finish(response);
+    count(this.stats.edgeFunctionInvocations, 'viewer-response');
+    return runResponseFunction(vrs, req, response, ctx, this.handlers).then(finish, (e) => this.lambdaFailure(e, behavior, request, ctx.requestId));
   }
 
   /**
@@ -399,12 +470,10 @@ export class EdgePipeline {
    * A range GET is served from the whole object when the edge holds it fresh, else from a stored copy
    * of that range (or one holding it), else asked of the origin with the Range header.
    */
-  private rangeKey(pop: Pop, plainKey: string, req: EdgeRequest, cacheable: boolean): { key: string; range?: string } {
-    const range = req.method === 'GET' ? getHeader(req.headers, 'range') : undefined;
-    if (!range) return { key: plainKey };
+  private rangeKey(pop: Pop, plainKey: string, range: string, cacheable: boolean): string {
     const whole = cacheable ? pop.cache.stored(plainKey) : undefined;
     const fresh = whole && whole.age < whole.decision.ttl && whole.response.status === 200;
-    return { key: fresh ? plainKey : rangeCacheKey(plainKey, range), range };
+    return fresh ? plainKey : rangeCacheKey(plainKey, range);
   }
 
   private rangesOf(pop: Pop, plainKey: string): Set<string> {
@@ -426,10 +495,20 @@ export class EdgePipeline {
     return undefined;
   }
 
+  /** Whether customErrorPage changes a response of this status. */
+  hasCustomErrorPage(status: number): boolean {
+    return status >= 400 && this.customErrorFor(status) !== undefined;
+  }
+
+  private customErrorFor(status: number): ErrorResponseModel | undefined {
+    const custom = this.model.errorResponses.find((e) => e.errorCode === status);
+    return custom && (custom.responsePagePath || custom.responseCode) ? custom : undefined;
+  }
+
   /** CustomErrorResponses: the page named for an error code, fetched through the distribution. */
   async customErrorPage(p: Processed, pop: Pop, requestId: string, viewerProtocol: string, country: string): Promise<Processed> {
-    const custom = this.model.errorResponses.find((e) => e.errorCode === p.response.status);
-    if (!custom || (!custom.responsePagePath && !custom.responseCode)) return p;
+    const custom = this.customErrorFor(p.response.status);
+    if (!custom) return p;
     let page = p.response;
     if (custom.responsePagePath) {
       const [uri, querystring = ''] = custom.responsePagePath.split('?');

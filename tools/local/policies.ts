@@ -70,6 +70,8 @@ interface KeyPlan {
   readonly query: boolean;
   readonly headers: boolean;
   readonly cookies: boolean;
+  /** For a key of method and path alone: the GET keys of recent paths (cleared past 1,024 paths). */
+  readonly byPath?: Map<string, string>;
 }
 
 const keyPlans = new WeakMap<BehaviorModel, KeyPlan>();
@@ -85,10 +87,16 @@ function keyPlan(behavior: BehaviorModel): KeyPlan {
       query: p.queryStrings.behavior !== 'none',
       headers: p.headers.behavior !== 'none',
       cookies: p.cookies.behavior !== 'none',
+      byPath: p.queryStrings.behavior === 'none' && p.headers.behavior === 'none' && p.cookies.behavior === 'none' ? new Map() : undefined,
     };
     keyPlans.set(behavior, plan);
   }
   return plan;
+}
+
+/** Whether the behavior's cache key reads any request header (CloudFront's viewer headers included). */
+export function cacheKeyReadsHeaders(behavior: BehaviorModel): boolean {
+  return keyPlan(behavior).headers;
 }
 
 const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]');
@@ -97,11 +105,21 @@ const jsonList = (xs: string[]): string => (xs.length ? JSON.stringify(xs) : '[]
  * The cache key: only what the cache policy names, in a stable form. The distribution's domain is
  * implicit (one distribution per local edge). It is the JSON of `[method, path pattern, uri, query,
  * headers, cookies]` (invalidation reads the uri back from it); what depends on the behavior alone
- * is prepared once, and a policy that names no query string, header or cookie reads none of them.
+ * is prepared once, and a policy that names no query string, header or cookie reads none of them
+ * (its keys are kept per recent path, as the behavior match is).
  */
 export function cacheKey(behavior: BehaviorModel, req: EdgeRequest): string {
   const p = behavior.cachePolicy;
   const plan = keyPlan(behavior);
+  const byPath = req.method === 'OPTIONS' ? undefined : plan.byPath;
+  if (byPath) {
+    let key = byPath.get(req.uri);
+    if (key === undefined) {
+      if (byPath.size >= 1024) byPath.clear();
+      byPath.set(req.uri, (key = `${plan.getPrefix}${JSON.stringify(req.uri)},[],[],[]]`));
+    }
+    return key;
+  }
   const query = plan.query
     ? parseQuery(req.querystring)
         .filter((q) => selects(p.queryStrings, q.name))

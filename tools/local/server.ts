@@ -139,12 +139,18 @@ function viewerServer(viewers: ViewerEndpoint, headersTimeout: number, warn: (me
     requestTimeout: 0,
     connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
   };
+  const failed = (res: http.ServerResponse, e: unknown) => {
+    warn(`internal error: ${e instanceof Error ? e.stack : String(e)}`);
+    if (!res.headersSent) res.writeHead(502);
+    res.end();
+  };
   const server = http.createServer(serverOptions, (req, res) => {
-    viewers.handle(req, res).catch((e) => {
-      warn(`internal error: ${e instanceof Error ? e.stack : String(e)}`);
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
+    // A fresh hit is written before handle returns; other requests finish later.
+    try {
+      viewers.handle(req, res)?.catch((e) => failed(res, e));
+    } catch (e) {
+      failed(res, e);
+    }
   });
   server.on('clientError', answerClientError);
   const sockets = new Set<Socket>();

@@ -158,16 +158,20 @@ export function emptyStats(): LocalEdgeStats {
   return { viewerRequests: 0, originFetches: 0, results: {}, byBehavior: {}, byPop: {}, shieldHits: 0, edgeFunctionInvocations: {}, functions: {} };
 }
 
-/** 56 characters like CloudFront's request ids; random bytes are drawn in batches, one syscall per 256 ids. */
-let idPool = Buffer.alloc(0);
+/**
+ * 56 characters like CloudFront's request ids: 42 random bytes in base64url. The bytes are drawn and
+ * encoded 256 ids at a time (one syscall); 42 bytes are a whole number of base64 groups, so each id
+ * is its own 56 characters of the batch's encoding.
+ */
+let idPool = '';
 let idOffset = 0;
 export function newRequestId(): string {
-  if (idOffset + 42 > idPool.length) {
-    idPool = crypto.randomBytes(42 * 256);
+  if (idOffset >= idPool.length) {
+    idPool = crypto.randomBytes(42 * 256).toString('base64url');
     idOffset = 0;
   }
-  const id = idPool.subarray(idOffset, idOffset + 42).toString('base64url');
-  idOffset += 42;
+  const id = idPool.slice(idOffset, idOffset + 56);
+  idOffset += 56;
   return id;
 }
 
@@ -192,6 +196,11 @@ export interface Processed {
   age?: number;
   request: EdgeRequest;
   detailed?: string;
+  /**
+   * The response is the one shared by the hits on a stored object (see EdgePipeline.renderedHit):
+   * nothing changes it, so what is written for it can be prepared once.
+   */
+  shared?: boolean;
 }
 
 export function count(rec: Record<string, number>, k: string): number {

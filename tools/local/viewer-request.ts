@@ -2,7 +2,7 @@ import type * as http from 'http';
 import type { AccessLog } from './access-log';
 import { handleControl } from './control';
 import { cloudFrontErrorPage } from './errors';
-import { type CfHeaders, type EdgeRequest, cloneHeaders, getHeader, headersFromRaw } from './http-types';
+import { type CfHeaders, type EdgeRequest, getHeader, headerValue, headersFromRaw } from './http-types';
 import type { EdgePipeline } from './pipeline';
 import {
   CONTROL_PREFIX,
@@ -57,7 +57,11 @@ export class ViewerEndpoint {
     private readonly warn: (message: string) => void,
   ) {}
 
-  async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /**
+   * Answers one viewer request. A fresh cache hit is answered and written before this returns;
+   * anything that waits (a body, a Lambda@Edge function, the origin) returns a promise.
+   */
+  handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> | void {
     // Only the access log reads the start time.
     const started = this.log.enabled ? process.hrtime.bigint() : 0n;
     const requestId = newRequestId();
@@ -68,7 +72,7 @@ export class ViewerEndpoint {
     // The edge location is picked on arrival, before the body is read, so round-robin follows arrival order.
     const pop = this.pickPop(joined(viewerHeaders, POP_HEADER));
     const max = this.defaults.maxRequestBodyBytes;
-    const declared = Number(getHeader(viewerHeaders, 'content-length') ?? 0);
+    const declared = Number(headerValue(viewerHeaders, 'content-length') ?? 0);
     if (declared > max) return this.refuseBody(req, res, requestId);
     // The body is read only once the viewer-request functions let the request go on (a 401 is
     // answered while an upload is still arriving), and only up to the limit.
@@ -78,17 +82,24 @@ export class ViewerEndpoint {
     const bodyless = viewerHeaders['content-length'] === undefined && viewerHeaders['transfer-encoding'] === undefined;
     const body = bodyless ? undefined : (): Promise<Buffer> => (reading ??= readBody(req, max));
     const input = this.viewerInput(req, viewerHeaders, rawUrl, pop, started, requestId);
-    let p: Processed;
-    try {
-      p = await this.answer(input, body);
-    } catch (e) {
-      if (!(e instanceof RequestBodyError)) throw e;
-      if (e.tooLarge) return this.refuseBody(req, res, requestId);
-      res.destroy();
-      return;
-    }
+    const p = this.answer(input, body);
+    // Without a body nothing is left unread, though node marks the request complete only after this
+    // event (a fresh hit is written before that).
+    if (!(p instanceof Promise)) return this.respond(req, res, input, p, bodyless);
+    return p.then(
+      (q) => this.respond(req, res, input, q, bodyless || reading !== undefined),
+      (e) => {
+        if (!(e instanceof RequestBodyError)) throw e;
+        if (e.tooLarge) return this.refuseBody(req, res, requestId);
+        res.destroy();
+      },
+    );
+  }
+
+  /** Writes the answer (a conditional or range GET's form of it) and logs it. */
+  private respond(req: http.IncomingMessage, res: http.ServerResponse, input: ViewerInput, p: Processed, noUnreadBody: boolean): void {
     // A body nobody read (the edge answered first) is not drained: the connection closes instead.
-    if (!req.complete && reading === undefined) {
+    if (!noUnreadBody && !req.complete) {
       res.setHeader('connection', 'close');
       res.once('finish', () => req.socket.destroy());
     }
@@ -96,9 +107,9 @@ export class ViewerEndpoint {
     let served: Processed | undefined;
     try {
       served = rangeForViewer(notModifiedForViewer(p, input.request), input.request);
-      bytes = writeResponse(res, input.request.method, input.request, served, input.pop, requestId, this.pipeline.clock);
+      bytes = writeResponse(res, input.request.method, input.request, served, input.pop, input.requestId, this.pipeline.clock);
     } catch (e) {
-      this.warn(`could not write the response to ${input.request.method} ${rawUrl}: ${e instanceof Error ? e.message : String(e)}`);
+      this.warn(`could not write the response to ${input.request.method} ${input.rawUrl}: ${e instanceof Error ? e.message : String(e)}`);
       res.destroy();
     }
     if (this.log.enabled) this.writeLog(req, input, p, served, bytes);
@@ -133,19 +144,20 @@ export class ViewerEndpoint {
     const root = this.pipeline.model.defaultRootObject;
     if (uri === '/' && root) uri = `/${root.replace(/^\/+/, '')}`;
     const querystring = q < 0 ? '' : rawUrl.slice(q + 1);
-    const clientIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const address = req.socket.remoteAddress ?? '127.0.0.1';
+    const clientIp = address.startsWith('::ffff:') ? address.slice(7) : address;
     const method = req.method ?? 'GET';
     return { started, requestId, rawUrl, pop, country, viewerProtocol, request: { method, uri, querystring, headers, clientIp, body: NO_BODY } };
   }
 
-  /** CloudFront's answer to one viewer request, counted in the statistics. */
-  private async answer(input: ViewerInput, body: (() => Promise<Buffer>) | undefined): Promise<Processed> {
-    const { rawUrl, request: viewerReq, requestId, pop, viewerProtocol, country } = input;
+  /** CloudFront's answer to one viewer request, counted in the statistics; a promise only when something waits. */
+  private answer(input: ViewerInput, body: (() => Promise<Buffer>) | undefined): Processed | Promise<Processed> {
+    const { rawUrl, request: viewerReq, requestId, pop } = input;
     const stats = this.pipeline.stats;
     stats.viewerRequests++;
     const ps = (stats.byPop[pop.name] ??= { requests: 0, hits: 0 });
     ps.requests++;
-    let p: Processed;
+    let p: Processed | Promise<Processed>;
     if (Buffer.byteLength(rawUrl) > MAX_URL_BYTES) {
       p = { response: cloudFrontErrorPage(413, `Bad request: the URL is longer than ${MAX_URL_BYTES} bytes.`, requestId), resultType: 'Error', request: viewerReq };
     } else if (!viewerReq.uri.startsWith('/') || (viewerReq.headers.host ?? []).length > 1) {
@@ -157,16 +169,42 @@ export class ViewerEndpoint {
       p = { response: cloudFrontErrorPage(403, 'Bad request: a GET request may not include a body.', requestId), resultType: 'Error', request: viewerReq };
     } else {
       // A HEAD request's body (CloudFront documents none) is never read, so never forwarded.
-      if (viewerReq.method === 'HEAD') body = () => Promise.resolve(Buffer.alloc(0));
-      try {
-        p = await this.pipeline.processRequest({ ...viewerReq, headers: cloneHeaders(viewerReq.headers) }, pop, requestId, viewerProtocol, country, body);
-        if (p.response.status >= 400) p = await this.pipeline.customErrorPage(p, pop, requestId, viewerProtocol, country);
-      } catch (e) {
-        if (e instanceof RequestBodyError) throw e;
-        this.warn(`internal error on ${viewerReq.method} ${rawUrl}: ${e instanceof Error ? e.stack : String(e)}`);
-        p = { response: cloudFrontErrorPage(502, 'Internal error in the local edge.', requestId), resultType: 'Error', request: viewerReq };
-      }
+      if (viewerReq.method === 'HEAD' && body) body = () => Promise.resolve(Buffer.alloc(0));
+      p = this.processed(input, body);
     }
+    return p instanceof Promise ? p.then((q) => this.counted(q, ps)) : this.counted(p, ps);
+  }
+
+  /** The pipeline's answer, with the distribution's custom error page; an internal error is a 502. */
+  private processed(input: ViewerInput, body: (() => Promise<Buffer>) | undefined): Processed | Promise<Processed> {
+    const { request: viewerReq, requestId, pop, viewerProtocol, country } = input;
+    let p: Processed | Promise<Processed>;
+    try {
+      // The pipeline works on copies: the viewer's headers stay as sent for conditional and range GETs.
+      p = this.pipeline.process(viewerReq, pop, requestId, viewerProtocol, country, body);
+    } catch (e) {
+      return this.internalError(e, input);
+    }
+    // Closures only where something waits: a fresh hit makes none.
+    if (p instanceof Promise) return p.then((q) => this.withErrorPage(q, input), (e) => this.internalError(e, input));
+    return this.withErrorPage(p, input);
+  }
+
+  private withErrorPage(p: Processed, input: ViewerInput): Processed | Promise<Processed> {
+    if (!this.pipeline.hasCustomErrorPage(p.response.status)) return p;
+    return this.pipeline.customErrorPage(p, input.pop, input.requestId, input.viewerProtocol, input.country).catch((e) => this.internalError(e, input));
+  }
+
+  /** A 502 for a failure of the local edge itself; a failed body read goes on to the caller. */
+  private internalError(e: unknown, input: ViewerInput): Processed {
+    if (e instanceof RequestBodyError) throw e;
+    const viewerReq = input.request;
+    this.warn(`internal error on ${viewerReq.method} ${input.rawUrl}: ${e instanceof Error ? e.stack : String(e)}`);
+    return { response: cloudFrontErrorPage(502, 'Internal error in the local edge.', input.requestId), resultType: 'Error', request: viewerReq };
+  }
+
+  private counted(p: Processed, ps: { hits: number }): Processed {
+    const stats = this.pipeline.stats;
     count(stats.results, p.resultType);
     if (p.behavior) count(stats.byBehavior[p.behavior.pathPattern].results, p.resultType);
     if (p.resultType === 'Hit' || p.resultType === 'RefreshHit') ps.hits++;

@@ -241,6 +241,11 @@ function checkForwardHeaders(problems: Problems, where: string, route: RouteProp
     } else if (isRequestRewritingHeader(name)) {
       problems.add('forward-headers-request-rewriting', `${where}.forwardHeaders contains ${show(h)}, which changes what many origins do with a request (its method, host or path); forwarded without being in the cache key on the cached '${route.tier}' tier, one viewer's value decides the copy every viewer gets (web cache poisoning). Remove it${route.tier === 'api' ? ', or key on it with varyHeaders (one cached copy per value)' : ''}, or use a 'dynamic' route.`,
       );
+    } else if (foldHeaderName(name) === 'origin') {
+      // Developer Guide, "Cache content based on request headers" > "Configure CloudFront to respect
+      // CORS settings": a custom origin that answers CORS needs Origin forwarded and cached on.
+      problems.add('forward-headers-origin-unkeyed', `${where}.forwardHeaders contains ${show(h)}: an origin that answers CORS per requesting site (Access-Control-Allow-Origin naming it) would see the first site's Origin, while one cached copy, keyed without it, answers every site: the other sites' browsers are refused, or allowed what only the first site was. ${route.tier === 'api' ? 'Key on it with varyHeaders instead (one cached copy per site)' : "Use an 'api' route keyed on it with varyHeaders, or a 'dynamic' route"}.`,
+      );
     } else if (isPerUserHeader(name) && !(route.auth && route.sharedAcrossUsers === true)) {
       problems.add('forward-headers-per-user', `${where}.forwardHeaders contains ${show(h)}, which carries a viewer's credentials or identity: the origin would see the first viewer's value while one cached copy answers everyone. Remove it${route.tier === 'api' ? ', key on it with varyHeaders (one cached copy per value)' : ''}, use a 'dynamic' route, or, for an authenticated route whose responses are the same for every user by design, set 'auth' and 'sharedAcrossUsers: true'.`,
       );

@@ -125,7 +125,7 @@ export function assignExperiments(
         if (existing !== undefined && VIEWER_ID_PATTERN.test(existing)) {
           viewerId = existing;
         } else {
-          viewerId = randomUUID();
+          viewerId = newViewerId();
           toSet.push([VIEWER_ID_COOKIE, viewerId]);
         }
       }

@@ -65,6 +65,18 @@ describe('forwardHeaders: viewer headers the origin sees without them entering t
     expect(cachePolicyOf(template, '/v1/*').ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig.Headers).toEqual(['x-forwarded-host']);
   });
 
+  test.each([
+    ['api', 'Origin', /Key on it with varyHeaders instead \(one cached copy per site\)/],
+    ['html', 'origin', /Use an 'api' route keyed on it with varyHeaders, or a 'dynamic' route/],
+  ] as const)("fails when forwardHeaders names Origin on the cached '%s' tier (%s): one site's CORS answer would be cached for every site", (tier, h, fix) => {
+    const routes: RouteProps[] = [{ pathPattern: '/v1/*', tier, origin: 'api', forwardHeaders: ['x-request-id', h] }];
+    expect(validationCodes(props(routes))).toEqual(['forward-headers-origin-unkeyed routes[1].forwardHeaders']);
+    expect(validationProblems(props(routes))[0]).toMatch(fix);
+    // Keyed, one copy per site: accepted, and the cache key holds it.
+    const { template } = cdnStack(props([{ pathPattern: '/v1/*', tier: 'api', origin: 'api', varyHeaders: ['Origin'] }]));
+    expect(cachePolicyOf(template, '/v1/*').ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig.Headers).toEqual(['origin']);
+  });
+
   test.each(['X-API-Key', 'x_remote_user', 'X-Amz-Security-Token'])('fails when forwardHeaders names the credential header %s on a cached tier', (h) => {
     const routes: RouteProps[] = [{ pathPattern: '/v1/*', tier: 'api', origin: 'api', forwardHeaders: [h] }];
     expect(validationCodes(props(routes))).toEqual(['forward-headers-per-user routes[1].forwardHeaders']);

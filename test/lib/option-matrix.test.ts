@@ -37,6 +37,7 @@ const FORWARD: ReadonlyArray<RouteProps['forwardHeaders']> = [
   ['X-Auth-Sub'],
   ['x-origin-verify'],
   ['Authorization'],
+  ['Origin'],
 ];
 const VARY: ReadonlyArray<readonly string[] | undefined> = [undefined, ['Accept-Language'], ['X-Forwarded-Host'], ['X-Auth-Sub'], ['X_Origin_Verify']];
 
@@ -102,9 +103,11 @@ function expectedCodes(c: Combination): string[] {
             ? 'forward-headers-in-vary'
             : REQUEST_REWRITING_HEADERS.includes(f)
               ? 'forward-headers-request-rewriting'
-              : PER_USER_HEADERS.includes(f) && !shared
-                ? 'forward-headers-per-user'
-                : undefined;
+              : f === 'origin'
+                ? 'forward-headers-origin-unkeyed'
+                : PER_USER_HEADERS.includes(f) && !shared
+                  ? 'forward-headers-per-user'
+                  : undefined;
     if (code) codes.push(`${code} routes[1].forwardHeaders`);
   }
   return codes;

@@ -52,12 +52,31 @@ export function cloneHeaders(headers: CfHeaders): CfHeaders {
   return out;
 }
 
+/**
+ * What the viewer endpoint asks of a request's headers before anything else, noted while they are
+ * read: most requests have none of these, and a lookup of a name the headers lack costs more than
+ * noting the names once.
+ */
+export interface RawHeaderNotes {
+  /** Host fields. */
+  hosts: number;
+  /** A Content-Length or Transfer-Encoding field. */
+  body: boolean;
+  /** A field named `x-tiered-cdn-*` (the local edge's steering headers). */
+  hooks: boolean;
+}
+
 /** From node's `rawHeaders` (name, value, name, value...) keeping the viewer's spelling in `key`. */
-export function headersFromRaw(raw: readonly string[]): CfHeaders {
+export function headersFromRaw(raw: readonly string[], notes?: RawHeaderNotes): CfHeaders {
   const out: CfHeaders = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const key = raw[i];
-    (out[key.toLowerCase()] ??= []).push({ key, value: raw[i + 1] });
+    const name = key.toLowerCase();
+    (out[name] ??= []).push({ key, value: raw[i + 1] });
+    if (!notes) continue;
+    if (name === 'host') notes.hosts++;
+    else if (name === 'content-length' || name === 'transfer-encoding') notes.body = true;
+    else if (name.startsWith('x-tiered-cdn-')) notes.hooks = true;
   }
   return out;
 }

@@ -2,7 +2,7 @@ import type * as http from 'http';
 import type { AccessLog } from './access-log';
 import { handleControl } from './control';
 import { cloudFrontErrorPage } from './errors';
-import { type CfHeaders, type EdgeRequest, getHeader, headerValue, headersFromRaw } from './http-types';
+import { type CfHeaders, type EdgeRequest, getHeader, headerValue, headersFromRaw, type RawHeaderNotes } from './http-types';
 import type { EdgePipeline } from './pipeline';
 import {
   CONTROL_PREFIX,
@@ -44,6 +44,7 @@ interface ViewerInput {
   readonly country: string;
   readonly viewerProtocol: string;
   readonly request: EdgeRequest;
+  readonly notes: RawHeaderNotes;
 }
 
 /** Receives each viewer connection's requests: steering hooks, CloudFront's request limits, the pipeline, the response and the access log. */
@@ -68,20 +69,21 @@ export class ViewerEndpoint {
     const rawUrl = req.url ?? '/';
     if (rawUrl.startsWith(CONTROL_PREFIX)) return handleControl(this.pipeline, req, res, rawUrl, this.defaults.port());
     // Read from the raw list once; node's req.headers object is never built on this path.
-    const viewerHeaders = headersFromRaw(req.rawHeaders);
+    const notes: RawHeaderNotes = { hosts: 0, body: false, hooks: false };
+    const viewerHeaders = headersFromRaw(req.rawHeaders, notes);
     // The edge location is picked on arrival, before the body is read, so round-robin follows arrival order.
-    const pop = this.pickPop(joined(viewerHeaders, POP_HEADER));
+    const pop = this.pickPop(notes.hooks ? joined(viewerHeaders, POP_HEADER) : undefined);
     const max = this.defaults.maxRequestBodyBytes;
-    const declared = Number(headerValue(viewerHeaders, 'content-length') ?? 0);
+    const declared = notes.body ? Number(headerValue(viewerHeaders, 'content-length') ?? 0) : 0;
     if (declared > max) return this.refuseBody(req, res, requestId);
     // The body is read only once the viewer-request functions let the request go on (a 401 is
     // answered while an upload is still arriving), and only up to the limit.
     let reading: Promise<Buffer> | undefined;
     // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 section
     // 6.3): nothing to wait for, so the stream is not read (most GETs, every cache hit).
-    const bodyless = viewerHeaders['content-length'] === undefined && viewerHeaders['transfer-encoding'] === undefined;
+    const bodyless = !notes.body;
     const body = bodyless ? undefined : (): Promise<Buffer> => (reading ??= readBody(req, max));
-    const input = this.viewerInput(req, viewerHeaders, rawUrl, pop, started, requestId);
+    const input = this.viewerInput(req, viewerHeaders, notes, rawUrl, pop, started, requestId);
     const p = this.answer(input, body);
     // Without a body nothing is left unread, though node marks the request complete only after this
     // event (a fresh hit is written before that).
@@ -132,12 +134,12 @@ export class ViewerEndpoint {
   }
 
   /** `headers`: the viewer's, as read from the raw list; the steering headers are taken off them. */
-  private viewerInput(req: http.IncomingMessage, headers: CfHeaders, rawUrl: string, pop: Pop, started: bigint, requestId: string): ViewerInput {
-    const hookCountry = joined(headers, VIEWER_COUNTRY_HOOK);
+  private viewerInput(req: http.IncomingMessage, headers: CfHeaders, notes: RawHeaderNotes, rawUrl: string, pop: Pop, started: bigint, requestId: string): ViewerInput {
+    const hookCountry = notes.hooks ? joined(headers, VIEWER_COUNTRY_HOOK) : undefined;
     const country = (typeof hookCountry === 'string' ? hookCountry : this.defaults.viewerCountry).toUpperCase();
-    const hookProto = joined(headers, VIEWER_PROTOCOL_HOOK);
+    const hookProto = notes.hooks ? joined(headers, VIEWER_PROTOCOL_HOOK) : undefined;
     const viewerProtocol = hookProto === 'http' || hookProto === 'https' ? hookProto : this.defaults.viewerProtocol;
-    for (const h of STEERING_HEADERS) if (h in headers) delete headers[h];
+    if (notes.hooks) for (const h of STEERING_HEADERS) if (h in headers) delete headers[h];
     const q = rawUrl.indexOf('?');
     let uri = q < 0 ? rawUrl : rawUrl.slice(0, q);
     // DefaultRootObject applies to the root URL only, never to subfolders (as in CloudFront).
@@ -147,7 +149,7 @@ export class ViewerEndpoint {
     const address = req.socket.remoteAddress ?? '127.0.0.1';
     const clientIp = address.startsWith('::ffff:') ? address.slice(7) : address;
     const method = req.method ?? 'GET';
-    return { started, requestId, rawUrl, pop, country, viewerProtocol, request: { method, uri, querystring, headers, clientIp, body: NO_BODY } };
+    return { started, requestId, rawUrl, pop, country, viewerProtocol, request: { method, uri, querystring, headers, clientIp, body: NO_BODY }, notes };
   }
 
   /** CloudFront's answer to one viewer request, counted in the statistics; a promise only when something waits. */
@@ -160,10 +162,10 @@ export class ViewerEndpoint {
     let p: Processed | Promise<Processed>;
     if (Buffer.byteLength(rawUrl) > MAX_URL_BYTES) {
       p = { response: cloudFrontErrorPage(413, `Bad request: the URL is longer than ${MAX_URL_BYTES} bytes.`, requestId), resultType: 'Error', request: viewerReq };
-    } else if (!viewerReq.uri.startsWith('/') || (viewerReq.headers.host ?? []).length > 1) {
+    } else if (!viewerReq.uri.startsWith('/') || input.notes.hosts > 1) {
       // Two Host fields: RFC 9112 section 3.2 requires a 400 (CloudFront does not document its answer).
       p = { response: cloudFrontErrorPage(400, 'Bad request.', requestId), resultType: 'Error', request: viewerReq };
-    } else if (viewerReq.method === 'GET' && declaresBody(viewerReq.headers)) {
+    } else if (viewerReq.method === 'GET' && input.notes.body && declaresBody(viewerReq.headers)) {
       // "If a viewer GET request includes a body, CloudFront returns an HTTP status code 403 (Forbidden)
       // to the viewer" (Request and response behavior for custom origins / for Amazon S3 origins).
       p = { response: cloudFrontErrorPage(403, 'Bad request: a GET request may not include a body.', requestId), resultType: 'Error', request: viewerReq };

@@ -5,25 +5,13 @@ import * as path from 'path';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
+import { type ChildOutput, outputOf } from '../helpers/child-output';
 import { type TestOrigin, cliArgs, request, send, startOrigin, synthApp } from './helpers';
 
 /** `tiered-cdn local` as a user runs it: exit codes, messages, and the edge's answers to bad requests. */
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, cliArgs(['local', ...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]): Promise<ChildOutput> {
+  return outputOf(spawn(process.execPath, cliArgs(['local', ...args]), { stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 /** Starts the command and resolves once it printed its URL. */

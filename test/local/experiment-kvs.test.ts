@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import { type LocalEdge, startLocalEdge } from '../../tools/local';
 import { type ReferenceAssembly, referenceAssembly } from './reference-assembly';
+import { type ChildOutput, outputOf } from '../helpers/child-output';
 import { type TestOrigin, cliArgs, request, send, startOrigin } from './helpers';
 
 /**
@@ -10,15 +11,8 @@ import { type TestOrigin, cliArgs, request, send, startOrigin } from './helpers'
  * viewers with a variant cookie keep theirs.
  */
 
-function cli(args: string[], command = 'experiment'): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, cliArgs([command, ...args]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], command = 'experiment'): Promise<ChildOutput> {
+  return outputOf(spawn(process.execPath, cliArgs([command, ...args]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' } }));
 }
 
 let assembly: ReferenceAssembly;

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
+import { type ChildOutput, outputOf } from '../helpers/child-output';
 
 /** Test helpers that start a real CloudFront API (moto) on loopback and run the CLI against it. */
 
@@ -71,11 +72,7 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
-export interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CliRun = ChildOutput;
 
 /**
  * Runs the `tiered-cdn` command from the TypeScript sources, as bin/tiered-cdn.js does in a checkout.
@@ -94,13 +91,5 @@ export function cliFromSources(): string {
 /** `prelude`: `node -e` code run before the CLI in the same process (it may watch what the CLI loads). */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = REPO_ROOT, prelude = ''): Promise<CliRun> {
   const fromSources = `${prelude}${cliFromSources()}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', fromSources, CLI, ...args], { cwd, env: { ...process.env, ...DUMMY_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return outputOf(spawn(process.execPath, ['-e', fromSources, CLI, ...args], { cwd, env: { ...process.env, ...DUMMY_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }

@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { type ChildOutput, outputOf } from '../helpers/child-output';
 import { REPO_ROOT, runCli } from './invalidate-moto-server';
 
 /*
@@ -39,20 +40,14 @@ app.synth();
   return dir;
 }
 
-function cdkSynth(cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices'], {
+function cdkSynth(cwd: string): Promise<ChildOutput> {
+  return outputOf(
+    spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices'], {
       cwd,
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+    }),
+  );
 }
 
 const README_ROUTES = `[{ pathPattern: '*', tier: 'html', origin: 'site' }, { pathPattern: '/a/*', tier: 'api', origin: 'nope', methods: 'ALL' }]`;
